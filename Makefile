@@ -1,0 +1,47 @@
+# Clearway: `make demo` to try it, `make test` to check it. Everything installs into .venv.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+PGDIR ?= $(CURDIR)/.pgtest
+PGPORT ?= 55432
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint typecheck bench clean system-deps
+
+install: $(STAMP) system-deps
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# Debian packages the tests need: Chromium for the browser tests, wrk for the load benchmark.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk >/dev/null; \
+	  else echo "install the Debian packages chromium and wrk (sudo apt-get install chromium wrk)"; exit 1; fi; \
+	fi
+
+demo: install
+	$(BIN)/clearway demo --host 127.0.0.1 --port 8000
+
+test: install
+	@scripts/pgcluster.sh stop $(PGDIR) >/dev/null 2>&1 || true
+	@url=$$(PG_EXTRA_OPTS="-c fsync=off -c full_page_writes=off" scripts/pgcluster.sh start $(PGDIR) $(PGPORT)) && \
+	  trap 'scripts/pgcluster.sh stop $(PGDIR)' EXIT && \
+	  $(BIN)/ruff check src tests benchmarks && \
+	  CLEARWAY_TEST_PG_URL=$$url CLEARWAY_REQUIRE_PG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python benchmarks/api_lodge.py
+
+clean:
+	rm -rf $(VENV) .pgtest clearway.db* .pytest_cache

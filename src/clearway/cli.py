@@ -1,0 +1,160 @@
+"""The `clearway` command line: demo, serve, db, users, audit, import, risk."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Clearway customs clearance platform", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit trail", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk import", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(import_app, name="import")
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from clearway.config import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        _fail("configuration refused: " + "; ".join(e["msg"] for e in exc.errors()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to CLEARWAY_DATABASE_URL."""
+    from clearway.migrate import upgrade_head
+
+    upgrade_head(_settings().database_url)
+    typer.echo("database at head")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the API and web UI (refuses to start with default secrets outside demo mode)."""
+    import uvicorn
+
+    settings = _settings()
+    from clearway.db import get_engine
+    from clearway.migrate import is_at_head
+
+    if not is_at_head(get_engine()):
+        _fail("database is not at the latest migration: run `clearway db upgrade`")
+    typer.echo(f"Clearway ({settings.environment}) on http://{host}:{port}")
+    uvicorn.run("clearway.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    seed_only: Annotated[bool, typer.Option(help="Migrate and seed, then exit")] = False,
+) -> None:
+    """Migrate and seed the demo world when the database is empty, then serve."""
+    os.environ["CLEARWAY_ENVIRONMENT"] = "demo"
+    settings = _settings()
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.demo import demo_is_seeded, demo_seed
+    from clearway.migrate import upgrade_head
+
+    upgrade_head(settings.database_url)
+    with get_sessionmaker()() as db, db.begin():
+        if demo_is_seeded(db=db):
+            typer.echo("database already holds data: not seeding")
+        else:
+            typer.echo(f"seeded the demo world: {demo_seed(db=db, now=utcnow())} declarations")
+    if not seed_only:
+        serve(host=host, port=port, workers=1)
+
+
+@users_app.command("create")
+def users_create(
+    username: str, role: str, organisation: Annotated[str, typer.Option(help="Organisation code")],
+    office: Annotated[str | None, typer.Option(help="Office code for officers")] = None,
+) -> None:
+    """Create a user; the password is read from the CLEARWAY_NEW_PASSWORD variable or a prompt."""
+    from sqlalchemy import select
+
+    from clearway.auth.models import Organisation
+    from clearway.auth.service import user_create
+    from clearway.db import get_sessionmaker, utcnow
+
+    _settings()
+    password = os.environ.get("CLEARWAY_NEW_PASSWORD") or typer.prompt("password", hide_input=True)
+    with get_sessionmaker()() as db, db.begin():
+        org = db.scalar(select(Organisation).where(Organisation.code == organisation))
+        if org is None:
+            _fail(f"no organisation {organisation!r}")
+        user_create(db=db, username=username, password=password, role=role, organisation=org,  # type: ignore[arg-type]
+                    office=office, now=utcnow())
+    typer.echo(f"created {username} ({role})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 naming the first broken record."""
+    from clearway.audit.service import audit_verify as verify
+    from clearway.db import get_sessionmaker
+
+    _settings()
+    with get_sessionmaker()() as db, db.begin():
+        result = verify(db=db)
+    if not result.ok:
+        typer.secho(f"BROKEN at record id={result.broken_id} seq={result.broken_seq}: {result.reason}",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"audit trail intact: {result.sealed} sealed records, {result.unsealed} awaiting sealing")
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Chain every committed, unsealed audit record now."""
+    from clearway.sealer import seal_once
+
+    _settings()
+    total = 0
+    while (n := seal_once()) > 0:
+        total += n
+    typer.echo(f"sealed {total} records")
+
+
+def _mount_optional() -> None:
+    """Attach sub-commands of domains that ship their own CLI."""
+    for module, name in (("clearway.risk.cli", "risk"), ("clearway.tariff.cli", "tariff"),
+                         ("clearway.bulk.cli", None)):
+        try:
+            mod = __import__(module, fromlist=["app"])
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+            continue
+        if name:
+            app.add_typer(mod.app, name=name)
+        else:
+            mod.register(import_app)
+
+
+_mount_optional()
+
+if __name__ == "__main__":
+    sys.exit(app())

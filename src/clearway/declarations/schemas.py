@@ -1,0 +1,228 @@
+"""The declaration document (WCO Data Model aligned) and its API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# Money and measures travel as strings so no float ever touches them; the service turns them
+# into Decimal after the format check.
+DecimalStr = Annotated[str, StringConstraints(pattern=r"^\d{1,15}(\.\d{1,6})?$", max_length=22)]
+Code2 = Annotated[str, StringConstraints(min_length=2, max_length=2)]
+Code3 = Annotated[str, StringConstraints(min_length=3, max_length=3)]
+PartyId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,17}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=70)]
+
+DeclarationType = Literal["IM", "EX", "TR"]
+Channel = Literal["green", "yellow", "red", "blue"]
+Status = Literal[
+    "lodged", "accepted", "assessed", "channelled", "under_control", "released", "cleared",
+    "rejected", "cancelled", "detained",
+]
+
+
+class Strict(BaseModel):
+    """Shared configuration: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Party(Strict):
+    """A trader in the declaration (WCO: declarant, importer, exporter, seller, buyer)."""
+
+    id: PartyId | None = Field(None, description="Trader identification number (EORI-like)")
+    name: ShortText
+    country: Code2 = Field(description="ISO 3166-1 alpha-2")
+    address: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+class Transport(Strict):
+    """Means and route of transport at the border."""
+
+    mode: Annotated[str, StringConstraints(pattern=r"^[1-9]$")] = Field(
+        description="UN/ECE Recommendation 19 code: 1 sea, 2 rail, 3 road, 4 air, 5 post ..."
+    )
+    border_office: Annotated[str, StringConstraints(min_length=2, max_length=8)]
+    means_id: Annotated[str, StringConstraints(max_length=35)] | None = Field(
+        None, description="Vessel IMO, flight number or vehicle registration"
+    )
+    departure_country: Code2 | None = None
+    arrival: datetime | None = Field(None, description="Arrival at the border, RFC 3339")
+    departure: datetime | None = Field(None, description="Departure from the border, RFC 3339")
+
+
+class Quantity(Strict):
+    """A supplementary quantity with its UN/ECE Recommendation 20 unit."""
+
+    value: DecimalStr
+    unit: Annotated[str, StringConstraints(min_length=2, max_length=3)]
+
+
+class Packages(Strict):
+    """Number and kind (UN/ECE Recommendation 21) of packages."""
+
+    count: int = Field(ge=0, le=1_000_000)
+    kind: Annotated[str, StringConstraints(min_length=2, max_length=2)]
+
+
+class Item(Strict):
+    """One goods item (WCO: GovernmentAgencyGoodsItem)."""
+
+    hs_code: Annotated[str, StringConstraints(pattern=r"^\d{6}(\d{2}){0,2}$")] = Field(
+        description="HS6 subheading, optionally extended to a national line of 8 or 10 digits"
+    )
+    description: Text
+    origin_country: Code2
+    net_mass_kg: DecimalStr
+    gross_mass_kg: DecimalStr | None = None
+    quantity: Quantity
+    packages: Packages | None = None
+    value: DecimalStr = Field(description="Item invoice value in the declaration currency")
+    preference: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        None, description="Trade agreement code claimed for a preferential rate"
+    )
+    origin_proof: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+EXAMPLE = {
+    "type": "IM",
+    "office": "KR0101",
+    "lrn": "TRA-2026-0001",
+    "declarant": {"id": "KR1000000001", "name": "Hanbit Trading Co.", "country": "KR"},
+    "importer": {"id": "KR1000000001", "name": "Hanbit Trading Co.", "country": "KR"},
+    "seller": {"name": "Shenzhen Bright Electronics Ltd", "country": "CN"},
+    "buyer": {"id": "KR1000000001", "name": "Hanbit Trading Co.", "country": "KR"},
+    "transport": {
+        "mode": "4",
+        "border_office": "KR0101",
+        "means_id": "KE0082",
+        "departure_country": "CN",
+        "arrival": "2026-11-20T08:30:00Z",
+    },
+    "currency": "USD",
+    "incoterm": "FOB",
+    "invoice_total": "12500.00",
+    "items": [
+        {
+            "hs_code": "851713",
+            "description": "Smartphones, 128 GB, model X1",
+            "origin_country": "CN",
+            "net_mass_kg": "42.5",
+            "quantity": {"value": "250", "unit": "NAR"},
+            "packages": {"count": 25, "kind": "CT"},
+            "value": "12500.00",
+        }
+    ],
+}
+
+
+class DeclarationCreate(Strict):
+    """A declaration as lodged by a trader."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [EXAMPLE]})
+
+    type: DeclarationType
+    office: Annotated[str, StringConstraints(min_length=2, max_length=8)]
+    lrn: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,35}$")] = Field(
+        description="Local reference number, unique per declarant"
+    )
+    declarant: Party
+    importer: Party | None = None
+    exporter: Party | None = None
+    seller: Party | None = None
+    buyer: Party | None = None
+    transport: Transport
+    currency: Code3
+    incoterm: Code3
+    invoice_total: DecimalStr | None = None
+    freight: DecimalStr | None = None
+    insurance: DecimalStr | None = None
+    items: list[Item] = Field(min_length=1, max_length=999)
+
+
+class DeclarationAmend(DeclarationCreate):
+    """A full replacement document for an amendment, with the reason for it."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True,
+        json_schema_extra={"examples": [{**EXAMPLE, "reason": "Corrected net mass"}]},
+    )
+
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500)]
+
+
+class CancelRequest(Strict):
+    """Why a declaration is withdrawn."""
+
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500)]
+
+
+class DecisionRequest(Strict):
+    """An officer moving a declaration to another state, and why."""
+
+    to: Literal["under_control", "released", "detained", "cleared", "channelled"]
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500)]
+
+
+class DeclarationRead(BaseModel):
+    """A declaration as stored, with its lifecycle state."""
+
+    mrn: str
+    version: int
+    status: Status
+    channel: Channel | None
+    type: DeclarationType
+    office: str
+    lrn: str
+    declarant_id: str
+    lodged_at: datetime
+    updated_at: datetime
+    document: DeclarationCreate
+    etag: str = Field(description="Current version tag for If-Match on amendment")
+
+
+class DeclarationSummary(BaseModel):
+    """One line of a declaration list."""
+
+    mrn: str
+    version: int
+    status: Status
+    channel: Channel | None
+    type: DeclarationType
+    office: str
+    lrn: str
+    declarant_id: str
+    lodged_at: datetime
+    item_count: int
+    total_value: str
+    currency: str
+
+
+class DeclarationPage(BaseModel):
+    """A page of declarations and the cursor for the next one."""
+
+    items: list[DeclarationSummary]
+    next_cursor: str | None
+
+
+class EventRead(BaseModel):
+    """A lifecycle transition with its time, actor and reason."""
+
+    seq: int
+    kind: str
+    from_status: str | None
+    to_status: str
+    at: datetime
+    actor: str
+    reason: str | None
+    version: int
+
+
+class EventList(BaseModel):
+    """Every event of a declaration, oldest first."""
+
+    mrn: str
+    items: list[EventRead]

@@ -1,0 +1,127 @@
+"""Reading declarations: row scoping by organisation and role, pagination, events.
+
+A trader sees a declaration only where its organisation is a party; anything else is "not
+found", so a trader cannot even learn that a competitor's MRN exists. Customs staff reading
+another organisation's data leave an audit record in the same transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, insert, or_, select, true
+from sqlalchemy.orm import Session
+
+from clearway.audit.models import AuditRecord
+from clearway.audit.service import audit_row
+from clearway.auth.schemas import Principal
+from clearway.declarations.models import Declaration, DeclarationEvent
+from clearway.declarations.mrn import mrn_valid
+from clearway.errors import NotFound, Problem, ValidationFailed
+
+
+def visible_to(actor: Principal) -> ColumnElement[bool]:
+    """The row filter of declarations an actor may see."""
+    if actor.role == "trader":
+        code = actor.organisation_code
+        return or_(Declaration.declarant_id == code, Declaration.lodged_by == code,
+                   Declaration.importer_id == code, Declaration.exporter_id == code,
+                   Declaration.seller_id == code, Declaration.buyer_id == code)
+    if actor.role == "officer" and actor.office:
+        return Declaration.office == actor.office
+    if actor.role in ("officer", "analyst", "admin", "auditor"):
+        return true()
+    return false()  # partner agencies see only what is referred to them (single window, later)
+
+
+def _audit_read(db: Session, actor: Principal, action: str, target: str, detail: dict[str, Any],
+                now: datetime) -> None:
+    if actor.is_customs:
+        db.execute(insert(AuditRecord), [audit_row(
+            actor=actor.username, actor_org=actor.organisation_code, action=action,
+            target_type="declaration", target_id=target, detail=detail, at=now)])
+
+
+def mrn_checked(mrn: str) -> str:
+    """The MRN itself, or a 422 problem when its shape or check character is wrong."""
+    if not mrn_valid(mrn):
+        raise ValidationFailed([Problem("mrn.invalid", "", {"value": mrn[:40], "parameter": "mrn"})])
+    return mrn
+
+
+def declaration_get(*, db: Session, actor: Principal, mrn: str, now: datetime, for_update: bool = False,
+                    audit: bool = True) -> Declaration:
+    """The declaration with this MRN if the actor may see it, else NotFound."""
+    query = select(Declaration).where(Declaration.mrn == mrn_checked(mrn), visible_to(actor))
+    if for_update:
+        query = query.with_for_update()
+    declaration = db.scalar(query)
+    if declaration is None:
+        raise NotFound([Problem("declaration.not_found", "", {"mrn": mrn})])
+    if audit and declaration.declarant_id != actor.organisation_code:
+        _audit_read(db, actor, "declaration.read", mrn, {}, now)
+    return declaration
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a declaration list may be narrowed by."""
+
+    status: str | None = None
+    channel: str | None = None
+    office: str | None = None
+    type: str | None = None
+    lrn: str | None = None
+    lodged_from: datetime | None = None
+    lodged_to: datetime | None = None
+
+
+def cursor_encode(last_id: int) -> str:
+    """An opaque cursor pointing after a row id."""
+    return base64.urlsafe_b64encode(f"d:{last_id}".encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str) -> int:
+    """The row id inside a cursor, or a 422 problem."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = text.split(":", 1)
+        if kind != "d":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed([Problem("cursor.invalid", "", {"parameter": "cursor"})]) from None
+
+
+def declarations_list(*, db: Session, actor: Principal, filters: ListFilters, cursor: str | None,
+                      limit: int, now: datetime) -> tuple[list[Declaration], str | None]:
+    """A page of visible declarations, newest first, and the cursor of the next page."""
+    query = select(Declaration).where(visible_to(actor))
+    for field in ("status", "channel", "office", "type", "lrn"):
+        value = getattr(filters, field)
+        if value is not None:
+            query = query.where(getattr(Declaration, field) == value)
+    if filters.lodged_from is not None:
+        query = query.where(Declaration.lodged_at >= filters.lodged_from)
+    if filters.lodged_to is not None:
+        query = query.where(Declaration.lodged_at < filters.lodged_to)
+    if cursor:
+        query = query.where(Declaration.id < cursor_decode(cursor))
+    rows = list(db.scalars(query.order_by(Declaration.id.desc()).limit(limit + 1)))
+    next_cursor = cursor_encode(rows[limit - 1].id) if len(rows) > limit else None
+    rows = rows[:limit]
+    foreign = [r.mrn for r in rows if r.declarant_id != actor.organisation_code]
+    if foreign:
+        _audit_read(db, actor, "declaration.list", "*", {"mrns": foreign[:200], "count": len(foreign)}, now)
+    return rows, next_cursor
+
+
+def declaration_events(*, db: Session, declaration: Declaration) -> list[DeclarationEvent]:
+    """Every lifecycle event of a declaration, oldest first."""
+    return list(db.scalars(
+        select(DeclarationEvent).where(DeclarationEvent.declaration_id == declaration.id)
+        .order_by(DeclarationEvent.id)
+    ))

@@ -1,0 +1,99 @@
+"""Exception handlers: every error leaves as an RFC 9457 problem document, localized."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from clearway.errors import PROBLEM_BASE, DomainError, Problem
+from clearway.i18n import negotiate, translate
+from clearway.problems import from_pydantic
+
+log = logging.getLogger("clearway")
+PROBLEM_JSON = "application/problem+json"
+_HTTP_SLUGS = {
+    400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "payload-too-large",
+    415: "unsupported-media-type", 422: "validation-failed", 429: "too-many-requests",
+}
+
+
+def _locale(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"), request.cookies.get("lang"))
+
+
+def problem_body(*, status: int, slug: str, title_code: str, problems: list[Problem], detail: str | None,
+                 locale: str, instance: str) -> dict[str, Any]:
+    """The problem document for an error."""
+    errors = []
+    for p in problems:
+        entry: dict[str, Any] = {"code": p.code, "pointer": p.pointer,
+                                 "message": translate(p.code, locale, **p.params)}
+        if "parameter" in p.params:
+            entry["parameter"] = p.params["parameter"]
+        errors.append(entry)
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug, "title": translate(title_code, locale), "status": status,
+        "code": problems[0].code if problems else slug, "instance": instance, "errors": errors,
+    }
+    body["detail"] = detail or (errors[0]["message"] if errors else body["title"])
+    return body
+
+
+def problem_response(request: Request, *, status: int, slug: str, title_code: str, problems: list[Problem],
+                     detail: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    """A problem+json response for the request."""
+    body = problem_body(status=status, slug=slug, title_code=title_code, problems=problems, detail=detail,
+                        locale=_locale(request), instance=request.url.path)
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _domain(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return problem_response(request, status=exc.status, slug=exc.slug, title_code=exc.title_code,
+                            problems=exc.problems, detail=exc.detail, headers=exc.headers or None)
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem_response(request, status=400, slug="malformed-json", title_code="problem.malformed_json",
+                                problems=[Problem("body.malformed", "", {})])
+    problems = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        (p,) = from_pydantic([err], strip=1)
+        if loc and loc[0] in ("query", "path", "header", "cookie"):
+            p = Problem(p.code, "", {**p.params, "parameter": str(loc[-1]) if len(loc) > 1 else loc[0]})
+        problems.append(p)
+    return problem_response(request, status=422, slug="validation-failed",
+                            title_code="problem.validation_failed", problems=problems)
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = _HTTP_SLUGS.get(exc.status_code, "http-error")
+    code = "http." + slug.replace("-", "_")
+    return problem_response(request, status=exc.status_code, slug=slug, title_code=f"problem.{slug.replace('-', '_')}",
+                            problems=[Problem(code, "", {})], headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, status=500, slug="internal-error", title_code="problem.internal_error",
+                            problems=[Problem("server.internal_error", "", {})])
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the problem+json handlers on an app."""
+    app.add_exception_handler(DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,103 @@
+"""The ASGI application: routers, middleware, error handlers. No work at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clearway import __version__
+from clearway.config import get_settings
+from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
+from clearway.errors import PayloadTooLarge, Problem
+from clearway.handlers import install_handlers, problem_body
+from clearway.openapi_docs import ProblemDocument
+
+API = "/api/v1"
+
+
+class BodyLimit:
+    """Refuse request bodies over a size, whether announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await self._refuse(scope, send)
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise PayloadTooLarge([Problem("body.too_large", "", {"max": self.max_bytes})])
+            return message
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        import orjson
+
+        body = problem_body(status=413, slug="payload-too-large", title_code="problem.payload_too_large",
+                            problems=[Problem("body.too_large", "", {"max": self.max_bytes})], detail=None,
+                            locale="en", instance=scope.get("path", ""))
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/problem+json")]})
+        await send({"type": "http.response.body", "body": orjson.dumps(body)})
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (DeclarationCreate, DeclarationAmend, ProblemDocument):
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model_schema.pop("$defs", {}))
+        components[model.__name__] = model_schema
+    app.openapi_schema = schema
+    return schema
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from clearway.sealer import Sealer
+
+    settings = get_settings()
+    sealer = Sealer(settings.audit_seal_interval_s) if settings.audit_seal_interval_s > 0 else None
+    if sealer:
+        sealer.start()
+    yield
+    if sealer:
+        sealer.stop()
+
+
+def create_app() -> FastAPI:
+    """Build the Clearway application from the current settings."""
+    from clearway.auth.router import router as auth_router
+    from clearway.declarations.router import router as declarations_router
+    from clearway.reference.router import router as reference_router
+    from clearway.web.routes import install_web
+
+    settings = get_settings()
+    app = FastAPI(
+        title="Clearway", version=__version__, lifespan=_lifespan,
+        description="Open-source customs clearance and risk management. Errors are RFC 9457 problem documents.",
+        openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
+    )
+    for router in (auth_router, declarations_router, reference_router):
+        app.include_router(router, prefix=API)
+    install_web(app)
+    install_handlers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

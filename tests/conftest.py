@@ -1,0 +1,117 @@
+"""Shared fixtures: the same tests run on SQLite and on PostgreSQL through the `backend` parameter."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+os.environ.setdefault("CLEARWAY_ENVIRONMENT", "test")
+os.environ.setdefault("CLEARWAY_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+os.environ.setdefault("CLEARWAY_AUDIT_SEAL_INTERVAL_S", "0")
+os.environ.setdefault("CLEARWAY_PASSWORD_MEMORY_KIB", "1024")
+
+PG_URL = os.environ.get("CLEARWAY_TEST_PG_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _reset_caches() -> None:
+    from clearway.auth.service import principal_cache
+    from clearway.config import get_settings
+    from clearway.db import get_engine, get_sessionmaker
+
+    for cached in (get_settings, get_engine, get_sessionmaker):
+        cached.cache_clear()
+    principal_cache.clear()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if PG_URL or os.environ.get("CLEARWAY_REQUIRE_PG"):
+        return
+    skip = pytest.mark.skip(reason="CLEARWAY_TEST_PG_URL not set (make test sets it)")
+    for item in items:
+        if "[postgresql" in item.nodeid:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database on each backend."""
+    from clearway.migrate import upgrade_head
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'clearway.db'}"
+    else:
+        if not PG_URL:
+            pytest.fail("CLEARWAY_REQUIRE_PG is set but CLEARWAY_TEST_PG_URL is not")
+        url = PG_URL
+        from clearway.db import make_engine
+
+        engine = make_engine(url, 1)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade_head(url)
+    yield url
+
+
+def _truncate(url: str) -> None:
+    from clearway.db import Base, get_engine
+    from clearway.models import load_all
+
+    load_all()
+    engine = get_engine()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if url.startswith("sqlite"):
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+        else:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db_url(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The backend's database, emptied, configured as CLEARWAY_DATABASE_URL for this test."""
+    monkeypatch.setenv("CLEARWAY_DATABASE_URL", database_url)
+    _reset_caches()
+    _truncate(database_url)
+    yield database_url
+    from clearway.db import get_engine
+
+    get_engine().dispose()
+    _reset_caches()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[object]:
+    """A session on the test database; tests own its transactions."""
+    from clearway.db import get_sessionmaker
+
+    with get_sessionmaker()() as session:
+        yield session
+
+
+@pytest.fixture
+def world(db_url: str):  # type: ignore[no-untyped-def]
+    """The demo organisations and users (password 'demo'), without declarations."""
+    from tests.factories import make_world
+
+    return make_world()
+
+
+@pytest.fixture
+def client(world):  # type: ignore[no-untyped-def]
+    """An in-process HTTP client on a fresh app."""
+    from fastapi.testclient import TestClient
+
+    from clearway.main import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+ROOT = Path(__file__).resolve().parents[1]

@@ -1,0 +1,52 @@
+"""Factories for valid objects; a test changes only what it is about."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+from clearway.declarations.schemas import EXAMPLE
+
+_lrn = itertools.count(1)
+TRADER_A = "KR1000000001"
+TRADER_B = "KR1000000002"
+
+
+def make_world() -> dict[str, Any]:
+    """Create the demo organisations and users in the configured database."""
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.demo import demo_accounts
+
+    with get_sessionmaker()() as db, db.begin():
+        users = demo_accounts(db=db, now=utcnow())
+        return {name: u.id for name, u in users.items()}
+
+
+def document(**overrides: Any) -> dict[str, Any]:
+    """A valid declaration document for trader A with a fresh LRN."""
+    doc = copy.deepcopy(EXAMPLE)
+    doc["lrn"] = f"T-{next(_lrn):06d}"
+    doc.update(overrides)
+    return doc
+
+
+def document_for(org: str, name: str = "Daehan Global Imports Ltd.", **overrides: Any) -> dict[str, Any]:
+    """A valid document lodged by another trader."""
+    party = {"id": org, "name": name, "country": "KR"}
+    return document(declarant=party, importer=party, buyer=party, **overrides)
+
+
+def token(client: Any, username: str, password: str = "demo") -> str:
+    """A bearer token for a user."""
+    from clearway.config import get_settings
+
+    assert get_settings().environment in ("test", "demo")
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def auth(client: Any, username: str) -> dict[str, str]:
+    """Authorization headers for a user."""
+    return {"Authorization": f"Bearer {token(client, username)}"}
