@@ -50,3 +50,39 @@ def token(client: Any, username: str, password: str = "demo") -> str:
 def auth(client: Any, username: str) -> dict[str, str]:
     """Authorization headers for a user."""
     return {"Authorization": f"Bearer {token(client, username)}"}
+
+
+def bearer_for(username: str) -> str:
+    """A bearer token minted directly (no HTTP), for tools that bring their own client."""
+    from sqlalchemy import select
+
+    from clearway.auth.models import User
+    from clearway.auth.service import token_for
+    from clearway.config import get_settings
+    from clearway.db import get_sessionmaker
+
+    with get_sessionmaker()() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        assert user is not None
+        return token_for(user=user, secret=get_settings().secret_key, ttl_s=3600, kind="b")
+
+
+def lodge_direct(username: str, n: int = 1) -> list[str]:
+    """Lodge n valid declarations for a trader through the service; returns their MRNs."""
+    from sqlalchemy import select
+
+    from clearway.auth.models import User
+    from clearway.auth.service import principal_of
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.declarations.service import declaration_lodge
+
+    mrns = []
+    with get_sessionmaker()() as db, db.begin():
+        user = db.scalar(select(User).where(User.username == username))
+        assert user is not None
+        actor = principal_of(user)
+        party = {"id": actor.organisation_code, "name": user.organisation.name, "country": "KR"}
+        for _ in range(n):
+            raw = document(declarant=party, importer=party, buyer=party)
+            mrns.append(declaration_lodge(db=db, actor=actor, raw=raw, now=utcnow()).mrn)
+    return mrns

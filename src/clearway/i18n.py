@@ -13,9 +13,13 @@ DEFAULT_LOCALE = "en"
 
 @lru_cache
 def catalogue(locale: str) -> dict[str, str]:
-    """All messages of one locale, keyed by stable code."""
-    text = resources.files("clearway.locales").joinpath(f"{locale}.json").read_text("utf-8")
-    data: dict[str, str] = json.loads(text)
+    """All messages of one locale, keyed by stable code (problem codes and UI strings)."""
+    data: dict[str, str] = {}
+    folder = resources.files("clearway.locales")
+    for name in (f"{locale}.json", f"ui_{locale}.json"):
+        entry = folder.joinpath(name)
+        if entry.is_file():
+            data.update(json.loads(entry.read_text("utf-8")))
     return data
 
 

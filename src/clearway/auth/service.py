@@ -19,7 +19,6 @@ from clearway.config import get_settings
 from clearway.errors import Conflict, Problem, Unauthenticated, ValidationFailed
 
 
-
 @lru_cache
 def _hasher(memory_kib: int) -> PasswordHasher:
     return PasswordHasher(memory_cost=memory_kib)

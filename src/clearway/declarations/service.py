@@ -109,10 +109,10 @@ def declaration_lodge(*, db: Session, actor: Principal, raw: Any, now: datetime)
 def declaration_amend(*, db: Session, actor: Principal, declaration: Declaration, raw: Any,
                       expected_version: int, now: datetime) -> Declaration:
     """Replace the document with a new version, keeping the old one; the state rules apply."""
-    lifecycle.amend_check(status=declaration.status, role=actor.role)
     if expected_version != declaration.version:
         raise PreconditionFailed([Problem("declaration.version_mismatch", "", {
             "expected": expected_version, "current": declaration.version})])
+    lifecycle.amend_check(status=declaration.status, role=actor.role)
     doc = _checked(db=db, raw=raw, actor=actor, now=now, model=DeclarationAmend,
                    exclude_id=declaration.id, declarant_code=declaration.declarant_id)
     assert isinstance(doc, DeclarationAmend)
