@@ -72,6 +72,8 @@ def _truncate(url: str) -> None:
                 conn.execute(text(f'DELETE FROM "{name}"'))
         else:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO audit_head (id, seq, chain_hash, sealed_at) VALUES (1, 0, :h, :t)"),
+                     {"h": "0" * 64, "t": "2000-01-01 00:00:00+00:00"})
 
 
 @pytest.fixture

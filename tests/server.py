@@ -26,7 +26,7 @@ def start_server(port: int, workers: int = 1, extra_env: dict[str, str] | None =
          "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited: " + (proc.stderr.read().decode() if proc.stderr else ""))
@@ -36,7 +36,7 @@ def start_server(port: int, workers: int = 1, extra_env: dict[str, str] | None =
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("server did not answer within 30 s")
+    raise RuntimeError("server did not answer within 90 s")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

@@ -149,6 +149,11 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_organisation_id'), ['organisation_id'], unique=False)
 
+    # The chain head exists from the start, so concurrent sealers only ever lock it, never race to create it.
+    op.bulk_insert(sa.table("audit_head", sa.column("id", sa.Integer), sa.column("seq", sa.Integer),
+                            sa.column("chain_hash", sa.String), sa.column("sealed_at", clearway.db.UTCDateTime())),
+                   [{"id": 1, "seq": 0, "chain_hash": "0" * 64,
+                     "sealed_at": __import__("datetime").datetime(2000, 1, 1, tzinfo=__import__("datetime").UTC)}])
     # ### end Alembic commands ###
 
 

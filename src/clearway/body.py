@@ -8,7 +8,7 @@ import orjson
 from fastapi import Request
 from pydantic import BaseModel
 
-from clearway.errors import DomainError, Problem
+from clearway.errors import DomainError, Problem, ValidationFailed
 
 
 class MalformedBody(DomainError):
@@ -27,6 +27,23 @@ class UnsupportedMediaType(DomainError):
     title_code = "problem.unsupported_media_type"
 
 
+def _nul_pointers(value: Any, path: str, found: list[str], budget: list[int]) -> None:
+    budget[0] -= 1
+    if budget[0] < 0 or len(found) >= 20:
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.append(path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                found.append(path + "/" + key.replace("\x00", ""))
+            _nul_pointers(item, f"{path}/{key.replace('~', '~0').replace('/', '~1')}", found, budget)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _nul_pointers(item, f"{path}/{i}", found, budget)
+
+
 async def raw_json(request: Request) -> Any:
     """The parsed JSON body; 415 for another media type, 400 when it does not parse."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -34,12 +51,23 @@ async def raw_json(request: Request) -> Any:
         raise UnsupportedMediaType([Problem("body.media_type", "", {"value": content_type[:80]})])
     data = await request.body()
     try:
-        return orjson.loads(data)
+        parsed = orjson.loads(data)
     except orjson.JSONDecodeError:
         raise MalformedBody([Problem("body.malformed", "", {})]) from None
+    if b"\\u0000" in data:
+        # No text column anywhere may hold NUL (PostgreSQL refuses it): say where it is.
+        found: list[str] = []
+        _nul_pointers(parsed, "", found, [100_000])
+        if found:
+            raise ValidationFailed([Problem("text.nul_character", p, {}) for p in found])
+    return parsed
 
 
 def json_body_spec(model: type[BaseModel]) -> dict[str, Any]:
     """OpenAPI `openapi_extra` declaring a JSON request body of a model (added to components)."""
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+# Text parameters outside JSON bodies (query strings, form fields) may not carry control characters.
+SAFE_TEXT = r"^[^\x00-\x1f\x7f]*$"

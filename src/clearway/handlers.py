@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -85,6 +86,13 @@ async def _http(request: Request, exc: Exception) -> Response:
                             problems=[Problem(code, "", {})], headers=getattr(exc, "headers", None))
 
 
+async def _data_error(request: Request, exc: Exception) -> Response:
+    # A value the database cannot store (a last line of defence behind the schemas).
+    log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(request, status=422, slug="validation-failed", title_code="problem.validation_failed",
+                            problems=[Problem("field.unstorable", "", {})])
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, status=500, slug="internal-error", title_code="problem.internal_error",
@@ -96,4 +104,5 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

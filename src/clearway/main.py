@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
@@ -81,6 +82,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         sealer.stop()
 
 
+def _install_health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"], include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers (no database work)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], include_in_schema=False)
+    def readyz() -> Response:
+        """Readiness: the database answers and its schema is at the latest migration."""
+        from clearway.db import get_engine
+        from clearway.migrate import is_at_head
+
+        try:
+            ready = is_at_head(get_engine())
+        except Exception:  # any database failure means "not ready", never a 500
+            ready = False
+        body = b'{"status":"ready"}' if ready else b'{"status":"not ready"}'
+        return Response(body, status_code=200 if ready else 503, media_type="application/json")
+
+
 def create_app() -> FastAPI:
     """Build the Clearway application from the current settings."""
     from clearway.auth.router import router as auth_router
@@ -98,6 +119,7 @@ def create_app() -> FastAPI:
         app.include_router(router, prefix=API)
     install_web(app)
     install_handlers(app)
+    _install_health(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

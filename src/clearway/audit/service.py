@@ -56,11 +56,8 @@ def audit_append(*, db: Session, actor: str, actor_org: str, action: str, target
 
 def audit_seal(*, db: Session, now: datetime, limit: int = 5000) -> int:
     """Chain up to `limit` committed, unsealed records; returns how many were sealed."""
-    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, chain_hash=GENESIS, sealed_at=now)
-        db.add(head)
-        db.flush()
+    # The migration creates the head row; locking it serialises sealers, never writers.
+    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     rows = db.execute(
         select(AuditRecord.id, AuditRecord.row_hash)
         .where(AuditRecord.seq.is_(None)).order_by(AuditRecord.id).limit(limit)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form
 
 from clearway.auth.schemas import MeRead, TokenRead
 from clearway.auth.service import token_for, user_authenticate
+from clearway.body import SAFE_TEXT
 from clearway.config import get_settings
 from clearway.deps import CurrentUser, DbSession
 from clearway.openapi_docs import PROBLEMS
@@ -18,8 +19,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/token", operation_id="issueToken", responses=PROBLEMS)
 def issue_token(
     db: DbSession,
-    username: Annotated[str, Form(min_length=1, max_length=64)],
-    password: Annotated[str, Form(min_length=1, max_length=256)],
+    username: Annotated[str, Form(min_length=1, max_length=64, pattern=SAFE_TEXT)],
+    password: Annotated[str, Form(min_length=1, max_length=256, pattern=SAFE_TEXT)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenRead:
     """OAuth2 password grant: a bearer token for a username and password."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 
-from clearway.body import json_body_spec, raw_json
+from clearway.body import SAFE_TEXT, json_body_spec, raw_json
 from clearway.db import utcnow
 from clearway.declarations import selectors, service
 from clearway.declarations.models import Declaration
@@ -39,20 +40,19 @@ def etag_of(declaration: Declaration) -> str:
     return f'"v{declaration.version}"'
 
 
-def read_model(declaration: Declaration) -> DeclarationRead:
-    """The API view of a declaration."""
-    return DeclarationRead(
-        mrn=declaration.mrn, version=declaration.version, status=declaration.status,  # type: ignore[arg-type]
-        channel=declaration.channel, type=declaration.type, office=declaration.office,  # type: ignore[arg-type]
-        lrn=declaration.lrn, declarant_id=declaration.declarant_id, lodged_at=declaration.lodged_at,
-        updated_at=declaration.updated_at, document=DeclarationCreate.model_validate(declaration.document),
-        etag=etag_of(declaration),
-    )
+def read_json(declaration: Declaration) -> bytes:
+    """The API view of a declaration (the DeclarationRead shape), serialised once."""
+    return orjson.dumps({
+        "mrn": declaration.mrn, "version": declaration.version, "status": declaration.status,
+        "channel": declaration.channel, "type": declaration.type, "office": declaration.office,
+        "lrn": declaration.lrn, "declarant_id": declaration.declarant_id, "lodged_at": declaration.lodged_at,
+        "updated_at": declaration.updated_at, "document": declaration.document, "etag": etag_of(declaration),
+    })
 
 
-def _json(model: DeclarationRead, status: int) -> Response:
-    return Response(model.model_dump_json(), status_code=status, media_type="application/json",
-                    headers={"ETag": model.etag, "Location": f"/api/v1/declarations/{model.mrn}"})
+def _json(body: bytes, status: int, declaration: Declaration) -> Response:
+    return Response(body, status_code=status, media_type="application/json",
+                    headers={"ETag": etag_of(declaration), "Location": f"/api/v1/declarations/{declaration.mrn}"})
 
 
 @router.post("", status_code=201, operation_id="lodgeDeclaration", response_model=DeclarationRead,
@@ -66,10 +66,10 @@ def lodge(raw: RawBody, db: DbSession, actor: CurrentTrader, key: IdempotencyKey
                 return Response(replay.body, status_code=replay.status_code, media_type="application/json")
             now = utcnow()
             declaration = service.declaration_lodge(db=db, actor=actor, raw=raw, now=now)
-            model = read_model(declaration)
+            body = read_json(declaration)
             if key:
                 idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201,
-                                  response=model.model_dump_json().encode(), now=now)
+                                  response=body, now=now)
     except IntegrityError:
         # A concurrent twin won the race on the key or the LRN: answer as it did, or as a duplicate.
         db.rollback()
@@ -77,20 +77,20 @@ def lodge(raw: RawBody, db: DbSession, actor: CurrentTrader, key: IdempotencyKey
             if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
                 return Response(replay.body, status_code=replay.status_code, media_type="application/json")
         raise DeclarationInvalid([Problem("lrn.duplicate", "/lrn", {"value": str(raw.get("lrn"))})]) from None
-    return _json(model, 201)
+    return _json(body, 201, declaration)
 
 
 @router.get("", operation_id="listDeclarations", responses=PROBLEMS)
 def list_declarations(
     db: DbSession, actor: CurrentUser,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=16, pattern=SAFE_TEXT)] = None,
     channel: Annotated[Literal["green", "yellow", "red", "blue"] | None, Query()] = None,
-    office: Annotated[str | None, Query(max_length=8)] = None,
+    office: Annotated[str | None, Query(max_length=8, pattern=SAFE_TEXT)] = None,
     type: Annotated[Literal["IM", "EX", "TR"] | None, Query()] = None,
-    lrn: Annotated[str | None, Query(max_length=35)] = None,
+    lrn: Annotated[str | None, Query(max_length=35, pattern=SAFE_TEXT)] = None,
     lodged_from: datetime | None = None,
     lodged_to: datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=64, pattern=SAFE_TEXT)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeclarationPage:
     """Declarations the caller may see, newest first, with a cursor to the next page."""
@@ -111,8 +111,9 @@ def list_declarations(
 def read(mrn: str, db: DbSession, actor: CurrentUser) -> Response:
     """One declaration with its current document and state."""
     with db.begin():
-        model = read_model(selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow()))
-    return _json(model, 200)
+        declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
+        body = read_json(declaration)
+    return _json(body, 200, declaration)
 
 
 @router.put("/{mrn}", operation_id="amendDeclaration", response_model=DeclarationRead, responses=PROBLEMS,
@@ -131,8 +132,8 @@ def amend(mrn: str, raw: RawBody, db: DbSession, actor: Amender,
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
         declaration = service.declaration_amend(db=db, actor=actor, declaration=declaration, raw=raw,
                                                 expected_version=expected, now=now)
-        model = read_model(declaration)
-    return _json(model, 200)
+        body = read_json(declaration)
+    return _json(body, 200, declaration)
 
 
 @router.post("/{mrn}/cancel", operation_id="cancelDeclaration", response_model=DeclarationRead,
@@ -144,8 +145,8 @@ def cancel(mrn: str, body: CancelRequest, db: DbSession, actor: Amender) -> Resp
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
         declaration = service.declaration_cancel(db=db, actor=actor, declaration=declaration,
                                                  reason=body.reason, now=now)
-        model = read_model(declaration)
-    return _json(model, 200)
+        body = read_json(declaration)
+    return _json(body, 200, declaration)
 
 
 @router.get("/{mrn}/events", operation_id="listDeclarationEvents", responses=PROBLEMS)
@@ -168,5 +169,5 @@ def decide(mrn: str, body: DecisionRequest, db: DbSession, actor: CurrentOfficer
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
         declaration = service.declaration_transition(db=db, actor=actor, declaration=declaration,
                                                      target=body.to, reason=body.reason, now=now)
-        model = read_model(declaration)
-    return _json(model, 200)
+        body = read_json(declaration)
+    return _json(body, 200, declaration)
