@@ -73,6 +73,8 @@ def demo(
     """Migrate and seed the demo world when the database is empty, then serve."""
     os.environ["CLEARWAY_ENVIRONMENT"] = "demo"
     settings = _settings()
+    from rich.progress import Progress
+
     from clearway.db import get_sessionmaker, utcnow
     from clearway.demo import demo_is_seeded, demo_seed
     from clearway.migrate import upgrade_head
@@ -82,7 +84,11 @@ def demo(
         if demo_is_seeded(db=db):
             typer.echo("database already holds data: not seeding")
         else:
-            typer.echo(f"seeded the demo world: {demo_seed(db=db, now=utcnow())} declarations")
+            with Progress(transient=True) as bar:
+                task = bar.add_task("seeding 90 days of synthetic history", total=None)
+                count = demo_seed(db=db, now=utcnow(),
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+            typer.echo(f"seeded the demo world: {count} declarations")
     if not seed_only:
         serve(host=host, port=port, workers=1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.models import Organisation, User
 from clearway.auth.schemas import Principal
-from clearway.auth.service import organisation_create, principal_of, user_create
-from clearway.declarations.schemas import EXAMPLE
+from clearway.auth.service import organisation_create, user_create
 from clearway.declarations.service import declaration_lodge
 
 DEMO_PASSWORD = "demo"
@@ -48,32 +47,34 @@ def demo_accounts(*, db: Session, now: datetime) -> dict[str, User]:
     }
 
 
-def _sample(org: Organisation, n: int, hs: str, desc: str, value: str, origin: str) -> dict[str, object]:
-    doc = copy.deepcopy(EXAMPLE)
-    party = {"id": org.code, "name": org.name, "country": "KR"}
-    doc.update(lrn=f"DEMO-{org.code[-1]}-{n:04d}", declarant=party, importer=party, buyer=party,
-               invoice_total=value)
-    doc["items"][0].update(hs_code=hs, description=desc, value=value, origin_country=origin)  # type: ignore[index]
-    return doc
+def demo_history(*, db: Session, now: datetime, days: int = 90, per_day: int = 40, seed: int = 7,
+                 progress: Callable[[int, int], None] | None = None) -> int:
+    """Lodge a synthetic history (every trader of the synthetic world) through the normal service."""
+    from clearway.synthetic import generate_world
+
+    world = generate_world(seed=seed, days=days, end=(now - timedelta(days=1)).date(),
+                           declarations_per_day=per_day)
+    known = set(db.scalars(select(Organisation.code)))
+    actors: dict[str, Principal] = {}
+    for org in world.organisations:
+        if org.id not in known:
+            created = organisation_create(db=db, code=org.id, name=org.name, kind="trader", country=org.country,
+                                          aeo=org.aeo, now=now)
+            known.add(created.code)
+        actors[org.id] = Principal(user_id=0, username=f"import:{org.id}", role="trader",
+                                   organisation_id=0, organisation_code=org.id)
+    lodged = 0
+    for n, record in enumerate(world.declarations):
+        with db.begin_nested():
+            declaration_lodge(db=db, actor=actors[record.declarant_org_id], raw=record.document,
+                              now=record.lodged_at)
+        lodged += 1
+        if progress and n % 200 == 0:
+            progress(n, len(world.declarations))
+    return lodged
 
 
-def demo_declarations(*, db: Session, users: dict[str, User], now: datetime) -> int:
-    """Lodge a handful of declarations for both demo traders through the normal service."""
-    goods = [("851713", "Smartphones", "CN"), ("640399", "Leather footwear", "VN"),
-             ("220421", "Red wine in bottles", "FR"), ("950300", "Toy building sets", "CN"),
-             ("300490", "Medicaments, packaged", "DE"), ("870323", "Passenger car 1.6 l", "DE")]
-    count = 0
-    for name in ("trader-a", "trader-b"):
-        actor: Principal = principal_of(users[name])
-        for n, (hs, desc, origin) in enumerate(goods):
-            at = now - timedelta(days=len(goods) - n, hours=3 * n + (name == "trader-b"))
-            raw = _sample(users[name].organisation, n + 1, hs, desc, f"{1500 + 750 * n}.00", origin)
-            declaration_lodge(db=db, actor=actor, raw=raw, now=at)
-            count += 1
-    return count
-
-
-def demo_seed(*, db: Session, now: datetime) -> int:
+def demo_seed(*, db: Session, now: datetime, progress: Callable[[int, int], None] | None = None) -> int:
     """Seed an empty database with the demo world; returns the number of declarations lodged."""
-    users = demo_accounts(db=db, now=now)
-    return demo_declarations(db=db, users=users, now=now)
+    demo_accounts(db=db, now=now)
+    return demo_history(db=db, now=now, progress=progress)
