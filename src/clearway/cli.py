@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from clearway.config import Settings
+
 app = typer.Typer(help="Clearway customs clearance platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts", no_args_is_help=True)
@@ -24,7 +26,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from pydantic import ValidationError
 
     from clearway.config import get_settings
@@ -32,7 +34,9 @@ def _settings():  # type: ignore[no-untyped-def]
     try:
         return get_settings()
     except ValidationError as exc:
-        _fail("configuration refused: " + "; ".join(e["msg"] for e in exc.errors()))
+        typer.secho("configuration refused: " + "; ".join(e["msg"] for e in exc.errors()), fg=typer.colors.RED,
+                    err=True)
+        raise typer.Exit(code=2) from None
 
 
 @db_app.command("upgrade")

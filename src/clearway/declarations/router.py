@@ -112,8 +112,8 @@ def read(mrn: str, db: DbSession, actor: CurrentUser) -> Response:
     """One declaration with its current document and state."""
     with db.begin():
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
-        body = read_json(declaration)
-    return _json(body, 200, declaration)
+        payload = read_json(declaration)
+    return _json(payload, 200, declaration)
 
 
 @router.put("/{mrn}", operation_id="amendDeclaration", response_model=DeclarationRead, responses=PROBLEMS,
@@ -132,8 +132,8 @@ def amend(mrn: str, raw: RawBody, db: DbSession, actor: Amender,
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
         declaration = service.declaration_amend(db=db, actor=actor, declaration=declaration, raw=raw,
                                                 expected_version=expected, now=now)
-        body = read_json(declaration)
-    return _json(body, 200, declaration)
+        payload = read_json(declaration)
+    return _json(payload, 200, declaration)
 
 
 @router.post("/{mrn}/cancel", operation_id="cancelDeclaration", response_model=DeclarationRead,
@@ -145,8 +145,8 @@ def cancel(mrn: str, body: CancelRequest, db: DbSession, actor: Amender) -> Resp
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
         declaration = service.declaration_cancel(db=db, actor=actor, declaration=declaration,
                                                  reason=body.reason, now=now)
-        body = read_json(declaration)
-    return _json(body, 200, declaration)
+        payload = read_json(declaration)
+    return _json(payload, 200, declaration)
 
 
 @router.get("/{mrn}/events", operation_id="listDeclarationEvents", responses=PROBLEMS)
@@ -169,5 +169,5 @@ def decide(mrn: str, body: DecisionRequest, db: DbSession, actor: CurrentOfficer
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
         declaration = service.declaration_transition(db=db, actor=actor, declaration=declaration,
                                                      target=body.to, reason=body.reason, now=now)
-        body = read_json(declaration)
-    return _json(body, 200, declaration)
+        payload = read_json(declaration)
+    return _json(payload, 200, declaration)

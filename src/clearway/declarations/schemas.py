@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -87,7 +87,7 @@ class Item(Strict):
     origin_proof: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "type": "IM",
     "office": "KR0101",
     "lrn": "TRA-2026-0001",

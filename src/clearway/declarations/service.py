@@ -115,9 +115,9 @@ def declaration_lodge(*, db: Session, actor: Principal, raw: Any, now: datetime)
     return Declaration(id=declaration_id, **values)
 
 
-_INSERT_DECLARATION = insert(Declaration.__table__).returning(Declaration.__table__.c.id)
-_INSERT_EVENT = insert(DeclarationEvent.__table__)
-_INSERT_AUDIT = insert(AuditRecord.__table__)
+_INSERT_DECLARATION = insert(Declaration).returning(Declaration.id)
+_INSERT_EVENT = insert(DeclarationEvent)
+_INSERT_AUDIT = insert(AuditRecord)
 
 
 def declaration_amend(*, db: Session, actor: Principal, declaration: Declaration, raw: Any,

@@ -86,7 +86,7 @@ def _item(item: Any, i: int, on: date, problems: list[Problem]) -> Decimal | Non
     _code_in(problems, _d(quantity, "unit"), ref.quantity_units(), "quantity.unit_unknown", f"{at}/quantity/unit")
     qty = _dec(_d(quantity, "value"))
     if qty is not None and qty <= 0:
-        problems.append(Problem("quantity.not_positive", f"{at}/quantity/value", {"value": quantity["value"]}))
+        problems.append(Problem("quantity.not_positive", f"{at}/quantity/value", {"value": _d(quantity, "value")}))
     _code_in(problems, _d(item.get("packages"), "kind"), ref.package_kinds(), "packages.kind_unknown",
              f"{at}/packages/kind")
     return _dec(item.get("value"))
@@ -98,8 +98,9 @@ def _items(doc: dict[str, Any], on: date, problems: list[Problem]) -> None:
         return
     values = [_item(item, i, on, problems) for i, item in enumerate(items[:999])]
     total = _dec(doc.get("invoice_total"))
-    if total is not None and values and all(v is not None for v in values):
-        declared = sum(values, Decimal(0))
+    known = [v for v in values if v is not None]
+    if total is not None and values and len(known) == len(values):
+        declared = sum(known, Decimal(0))
         if declared != total:
             problems.append(Problem("totals.mismatch", "/invoice_total",
                                     {"value": str(total), "items_sum": str(declared)}))
@@ -127,6 +128,6 @@ def document_check(
         parsed = model.model_validate(raw)
         problems: list[Problem] = []
     except ValidationError as exc:
-        problems = from_pydantic(exc.errors())
+        problems = from_pydantic([dict(e) for e in exc.errors()])
     problems += rules_check(raw=raw, declarant_code=declarant_code, on=on)
     return (parsed if not problems else None), problems

@@ -24,13 +24,13 @@ from clearway.db import utcnow
 from clearway.declarations import selectors, service
 from clearway.declarations.mrn import mrn_valid
 from clearway.declarations.schemas import Channel, Status
-from clearway.deps import CurrentUser, DbSession, locale_of, roles
+from clearway.deps import CurrentUser, DbSession, roles
 from clearway.errors import DeclarationInvalid, NotFound, Problem, ValidationFailed
 from clearway.i18n import translate
 from clearway.reference import service as ref
 from clearway.web import forms
 from clearway.web.render import render
-from clearway.web.security import CheckedForm
+from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
 WebTrader = Annotated[Principal, Depends(roles("trader"))]
@@ -55,7 +55,7 @@ def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
 def _form_page(request: Request, actor: Principal, *, values: dict[str, str], item_count: int,
                problems: list[Problem] | None = None, focus: str | None = None,
                upload_error: str | None = None) -> Response:
-    locale = locale_of(request)
+    locale = page_locale(request)
     errors = forms.errors_placed(problems or [], locale, item_count)
     failed = bool(problems) or upload_error is not None
     return render(request, "declarations/form.html", user=actor, status=422 if failed else 200,
@@ -130,7 +130,7 @@ def declaration_submit(request: Request, form: CheckedForm, db: DbSession, actor
 @router.post("/declarations/upload")
 def declaration_upload(request: Request, form: CheckedForm, db: DbSession, actor: WebTrader) -> Response:
     """Lodge a declaration from an uploaded JSON document; its problems are shown in the form."""
-    upload, locale = form.get("document"), locale_of(request)
+    upload, locale = form.get("document"), page_locale(request)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _form_page(request, actor, values={}, item_count=1,
                           upload_error=translate("ui.upload.missing", locale))
@@ -155,7 +155,7 @@ def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUs
     with db.begin():
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
         events = selectors.declaration_events(db=db, declaration=declaration)
-    locale = locale_of(request)
+    locale = page_locale(request)
     offices = ref.offices()
     return render(request, "declarations/detail.html", user=actor, d=declaration, doc=declaration.document,
                   events=events, customs=actor.is_customs, parties=[p for p in forms.PARTIES
