@@ -76,5 +76,8 @@ def demo_history(*, db: Session, now: datetime, days: int = 90, per_day: int = 4
 
 def demo_seed(*, db: Session, now: datetime, progress: Callable[[int, int], None] | None = None) -> int:
     """Seed an empty database with the demo world; returns the number of declarations lodged."""
+    from clearway.tariff.demo import demo_seed as tariff_demo_seed
+
     demo_accounts(db=db, now=now)
+    tariff_demo_seed(db=db, now=now)
     return demo_history(db=db, now=now, progress=progress)

@@ -23,7 +23,7 @@ def catalogue(locale: str) -> dict[str, str]:
     return data
 
 
-def translate(code: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
+def translate(code: str, locale: str = DEFAULT_LOCALE, /, **params: Any) -> str:
     """The message for a code in a locale, falling back to English, then to the code itself."""
     template = catalogue(locale if locale in LOCALES else DEFAULT_LOCALE).get(code)
     if template is None:

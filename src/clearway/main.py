@@ -107,6 +107,7 @@ def create_app() -> FastAPI:
     from clearway.auth.router import router as auth_router
     from clearway.declarations.router import router as declarations_router
     from clearway.reference.router import router as reference_router
+    from clearway.tariff.router import router as tariff_router
     from clearway.web.routes import install_web
 
     settings = get_settings()
@@ -115,7 +116,7 @@ def create_app() -> FastAPI:
         description="Open-source customs clearance and risk management. Errors are RFC 9457 problem documents.",
         openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
     )
-    for router in (auth_router, declarations_router, reference_router):
+    for router in (auth_router, declarations_router, reference_router, tariff_router):
         app.include_router(router, prefix=API)
     install_web(app)
     install_handlers(app)

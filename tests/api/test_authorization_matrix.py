@@ -26,6 +26,8 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/reference/offices"): EVERYONE,
     ("GET", "/api/v1/reference/countries"): EVERYONE,
     ("GET", "/api/v1/reference/hs/{code}"): EVERYONE,
+    ("POST", "/api/v1/tariff/calculate"): EVERYONE,
+    ("GET", "/api/v1/tariff/lines"): EVERYONE,
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 
@@ -42,6 +44,8 @@ def _request(client, method, path, mrn, headers):
         body = {"reason": "matrix test"}
     elif url.endswith("/decisions"):
         body = {"to": "released", "reason": "matrix test"}
+    elif url.endswith("/calculate"):
+        body = document()
     elif method in ("POST", "PUT") and "/declarations" in url:
         body = {**document(), "reason": "matrix test"} if method == "PUT" else document()
     if url.endswith("/token"):

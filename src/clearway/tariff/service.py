@@ -1,0 +1,131 @@
+"""Tariff services over the database: schedule snapshots, duty calculation and assessment, line search.
+
+Keyword-only functions; the caller owns the transaction (we flush, never commit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.config import get_settings
+from clearway.declarations.schemas import DeclarationCreate
+from clearway.tariff import payments, revenue
+from clearway.tariff.compute import Assessment, compute_duties
+from clearway.tariff.errors import DutyNotComputable, problem
+from clearway.tariff.models import (
+    AssessmentLineRecord,
+    AssessmentRecord,
+    ScheduleVersion,
+    TariffLine,
+    TariffMeasure,
+    TradeAgreement,
+)
+from clearway.tariff.rates import rates_snapshot
+from clearway.tariff.snapshot import Agreement, Line, Measure, Schedule
+
+# Versions never change once imported, so a snapshot can be cached; the file checksum is part of
+# the key so that two databases (tests, tenants) reusing a version number never share a stale one.
+_cache: dict[tuple[int, str, str], Schedule] = {}
+_cache_lock = threading.Lock()
+
+
+def schedule_version_current(*, db: Session) -> ScheduleVersion | None:
+    """The schedule version in force: the latest import."""
+    return db.scalars(select(ScheduleVersion).order_by(ScheduleVersion.id.desc()).limit(1)).first()
+
+
+def _build(db: Session, version_id: int, currency: str) -> Schedule:
+    lines = db.execute(select(TariffLine.code, TariffLine.description, TariffLine.supplementary_unit)
+                       .where(TariffLine.version_id == version_id)).all()
+    measures = [
+        Measure(r.ref, r.code, r.kind, r.valid_from, r.valid_to, r.basis, r.rate_pct, r.amount, r.amount_currency,
+                r.per_unit, r.agreement, r.agency, r.legal_basis)
+        for r in db.scalars(select(TariffMeasure).where(TariffMeasure.version_id == version_id))
+    ]
+    return Schedule.build(currency=currency, lines=[(r.code, r.description, r.supplementary_unit) for r in lines],
+                          measures=measures, version=version_id)
+
+
+def schedule_snapshot(*, db: Session, version_id: int | None = None, currency: str | None = None) -> Schedule:
+    """The schedule (the current version unless one is named) with today's agreements, for computation."""
+    currency = currency or get_settings().national_currency
+    version = schedule_version_current(db=db) if version_id is None else db.get(ScheduleVersion, version_id)
+    if version is None:
+        raise DutyNotComputable([problem("schedule_missing")])
+    key = (version.id, version.checksum, currency)
+    with _cache_lock:
+        schedule = _cache.get(key)
+    if schedule is None:
+        schedule = _build(db, version.id, currency)
+        with _cache_lock:
+            if len(_cache) >= 4:
+                _cache.clear()
+            _cache[key] = schedule
+    # Agreements are few and may change between schedule versions: read them every time.
+    agreements = {a.code: Agreement(a.code, a.name, frozenset(p.country for p in a.partners), a.valid_from,
+                                    a.valid_to) for a in db.scalars(select(TradeAgreement))}
+    return dataclasses.replace(schedule, agreements=agreements)
+
+
+def duties_calculate(*, db: Session, document: DeclarationCreate, on: date) -> Assessment:
+    """Compute the duties of a declaration (draft or lodged) on a date against the current schedule."""
+    schedule = schedule_snapshot(db=db)
+    rates = rates_snapshot(db=db, national=schedule.currency, currencies=_currencies(schedule, document), on=on)
+    return compute_duties(document=document, schedule=schedule, rates=rates, on=on)
+
+
+def _currencies(schedule: Schedule, document: DeclarationCreate) -> set[str]:
+    """The declaration currency and those of specific amounts on the declared lines."""
+    found = {document.currency}
+    for item in document.items:
+        line, _ = schedule.find(item.hs_code)
+        if line is not None:
+            found.update(m.currency for ms in line.candidates.values() for m in ms if m.currency)
+    return found
+
+
+def assessment_record(*, db: Session, declaration_id: int, declaration_version: int, document: DeclarationCreate,
+                      on: date, now: datetime, final: bool = True) -> AssessmentRecord:
+    """Assess a declaration and store it with its lines, payment reference and assessed revenue."""
+    result = duties_calculate(db=db, document=document, on=on)
+    previous = list(db.scalars(select(AssessmentRecord).where(AssessmentRecord.declaration_id == declaration_id,
+                                                              AssessmentRecord.superseded.is_(False))))
+    for old in previous:
+        old.superseded = True  # an amendment replaces the bill; revenue books only the difference
+    record = AssessmentRecord(
+        declaration_id=declaration_id, declaration_version=declaration_version, office=document.office,
+        schedule_version_id=result.schedule_version, assessed_on=on, currency=result.currency,
+        customs_value=result.customs_value, total=result.total, final=final, superseded=False, created_at=now,
+        lines=[AssessmentLineRecord(
+            item_index=t.item, line_code=result.items[t.item].line, tax=t.tax, base=t.base, quantity=t.quantity,
+            rate=t.rate, amount=t.amount, measure_ref=t.measure_id, preference=t.preference, relief=t.relief,
+        ) for t in result.lines],
+    )
+    db.add(record)
+    db.flush()
+    record.payment_reference = payments.payment_reference(record.id)
+    revenue.revenue_book_assessment(db=db, record=record, previous=previous, now=now)
+    db.flush()
+    return record
+
+
+def lines_search(*, db: Session, q: str, limit: int = 20) -> list[Line]:
+    """National lines of the current schedule whose code starts with q, or whose description has all q's words."""
+    current = schedule_version_current(db=db)
+    if current is None or not q.strip():
+        return []  # an empty query finds nothing rather than the whole schedule
+    query = select(TariffLine.code).where(TariffLine.version_id == current.id)
+    digits = q.replace(".", "").replace(" ", "")
+    if digits.isdigit():
+        query = query.where(TariffLine.code.startswith(digits))
+    else:
+        words = [w for w in q.lower().split() if w][:8]
+        query = query.where(*[func.lower(TariffLine.description).contains(w, autoescape=True) for w in words])
+    codes = db.scalars(query.order_by(TariffLine.code).limit(limit)).all()
+    schedule = schedule_snapshot(db=db, version_id=current.id)
+    return [schedule.lines[c] for c in codes]
