@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -62,12 +63,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str, pool_size: int = 20) -> Engine:
     """An engine for the URL with the settings Clearway relies on."""
+    # orjson for JSON columns: documents are serialised on every lodgement and read on every view.
+    json_args: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **json_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take control so writes lock up front.
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
@@ -75,7 +82,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's error handling
     # replace connections the server dropped.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, **json_args)
 
 
 @lru_cache

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Integer, String, Text, insert, select
+from sqlalchemy import Integer, String, Text, bindparam, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clearway.db import Base, UTCDateTime
@@ -27,6 +27,12 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# Core statements on the session's connection: these run on every creating request.
+_LOOKUP = (select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response)
+           .where(IdempotencyRecord.owner == bindparam("owner"), IdempotencyRecord.key == bindparam("key")))
+_STORE = insert(IdempotencyRecord)
+
+
 @dataclass(frozen=True)
 class Replay:
     """A stored answer to send again."""
@@ -42,10 +48,7 @@ def request_hash(body: object) -> str:
 
 def idempotency_lookup(*, db: Session, owner: str, key: str, body_hash: str) -> Replay | None:
     """The stored answer for this key, None when unseen; 422 when the key came with another body."""
-    row = db.execute(
-        select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response)
-        .where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
-    ).first()
+    row = db.connection().execute(_LOOKUP, {"owner": owner, "key": key}).first()
     if row is None:
         return None
     if row.request_hash != body_hash:
@@ -57,7 +60,5 @@ def idempotency_lookup(*, db: Session, owner: str, key: str, body_hash: str) -> 
 def idempotency_store(*, db: Session, owner: str, key: str, body_hash: str, status_code: int,
                       response: bytes, now: datetime) -> None:
     """Remember the answer to a key in the caller's transaction."""
-    db.execute(insert(IdempotencyRecord).values(
-        owner=owner, key=key, request_hash=body_hash, status_code=status_code,
-        response=response.decode(), created_at=now,
-    ))
+    db.connection().execute(_STORE, {"owner": owner, "key": key, "request_hash": body_hash,
+                                      "status_code": status_code, "response": response.decode(), "created_at": now})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditHead, AuditRecord
@@ -54,6 +54,10 @@ def audit_append(*, db: Session, actor: str, actor_org: str, action: str, target
     )])
 
 
+_SEAL = (update(AuditRecord).where(AuditRecord.id == bindparam("b_id"))
+         .values(seq=bindparam("b_seq"), chain_hash=bindparam("b_hash")))
+
+
 def audit_seal(*, db: Session, now: datetime, limit: int = 5000) -> int:
     """Chain up to `limit` committed, unsealed records; returns how many were sealed."""
     # The migration creates the head row; locking it serialises sealers, never writers.
@@ -63,10 +67,14 @@ def audit_seal(*, db: Session, now: datetime, limit: int = 5000) -> int:
         .where(AuditRecord.seq.is_(None)).order_by(AuditRecord.id).limit(limit)
     ).all()
     seq, chain = head.seq, head.chain_hash
+    links = []
     for row_id, row_hash in rows:
         seq += 1
         chain = _link(chain, row_hash, seq)
-        db.execute(update(AuditRecord).where(AuditRecord.id == row_id).values(seq=seq, chain_hash=chain))
+        links.append({"b_id": row_id, "b_seq": seq, "b_hash": chain})
+    if links:
+        # One executemany on the Core connection: the driver pipelines it, no ORM bookkeeping per row.
+        db.connection().execute(_SEAL, links)
     head.seq, head.chain_hash, head.sealed_at = seq, chain, now
     db.flush()
     return len(rows)
