@@ -85,7 +85,7 @@ def render(request: Request, template: str, *, user: Principal | None, status: i
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = environment().get_template(template).render(
         locale=locale, user=user, csrf=token, here=here,
-        t=partial(translate, locale=locale), label=partial(label, locale),
+        t=lambda key, **params: translate(key, locale, **params), label=partial(label, locale),
         money=partial(money, locale=locale), **context,
     )
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
