@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 
+from clearway.tariff.tabular import RowError
+
 app = typer.Typer(help="National tariff schedule", no_args_is_help=True)
 
 
-def _report_errors(errors: list, errors_file: Path | None) -> None:  # type: ignore[type-arg]
+def _report_errors(errors: list[RowError], errors_file: Path | None) -> None:
     rows = [(e.row, e.column, e.value, e.code, e.message) for e in errors]
     if errors_file:
         with open(errors_file, "w", newline="", encoding="utf-8-sig") as fh:
