@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=60 * 8, ge=5, le=60 * 24 * 30)
     max_body_bytes: int = Field(default=2_000_000, ge=10_000)
     db_pool_size: int = Field(default=20, ge=1, le=200)
+    worker_threads: int = Field(default=40, ge=1, le=400, description="Threads for blocking work per process")
     audit_seal_interval_s: float = Field(default=2.0, ge=0)
     cookie_secure: bool = False
     # Argon2id memory cost; the default is the argon2-cffi (RFC 9106 low-memory) profile.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from clearway.db import Base, UTCDateTime
 from clearway.errors import Problem, ValidationFailed
+from clearway.writes import Rows
 
 
 class IdempotencyRecord(Base):
@@ -55,6 +56,14 @@ def idempotency_lookup(*, db: Session, owner: str, key: str, body_hash: str) -> 
         raise ValidationFailed([Problem("idempotency.key_reused", "", {"key": key})],
                                "this Idempotency-Key was used with a different request body")
     return Replay(row.status_code, row.response.encode())
+
+
+def idempotency_rows(*, owner: str, key: str, body_hash: str, status_code: int, response: bytes,
+                     now: datetime) -> Rows:
+    """The record remembering an answer, to be written with the change it answers for."""
+    return Rows(IdempotencyRecord.__table__, [{
+        "owner": owner, "key": key, "request_hash": body_hash, "status_code": status_code,
+        "response": response.decode(), "created_at": now}])
 
 
 def idempotency_store(*, db: Session, owner: str, key: str, body_hash: str, status_code: int,

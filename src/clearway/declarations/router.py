@@ -27,8 +27,9 @@ from clearway.declarations.schemas import (
 )
 from clearway.deps import CurrentOfficer, CurrentTrader, CurrentUser, DbSession, IdempotencyKey, roles
 from clearway.errors import DeclarationInvalid, PreconditionRequired, Problem
-from clearway.idempotency import idempotency_lookup, idempotency_store, request_hash
+from clearway.idempotency import idempotency_lookup, idempotency_rows, request_hash
 from clearway.openapi_docs import PROBLEMS
+from clearway.writes import Rows
 
 router = APIRouter(prefix="/declarations", tags=["declarations"])
 RawBody = Annotated[Any, Depends(raw_json)]
@@ -65,11 +66,16 @@ def lodge(raw: RawBody, db: DbSession, actor: CurrentTrader, key: IdempotencyKey
             if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
                 return Response(replay.body, status_code=replay.status_code, media_type="application/json")
             now = utcnow()
-            declaration = service.declaration_lodge(db=db, actor=actor, raw=raw, now=now)
-            body = read_json(declaration)
-            if key:
-                idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201,
-                                  response=body, now=now)
+            answer: list[bytes] = []
+
+            def remember(declaration: Declaration) -> list[Rows]:
+                # The answer is known before the insert, so its idempotency record joins the same write.
+                answer.append(read_json(declaration))
+                return [idempotency_rows(owner=owner, key=key, body_hash=body_hash, status_code=201,
+                                         response=answer[0], now=now)] if key else []
+
+            declaration = service.declaration_lodge(db=db, actor=actor, raw=raw, now=now, extra_rows=remember)
+            body = answer[0]
     except IntegrityError:
         # A concurrent twin won the race on the key or the LRN: answer as it did, or as a duplicate.
         db.rollback()

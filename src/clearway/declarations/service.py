@@ -6,6 +6,7 @@ change, its events and its audit record commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from clearway.declarations.models import Declaration, DeclarationEvent, Declarat
 from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
 from clearway.declarations.validation import document_check
 from clearway.errors import DeclarationInvalid, PreconditionFailed, Problem
+from clearway.writes import PARENT_ID, Rows, insert_family
 
 SYSTEM = "system"
 _CONTROL_TEXT = {"yellow": "documentary check", "red": "physical inspection"}
@@ -36,7 +38,7 @@ def _total(doc: DeclarationCreate) -> Decimal:
     return sum((Decimal(item.value) for item in doc.items), Decimal(0))
 
 
-def _event(declaration_id: int, kind: str, before: str | None, after: str, at: datetime,
+def _event(declaration_id: Any, kind: str, before: str | None, after: str, at: datetime,
            actor: str, actor_org: str, reason: str | None, version: int) -> dict[str, Any]:
     return {"declaration_id": declaration_id, "kind": kind, "from_status": before, "to_status": after,
             "at": at, "actor": actor, "actor_org": actor_org, "reason": reason, "version": version}
@@ -62,13 +64,14 @@ def _checked(*, db: Session, raw: Any, actor: Principal, now: datetime, model: t
     return doc
 
 
-def _decide(document: dict[str, Any], total: Decimal) -> tuple[str, channelling.ChannelDecision]:
+def _decide(document: dict[str, Any], total: Decimal,
+            context: channelling.ChannelContext) -> tuple[str, channelling.ChannelDecision]:
     """The automatic steps after acceptance: the channel, then release or control."""
-    decision = channelling.channel_decide(document=document, total_value=total)
+    decision = channelling.channel_decide(document=document, total_value=total, context=context)
     return ("released" if decision.channel in ("green", "blue") else "under_control"), decision
 
 
-def _lodgement_events(declaration_id: int, number: str, actor: Principal, now: datetime,
+def _lodgement_events(declaration_id: Any, number: str, actor: Principal, now: datetime,
                       decision: channelling.ChannelDecision) -> list[dict[str, Any]]:
     reason = "; ".join(r["text"] for r in decision.reasons)
     sys = (now, SYSTEM, SYSTEM)
@@ -87,16 +90,21 @@ def _lodgement_events(declaration_id: int, number: str, actor: Principal, now: d
     return events
 
 
-def declaration_lodge(*, db: Session, actor: Principal, raw: Any, now: datetime) -> Declaration:
+def declaration_lodge(*, db: Session, actor: Principal, raw: Any, now: datetime,
+                      extra_rows: Callable[[Declaration], Sequence[Rows]] | None = None) -> Declaration:
     """Validate a raw document and store it as an accepted, channelled declaration with its events.
 
-    A duplicate LRN on an otherwise clean document surfaces as IntegrityError from the unique
-    index; the caller turns it into the lrn.duplicate problem.
+    `extra_rows` lets the caller store rows of its own in the same write, built from the new
+    declaration (the API stores its idempotency record this way). A duplicate LRN on an
+    otherwise clean document surfaces as IntegrityError from the unique index; the caller turns
+    it into the lrn.duplicate problem.
     """
     doc = _checked(db=db, raw=raw, actor=actor, now=now, model=DeclarationCreate, always_check_lrn=False)
     total = _total(doc)
     document = doc.model_dump(mode="json", exclude_none=True)
-    status, decision = _decide(document, total)
+    # Risk engine seam: the decider may use who lodged, when, and this transaction.
+    context = channelling.ChannelContext(declarant=actor.organisation_code, lodged_at=now, db=db)
+    status, decision = _decide(document, total, context)
     number = mrn.mrn_new(year=now.year, country=get_settings().country, office=doc.office)
     values: dict[str, Any] = dict(
         mrn=number, lrn=doc.lrn, version=1, type=doc.type, office=doc.office, status=status,
@@ -104,20 +112,16 @@ def declaration_lodge(*, db: Session, actor: Principal, raw: Any, now: datetime)
         currency=doc.currency, total_value=total, item_count=len(doc.items), document=document,
         channel_reasons=decision.reasons, lodged_at=now, updated_at=now, **_party_ids(doc),
     )
-    # Core statements on the connection: the hot path skips the ORM unit of work entirely.
-    conn = db.connection()
-    declaration_id = conn.execute(_INSERT_DECLARATION, values).scalar_one()
-    conn.execute(_INSERT_EVENT, _lodgement_events(declaration_id, number, actor, now, decision))
-    conn.execute(_INSERT_AUDIT, [audit_row(
-        actor=actor.username, actor_org=actor.organisation_code, action="declaration.lodged",
-        target_type="declaration", target_id=number,
-        detail={"lrn": doc.lrn, "channel": decision.channel, "status": status}, at=now)])
-    return Declaration(id=declaration_id, **values)
-
-
-_INSERT_DECLARATION = insert(Declaration).returning(Declaration.id)
-_INSERT_EVENT = insert(DeclarationEvent)
-_INSERT_AUDIT = insert(AuditRecord)
+    declaration = Declaration(**values)
+    audit = audit_row(actor=actor.username, actor_org=actor.organisation_code, action="declaration.lodged",
+                      target_type="declaration", target_id=number,
+                      detail={"lrn": doc.lrn, "channel": decision.channel, "status": status}, at=now)
+    children = [Rows(DeclarationEvent.__table__, _lodgement_events(PARENT_ID, number, actor, now, decision)),
+                Rows(AuditRecord.__table__, [audit]), *(extra_rows(declaration) if extra_rows else ())]
+    declaration.id = insert_family(db.connection(), Rows(Declaration.__table__, [values]), children)
+    # Risk engine seam: store the decision's explanation with the declaration (a no-op by default).
+    channelling.channel_record(db=db, declaration_id=declaration.id, mrn=number, decision=decision, now=now)
+    return declaration
 
 
 def declaration_amend(*, db: Session, actor: Principal, declaration: Declaration, raw: Any,
