@@ -47,15 +47,44 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         if not PG_URL:
             pytest.fail("CLEARWAY_REQUIRE_PG is set but CLEARWAY_TEST_PG_URL is not")
-        url = PG_URL
-        from clearway.db import make_engine
-
-        engine = make_engine(url, 1)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+        url = _private_database(PG_URL)
+        request.addfinalizer(lambda: _drop_database(PG_URL, url))
     upgrade_head(url)
     yield url
+
+
+def _admin(url: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy.engine import make_url
+
+    from clearway.db import make_engine
+
+    admin = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1)).set(database="postgres")
+    return make_engine(admin.render_as_string(hide_password=False), 1).execution_options(
+        isolation_level="AUTOCOMMIT")
+
+
+def _private_database(url: str) -> str:
+    """A fresh database on the server of url, so concurrent test runs never share a schema."""
+    from sqlalchemy.engine import make_url
+
+    name = f"clearway_t_{os.getpid()}_{os.urandom(3).hex()}"
+    engine = _admin(url)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server_url: str, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from clearway.db import get_engine
+
+    get_engine.cache_clear()
+    engine = _admin(server_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def _truncate(url: str) -> None:
