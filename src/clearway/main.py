@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import Response
@@ -74,6 +75,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     from clearway.sealer import Sealer
 
     settings = get_settings()
+    # Fewer, busier threads: each extra thread adds GIL hand-offs, not throughput, on a few cores.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     sealer = Sealer(settings.audit_seal_interval_s) if settings.audit_seal_interval_s > 0 else None
     if sealer:
         sealer.start()
@@ -102,6 +105,17 @@ def _install_health(app: FastAPI) -> None:
         return Response(body, status_code=200 if ready else 503, media_type="application/json")
 
 
+def _install_risk(app: FastAPI) -> None:
+    """The risk engine's API routers, and its decider in the lodging seam (the default until configured)."""
+    from clearway.risk.router import router as risk_router
+    from clearway.risk.router_models import router as risk_models_router
+    from clearway.risk.service import engine_install
+
+    for router in (risk_router, risk_models_router):
+        app.include_router(router, prefix=API)
+    engine_install()
+
+
 def create_app() -> FastAPI:
     """Build the Clearway application from the current settings."""
     from clearway.auth.router import router as auth_router
@@ -118,6 +132,7 @@ def create_app() -> FastAPI:
     )
     for router in (auth_router, declarations_router, reference_router, tariff_router):
         app.include_router(router, prefix=API)
+    _install_risk(app)  # risk engine: its API, and its decider in the lodging seam
     install_web(app)
     install_handlers(app)
     _install_health(app)

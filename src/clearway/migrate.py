@@ -25,7 +25,8 @@ def _config(url: str) -> Config:
 
 def upgrade_head(url: str) -> None:
     """Apply every pending migration to the database at url."""
-    command.upgrade(_config(url), "head")
+    # "heads": parallel branches (one per domain, chained later by the lead) all apply.
+    command.upgrade(_config(url), "heads")
 
 
 def is_at_head(engine: Engine) -> bool:

@@ -28,6 +28,20 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/reference/hs/{code}"): EVERYONE,
     ("POST", "/api/v1/tariff/calculate"): EVERYONE,
     ("GET", "/api/v1/tariff/lines"): EVERYONE,
+    # Risk engine: analysts write; officers and auditors read rules and settings; decisions are for customs.
+    **{("GET", f"/api/v1/risk/{path}"): {"analyst", "officer", "auditor"}
+       for path in ("rules", "rules/{rule_id}", "rules/{rule_id}/versions", "selection")},
+    **{("GET", f"/api/v1/risk/{path}"): {"analyst", "auditor"}
+       for path in ("watchlists", "watchlists/{entry_id}", "models", "models/{model_id}", "drift")},
+    ("POST", "/api/v1/risk/watchlists/match"): {"analyst", "auditor"},
+    ("GET", "/api/v1/risk/decisions/{mrn}"): {"officer", "analyst", "auditor", "admin"},
+    **{(method, f"/api/v1/risk/{path}"): {"analyst"} for method, path in (
+        ("POST", "rules"), ("POST", "rules/check"), ("PUT", "rules/{rule_id}"), ("POST", "rules/{rule_id}/activate"),
+        ("POST", "rules/{rule_id}/deactivate"), ("POST", "rules/{rule_id}/test-run"), ("POST", "watchlists"),
+        ("PUT", "watchlists/{entry_id}"), ("DELETE", "watchlists/{entry_id}"), ("POST", "models"),
+        ("POST", "models/{model_id}/shadow"), ("POST", "models/{model_id}/promote"),
+        ("POST", "models/{model_id}/retire"), ("PUT", "selection/{office}/{direction}"),
+        ("POST", "selection/{office}/{direction}/thresholds"), ("POST", "reference-values/refresh"))},
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 

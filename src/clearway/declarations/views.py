@@ -28,6 +28,7 @@ from clearway.deps import CurrentUser, DbSession, roles
 from clearway.errors import DeclarationInvalid, NotFound, Problem, ValidationFailed
 from clearway.i18n import translate
 from clearway.reference import service as ref
+from clearway.risk import service as risk_service
 from clearway.web import forms
 from clearway.web.render import render
 from clearway.web.security import CheckedForm, page_locale
@@ -155,10 +156,13 @@ def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUs
     with db.begin():
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
         events = selectors.declaration_events(db=db, declaration=declaration)
+        # Risk engine: why this channel, for customs staff only (selection criteria stay hidden from traders).
+        risk = risk_service.decision_view(db=db, declaration_id=declaration.id, channel=declaration.channel,
+                                          channel_reasons=declaration.channel_reasons) if actor.is_customs else None
     locale = page_locale(request)
     offices = ref.offices()
     return render(request, "declarations/detail.html", user=actor, d=declaration, doc=declaration.document,
-                  events=events, customs=actor.is_customs, parties=[p for p in forms.PARTIES
+                  events=events, customs=actor.is_customs, risk=risk, parties=[p for p in forms.PARTIES
                                                                     if declaration.document.get(p)],
                   office_name=lambda code: offices[code].name if code in offices else code,
                   country=lambda code: ref.country_name(code, locale) if code else "",

@@ -39,8 +39,10 @@ def install_web(app: FastAPI) -> None:
     """Add the web UI routes, static files and HTML error pages to an app."""
     from clearway.auth.views import router as auth_views
     from clearway.declarations.views import router as declaration_views
+    from clearway.risk.views import router as risk_views  # risk engine pages (analysts)
+    from clearway.risk.views_models import router as risk_model_views
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for views in (router, auth_views, declaration_views):
+    for views in (router, auth_views, declaration_views, risk_views, risk_model_views):
         app.include_router(views)
     install_error_pages(app)

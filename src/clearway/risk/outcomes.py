@@ -1,0 +1,71 @@
+"""Control outcomes (labels) from the controls domain, when it is installed.
+
+`clearway.controls.service.control_outcomes(db=..., declaration_ids=[...])` is expected to give,
+per declaration id, whether a control found an irregularity and the revenue it raised, as
+attributes or keys named `fraud_found` (or `hit`) and `revenue_raised` (or `revenue`). Without
+the controls domain, or if it answers in another shape, the risk engine reports figures that
+need no outcomes and says that outcomes were not available.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("clearway.risk")
+_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the control of one declaration found."""
+
+    hit: bool
+    revenue: Decimal
+
+
+def _field(found: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(found, Mapping) and name in found:
+            return found[name]
+        if hasattr(found, name):
+            return getattr(found, name)
+    return None
+
+
+def _outcome(found: Any) -> Outcome | None:
+    hit = _field(found, "fraud_found", "hit")
+    if hit is None:
+        return None  # inspected but not finished: no label yet
+    revenue = _field(found, "revenue_raised", "revenue")
+    return Outcome(bool(hit), Decimal(str(revenue)) if revenue is not None else Decimal(0))
+
+
+def outcomes_for(*, db: Session, declaration_ids: Iterable[int]) -> dict[int, Outcome] | None:
+    """Finished controls of these declarations by id; None when the controls domain cannot tell."""
+    try:
+        control_outcomes = getattr(importlib.import_module("clearway.controls.service"), "control_outcomes", None)
+    except ImportError:
+        return None
+    if control_outcomes is None:
+        return None
+    ids, found = list(declaration_ids), {}
+    try:
+        for start in range(0, len(ids), _BATCH):
+            answer = control_outcomes(db=db, declaration_ids=ids[start:start + _BATCH])
+            items = answer.items() if isinstance(answer, Mapping) \
+                else ((_field(a, "declaration_id"), a) for a in answer)
+            for declaration_id, raw in items:
+                outcome = _outcome(raw)
+                if outcome is not None and declaration_id is not None:
+                    found[int(declaration_id)] = outcome
+    except (TypeError, AttributeError, ValueError) as exc:
+        log.warning("control outcomes unavailable: %s", exc)
+        return None
+    return found

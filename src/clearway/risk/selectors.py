@@ -1,0 +1,68 @@
+"""Reading the risk configuration for the API and the pages: stored rows into their read shapes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.risk.models import RiskDecision, RiskModel, RiskRule, RiskRuleVersion, SelectionSetting, WatchlistEntry
+from clearway.risk.rules import evaluation_errors
+from clearway.risk.schemas import RuleRead, RuleVersionRead, TestRunRead, WatchlistRead
+from clearway.risk.schemas_models import ModelRead, SelectionRead
+from clearway.risk.testrun import TestRun
+
+
+def version_read(version: RiskRuleVersion) -> RuleVersionRead:
+    """The read shape of a rule version."""
+    return RuleVersionRead(
+        version=version.version, expression=version.expression, channel=version.channel,
+        offices=list(version.offices), directions=list(version.directions), valid_from=version.valid_from,
+        valid_to=version.valid_to, priority=version.priority, reason=version.reason, created_by=version.created_by,
+        created_at=version.created_at)
+
+
+def rule_read(rule: RiskRule, latest: RiskRuleVersion) -> RuleRead:
+    """The read shape of a rule and its latest version."""
+    errors = sum(n for (rule_id, _), n in evaluation_errors.items() if rule_id == rule.id)
+    return RuleRead(id=rule.id, name=rule.name, version=rule.version, active_version=rule.active_version,
+                    created_by=rule.created_by, created_at=rule.created_at, updated_at=rule.updated_at,
+                    latest=version_read(latest), evaluation_errors=errors)
+
+
+def watchlist_read(entry: WatchlistEntry) -> WatchlistRead:
+    """The read shape of a watchlist entry."""
+    return WatchlistRead.model_validate(entry, from_attributes=True)
+
+
+def model_read(model: RiskModel) -> ModelRead:
+    """The read shape of a registered model."""
+    return ModelRead.model_validate(model, from_attributes=True)
+
+
+def setting_read(setting: SelectionSetting) -> SelectionRead:
+    """The read shape of a selection setting."""
+    return SelectionRead.model_validate(setting, from_attributes=True)
+
+
+def test_run_read(run: TestRun) -> TestRunRead:
+    """The read shape of a test-run."""
+    return TestRunRead(**asdict(run))
+
+
+def rule_hit_counts(*, db: Session, rule_id: int, since: object) -> dict[str, int]:
+    """Stored decisions since a time, and how many of them this rule hit or failed on (any version)."""
+    rows = db.execute(select(RiskDecision.rule_hits, RiskDecision.rule_errors)
+                      .where(RiskDecision.decided_at >= since).limit(200_000))
+    hits = errors = total = 0
+    for rule_hits, rule_errors in rows:
+        total += 1
+        hits += any(h.get("rule_id") == rule_id for h in rule_hits)
+        errors += any(e.get("rule_id") == rule_id for e in rule_errors)
+    return {"decisions": total, "hits": hits, "errors": errors}
+
+
+def decisions_count(*, db: Session) -> int:
+    """How many decisions the engine has stored."""
+    return int(db.scalar(select(func.count()).select_from(RiskDecision)) or 0)

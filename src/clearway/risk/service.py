@@ -1,0 +1,64 @@
+"""What other domains use of the risk engine: installing it in the lodging seam, and reading a decision.
+
+The engine's own services live beside this file (`rules`, `watchlists`, `registry`, `selection`,
+`thresholds`, `testrun`, `reference`, `drift`); other domains call only the functions here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.declarations import channelling
+from clearway.risk.decision import ENGINE
+from clearway.risk.engine import engine
+from clearway.risk.models import RiskDecision
+
+
+def engine_install() -> None:
+    """Make the risk engine the channel decider (it answers with the documented default until configured)."""
+    channelling.channel_decider_install(engine.decide, engine.record)
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """A declaration's channel decision as an officer reads it."""
+
+    engine: str
+    channel: str | None
+    reasons: list[str]
+    sources: list[str] = field(default_factory=list)
+    random_pick: bool = False
+    aeo: bool = False
+    score: float | None = None
+    model_version: str | None = None
+    shadow_score: float | None = None
+    shadow_version: str | None = None
+    rule_hits: list[dict[str, Any]] = field(default_factory=list)
+    watchlist_hits: list[dict[str, Any]] = field(default_factory=list)
+    contributions: list[dict[str, Any]] = field(default_factory=list)
+    rule_errors: list[dict[str, Any]] = field(default_factory=list)
+    decided_at: datetime | None = None
+
+
+def decision_view(*, db: Session, declaration_id: int, channel: str | None,
+                  channel_reasons: list[Any]) -> DecisionView:
+    """The stored risk decision of a declaration, or the default rules' reasons when the engine did not decide."""
+    row = db.scalar(select(RiskDecision).where(RiskDecision.declaration_id == declaration_id))
+    if row is None:
+        texts = [str(r.get("text", "")) for r in channel_reasons if isinstance(r, dict)]
+        return DecisionView(engine=channelling.ChannelDecision("green").engine, channel=channel, reasons=texts)
+    texts = [h["text"] for h in row.rule_hits] + [h["text"] for h in row.watchlist_hits]
+    texts += [c["text"] for c in row.contributions]
+    if row.random_pick:
+        texts.append("random compliance sample")
+    return DecisionView(
+        engine=ENGINE, channel=row.channel, reasons=texts, sources=list(row.sources),
+        random_pick=row.random_pick, aeo=row.aeo, score=row.score, model_version=row.model_version,
+        shadow_score=row.shadow_score, shadow_version=row.shadow_version, rule_hits=list(row.rule_hits),
+        watchlist_hits=list(row.watchlist_hits), contributions=list(row.contributions),
+        rule_errors=list(row.rule_errors), decided_at=row.decided_at)

@@ -1,0 +1,153 @@
+"""Selection: the model fills the capacity left, the random draw is apart and flagged, AEO rates are lower,
+and the final channel is the most severe of everything that voted."""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from clearway.declarations.channelling import ChannelContext
+from clearway.declarations.schemas import EXAMPLE
+from clearway.risk.decision import Snapshot, decide
+from clearway.risk.engine import Engine
+from clearway.risk.facts import Knowledge
+from clearway.risk.rules import LiveRule, RuleSet
+from clearway.risk.rules_compile import compile_rule
+from clearway.risk.selection import LiveSetting, Selection
+from clearway.risk.thresholds import thresholds_for
+from clearway.risk.watchlist_index import LiveEntry, WatchlistIndex
+
+AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+TOTAL = Decimal("12500")
+
+
+@dataclass
+class StubModel:
+    """Scores whatever the test sets; explains nothing."""
+
+    value: float = 0.0
+    version: str = "stub-1"
+
+    def score(self, records: list[dict]) -> tuple[float, int]:
+        return self.value, 0
+
+
+def setting(**changes: object) -> LiveSetting:
+    base = dict(office="*", direction="IM", red_share=0.03, yellow_share=0.07, random_rate=0.01,
+                aeo_random_rate=0.002, aeo_factor=0.5, random_channel="red",
+                thresholds={"red": 0.9, "yellow": 0.7, "aeo_red": 0.95, "aeo_yellow": 0.85})
+    return LiveSetting(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def snapshot(*, rules: list[LiveRule] = (), entries: list[LiveEntry] = (), model: StubModel | None = None,
+             settings: list[LiveSetting] | None = None, aeo: frozenset[str] = frozenset()) -> Snapshot:
+    return Snapshot(version=(1, "t"), rules=RuleSet(rules), watchlists=WatchlistIndex(entries),
+                    selection=Selection(settings if settings is not None else [setting()]),
+                    knowledge=Knowledge(aeo=aeo), model=model)  # type: ignore[arg-type]
+
+
+def rule(channel: str, source: str = "true", rule_id: int = 7) -> LiveRule:
+    return LiveRule(rule_id, 3, "r", channel, 10, f"{channel} rule", frozenset(), frozenset(), None, None,
+                    compile_rule(source))
+
+
+def run(snap: Snapshot, *, draw: float = 0.99, declarant: str = "KR1000000001", document: dict | None = None):
+    return decide(snap, copy.deepcopy(document or EXAMPLE), TOTAL, declarant=declarant, lodged_at=AT, draw=draw)
+
+
+def test_thresholds_are_quantiles_of_the_capacity_left_after_random_and_rules():
+    scores = np.random.default_rng(0).random(20_000)
+    row = SimpleNamespace(red_share=Decimal("0.03"), yellow_share=Decimal("0.07"), random_rate=Decimal("0.01"),
+                          aeo_factor=Decimal("0.5"), random_channel="red")
+    t = thresholds_for(scores, row, taken_red=0.005, taken_any=0.02)  # type: ignore[arg-type]
+    assert (t["model_red_share"], t["model_share"]) == (0.015, 0.07)
+    assert np.mean(scores >= t["red"]) == pytest.approx(0.015, abs=0.002)
+    assert np.mean(scores >= t["yellow"]) == pytest.approx(0.07, abs=0.003)
+    assert np.mean(scores >= t["aeo_yellow"]) == pytest.approx(0.035, abs=0.003)
+
+
+def test_no_capacity_left_means_no_threshold():
+    row = SimpleNamespace(red_share=Decimal("0.01"), yellow_share=Decimal("0"), random_rate=Decimal("0.01"),
+                          aeo_factor=Decimal("0.5"), random_channel="red")
+    t = thresholds_for(np.linspace(0, 1, 100), row, taken_red=0.0, taken_any=0.0)  # type: ignore[arg-type]
+    assert t["red"] is None and t["yellow"] is None
+
+
+def test_over_many_declarations_selection_stays_within_capacity_and_random_picks_are_flagged():
+    rng = random.Random(4)
+    scores = np.array([rng.random() for _ in range(4000)])
+    row = SimpleNamespace(red_share=Decimal("0.03"), yellow_share=Decimal("0.07"), random_rate=Decimal("0.01"),
+                          aeo_factor=Decimal("0.5"), random_channel="red")
+    limits = thresholds_for(scores, row, 0.0, 0.0)  # type: ignore[arg-type]
+    model = StubModel()
+    snap = snapshot(model=model, settings=[setting(thresholds=limits)])
+    channels, randoms, random_high = [], 0, 0
+    for score in scores:
+        model.value = float(score)
+        decision = run(snap, draw=rng.random())
+        channels.append(decision.channel)
+        assert decision.record is not None
+        if decision.record["random_pick"]:
+            randoms += 1
+            random_high += score >= limits["yellow"]
+            assert any(r.get("random_sample") for r in decision.reasons)
+    red, any_control = channels.count("red") / 4000, (channels.count("red") + channels.count("yellow")) / 4000
+    assert red <= 0.03 + 0.01 and any_control <= 0.10 + 0.015
+    assert any_control == pytest.approx(0.10, abs=0.015)
+    assert randoms / 4000 == pytest.approx(0.01, abs=0.006)
+    assert random_high <= randoms  # drawn whatever the score: random picks land at any score
+
+
+def test_aeo_declarations_get_the_lower_random_rate_and_need_a_higher_score():
+    model = StubModel(0.9)
+    snap = snapshot(model=model, aeo=frozenset({"KR1000000001"}))
+    assert run(snap, draw=0.005, declarant="KR1000000001").record["random_pick"] is False
+    assert run(snap, draw=0.005, declarant="KR9").record["random_pick"] is True
+    assert run(snap, draw=0.001, declarant="KR1000000001").record["random_pick"] is True
+    assert run(snap, declarant="KR1000000001").channel == "yellow"  # 0.9 < AEO red threshold 0.95
+    assert run(snap, declarant="KR9").channel == "red"
+    assert run(snap, declarant="KR1000000001").record["aeo"] is True
+
+
+def test_the_final_channel_is_the_most_severe_vote():
+    seller = LiveEntry(5, "seller", "Shenzhen Bright Electronics", None, None, 90, "high", "tip", None)
+    snap = snapshot(rules=[rule("yellow")], entries=[seller], model=StubModel(0.75))
+    decision = run(snap)
+    assert decision.channel == "red" and decision.record["sources"] == ["watchlist"]
+    assert {r["rule"] for r in decision.reasons} == {"rule:7:v3", "watchlist:5", "model"}
+    assert run(snapshot(rules=[rule("blue")])).channel == "blue"
+    assert run(snapshot(rules=[rule("blue")]), draw=0.0).channel == "red"
+    assert run(snapshot(rules=[rule("yellow", 'item.origin == "DE"')])).channel == "green"
+
+
+def test_the_default_rules_stay_in_force_as_a_baseline():
+    arms = copy.deepcopy(EXAMPLE)
+    arms["items"][0]["hs_code"] = "930200"
+    decision = run(snapshot(rules=[rule("yellow")]), document=arms)
+    assert decision.channel == "red" and decision.record["sources"] == ["baseline"]
+    assert decision.record["rule_hits"][0]["baseline"] == "default.sensitive_goods"
+
+
+def test_reasons_stored_for_everyone_disclose_no_criterion():
+    decision = run(snapshot(rules=[rule("red", 'seller.name contains "Bright"')]))
+    assert all("Bright" not in r["text"] for r in decision.reasons)
+    assert decision.record["rule_hits"][0]["text"] == "red rule"
+
+
+def test_an_engine_with_nothing_configured_answers_exactly_the_default():
+    engine = Engine(draw=lambda: 0.0)
+    fake_db = SimpleNamespace(get_bind=lambda: "bind")
+    engine.snapshot = Snapshot(version=(0, ""), rules=RuleSet([]), watchlists=WatchlistIndex([]),
+                               selection=Selection([]), loaded_at=time.monotonic())
+    engine.bind, engine.checked = "bind", time.monotonic()
+    context = ChannelContext(declarant="KR1000000001", lodged_at=AT, db=fake_db)
+    decision = engine.decide(copy.deepcopy(EXAMPLE), TOTAL, context)
+    assert (decision.channel, decision.engine, decision.record) == ("green", "default-rules-v1", None)
