@@ -61,7 +61,7 @@ def idempotency_lookup(*, db: Session, owner: str, key: str, body_hash: str) -> 
 def idempotency_rows(*, owner: str, key: str, body_hash: str, status_code: int, response: bytes,
                      now: datetime) -> Rows:
     """The record remembering an answer, to be written with the change it answers for."""
-    return Rows(IdempotencyRecord.__table__, [{
+    return Rows.of(IdempotencyRecord, [{
         "owner": owner, "key": key, "request_hash": body_hash, "status_code": status_code,
         "response": response.decode(), "created_at": now}])
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import JSON, Connection, Table, insert
@@ -39,6 +39,11 @@ class Rows:
     table: Table
     rows: Sequence[dict[str, Any]]
     name: str | None = None
+
+    @classmethod
+    def of(cls, model: type[Any], rows: Sequence[dict[str, Any]], name: str | None = None) -> Rows:
+        """Rows for a mapped class's table."""
+        return cls(cast(Table, model.__table__), rows, name)
 
 
 def insert_family(conn: Connection, parent: Rows, children: Sequence[Rows]) -> int:
