@@ -33,7 +33,7 @@ test: install
 	@scripts/pgcluster.sh stop $(PGDIR) >/dev/null 2>&1 || true
 	@url=$$(PG_EXTRA_OPTS="-c fsync=off -c full_page_writes=off" scripts/pgcluster.sh start $(PGDIR) $(PGPORT)) && \
 	  trap 'scripts/pgcluster.sh stop $(PGDIR)' EXIT && \
-	  $(BIN)/ruff check src tests benchmarks && \
+	  $(BIN)/ruff check src tests benchmarks && $(BIN)/mypy && \
 	  CLEARWAY_TEST_PG_URL=$$url CLEARWAY_REQUIRE_PG=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint:

@@ -3,8 +3,9 @@
 Prints, in one run, at 32 concurrent clients on 127.0.0.1:
   (a) a no-op endpoint (/healthz) through the same server: the HTTP stack's ceiling;
   (b) the same database writes one lodgement makes, replayed by pgbench: the database's ceiling;
-  (c) lodging a one-item declaration through the API (validate, store, events, audit, idempotency
-      record; committed durably: fsync and synchronous_commit on),
+  (c) lodging a one-item declaration through the API (validate, assess duties against the demo tariff,
+      store the declaration, events, audit, assessment with lines and revenue, idempotency record;
+      committed durably: fsync and synchronous_commit on),
 and the ratios (c)/(a) and (c)/(b). Load comes from wrk (Debian) and pgbench; the server runs
 with --workers processes (default 2). Usage: python benchmarks/api_lodge.py [--seconds 15] [--workers 2]
 """
@@ -37,17 +38,19 @@ def _pg_start(tmp: Path) -> tuple[str, int]:
 
 
 def _prepare(url: str) -> str:
-    """Migrate, create the demo accounts, return a bearer token for trader-a."""
+    """Migrate, create the demo accounts and load the demo tariff, return a bearer token for trader-a."""
     os.environ.update(CLEARWAY_DATABASE_URL=url)
     from clearway.db import get_sessionmaker, utcnow
     from clearway.demo import demo_accounts
     from clearway.migrate import upgrade_head
+    from clearway.tariff.demo import demo_seed
 
     upgrade_head(url)
     from tests.factories import bearer_for
 
     with get_sessionmaker()() as db, db.begin():
         demo_accounts(db=db, now=utcnow())
+        demo_seed(db=db, now=utcnow())  # lodging assesses duties: measure the real path, not "no schedule"
     return bearer_for("trader-a")
 
 
@@ -94,7 +97,7 @@ SELECT id FROM declarations WHERE declarant_id = 'KR1000000001' AND lrn = 'pg-' 
 INSERT INTO declarations (mrn, lrn, version, type, office, status, channel, declarant_id, importer_id, buyer_id,
   lodged_by, currency, total_value, item_count, document, channel_reasons, lodged_at, updated_at)
   VALUES (substr(md5(random()::text), 1, 18), 'pg-' || CAST(:client_id AS text) || '-' || CAST(:n AS text) || '-' || substr(md5(random()::text), 1, 8), 1,
-  'IM', 'KR0101', 'released', 'green', 'KR1000000001', 'KR1000000001', 'KR1000000001', 'KR1000000001', 'USD',
+  'IM', 'KR0101', 'channelled', 'green', 'KR1000000001', 'KR1000000001', 'KR1000000001', 'KR1000000001', 'USD',
   12500, 1, CAST(:doc AS json), '[{"rule": "default.no_risk", "text": "no risk indicator: release"}]', now(), now())
   RETURNING id \\gset
 INSERT INTO declaration_events (declaration_id, kind, from_status, to_status, at, actor, actor_org, reason, version)
@@ -102,7 +105,19 @@ INSERT INTO declaration_events (declaration_id, kind, from_status, to_status, at
          (CAST(:id AS integer), 'accepted', 'lodged', 'accepted', now(), 'system', 'system', 'MRN x', 1),
          (CAST(:id AS integer), 'assessed', 'accepted', 'assessed', now(), 'system', 'system', 'duties assessed', 1),
          (CAST(:id AS integer), 'channelled', 'assessed', 'channelled', now(), 'system', 'system', 'green: no risk', 1),
-         (CAST(:id AS integer), 'released', 'channelled', 'released', now(), 'system', 'system', 'green channel', 1);
+         (CAST(:id AS integer), 'awaiting_payment', 'channelled', 'channelled', now(), 'system', 'system', 'awaiting payment', 1);
+INSERT INTO tariff_assessments (declaration_id, declaration_version, office, schedule_version_id, assessed_on, currency,
+  customs_value, total, final, superseded, payment_reference, created_at)
+  VALUES (CAST(:id AS integer), 1, 'KR0101', NULL, current_date, 'KRW', 17608830, 1760883, true, false,
+  'RF' || substr(md5(random()::text), 1, 21), now()) RETURNING id AS a_id \\gset
+INSERT INTO tariff_assessment_lines (assessment_id, item_index, line_code, tax, base, quantity, rate, amount, measure_ref,
+  preference, relief)
+  VALUES (CAST(:a_id AS integer), 0, '85171300', 'duty', 17608830, NULL, '0%', 0, '8517-duty-GEN-20220101', NULL, NULL),
+         (CAST(:a_id AS integer), 0, '85171300', 'vat', 17608830, NULL, '10%', 1760883, 'vat-GEN-20220101', NULL, NULL);
+INSERT INTO tariff_revenue (declaration_id, assessment_id, office, tax, kind, amount, currency, booked_on, reason,
+  finding_ref, created_at)
+  VALUES (CAST(:id AS integer), CAST(:a_id AS integer), 'KR0101', 'vat', 'assessed', 1760883, 'KRW', current_date,
+  'assessment', NULL, now());
 INSERT INTO audit_records (at, actor, actor_org, action, target_type, target_id, detail, row_hash)
   VALUES (now(), 'trader-a', 'KR1000000001', 'declaration.lodged', 'declaration', 'x',
   '{"lrn": "x", "channel": "green", "status": "released"}', md5(random()::text) || md5(random()::text));

@@ -148,6 +148,17 @@ def audit_seal() -> None:
     typer.echo(f"sealed {total} records")
 
 
+@app.command()
+def worker() -> None:
+    """Run the background jobs: outbox relay, webhook deliveries, control-task assignment (one per database)."""
+    # Notifications hook: the job runner lives with the jobs it runs.
+    from clearway.notifications.worker import run_worker
+
+    _settings()
+    typer.echo("Clearway worker running (Ctrl-C to stop)")
+    run_worker()
+
+
 def _mount_optional() -> None:
     """Attach sub-commands of domains that ship their own CLI."""
     for module, name in (("clearway.risk.cli", "risk"), ("clearway.tariff.cli", "tariff"),

@@ -82,7 +82,10 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's error handling
     # replace connections the server dropped.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, **json_args)
+    # JIT off: short transactional statements never repay its compile time (a lodgement's one
+    # statement has set-returning functions whose default row estimates would trigger it).
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                         connect_args={"options": "-c jit=off"}, **json_args)
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from clearway.auth.models import Organisation, User
 from clearway.auth.schemas import Principal
 from clearway.auth.service import organisation_create, user_create
+from clearway.config import get_settings
 from clearway.declarations.service import declaration_lodge
 
 DEMO_PASSWORD = "demo"
@@ -47,6 +48,18 @@ def demo_accounts(*, db: Session, now: datetime) -> dict[str, User]:
     }
 
 
+def _demo_deferment(*, db: Session, holders: list[str], now: datetime) -> None:
+    """Deferment accounts so the history's green goods are released at once; trader-b keeps paying
+    per declaration, so the demo also shows goods waiting for payment and the pay button."""
+    from clearway.tariff.accounts import account_open
+
+    customs = Principal(user_id=0, username="demo-seed", role="officer", organisation_id=0,
+                        organisation_code="KRCUSTOMS")
+    for holder in holders:
+        account_open(db=db, actor=customs, holder_id=holder, currency=get_settings().national_currency,
+                     credit_limit="1000000000000", now=now)
+
+
 def demo_history(*, db: Session, now: datetime, days: int = 90, per_day: int = 40, seed: int = 7,
                  progress: Callable[[int, int], None] | None = None) -> int:
     """Lodge a synthetic history (every trader of the synthetic world) through the normal service."""
@@ -63,6 +76,7 @@ def demo_history(*, db: Session, now: datetime, days: int = 90, per_day: int = 4
             known.add(created.code)
         actors[org.id] = Principal(user_id=0, username=f"import:{org.id}", role="trader",
                                    organisation_id=0, organisation_code=org.id)
+    _demo_deferment(db=db, holders=[o for o in actors if o != "KR1000000002"], now=now)
     lodged = 0
     for n, record in enumerate(world.declarations):
         with db.begin_nested():

@@ -104,6 +104,11 @@ def _install_health(app: FastAPI) -> None:
         body = b'{"status":"ready"}' if ready else b'{"status":"not ready"}'
         return Response(body, status_code=200 if ready else 503, media_type="application/json")
 
+    # Prometheus: request metrics middleware and /metrics (database gauges read at scrape time).
+    from clearway.performance.metrics import install_metrics
+
+    install_metrics(app)
+
 
 def _install_risk(app: FastAPI) -> None:
     """The risk engine's API routers, and its decider in the lodging seam (the default until configured)."""
@@ -119,7 +124,11 @@ def _install_risk(app: FastAPI) -> None:
 def create_app() -> FastAPI:
     """Build the Clearway application from the current settings."""
     from clearway.auth.router import router as auth_router
+    from clearway.controls.decisions_router import router as controls_decisions_router
+    from clearway.controls.router import router as controls_router
     from clearway.declarations.router import router as declarations_router
+    from clearway.notifications.router import router as notifications_router
+    from clearway.performance.router import router as performance_router  # release times, effectiveness, revenue
     from clearway.reference.router import router as reference_router
     from clearway.tariff.router import router as tariff_router
     from clearway.web.routes import install_web
@@ -130,9 +139,15 @@ def create_app() -> FastAPI:
         description="Open-source customs clearance and risk management. Errors are RFC 9457 problem documents.",
         openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
     )
-    for router in (auth_router, declarations_router, reference_router, tariff_router):
+    # Controls (work queue, checks, release) and notifications (pull feed, webhook endpoint).
+    for router in (controls_router, controls_decisions_router, notifications_router):
+        app.include_router(router, prefix=API)
+    for router in (auth_router, declarations_router, reference_router, tariff_router, performance_router):
         app.include_router(router, prefix=API)
     _install_risk(app)  # risk engine: its API, and its decider in the lodging seam
+    from clearway.tariff.service import controls_seam_install
+
+    controls_seam_install()  # tariff: officer release needs the duty paid or guaranteed (controls' payment seam)
     install_web(app)
     install_handlers(app)
     _install_health(app)

@@ -9,17 +9,14 @@ Core, which is cheap there because the database is in-process.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, Connection, Table, insert
-from sqlalchemy.dialects import postgresql
-
-_PG = postgresql.dialect()
+from sqlalchemy import Connection, Table, insert
 
 
 @dataclass(frozen=True)
@@ -71,44 +68,37 @@ def _shape(group: Rows) -> Shape:
     return group.table.name, group.name, columns
 
 
-def _sql_type(table: Table, column: str) -> str:
-    # The length or precision is dropped so the column's own assignment rules apply (an explicit
-    # CAST to VARCHAR(n) would silently truncate instead of refusing).
-    return re.sub(r"\(.*?\)", "", table.c[column].type.compile(dialect=_PG))
-
-
-def _value(table: Table, column: str, value: Any) -> Any:
-    # JSON travels as text and is cast on the server, so the driver needs no adapter for it.
-    return orjson.dumps(value).decode() if isinstance(table.c[column].type, JSON) else value
+def _json_default(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)  # exact: numeric columns parse the text, no float on the way
+    raise TypeError(f"cannot store {type(value).__name__} through insert_family")
 
 
 def _params(groups: Sequence[Rows]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for k, group in enumerate(groups):
-        for column, value in group.rows[0].items():
-            if not isinstance(value, IdOf):
-                params[f"g{k}_{column}"] = [_value(group.table, column, r[column]) for r in group.rows]
+        rows = [{c: v for c, v in r.items() if not isinstance(v, IdOf)} for r in group.rows]
+        params[f"g{k}"] = orjson.dumps(rows, default=_json_default).decode()
     return params
 
 
 @lru_cache(maxsize=64)
-def _sql(shapes: tuple[Shape, ...], tables: tuple[Table, ...]) -> str:
-    # Each column travels as one array parameter (unnest), so the statement keeps few parameters
-    # and a fixed text whatever the number of rows: the driver caches and prepares it.
+def _sql(shapes: tuple[Shape, ...]) -> str:
+    # Each group travels as ONE json parameter turned back into rows of the table's own row type
+    # (json_populate_recordset): the server converts and checks every value with the column's
+    # input rules (a too-long string is refused, never cut), the statement text is fixed per
+    # shape and has one parameter per group, so the driver caches and prepares it.
     parts = []
-    for k, ((name, label, columns), table) in enumerate(zip(shapes, tables, strict=True)):
-        plain = [c for c, ref in columns if ref is None]
+    for k, (name, label, columns) in enumerate(shapes):
         refs = sorted({ref for _, ref in columns if ref is not None})
-        unnest = ", ".join(f"CAST(%(g{k}_{c})s AS {_sql_type(table, c)}[])" for c in plain)
-        picks = ", ".join(f"{ref}.id" if ref else f"u.{c}" for c, ref in columns)
-        sources = ", ".join([*refs, f"unnest({unnest}) AS u({', '.join(plain)})"])
+        picks = ", ".join(f"{ref}.id" if ref else f'r."{c}"' for c, ref in columns)
+        sources = ", ".join([*refs, f'json_populate_recordset(NULL::"{name}", %(g{k})s::json) AS r'])
         returning = " RETURNING id" if label else ""
-        cte = label or f"g{k}"
-        parts.append(f'{cte} AS (INSERT INTO "{name}" ({", ".join(c for c, _ in columns)}) '
+        parts.append(f'{label or f"g{k}"} AS (INSERT INTO "{name}" ({", ".join(c for c, _ in columns)}) '
                      f"SELECT {picks} FROM {sources}{returning})")
     return "WITH " + ", ".join(parts) + " SELECT id FROM p"
 
 
 def _insert_family_pg(conn: Connection, groups: Sequence[Rows]) -> int:
-    sql = _sql(tuple(_shape(g) for g in groups), tuple(g.table for g in groups))
+    sql = _sql(tuple(_shape(g) for g in groups))
     return int(conn.exec_driver_sql(sql, _params(groups)).scalar_one())

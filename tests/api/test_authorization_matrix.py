@@ -7,6 +7,7 @@ endpoint cannot ship without a decision on who may call it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.factories import auth, document, lodge_direct
 
@@ -28,6 +29,15 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/reference/hs/{code}"): EVERYONE,
     ("POST", "/api/v1/tariff/calculate"): EVERYONE,
     ("GET", "/api/v1/tariff/lines"): EVERYONE,
+    # Tariff: duties as the declaration is readable; traders settle trader-a's (officers at the office);
+    # traders see their own accounts and guarantees, customs staff all; officers open and accept them.
+    ("GET", "/api/v1/tariff/declarations/{mrn}/duties"): READERS,
+    ("POST", "/api/v1/tariff/payments"): {"trader-a", "officer"},
+    ("POST", "/api/v1/tariff/guarantee-uses"): {"trader-a", "officer"},
+    **{("GET", f"/api/v1/tariff/{path}"): {"trader-a", "trader-b", "officer", "admin", "auditor"}
+       for path in ("deferment-accounts", "guarantees")},
+    **{("POST", f"/api/v1/tariff/{path}"): {"officer"}
+       for path in ("deferment-accounts", "deferment-accounts/{account_id}/settlements", "guarantees")},
     # Risk engine: analysts write; officers and auditors read rules and settings; decisions are for customs.
     **{("GET", f"/api/v1/risk/{path}"): {"analyst", "officer", "auditor"}
        for path in ("rules", "rules/{rule_id}", "rules/{rule_id}/versions", "selection")},
@@ -42,8 +52,99 @@ POLICY: dict[tuple[str, str], set[str]] = {
         ("POST", "models/{model_id}/shadow"), ("POST", "models/{model_id}/promote"),
         ("POST", "models/{model_id}/retire"), ("PUT", "selection/{office}/{direction}"),
         ("POST", "selection/{office}/{direction}/thresholds"), ("POST", "reference-values/refresh"))},
+    # Performance: customs staff read (an officer only its own office); traders and agencies do not.
+    **{("GET", f"/api/v1/performance/{path}"): {"officer", "analyst", "admin", "auditor"}
+       for path in ("release-times", "release-times/anomalies", "effectiveness", "revenue")},
+    # Controls: officers of the declaration's office work tasks (the demo officer is made a supervisor
+    # below); traders answer their own document requests; analysts read outcome labels.
+    ("GET", "/api/v1/controls/queue"): {"officer"},
+    ("POST", "/api/v1/controls/queue/next"): {"officer"},
+    ("GET", "/api/v1/controls/tasks/{task_id}"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/claim"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/assign"): {"officer"},
+    ("POST", "/api/v1/controls/assignments"): {"officer"},
+    ("GET", "/api/v1/controls/workload"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/document-requests"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/accept"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/escalate"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/inspection/schedule"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/inspection/goods-available"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/inspection/start"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/inspection/end"): {"officer"},
+    ("PUT", "/api/v1/controls/tasks/{task_id}/findings/{item}"): {"officer"},
+    ("POST", "/api/v1/controls/tasks/{task_id}/photos"): {"officer"},
+    ("GET", "/api/v1/controls/document-requests"): {"trader-a", "trader-b"},
+    ("GET", "/api/v1/controls/document-requests/{request_id}"): {"trader-a"},
+    ("POST", "/api/v1/controls/document-requests/{request_id}/files"): {"trader-a"},
+    ("POST", "/api/v1/controls/document-requests/{request_id}/answer"): {"trader-a"},
+    ("GET", "/api/v1/controls/files/{file_id}"): {"trader-a", "officer"},
+    ("GET", "/api/v1/controls/declarations/{mrn}/release-blockers"): READERS,
+    ("POST", "/api/v1/controls/declarations/{mrn}/release"): {"officer"},
+    ("POST", "/api/v1/controls/declarations/{mrn}/clear"): {"officer"},
+    ("POST", "/api/v1/controls/declarations/{mrn}/detain"): {"officer"},
+    ("POST", "/api/v1/controls/declarations/{mrn}/lift-detention"): {"officer"},
+    ("POST", "/api/v1/controls/declarations/{mrn}/reroute"): {"officer"},
+    ("GET", "/api/v1/controls/examiners"): {"admin"},
+    ("PUT", "/api/v1/controls/examiners/{username}"): {"admin"},
+    ("GET", "/api/v1/controls/outcomes"): {"analyst", "admin", "auditor"},
+    ("GET", "/api/v1/controls/hit-rates"): {"analyst", "admin", "auditor"},
+    # Notifications: each trader reads its own feed and manages its own endpoint.
+    ("GET", "/api/v1/notifications"): {"trader-a", "trader-b"},
+    ("GET", "/api/v1/notifications/endpoint"): {"trader-a", "trader-b"},
+    ("PUT", "/api/v1/notifications/endpoint"): {"trader-a", "trader-b"},
+    ("DELETE", "/api/v1/notifications/endpoint"): {"trader-a", "trader-b"},
+    ("POST", "/api/v1/notifications/endpoint/secrets"): {"trader-a", "trader-b"},
+    ("DELETE", "/api/v1/notifications/endpoint/secrets/{secret_id}"): {"trader-a"},
+    ("GET", "/api/v1/notifications/deliveries"): {"trader-a", "trader-b"},
+    ("POST", "/api/v1/notifications/deliveries/redrive"): {"trader-a", "trader-b"},
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
+PDF = b"%PDF-1.4\n%%EOF\n"
+CONTROL_BODIES = {"/reroute": {"channel": "red", "reason": "matrix test"}, "/assign": {"username": "officer",
+                  "reason": "matrix test"}, "/schedule": {"at": "2030-01-01T10:00:00Z", "place": "Shed 1"},
+                  "/document-requests": {"documents": [{"code": "N935", "description": "Invoice"}],
+                                         "due_at": "2030-01-01T10:00:00Z"},
+                  "/findings/0": {"result": "compliant"}, "/examiners/officer": {"supervisor": True},
+                  "/notifications/endpoint": {"url": "https://hooks.example.com/matrix"},
+                  "/answer": {"note": "matrix test"}, "/accept": {}, "/inspection/end": {}}
+
+
+def _principals_by_name():
+    """Every user's principal, by username."""
+    from sqlalchemy import select
+
+    from clearway.auth.models import User
+    from clearway.auth.service import principal_of
+    from clearway.db import get_sessionmaker
+
+    with get_sessionmaker()() as db:
+        return {u.username: principal_of(u) for u in db.scalars(select(User))}
+
+
+def _controls_world(client):
+    """A yellow declaration of trader-a whose task the officer (a supervisor) holds, a request and a file."""
+    from clearway.controls.service import document_upload, documents_request, task_claim
+    from clearway.db import get_sessionmaker, utcnow
+    from tests.controls.flows import TOBACCO, lodge, set_examiner
+
+    set_examiner(client, "officer", supervisor=True)
+    lodge(client, TOBACCO)
+    r = client.put("/api/v1/notifications/endpoint", json={"url": "https://hooks.example.com/a"},
+                   headers=auth(client, "trader-a"))
+    ids = {"{task_id}": "1", "{item}": "0", "{username}": "officer", "{secret_id}": r.json()["secrets"][0]["id"]}
+    who = _principals_by_name()
+    with get_sessionmaker()() as db, db.begin():
+        now = utcnow()
+        task_claim(db=db, actor=who["officer"], task_id=1, now=now)
+        request = documents_request(db=db, actor=who["officer"], task_id=1, message=None, now=now,
+                                    documents=[{"code": "N935", "description": "Invoice"}],
+                                    due_at=now + timedelta(days=30))
+        upload = document_upload(db=db, actor=who["trader-a"], request_id=request.id, document_code="N935",
+                                 filename="i.pdf", content_type="application/pdf", data=PDF, now=now)
+        ids.update({"{request_id}": str(request.id), "{file_id}": str(upload.id)})
+    return ids
+
+
 
 
 def _operations(client):
@@ -51,15 +152,26 @@ def _operations(client):
     return [(m.upper(), path) for path, ops in spec["paths"].items() for m in ops]
 
 
-def _request(client, method, path, mrn, headers):
+def _request(client, method, path, mrn, headers, ids=None):
     url = path.replace("{mrn}", mrn).replace("{code}", "851713")
+    for name, value in (ids or {}).items():  # controls and notifications: ids made by _controls_world
+        url = url.replace(name, value)
     body = None
-    if url.endswith("/cancel"):
+    if url.endswith(("/files", "/photos")) and method == "POST":
+        return client.post(url, files={"file": ("m.pdf", PDF, "application/pdf")}, headers=headers)
+    if "/controls/" in url or "/notifications/" in url:
+        body = next((b for suffix, b in CONTROL_BODIES.items() if url.endswith(suffix)), {"reason": "matrix test"})
+        if method in ("GET", "DELETE"):
+            body = None
+    elif url.endswith("/cancel"):
         body = {"reason": "matrix test"}
     elif url.endswith("/decisions"):
         body = {"to": "released", "reason": "matrix test"}
     elif url.endswith("/calculate"):
         body = document()
+    elif url.endswith(("/tariff/payments", "/tariff/guarantee-uses")):  # tariff: settle trader-a's declaration
+        body = {"mrn": mrn, "guarantee_id": 1} if url.endswith("uses") else {"mrn": mrn}
+        headers = {**headers, "Idempotency-Key": "matrix-settle"}
     elif method in ("POST", "PUT") and "/declarations" in url:
         body = {**document(), "reason": "matrix test"} if method == "PUT" else document()
     if url.endswith("/token"):
@@ -74,13 +186,14 @@ def test_every_endpoint_is_in_the_policy(client):
 def test_every_role_gets_exactly_what_the_policy_allows(client):
     (mrn,) = lodge_direct("trader-a", 1)
     secret_lrn = client.get(f"/api/v1/declarations/{mrn}", headers=auth(client, "trader-a")).json()["lrn"]
+    ids = _controls_world(client)
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
-        anonymous = _request(client, method, path, mrn, {})
+        anonymous = _request(client, method, path, mrn, {}, ids)
         if (method, path) not in PUBLIC:
             assert anonymous.status_code == 401, (method, path)
         for role in ROLES:
-            r = _request(client, method, path, mrn, tokens[role])
+            r = _request(client, method, path, mrn, tokens[role], ids)
             where = (method, path, role, r.status_code, r.text[:200])
             assert r.status_code < 500, where
             if role in POLICY[(method, path)]:

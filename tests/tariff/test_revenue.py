@@ -45,12 +45,12 @@ def test_amendment_books_only_the_difference(seeded: Session) -> None:
     _assess(seeded, 7, item("61091000", "1000"))  # duty 169,000; VAT 146,900
     _assess(seeded, 7, item("61091000", "1100"), version=2)  # duty 185,900; VAT 161,590
     assessed = [r for r in _records(seeded) if r[4] == "amendment"]
-    assert assessed == [(7, "assessed", "duty", 16900, "amendment"), (7, "assessed", "vat", 14690, "amendment")]
+    assert assessed == [(7, "adjusted", "duty", 16900, "amendment"), (7, "adjusted", "vat", 14690, "amendment")]
     _assess(seeded, 7, item("85171300", "1100"), version=3)  # phones: duty 0; VAT 143,000
     totals: dict[str, int] = {}
     for _, _, tax, amount, _ in _records(seeded):
         totals[tax] = totals.get(tax, 0) + amount
-    assert totals == {"duty": 0, "vat": 143000}  # assessed revenue always sums to the current bill
+    assert totals == {"duty": 0, "vat": 143000}  # assessed + amendment adjustments sum to the current bill
 
 
 def test_payment_books_collected_revenue(seeded: Session) -> None:

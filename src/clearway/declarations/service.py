@@ -18,11 +18,13 @@ from clearway.audit.models import AuditRecord
 from clearway.audit.service import audit_row
 from clearway.auth.schemas import Principal
 from clearway.config import get_settings
+from clearway.controls import intake  # controls: a yellow or red lodgement opens its task
 from clearway.declarations import channelling, lifecycle, mrn
 from clearway.declarations.models import Declaration, DeclarationEvent, DeclarationVersion
 from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
 from clearway.declarations.validation import document_check
 from clearway.errors import DeclarationInvalid, PreconditionFailed, Problem
+from clearway.tariff import service as tariff  # the "assessed" step: duties, payment or guarantee before release
 from clearway.writes import PARENT_ID, Rows, insert_family
 
 SYSTEM = "system"
@@ -64,26 +66,33 @@ def _checked(*, db: Session, raw: Any, actor: Principal, now: datetime, model: t
     return doc
 
 
-def _decide(document: dict[str, Any], total: Decimal,
-            context: channelling.ChannelContext) -> tuple[str, channelling.ChannelDecision]:
-    """The automatic steps after acceptance: the channel, then release or control."""
+def _decide(document: dict[str, Any], total: Decimal, context: channelling.ChannelContext,
+            cleared: bool = True) -> tuple[str, channelling.ChannelDecision]:
+    """The automatic steps after acceptance: the channel, then release (once duties are covered) or control."""
     decision = channelling.channel_decide(document=document, total_value=total, context=context)
-    return ("released" if decision.channel in ("green", "blue") else "under_control"), decision
+    if decision.channel not in ("green", "blue"):
+        return "under_control", decision
+    # Tariff: green or blue goods with duty neither paid nor secured wait in "channelled" (WTO TFA 7.3).
+    return ("released" if cleared else "channelled"), decision
 
 
 def _lodgement_events(declaration_id: Any, number: str, actor: Principal, now: datetime,
-                      decision: channelling.ChannelDecision) -> list[dict[str, Any]]:
+                      decision: channelling.ChannelDecision, bill: tariff.Bill) -> list[dict[str, Any]]:
     reason = "; ".join(r["text"] for r in decision.reasons)
     sys = (now, SYSTEM, SYSTEM)
+    reference = tariff.payment_reference_of(number, 1)  # tariff: the bill, its payment reference and warnings
     events = [
         _event(declaration_id, "lodged", None, "lodged", now, actor.username, actor.organisation_code, None, 1),
         _event(declaration_id, "accepted", "lodged", "accepted", *sys, f"MRN {number}", 1),
-        _event(declaration_id, "assessed", "accepted", "assessed", *sys, "duties assessed", 1),
+        _event(declaration_id, "assessed", "accepted", "assessed", *sys, bill.assessed_text(reference), 1),
         _event(declaration_id, "channelled", "assessed", "channelled", *sys, f"{decision.channel}: {reason}", 1),
     ]
-    if decision.channel in ("green", "blue"):
+    if decision.channel in ("green", "blue") and not bill.cleared:
+        events.append(_event(declaration_id, "awaiting_payment", "channelled", "channelled", *sys,
+                             bill.awaiting_text(reference), 1))
+    elif decision.channel in ("green", "blue"):
         events.append(_event(declaration_id, "released", "channelled", "released", *sys,
-                             f"{decision.channel} channel: automatic release", 1))
+                             bill.released_text(decision.channel), 1))
     else:
         events.append(_event(declaration_id, "control_started", "channelled", "under_control", *sys,
                              _CONTROL_TEXT[decision.channel], 1))
@@ -101,10 +110,12 @@ def declaration_lodge(*, db: Session, actor: Principal, raw: Any, now: datetime,
     """
     doc = _checked(db=db, raw=raw, actor=actor, now=now, model=DeclarationCreate, always_check_lrn=False)
     total = _total(doc)
+    # Tariff: the duties (refused with coded problems when not computable), warnings, cover of an amount due.
+    bill = tariff.lodging_assess(db=db, document=doc, declarant=actor.organisation_code, on=now.date())
     document = doc.model_dump(mode="json", exclude_none=True)
     # Risk engine seam: the decider may use who lodged, when, and this transaction.
     context = channelling.ChannelContext(declarant=actor.organisation_code, lodged_at=now, db=db)
-    status, decision = _decide(document, total, context)
+    status, decision = _decide(document, total, context, bill.cleared)
     number = mrn.mrn_new(year=now.year, country=get_settings().country, office=doc.office)
     values: dict[str, Any] = dict(
         mrn=number, lrn=doc.lrn, version=1, type=doc.type, office=doc.office, status=status,
@@ -116,9 +127,15 @@ def declaration_lodge(*, db: Session, actor: Principal, raw: Any, now: datetime,
     audit = audit_row(actor=actor.username, actor_org=actor.organisation_code, action="declaration.lodged",
                       target_type="declaration", target_id=number,
                       detail={"lrn": doc.lrn, "channel": decision.channel, "status": status}, at=now)
-    children = [Rows(DeclarationEvent.__table__, _lodgement_events(PARENT_ID, number, actor, now, decision)),
-                Rows(AuditRecord.__table__, [audit]), *(extra_rows(declaration) if extra_rows else ())]
-    declaration.id = insert_family(db.connection(), Rows(Declaration.__table__, [values]), children)
+    children = [Rows.of(DeclarationEvent, _lodgement_events(PARENT_ID, number, actor, now, decision, bill)),
+                Rows.of(AuditRecord, [audit]),
+                # Controls: a yellow or red declaration opens its control task in the same write.
+                *intake.lodgement_rows(channel=decision.channel, office=doc.office, reasons=decision.reasons,
+                                       items=document["items"], now=now),
+                # Tariff: assessment, its lines and revenue (and a cover) join the declaration's write.
+                *tariff.bill_rows(bill, mrn=number, office=doc.office, payer=actor.organisation_code, now=now),
+                *(extra_rows(declaration) if extra_rows else ())]
+    declaration.id = insert_family(db.connection(), Rows.of(Declaration, [values]), children)
     # Risk engine seam: store the decision's explanation with the declaration (a no-op by default).
     channelling.channel_record(db=db, declaration_id=declaration.id, mrn=number, decision=decision, now=now)
     return declaration
@@ -151,7 +168,20 @@ def declaration_amend(*, db: Session, actor: Principal, declaration: Declaration
         target_type="declaration", target_id=declaration.mrn,
         detail={"version": declaration.version, "reason": doc.reason}, at=now)])
     db.flush()
+    _reassess(db, declaration, doc, now)
     return declaration
+
+
+def _reassess(db: Session, declaration: Declaration, doc: DeclarationCreate, now: datetime) -> None:
+    """Tariff: an amendment re-assesses the duties; release follows if money was all that held it."""
+    text = tariff.assessment_amend(db=db, declaration=declaration, document=doc, now=now)
+    if text is None:
+        return
+    db.add(DeclarationEvent(**_event(declaration.id, "reassessed", declaration.status, declaration.status, now,
+                                     SYSTEM, SYSTEM, text, declaration.version)))
+    db.flush()
+    tariff.release_if_cleared(db=db, declaration=declaration, reason="duties covered after amendment: release",
+                              now=now)
 
 
 def declaration_transition(*, db: Session, actor: Principal, declaration: Declaration, target: str,
@@ -176,3 +206,29 @@ def declaration_cancel(*, db: Session, actor: Principal, declaration: Declaratio
     lifecycle.cancel_check(status=declaration.status, role=actor.role)
     return declaration_transition(db=db, actor=actor, declaration=declaration, target="cancelled",
                                   reason=reason, now=now)
+
+
+# Controls hooks: events that change no status (documents requested, inspection scheduled, duty
+# adjusted...) and re-routing, which changes the channel. Both write the event and the audit record
+# exactly as transitions do, so the timeline, release-time measurement and notifications see them.
+def declaration_note(*, db: Session, actor: Principal, declaration: Declaration, kind: str, reason: str | None,
+                     now: datetime) -> None:
+    """Record an event that leaves the status as it is, with its audit record."""
+    db.add(DeclarationEvent(**_event(declaration.id, kind, declaration.status, declaration.status, now,
+                                     actor.username, actor.organisation_code, reason, declaration.version)))
+    db.execute(insert(AuditRecord), [audit_row(
+        actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
+        target_type="declaration", target_id=declaration.mrn, detail={"reason": reason}, at=now)])
+    db.flush()
+
+
+def declaration_reroute(*, db: Session, actor: Principal, declaration: Declaration, channel: str,
+                        target: str | None, reason: str, now: datetime) -> Declaration:
+    """Change a declaration's channel, and its status when `target` is given, audited as a re-routing."""
+    declaration.channel = channel
+    if target is None:
+        declaration_note(db=db, actor=actor, declaration=declaration, kind="rerouted", reason=f"{channel}: {reason}",
+                         now=now)
+        return declaration
+    return declaration_transition(db=db, actor=actor, declaration=declaration, target=target,
+                                  reason=f"{channel}: {reason}", now=now, kind="rerouted")

@@ -24,11 +24,13 @@ from clearway.db import utcnow
 from clearway.declarations import selectors, service
 from clearway.declarations.mrn import mrn_valid
 from clearway.declarations.schemas import Channel, Status
+from clearway.declarations.validation import document_check
 from clearway.deps import CurrentUser, DbSession, roles
 from clearway.errors import DeclarationInvalid, NotFound, Problem, ValidationFailed
 from clearway.i18n import translate
 from clearway.reference import service as ref
 from clearway.risk import service as risk_service
+from clearway.tariff import views as tariff_views  # tariff: duties panel and the "calculate duties" estimate
 from clearway.web import forms
 from clearway.web.render import render
 from clearway.web.security import CheckedForm, page_locale
@@ -55,14 +57,14 @@ def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
 
 def _form_page(request: Request, actor: Principal, *, values: dict[str, str], item_count: int,
                problems: list[Problem] | None = None, focus: str | None = None,
-               upload_error: str | None = None) -> Response:
+               upload_error: str | None = None, estimate: Any = None) -> Response:
     locale = page_locale(request)
     errors = forms.errors_placed(problems or [], locale, item_count)
     failed = bool(problems) or upload_error is not None
     return render(request, "declarations/form.html", user=actor, status=422 if failed else 200,
                   here="/declarations/new", values=values, item_count=item_count, errors=errors, focus=focus,
                   upload_error=upload_error, options=_options(locale), field_id=forms.field_id,
-                  label_key=forms.label_key, max_items=forms.MAX_FORM_ITEMS)
+                  label_key=forms.label_key, max_items=forms.MAX_FORM_ITEMS, estimate=estimate)
 
 
 def _lodge(db: Session, actor: Principal, raw: Any) -> tuple[str | None, list[Problem]]:
@@ -121,11 +123,25 @@ def declaration_submit(request: Request, form: CheckedForm, db: DbSession, actor
         values, count = forms.values_of(doc)
         return _form_page(request, actor, values=values, item_count=count)
     raw = forms.without_empty_items(doc)
+    if action == "calculate":  # tariff: the duties of the draft, nothing lodged or stored
+        return _estimate_page(request, db, actor, raw)
     mrn, problems = _lodge(db, actor, raw)
     if mrn:
         return RedirectResponse(f"/declarations/{mrn}", status_code=303)
     values, count = forms.values_of(raw)
     return _form_page(request, actor, values=values, item_count=count, problems=problems)
+
+
+def _estimate_page(request: Request, db: Session, actor: Principal, raw: dict[str, Any]) -> Response:
+    """Tariff: the form again with the duties its draft would owe today, or the problems that prevent them."""
+    today = utcnow().date()
+    doc, problems = document_check(raw=raw, declarant_code=actor.organisation_code, on=today)
+    result = None
+    if doc is not None:
+        with db.begin():
+            result, problems = tariff_views.estimate(db=db, document=doc, on=today)
+    values, count = forms.values_of(raw)
+    return _form_page(request, actor, values=values, item_count=count, problems=problems, estimate=result)
 
 
 @router.post("/declarations/upload")
@@ -159,10 +175,12 @@ def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUs
         # Risk engine: why this channel, for customs staff only (selection criteria stay hidden from traders).
         risk = risk_service.decision_view(db=db, declaration_id=declaration.id, channel=declaration.channel,
                                           channel_reasons=declaration.channel_reasons) if actor.is_customs else None
+        # Tariff: the duties per item and tax with their legal basis, payments, and the pay button.
+        duties = tariff_views.duties_panel(db=db, declaration=declaration, actor=actor, events=events)
     locale = page_locale(request)
     offices = ref.offices()
     return render(request, "declarations/detail.html", user=actor, d=declaration, doc=declaration.document,
-                  events=events, customs=actor.is_customs, risk=risk, parties=[p for p in forms.PARTIES
+                  events=events, customs=actor.is_customs, risk=risk, duties=duties, parties=[p for p in forms.PARTIES
                                                                     if declaration.document.get(p)],
                   office_name=lambda code: offices[code].name if code in offices else code,
                   country=lambda code: ref.country_name(code, locale) if code else "",

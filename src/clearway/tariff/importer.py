@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from clearway.reference import service as reference
+from clearway.tariff.cache import tariff_cache_invalidate
 from clearway.tariff.models import AgreementPartner, ScheduleVersion, TariffLine, TariffMeasure, TradeAgreement
 from clearway.tariff.schedule_file import parse_schedule
 from clearway.tariff.tabular import FileUnreadable, RowError, parse_date, read_rows
@@ -82,6 +83,7 @@ def tariff_import(*, db: Session, path: str | Path, actor_id: int | None, now: d
              "valid_from": m.valid_from, "valid_to": m.valid_to} for m in parsed.measures
         ])
     db.flush()
+    tariff_cache_invalidate()  # running processes pick the new version up at their next check
     report.version_id = version.id
     return report
 
@@ -139,4 +141,5 @@ def agreements_import(*, db: Session, path: str | Path, dry_run: bool = False) -
         agreement.partners = kept + [AgreementPartner(country=c) for c in sorted(wanted - have)]
         db.add(agreement)
     db.flush()
+    tariff_cache_invalidate()
     return report

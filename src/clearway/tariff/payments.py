@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from clearway.errors import Problem
 from clearway.tariff import rules
+from clearway.tariff.cache import tariff_cache_invalidate
 from clearway.tariff.errors import AssessmentNotFound, problem, refuse
 from clearway.tariff.models import AssessmentRecord, DefermentAccount, Guarantee, GuaranteeUse, Payment
 from clearway.tariff.revenue import revenue_book_collected
@@ -60,6 +61,13 @@ class DemoGateway:
 def payment_reference(assessment_id: int) -> str:
     """The ISO 11649 structured creditor reference ("RF" + check digits) of an assessment."""
     body = f"CW{assessment_id:010d}"
+    check = 98 - int("".join(str(int(c, 36)) for c in body + "RF00")) % 97
+    return f"RF{check:02d}{body}"
+
+
+def payment_reference_of(mrn: str, version: int) -> str:
+    """The ISO 11649 reference of a declaration version's assessment, known before anything is written."""
+    body = f"{mrn}{version:03d}"  # 18 + 3 characters: the 21 ISO 11649 allows
     check = 98 - int("".join(str(int(c, 36)) for c in body + "RF00")) % 97
     return f"RF{check:02d}{body}"
 
@@ -156,6 +164,7 @@ def deferment_account_open(*, db: Session, holder_id: str, currency: str, credit
                                active=True, created_at=now)
     db.add(account)
     db.flush()
+    tariff_cache_invalidate()  # lodging may now charge this holder's account
     return account
 
 
@@ -200,6 +209,7 @@ def guarantee_register(*, db: Session, reference: str, holder_id: str, kind: Lit
                           valid_from=valid_from, valid_to=valid_to, created_at=now)
     db.add(guarantee)
     db.flush()
+    tariff_cache_invalidate()  # lodging may now secure on this holder's guarantee
     return guarantee
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from clearway.reference import service as reference
 from clearway.tariff import rules
+from clearway.tariff.cache import tariff_cache_invalidate
 from clearway.tariff.importer import ImportReport
 from clearway.tariff.models import ExchangeRate
 from clearway.tariff.snapshot import RateTable
@@ -107,6 +108,7 @@ def rates_store(*, db: Session, rows: list[RateRow], source: str, now: datetime)
     if changed:
         db.execute(update(ExchangeRate), changed)
     db.flush()
+    tariff_cache_invalidate()
     return len(fresh) + len(changed)
 
 

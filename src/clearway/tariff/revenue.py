@@ -1,8 +1,10 @@
 """Revenue records: what was assessed, collected and adjusted, per declaration, office, day and tax.
 
-Every amount links to one declaration. Assessed revenue of a declaration always sums to its current
-assessment (an amendment books only the difference); collected revenue is booked when a payment is
-confirmed; adjustments (additional duty, penalties) come from control findings and may be negative.
+Every amount links to one declaration. The first assessment books "assessed" revenue; an amendment
+that changes the bill books only the difference per tax, as an "adjusted" record (reason "amendment",
+tied to the new assessment), so assessed plus amendment adjustments always sum to the current bill.
+Collected revenue is booked when a payment is confirmed; other adjustments (additional duty,
+penalties) come from control findings, carry no assessment, and may be negative.
 """
 
 from __future__ import annotations
@@ -45,8 +47,11 @@ def _per_tax(records: Iterable[AssessmentRecord]) -> dict[str, Decimal]:
 
 
 def _booked(db: Session, declaration_id: int, kind: str) -> dict[str, Decimal]:
-    rows = db.execute(select(RevenueRecord.tax, func.sum(RevenueRecord.amount))
-                      .where(RevenueRecord.declaration_id == declaration_id, RevenueRecord.kind == kind)
+    where = [RevenueRecord.declaration_id == declaration_id, RevenueRecord.kind == kind]
+    if kind == "assessed":  # what the bills booked: assessed, and the amendments' adjustments
+        where = [RevenueRecord.declaration_id == declaration_id, RevenueRecord.assessment_id.is_not(None),
+                 RevenueRecord.kind.in_(("assessed", "adjusted"))]
+    rows = db.execute(select(RevenueRecord.tax, func.sum(RevenueRecord.amount)).where(*where)
                       .group_by(RevenueRecord.tax))
     return {tax: Decimal(amount) for tax, amount in rows}
 
@@ -64,10 +69,10 @@ def _book_differences(db: Session, record: AssessmentRecord, kind: str, already:
 
 def revenue_book_assessment(*, db: Session, record: AssessmentRecord, previous: list[AssessmentRecord],
                             now: datetime) -> None:
-    """Book assessed revenue: the new assessment per tax, less what earlier assessments booked."""
-    reason = "amendment" if previous else "assessment"
-    _book_differences(db, record, "assessed", _booked(db, record.declaration_id, "assessed"), record.assessed_on,
-                      reason, now)
+    """Book a bill's revenue: assessed for the first one; for an amendment, the difference as adjusted."""
+    kind, reason, on = ("adjusted", "amendment", now.date()) if previous else ("assessed", "assessment",
+                                                                                record.assessed_on)
+    _book_differences(db, record, kind, _booked(db, record.declaration_id, "assessed"), on, reason, now)
 
 
 def revenue_book_collected(*, db: Session, record: AssessmentRecord, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Tariff API: duty calculation for a draft declaration and tariff line search."""
+"""Tariff API: duty calculation for a draft declaration and tariff line search; with `router_finance`, a
+declaration's duties, payments, deferment accounts and guarantees."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from clearway.declarations.schemas import DeclarationCreate
 from clearway.deps import CurrentUser, DbSession, Locale
 from clearway.openapi_docs import PROBLEMS
 from clearway.tariff import service
+from clearway.tariff.router_finance import router as finance_router
 from clearway.tariff.schemas import AssessmentRead, LineRead, assessment_read, line_read
 
 router = APIRouter(prefix="/tariff", tags=["tariff"])
@@ -41,3 +43,6 @@ def lines(
     """National tariff lines by code prefix or description words, with the rates in force."""
     day = on or utcnow().date()
     return [line_read(line, day) for line in service.lines_search(db=db, q=q, limit=limit)]
+
+
+router.include_router(finance_router)  # under this router's /tariff prefix

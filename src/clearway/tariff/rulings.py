@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clearway.errors import Problem, ValidationFailed
+from clearway.tariff.cache import tariff_cache_invalidate
 from clearway.tariff.errors import RulingNotFound, RulingStateConflict, problem
 from clearway.tariff.models import AdvanceRuling
 
@@ -91,6 +92,7 @@ def ruling_issue(*, db: Session, reference: str, officer_id: int, valid_from: da
     ruling.valid_from, ruling.valid_to, ruling.justification = valid_from, valid_to, justification
     ruling.officer_id, ruling.decided_at = officer_id, now
     db.flush()
+    tariff_cache_invalidate()  # lodging now checks this holder's declarations against its rulings
     return ruling
 
 

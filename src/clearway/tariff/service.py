@@ -1,6 +1,9 @@
 """Tariff services over the database: schedule snapshots, duty calculation and assessment, line search.
 
-Keyword-only functions; the caller owns the transaction (we flush, never commit).
+Other domains use the tariff through this module: lodging's "assessed" step (`lodging_assess`,
+`bill_rows`), re-assessment on amendment, payments and guarantees that release a declaration, and
+`release_financially_cleared` for release checks. Keyword-only functions; the caller owns the
+transaction (we flush, never commit).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from clearway.config import get_settings
 from clearway.declarations.schemas import DeclarationCreate
 from clearway.tariff import payments, revenue
 from clearway.tariff.compute import Assessment, compute_duties
-from clearway.tariff.errors import DutyNotComputable, problem
+from clearway.tariff.errors import DutyNotComputable, problem, refuse
+from clearway.tariff.lodging import Bill, bill_rows, currencies_needed, lodging_assess
 from clearway.tariff.models import (
     AssessmentLineRecord,
     AssessmentRecord,
@@ -25,8 +29,31 @@ from clearway.tariff.models import (
     TariffMeasure,
     TradeAgreement,
 )
+from clearway.tariff.payments import payment_reference_of
 from clearway.tariff.rates import rates_snapshot
+from clearway.tariff.settlement import (
+    SYSTEM_ACTOR,
+    DutiesView,
+    Settled,
+    assessment_amend,
+    controls_seam_install,
+    declaration_pay,
+    declaration_secure,
+    duties_view,
+    payment_blocker,
+    release_financially_cleared,
+    release_hold_install,
+    release_if_cleared,
+)
 from clearway.tariff.snapshot import Agreement, Line, Measure, Schedule
+
+__all__ = [  # what other domains call (some defined in lodging and settlement, gathered here)
+    "SYSTEM_ACTOR", "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_record", "bill_rows",
+    "controls_seam_install", "declaration_pay", "declaration_secure", "duties_calculate", "duties_view",
+    "lines_search", "lodging_assess", "payment_blocker", "payment_gateway", "payment_reference_of",
+    "release_financially_cleared", "release_hold_install", "release_if_cleared", "schedule_snapshot",
+    "schedule_version_current",
+]
 
 # Versions never change once imported, so a snapshot can be cached; the file checksum is part of
 # the key so that two databases (tests, tenants) reusing a version number never share a stale one.
@@ -75,18 +102,8 @@ def schedule_snapshot(*, db: Session, version_id: int | None = None, currency: s
 def duties_calculate(*, db: Session, document: DeclarationCreate, on: date) -> Assessment:
     """Compute the duties of a declaration (draft or lodged) on a date against the current schedule."""
     schedule = schedule_snapshot(db=db)
-    rates = rates_snapshot(db=db, national=schedule.currency, currencies=_currencies(schedule, document), on=on)
+    rates = rates_snapshot(db=db, national=schedule.currency, currencies=currencies_needed(schedule, document), on=on)
     return compute_duties(document=document, schedule=schedule, rates=rates, on=on)
-
-
-def _currencies(schedule: Schedule, document: DeclarationCreate) -> set[str]:
-    """The declaration currency and those of specific amounts on the declared lines."""
-    found = {document.currency}
-    for item in document.items:
-        line, _ = schedule.find(item.hs_code)
-        if line is not None:
-            found.update(m.currency for ms in line.candidates.values() for m in ms if m.currency)
-    return found
 
 
 def assessment_record(*, db: Session, declaration_id: int, declaration_version: int, document: DeclarationCreate,
@@ -129,3 +146,10 @@ def lines_search(*, db: Session, q: str, limit: int = 20) -> list[Line]:
     codes = db.scalars(query.order_by(TariffLine.code).limit(limit)).all()
     schedule = schedule_snapshot(db=db, version_id=current.id)
     return [schedule.lines[c] for c in codes]
+
+
+def payment_gateway() -> payments.PaymentGateway:
+    """The payment gateway of this deployment: the demo one, which confirms at once, outside production."""
+    if get_settings().environment == "production":
+        raise refuse("gateway_unavailable", "/method")
+    return payments.DemoGateway()

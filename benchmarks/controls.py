@@ -1,0 +1,223 @@
+"""Control queue and webhook delivery speed on PostgreSQL, each next to a trivial baseline of the same run.
+
+Prints:
+  (a) a bare `SELECT 1` round trip through a session: the floor of any query;
+  (b) fetching a queue page (50 tasks, with their declarations' reasons) from an office holding
+      100,000 open tasks, first pages and pages further down by cursor (target p99 < 50 ms);
+  (c) a bare HTTP POST loop to a local receiver (tests/notifications/receiver.py), one client and
+      the delivery worker's concurrency: the receiver's ceiling;
+  (d) webhook deliveries through the worker's delivery pass (claim with SKIP LOCKED, sign, POST,
+      record the outcome and the attempt log) to the same receiver (target >= 500/s).
+Usage: python benchmarks/controls.py [--tasks 100000] [--deliveries 5000] [--samples 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.server import free_port  # noqa: E402
+
+SEED_TASKS = """
+INSERT INTO declarations (mrn, lrn, version, type, office, status, channel, declarant_id, lodged_by, currency,
+  total_value, item_count, document, channel_reasons, lodged_at, updated_at)
+SELECT 'B' || lpad(g::text, 17, '0'), 'B-' || g, 1, 'IM', 'KR0101', 'under_control',
+  CASE WHEN g % 3 = 0 THEN 'red' ELSE 'yellow' END, 'KR1000000001', 'KR1000000001', 'USD', 12500, 1,
+  '{"items": []}'::json,
+  ('[{"rule": "bench.rule' || (g % 7) || '", "score": ' || (random())::numeric(4,3) || ', "text": "benchmark"}]')::json,
+  now() - (g || ' seconds')::interval, now()
+FROM generate_series(1, NTASKS) AS g;
+INSERT INTO control_tasks (declaration_id, office, kind, status, closed, priority, weight, section, random_pick,
+  rule_ids, created_at)
+SELECT d.id, 'KR0101', CASE WHEN d.channel = 'red' THEN 'physical' ELSE 'documentary' END, 'open', false,
+  (random() * 1000)::int, 1.1, 'XVI', false, '[]'::json, d.lodged_at
+FROM declarations d WHERE d.mrn LIKE 'B%';
+ANALYZE declarations; ANALYZE control_tasks;
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile of a list of milliseconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed(fn, samples: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """Milliseconds per call, after a short warm-up."""
+    for _ in range(20):
+        fn()
+    out = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def queue_figures(n_tasks: int, samples: int) -> tuple[list[float], list[float], list[float]]:
+    """Latencies of SELECT 1, first queue pages, and deeper pages by cursor."""
+    from sqlalchemy import text
+
+    from clearway.controls.reads import cursor_decode, cursor_encode
+    from clearway.controls.service import queue_fetch
+    from clearway.db import get_engine, get_sessionmaker
+
+    with get_engine().begin() as conn:
+        for statement in SEED_TASKS.replace("NTASKS", str(n_tasks)).split(";"):
+            if statement.strip():
+                conn.execute(text(statement))
+    maker = get_sessionmaker()
+
+    def select_one() -> None:
+        with maker() as db, db.begin():
+            db.execute(text("SELECT 1")).scalar()
+
+    def first_page() -> None:
+        with maker() as db, db.begin():
+            assert len(queue_fetch(db=db, office="KR0101", limit=50)) == 50
+
+    with maker() as db, db.begin():
+        rows = queue_fetch(db=db, office="KR0101", limit=n_tasks // 2)
+    cursors = [cursor_decode(cursor_encode(rows[i])) for i in random.Random(1).sample(range(len(rows)), 50)]
+
+    def deep_page() -> None:
+        with maker() as db, db.begin():
+            queue_fetch(db=db, office="KR0101", limit=50, after=random.choice(cursors))
+
+    return timed(select_one, samples), timed(first_page, samples), timed(deep_page, samples)
+
+
+def seed_deliveries(n: int, url: str, secret: str) -> None:
+    """n notifications for one trader over n/2 declarations, each with a pending delivery."""
+    from sqlalchemy import text
+
+    from clearway.db import get_engine
+
+    with get_engine().begin() as conn:
+        conn.execute(text("INSERT INTO notification_subscribers (organisation, last_seq, url, active, secrets, "
+                          "updated_at) VALUES ('KR1000000001', :n, :url, true, CAST(:s AS json), now())"),
+                     {"n": n, "url": url, "s": f'[{{"id": "sec_1", "secret": "{secret}", "created_at": "x"}}]'})
+        conn.execute(text(
+            "INSERT INTO notifications (organisation, seq, kind, declaration_id, mrn, payload, created_at) "
+            "SELECT 'KR1000000001', g, 'declaration.released', g % :k, 'M' || (g % :k), "
+            "json_build_object('type', 'declaration.released', 'timestamp', '2026-11-26T00:00:00Z', "
+            "'data', json_build_object('seq', g, 'mrn', 'M' || (g % :k))), now() FROM generate_series(1, :n) g"),
+            {"n": n, "k": n // 2})
+        conn.execute(text(
+            "INSERT INTO notification_deliveries (notification_id, organisation, ordering_key, status, attempts, "
+            "next_attempt_at) SELECT id, organisation, 'd' || declaration_id, 'pending', 0, now() "
+            "FROM notifications ORDER BY id"))
+        conn.execute(text("ANALYZE notification_deliveries"))
+
+
+def bare_posts(url: str, n: int, workers: int) -> float:
+    """Requests per second of unsigned POSTs over keep-alive, same client library as the worker (answered 401)."""
+    import urllib3
+
+    pool = urllib3.PoolManager(maxsize=workers, block=True, retries=False)
+    body = b'{"type":"x","timestamp":"2026-11-26T00:00:00Z","data":{"seq":0}}'
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as threads:
+        list(threads.map(lambda _: pool.request("POST", url, body=body).status, range(n)))
+    elapsed = time.perf_counter() - start
+    pool.clear()
+    return n / elapsed
+
+
+def delivery_rate(n: int) -> tuple[float, int]:
+    """Deliveries per second through the worker's delivery pass until all are delivered."""
+    from sqlalchemy import text
+
+    from clearway.db import get_engine
+    from clearway.notifications.delivery import Deliverer
+    from clearway.notifications.worker import delivery_pass
+
+    deliverer = Deliverer()
+    start, sent = time.perf_counter(), 0
+    while sent < n and time.perf_counter() - start < 120:
+        sent += delivery_pass(deliverer)
+    elapsed = time.perf_counter() - start
+    deliverer.close()
+    with get_engine().connect() as conn:
+        delivered = conn.execute(text("SELECT count(*) FROM notification_deliveries WHERE status='delivered'")).scalar()
+    return n / elapsed, int(delivered or 0)
+
+
+def measure(tmp: Path, args: argparse.Namespace, secret: str) -> dict[str, Any]:
+    """Every figure, on a migrated cluster with the demo accounts and a receiver process."""
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.demo import demo_accounts
+    from clearway.migrate import upgrade_head
+
+    upgrade_head(os.environ["CLEARWAY_DATABASE_URL"])
+    with get_sessionmaker()() as db, db.begin():
+        demo_accounts(db=db, now=utcnow())
+    one, first, deep = queue_figures(args.tasks, args.samples)
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hook"
+    receiver = subprocess.Popen([sys.executable, str(ROOT / "tests/notifications/receiver.py"), str(port),
+                                 str(tmp / "received.jsonl"), secret], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        bare_one, bare_many = bare_posts(hook, 2000, 1), bare_posts(hook, 5000, 32)
+        seed_deliveries(args.deliveries, hook, secret)
+        rate, delivered = delivery_rate(args.deliveries)
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=10)
+    return {"one": one, "first": first, "deep": deep, "bare_one": bare_one, "bare_many": bare_many, "rate": rate,
+            "delivered": delivered}
+
+
+def report(f: dict[str, Any], args: argparse.Namespace) -> None:
+    """Print the figures next to their baselines."""
+    one, first, deep = f["one"], f["first"], f["deep"]
+    print(f"PostgreSQL 15, 2 cores shared by database, client and receiver; {args.samples} samples per latency")
+    print(f"(a) SELECT 1 round trip            p50 {statistics.median(one):6.2f} ms   p99 {pct(one, 99):6.2f} ms")
+    print(f"(b) queue page, {args.tasks:,} open tasks  first page  p50 {statistics.median(first):6.2f} ms   "
+          f"p99 {pct(first, 99):6.2f} ms")
+    print(f"    by cursor, deeper pages          p50 {statistics.median(deep):6.2f} ms   p99 {pct(deep, 99):6.2f} ms")
+    print(f"(c) bare POST to the receiver       {f['bare_one']:7.0f} req/s (1 client)   "
+          f"{f['bare_many']:7.0f} req/s (32 clients)")
+    print(f"(d) signed webhook deliveries       {f['rate']:7.0f} deliveries/s ({f['delivered']}/{args.deliveries} "
+          f"delivered, 32 concurrent, in order per declaration)")
+    print(f"ratios: (b) p99 / (a) p99 = {pct(first, 99) / pct(one, 99):.1f}x   (d)/(c 32 clients) = "
+          f"{f['rate'] / f['bare_many']:.0%}")
+
+
+def main() -> None:
+    """Start a throw-away cluster, measure, print, clean up."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--deliveries", type=int, default=5000)
+    parser.add_argument("--samples", type=int, default=400)
+    args = parser.parse_args()
+    secret = "whsec_" + "YmVuY2htYXJrLXNlY3JldC0wMTIzNDU2Nzg5YWI="
+    os.environ.update(CLEARWAY_ENVIRONMENT="demo", CLEARWAY_SECRET_KEY="benchmark-secret-0123456789abcdef",
+                      CLEARWAY_WEBHOOK_CONCURRENCY="32", CLEARWAY_WEBHOOK_BATCH="512")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        os.chmod(tmp, 0o755)  # the cluster runs as the postgres user when we are root
+        os.environ["CLEARWAY_DATABASE_URL"] = subprocess.check_output(
+            [str(ROOT / "scripts/pgcluster.sh"), "start", str(tmp / "pg"), str(free_port())], text=True).strip()
+        try:
+            figures = measure(tmp, args, secret)
+        finally:
+            subprocess.run([str(ROOT / "scripts/pgcluster.sh"), "stop", str(tmp / "pg")], check=False)
+    report(figures, args)
+
+
+if __name__ == "__main__":
+    main()

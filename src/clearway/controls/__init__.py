@@ -1,0 +1,1 @@
+"""Controls: work queue, examiner assignment, documentary checks, inspections, findings, release and detention."""

@@ -1,0 +1,76 @@
+"""Pieces shared by the controls routers: role dependencies, idempotent creation, declaration lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from clearway.auth.schemas import Principal
+from clearway.controls.reads import blockers_read
+from clearway.controls.release import release_blockers
+from clearway.controls.roles import office_required
+from clearway.controls.schemas import DeclarationControlRead
+from clearway.declarations import selectors
+from clearway.declarations.models import Declaration
+from clearway.deps import roles
+from clearway.idempotency import idempotency_lookup, idempotency_store, request_hash
+
+
+async def _officer_at_office(principal: Annotated[Principal, Depends(roles("officer"))]) -> Principal:
+    office_required(principal)
+    return principal
+
+
+Officer = Annotated[Principal, Depends(_officer_at_office)]
+Trader = Annotated[Principal, Depends(roles("trader"))]
+Analyst = Annotated[Principal, Depends(roles("analyst", "admin", "auditor"))]
+Admin = Annotated[Principal, Depends(roles("admin"))]
+
+
+def json_response(model: BaseModel, status: int = 200) -> Response:
+    """A response carrying a model as JSON."""
+    return Response(model.model_dump_json().encode(), status_code=status, media_type="application/json")
+
+
+def created_once(*, db: Session, actor: Principal, key: str | None, body: Any, now: datetime,
+                 run: Callable[[], BaseModel]) -> Response:
+    """Run a creating call in the caller's transaction, or replay the answer stored under its Idempotency-Key."""
+    owner, body_hash = f"user:{actor.user_id}", request_hash(body)
+    if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
+        return Response(replay.body, status_code=replay.status_code, media_type="application/json")
+    payload = run().model_dump_json().encode()
+    if key:
+        idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201, response=payload,
+                          now=now)
+    return Response(payload, status_code=201, media_type="application/json")
+
+
+def declaration_locked(db: Session, actor: Principal, mrn: str, now: datetime) -> Declaration:
+    """A declaration of the officer's office, locked for a decision."""
+    return selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
+
+
+def declaration_state(db: Session, declaration: Declaration, locale: str) -> DeclarationControlRead:
+    """A declaration's status, channel and what still blocks its release."""
+    blockers = release_blockers(db=db, declaration=declaration)
+    return DeclarationControlRead(mrn=declaration.mrn, status=declaration.status, channel=declaration.channel,
+                                  blockers=blockers_read(blockers, locale))
+
+
+def declaration_mrn(db: Session, declaration_id: int) -> str:
+    """The MRN of a declaration known by id."""
+    declaration = db.get(Declaration, declaration_id)
+    assert declaration is not None
+    return declaration.mrn
+
+
+def body_of(model: BaseModel) -> Any:
+    """A request model as plain JSON data (for request hashing)."""
+    return orjson.loads(model.model_dump_json())

@@ -1,0 +1,1 @@
+"""Notifications: outbox relay, signed webhook deliveries, and the pull feed."""

@@ -1,0 +1,153 @@
+"""Webhook deliveries: claim what is due, sign it (Standard Webhooks), POST it, record the outcome.
+
+Order per declaration: a delivery is due only when every earlier delivery with the same ordering
+key went through, so a failing one holds the later ones of its declaration and nobody else's.
+A claim takes a lease (and counts the attempt) before the HTTP call, in its own short
+transaction; a worker killed mid-call leaves the lease to expire, and the delivery is sent again
+with the same webhook-id, which is what the receiver deduplicates on.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+import urllib3
+from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from clearway.notifications.models import Attempt, Delivery, Notification, Subscriber
+from clearway.notifications.settings import backoff_s, webhook_settings
+
+
+def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """`v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with a whsec_ secret (Standard Webhooks)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signed_headers(secrets: list[str], msg_id: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """The webhook headers, signed with every active secret (space-separated) for rotation."""
+    return {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": " ".join(signature(s, msg_id, timestamp, body) for s in secrets)}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed delivery, with what is needed to send it."""
+
+    delivery_id: int
+    attempts: int
+    organisation: str
+    url: str
+    secrets: list[str]
+    msg_id: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one HTTP attempt gave."""
+
+    job: Job
+    status: int | None
+    error: str | None
+    duration_ms: int
+
+
+def _due(now: datetime) -> Any:
+    earlier = aliased(Delivery)
+    blocked = exists().where(earlier.organisation == Delivery.organisation,
+                             earlier.ordering_key == Delivery.ordering_key, earlier.id < Delivery.id,
+                             earlier.status != "delivered")
+    return and_(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now), ~blocked)
+
+
+def claim(*, db: Session, now: datetime, limit: int) -> list[Job]:
+    """Lease up to `limit` due deliveries (skipping rows another worker holds) and count their attempt."""
+    query = (select(Delivery.id, Delivery.attempts, Delivery.organisation, Notification.id.label("nid"),
+                    Notification.payload, Subscriber.url, Subscriber.secrets)
+             .join(Notification, Notification.id == Delivery.notification_id)
+             .join(Subscriber, Subscriber.organisation == Delivery.organisation)
+             .where(_due(now)).order_by(Delivery.id).limit(limit))
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Delivery, skip_locked=True)
+    rows = db.execute(query).all()
+    if not rows:
+        return []
+    lease = now + timedelta(seconds=webhook_settings().lease_s)
+    db.execute(update(Delivery), [{"id": r.id, "attempts": r.attempts + 1, "lease_until": lease} for r in rows])
+    return [Job(r.id, r.attempts + 1, r.organisation, r.url or "", [s["secret"] for s in r.secrets or []],
+                f"msg_{r.nid}", orjson.dumps(r.payload)) for r in rows]
+
+
+def send(pool: urllib3.PoolManager, job: Job) -> Result:
+    """POST one signed delivery, without following redirects; never raises."""
+    started = time.monotonic()
+    try:
+        if not job.url or not job.secrets:
+            return Result(job, None, "no endpoint or secret", 0)
+        headers = signed_headers(job.secrets, job.msg_id, job.body, int(time.time()))
+        response = pool.request("POST", job.url, body=job.body, headers=headers, redirect=False,
+                                preload_content=False)
+        text = response.read(200).decode("utf-8", "replace")
+        response.release_conn()
+        status, error = response.status, None if 200 <= response.status < 300 else f"HTTP {response.status}: {text}"
+    except urllib3.exceptions.HTTPError as exc:
+        status, error = None, f"{type(exc).__name__}: {exc}"[:300]
+    return Result(job, status, error, int((time.monotonic() - started) * 1000))
+
+
+def record(*, db: Session, results: list[Result], now: datetime) -> None:
+    """Store each attempt in the log and move each delivery on: delivered, retried later, or dead."""
+    if not results:
+        return
+    max_attempts, changes = webhook_settings().max_attempts, []
+    for r in results:
+        if r.error is None:
+            changes.append({"id": r.job.delivery_id, "status": "delivered", "delivered_at": now, "lease_until": None,
+                            "last_status": r.status, "last_error": None})
+            continue
+        dead = r.job.attempts >= max_attempts
+        changes.append({"id": r.job.delivery_id, "status": "dead" if dead else "pending", "delivered_at": None,
+                        "lease_until": None, "last_status": r.status, "last_error": r.error,
+                        "next_attempt_at": now + timedelta(seconds=backoff_s(r.job.attempts))})
+    for group in ([c for c in changes if "next_attempt_at" in c], [c for c in changes if "next_attempt_at" not in c]):
+        if group:
+            db.execute(update(Delivery), group)
+    db.execute(insert(Attempt), [{"delivery_id": r.job.delivery_id, "organisation": r.job.organisation, "at": now,
+                                  "status_code": r.status, "error": r.error, "duration_ms": r.duration_ms}
+                                 for r in results])
+
+
+class Deliverer:
+    """Sends claimed deliveries concurrently over pooled keep-alive connections.
+
+    urllib3 rather than httpx here: on the delivery path its lower cost per request roughly
+    doubles throughput on a small machine (see benchmarks/controls.py).
+    """
+
+    def __init__(self) -> None:
+        settings = webhook_settings()
+        self.threads = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="webhook")
+        self.pool = urllib3.PoolManager(num_pools=64, maxsize=settings.concurrency, block=True, retries=False,
+                                        timeout=urllib3.Timeout(connect=min(5.0, settings.timeout_s),
+                                                                read=settings.timeout_s))
+
+    def send_all(self, jobs: list[Job]) -> list[Result]:
+        """Send every job; the results in the same order."""
+        return list(self.threads.map(lambda job: send(self.pool, job), jobs))
+
+    def close(self) -> None:
+        """Release the connections and threads."""
+        self.threads.shutdown(wait=True)
+        self.pool.clear()

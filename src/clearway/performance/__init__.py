@@ -1,0 +1,1 @@
+"""Performance: release times (WCO TRS), control effectiveness, revenue, dashboards, open data, metrics."""

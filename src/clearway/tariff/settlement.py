@@ -1,0 +1,224 @@
+"""Settling a declaration's duties and releasing it when money was all that held it (WTO TFA 7.3).
+
+A green or blue declaration whose amount due is not covered at lodging stays "channelled"; paying
+it, charging it to a deferment account or securing it by a guarantee releases it, unless something
+else holds it (a control: status under_control; or a hold another domain installed). An amendment
+re-assesses the declaration: the new assessment supersedes the old one and the revenue difference
+is booked as an adjustment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.auth.schemas import Principal
+from clearway.declarations import selectors
+from clearway.declarations.models import Declaration
+from clearway.errors import Problem
+from clearway.tariff import payments
+from clearway.tariff.accounts import audit_record
+from clearway.tariff.errors import refuse
+from clearway.tariff.lodging import Bill, assessment_row, bill_assess, guarantee_free, line_rows
+from clearway.tariff.models import AssessmentLineRecord, AssessmentRecord, DefermentAccount, GuaranteeUse, Payment
+from clearway.tariff.revenue import revenue_book_assessment
+
+SYSTEM_ACTOR = Principal(user_id=0, username="system", role="system", organisation_id=0,
+                         organisation_code="system")
+ReleaseHold = Callable[[Session, int], list[Problem]]
+_holds: list[ReleaseHold] = []
+
+
+def release_hold_install(hold: ReleaseHold) -> None:
+    """Let another domain hold back a release on payment (e.g. an open agency referral)."""
+    if hold not in _holds:
+        _holds.append(hold)
+
+
+def release_financially_cleared(*, db: Session, declaration_id: int) -> Literal[True] | Problem:
+    """True when nothing is owed before release: paid, covered, or nothing assessed; else the coded reason."""
+    if payments.assessment_current(db=db, declaration_id=declaration_id) is None:
+        return True  # not assessed: no schedule loaded, or not an import (the "assessed" event says which)
+    return payments.release_financially_cleared(db=db, declaration_id=declaration_id)
+
+
+def payment_blocker(db: Session, declaration: Declaration) -> Problem | None:
+    """The controls release seam's form of `release_financially_cleared`: None when cleared, else why not."""
+    found = release_financially_cleared(db=db, declaration_id=declaration.id)
+    return None if found is True else found
+
+
+def controls_seam_install() -> None:
+    """Fill the controls domain's paid-or-guaranteed release check with the tariff's (once, at start-up)."""
+    from clearway.controls.service import payment_check_install  # late: tariff does not need controls to load
+
+    payment_check_install(payment_blocker)
+
+
+def secured(*, db: Session, declaration_id: int) -> Decimal:
+    """The amount guarantees secure for a declaration now."""
+    total = db.scalar(select(func.sum(GuaranteeUse.amount)).where(GuaranteeUse.declaration_id == declaration_id,
+                                                                  GuaranteeUse.discharged_at.is_(None)))
+    return Decimal(total or 0)
+
+
+@dataclass(frozen=True)
+class DutiesView:
+    """A declaration's current assessment with what was paid and secured, for pages and the API."""
+
+    record: AssessmentRecord
+    totals: dict[str, Decimal]
+    paid: Decimal
+    secured: Decimal
+
+    @property
+    def due(self) -> Decimal:
+        """What remains to pay (guarantees secure it but do not pay it)."""
+        return max(self.record.total - self.paid, Decimal(0))
+
+    @property
+    def open(self) -> Decimal:
+        """What is neither paid nor secured: what holds release."""
+        return max(self.due - self.secured, Decimal(0))
+
+
+def duties_view(*, db: Session, declaration_id: int) -> DutiesView | None:
+    """The current assessment of a declaration with its payments, or None when it was not assessed."""
+    record = payments.assessment_current(db=db, declaration_id=declaration_id)
+    if record is None:
+        return None
+    totals: dict[str, Decimal] = {}
+    for line in record.lines:
+        totals[line.tax] = totals.get(line.tax, Decimal(0)) + line.amount
+    return DutiesView(record, totals, payments.amount_paid(db=db, declaration_id=declaration_id),
+                      secured(db=db, declaration_id=declaration_id))
+
+
+def release_if_cleared(*, db: Session, declaration: Declaration, reason: str, now: datetime) -> bool:
+    """Release a green or blue declaration that waited only for its money; True when it was released."""
+    if declaration.status != "channelled" or declaration.channel not in ("green", "blue"):
+        return False  # under control, detained or already released: the officer decides, not the payment
+    if release_financially_cleared(db=db, declaration_id=declaration.id) is not True:
+        return False
+    if any(hold(db, declaration.id) for hold in _holds):
+        return False
+    from clearway.declarations import service as declarations  # late: declarations.service imports the tariff
+
+    declarations.declaration_transition(db=db, actor=SYSTEM_ACTOR, declaration=declaration, target="released",
+                                        reason=reason, now=now)
+    return True
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The outcome of a payment or a guarantee for a declaration."""
+
+    declaration: Declaration
+    record: AssessmentRecord
+    payment: Payment | None
+    released: bool
+
+
+def _assessed(db: Session, actor: Principal, mrn: str, now: datetime) -> tuple[Declaration, AssessmentRecord]:
+    declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
+    record = payments.assessment_current(db=db, declaration_id=declaration.id)
+    if record is None:
+        raise refuse("payment_not_assessed", "/mrn", mrn=mrn)
+    return declaration, record
+
+
+def _payer(actor: Principal, declaration: Declaration) -> str:
+    """Who pays: the trader calling, or the declarant when an officer records a payment at the office."""
+    return actor.organisation_code if actor.role == "trader" else declaration.declarant_id
+
+
+def declaration_pay(*, db: Session, actor: Principal, mrn: str, amount: Decimal | None,
+                    method: Literal["gateway", "deferment"], account_id: int | None,
+                    gateway: payments.PaymentGateway, now: datetime) -> Settled:
+    """Pay what a declaration owes, through a gateway or a deferment account, and release it if that was all."""
+    declaration, record = _assessed(db, actor, mrn, now)
+    payer = _payer(actor, declaration)
+    if method == "deferment":
+        due = payments.amount_due(db=db, record=record)
+        if amount is not None and amount != due:
+            raise refuse("payment_amount_mismatch", "/amount", due=str(due), amount=str(amount))
+        if account_id is None:
+            raise refuse("deferment_unavailable", "/account_id", account=None)
+        payment = payments.deferment_charge(db=db, assessment_id=record.id, account_id=account_id, payer_id=payer,
+                                            now=now)
+    else:
+        due = amount if amount is not None else payments.amount_due(db=db, record=record)
+        payment = payments.payment_record(db=db, assessment_id=record.id, amount=due, payer_id=payer,
+                                          gateway=gateway, now=now)
+    audit_record(db=db, actor=actor, action="payment.recorded", target_type="declaration", target_id=mrn, now=now,
+                 detail={"method": method, "amount": str(payment.amount), "status": payment.status})
+    released = payment.status == "confirmed" and release_if_cleared(
+        db=db, declaration=declaration, reason=f"duties paid (reference {record.payment_reference}): release",
+        now=now)
+    return Settled(declaration, record, payment, released)
+
+
+def declaration_secure(*, db: Session, actor: Principal, mrn: str, guarantee_id: int, now: datetime) -> Settled:
+    """Secure what a declaration owes on a guarantee of its declarant, and release it if that was all."""
+    declaration, record = _assessed(db, actor, mrn, now)
+    open_amount = payments.amount_due(db=db, record=record) - secured(db=db, declaration_id=declaration.id)
+    if open_amount <= 0:
+        raise refuse("payment_settled", "", reference=record.payment_reference)
+    payments.guarantee_secure(db=db, guarantee_id=guarantee_id, declaration_id=declaration.id, amount=open_amount,
+                              holder_id=_payer(actor, declaration), on=now.date(), now=now)
+    audit_record(db=db, actor=actor, action="guarantee.used", target_type="declaration", target_id=mrn,
+                 detail={"guarantee": guarantee_id, "amount": str(open_amount)}, now=now)
+    released = release_if_cleared(db=db, declaration=declaration,
+                                  reason=f"duties secured by guarantee {guarantee_id}: release", now=now)
+    return Settled(declaration, record, None, released)
+
+
+def _cover_amended(db: Session, record: AssessmentRecord, holder: str, on: date, now: datetime) -> str:
+    """Charge or secure what an amendment left open, as lodging would; a note on how, or nothing."""
+    open_amount = payments.amount_due(db=db, record=record) - secured(db=db, declaration_id=record.declaration_id)
+    if open_amount <= 0:
+        return ""
+    account = db.scalar(select(DefermentAccount.id).where(
+        DefermentAccount.holder_id == holder, DefermentAccount.active.is_(True),
+        DefermentAccount.currency == record.currency,
+        DefermentAccount.credit_limit - DefermentAccount.used >= payments.amount_due(db=db, record=record))
+        .order_by(DefermentAccount.id).limit(1))
+    if account is not None:
+        payments.deferment_charge(db=db, assessment_id=record.id, account_id=account, payer_id=holder, now=now)
+        return f"; charged to deferment account {account}"
+    guarantee = guarantee_free(db=db, holder=holder, currency=record.currency, due=open_amount, on=on)
+    if guarantee is None:
+        return ""
+    payments.guarantee_secure(db=db, guarantee_id=guarantee, declaration_id=record.declaration_id,
+                              amount=open_amount, holder_id=holder, on=on, now=now)
+    return f"; secured by guarantee {guarantee}"
+
+
+def assessment_amend(*, db: Session, declaration: Declaration, document: Any, now: datetime) -> str | None:
+    """Re-assess an amended declaration; the "reassessed" event's text, or None when nothing is assessed."""
+    on = declaration.lodged_at.date()  # duties are those in force when the declaration was accepted
+    bill: Bill = bill_assess(db=db, document=document, declarant=declaration.declarant_id, on=on)
+    if bill.result is None:
+        return None
+    previous = list(db.scalars(select(AssessmentRecord).where(AssessmentRecord.declaration_id == declaration.id,
+                                                              AssessmentRecord.superseded.is_(False))))
+    for old in previous:
+        old.superseded = True
+    reference = payments.payment_reference_of(declaration.mrn, declaration.version)
+    record = AssessmentRecord(**assessment_row(bill.result, declaration_id=declaration.id,
+                                               version=declaration.version, office=declaration.office,
+                                               reference=reference, now=now),
+                              lines=[AssessmentLineRecord(**{k: v for k, v in row.items() if k != "assessment_id"})
+                                     for row in line_rows(bill.result, None)])
+    db.add(record)
+    db.flush()
+    revenue_book_assessment(db=db, record=record, previous=previous, now=now)
+    db.flush()
+    was = sum((old.total for old in previous), Decimal(0)) if previous else None
+    return bill.assessed_text(reference, was) + _cover_amended(db, record, declaration.declarant_id, on, now)
