@@ -7,7 +7,7 @@ Prints, in one run, at 32 concurrent clients on 127.0.0.1:
       store the declaration, events, audit, assessment with lines and revenue, idempotency record;
       committed durably: fsync and synchronous_commit on),
 and the ratios (c)/(a) and (c)/(b). Load comes from wrk (Debian) and pgbench; the server runs
-with --workers processes (default 2). Usage: python benchmarks/api_lodge.py [--seconds 15] [--workers 2]
+with --workers processes (default 3: each process waits on the database part of the time). Usage: python benchmarks/api_lodge.py [--seconds 15] [--workers 3]
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def main() -> None:
     """Run the three measurements and print them with their ratios."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
     os.environ.update(CLEARWAY_ENVIRONMENT="demo", CLEARWAY_SECRET_KEY="benchmark-secret-0123456789abcdef",
                       CLEARWAY_AUDIT_SEAL_INTERVAL_S="2")
