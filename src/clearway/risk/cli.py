@@ -75,6 +75,30 @@ def train_cmd(data: Annotated[list[Path], typer.Option("--data", exists=True, di
         _print_metrics("time-ordered validation inside the training data", metrics)
 
 
+@app.command("retrain")
+def retrain_cmd(name: Annotated[str, typer.Option("--name", help="Bundle directory under the models directory")],
+                since: Annotated[str | None, typer.Option(help="Only declarations lodged from this date")] = None,
+                seed: Annotated[int, typer.Option(help="Random seed of the booster")] = 0) -> None:
+    """Build a candidate from stored declarations and control findings, and register it (not promoted)."""
+    from datetime import datetime
+
+    from clearway.auth.schemas import Principal
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.risk.retrain import retrain
+
+    start = datetime.fromisoformat(since).replace(tzinfo=utcnow().tzinfo) if since else None
+    system = Principal(user_id=0, username="risk-retrain", role="analyst", organisation_id=0,
+                       organisation_code="SYSTEM")
+    with _progress() as progress:
+        progress.add_task("exporting history and training", total=None)
+        try:
+            with get_sessionmaker()() as db, db.begin():
+                model = retrain(db=db, actor=system, name=name, now=utcnow(), since=start, seed=seed)
+        except ValueError as exc:
+            _fail(str(exc))
+    console.print(f"candidate {model.version} registered from {model.path}; shadow or promote it on /risk/models")
+
+
 @app.command("score")
 def score_cmd(model: Model, data: Data, mapping: MappingName = "native",
               out: Annotated[Path, typer.Option("--out", help="CSV to write")] = Path("scores.csv")) -> None:

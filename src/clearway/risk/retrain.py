@@ -1,0 +1,113 @@
+"""The learning loop: stored declarations plus control findings become a candidate model.
+
+Only controlled declarations carry labels (`fraud` 1/0 from the control outcome); every other
+declaration still feeds the entity and goods histories unlabelled, exactly as the native flat
+export of `clearway.risk.mappings` describes. The candidate is written under the models directory
+and registered (status "registered"): an analyst shadows and promotes it from the risk pages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.auth.schemas import Principal
+from clearway.declarations.models import Declaration
+from clearway.risk import bundle as bundles
+from clearway.risk import train
+from clearway.risk.bundle import Bundle
+from clearway.risk.data import load
+from clearway.risk.mappings import NATIVE
+from clearway.risk.models import RiskModel
+from clearway.risk.predict import score_batch
+from clearway.risk.registry import model_register
+from clearway.risk.scoring import models_root
+
+
+def _labels(db: Session) -> dict[int, tuple[int, float, bool]]:
+    """Declaration id -> (fraud found, revenue raised, picked by the random sample)."""
+    try:
+        from clearway.controls.outcomes import control_outcomes
+    except ModuleNotFoundError:  # controls not installed: no labels, and train() says so
+        return {}
+    return {o.declaration_id: (int(o.fraud_found), float(o.revenue_raised), o.random_pick)
+            for o in control_outcomes(db=db)}
+
+
+def _wilson(hits: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    centre = (hits + z * z / 2) / (n + z * z)
+    half = z * math.sqrt(hits * (n - hits) / n + z * z / 4) / (n + z * z)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def random_sample_check(frame: pd.DataFrame, model: Bundle, random_ids: set[str]) -> dict[str, Any]:
+    """Selection-bias-free figures from random-sample controls only: the fraud rate with its
+    Wilson 95 % interval, and the model's precision among the random picks it ranks in its top 10 %
+    (targeted controls over-represent what earlier selection looked for, so they cannot say this)."""
+    picked = frame[frame["declaration_id"].isin(random_ids) & frame["fraud"].notna()]
+    found = picked.groupby("declaration_id")["fraud"].max()
+    n = len(found)
+    if n == 0:
+        return {"random_controls": 0}
+    scores = score_batch(picked, model).groupby("declaration_id")["score"].max()
+    top = scores.sort_values(ascending=False).head(max(1, round(0.10 * n)))
+    low, high = _wilson(float(found.sum()), n)
+    return {"random_controls": n, "fraud_rate": float(found.mean()), "fraud_rate_wilson95": [low, high],
+            "precision_top10pct_of_random": float(found.loc[top.index].mean())}
+
+
+def _rate(db: Session, currency: str, on: Any) -> float | None:
+    from clearway.tariff.cache import tariff_state
+
+    rate = tariff_state(db=db).rate(db, currency, on)
+    return float(rate) if rate is not None else None
+
+
+def _item_rows(db: Session, d: Declaration, label: tuple[int, float, bool] | None) -> Iterator[dict[str, Any]]:
+    doc = d.document
+    rate = _rate(db, d.currency, d.lodged_at.date()) or 1.0  # no rate: keep the declared figure
+    seller = doc.get("seller") or {}
+    for n, item in enumerate(doc["items"], start=1):
+        yield {
+            "declaration_id": d.mrn, "item_no": n, "lodged_at": d.lodged_at.isoformat(), "office": d.office,
+            "declarant_id": d.declarant_id, "importer_id": d.importer_id or d.declarant_id,
+            "seller_id": d.seller_id or seller.get("name", ""), "seller_country": seller.get("country", ""),
+            "hs_code": item["hs_code"], "origin_country": item["origin_country"],
+            "departure_country": (doc.get("transport") or {}).get("departure_country", ""),
+            "transport_mode": (doc.get("transport") or {}).get("mode", ""),
+            "net_mass_kg": float(item["net_mass_kg"]), "value": float(item["value"]) * rate, "duty_rate": 0.0,
+            "fraud": label[0] if label else None, "revenue_recovered": label[1] if label else None,
+        }
+
+
+def training_frame(*, db: Session, since: datetime | None = None) -> pd.DataFrame:
+    """Every stored declaration's items in the native flat format, labelled where a control finished."""
+    labels = _labels(db)
+    query = select(Declaration).order_by(Declaration.lodged_at)
+    if since is not None:
+        query = query.where(Declaration.lodged_at >= since)
+    rows = [row for d in db.scalars(query) for row in _item_rows(db, d, labels.get(d.id))]
+    return pd.DataFrame(rows)
+
+
+def retrain(*, db: Session, actor: Principal, name: str, now: datetime, since: datetime | None = None,
+            seed: int = 0) -> RiskModel:
+    """Train a candidate on the stored history and register it (not promoted)."""
+    out = models_root() / name
+    out.mkdir(parents=True, exist_ok=True)
+    exported = out / "training.csv"
+    training_frame(db=db, since=since).to_csv(exported, index=False)
+    frame = load([exported], NATIVE, with_labels=True)  # the same loader as `clearway risk train`
+    model = train.train(frame, seed=seed, provenance={"mapping": "native", "sources": ["database"]})
+    random_ids = set(db.scalars(select(Declaration.mrn).where(
+        Declaration.id.in_([i for i, label in _labels(db).items() if label[2]]))))
+    model.card["random_sample"] = random_sample_check(frame, model, random_ids)
+    bundles.save(model, out)
+    return model_register(db=db, actor=actor, path=str(Path(name)), now=now)
