@@ -146,6 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--with-worker", action="store_true", help="run `clearway worker` alongside")
     args = parser.parse_args()
     os.environ.update(CLEARWAY_ENVIRONMENT="demo", CLEARWAY_SECRET_KEY="benchmark-secret-0123456789abcdef",
                       CLEARWAY_AUDIT_SEAL_INTERVAL_S="2")
@@ -159,6 +160,10 @@ def main() -> None:
             token = _prepare(url)
             port = free_port()
             proc = start_server(port, workers=args.workers)
+            # --with-worker: the background worker (audit sealing, notification relay and webhooks)
+            # shares the same 2 cores; without it those jobs are left for later, as off-peak batches.
+            worker = subprocess.Popen([sys.executable, "-m", "clearway.cli", "worker"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if args.with_worker else None
             try:
                 base = f"http://127.0.0.1:{port}"
                 template = json.dumps(json.dumps({**EXAMPLE, "lrn": "LRN_PLACEHOLDER"}))
@@ -170,10 +175,14 @@ def main() -> None:
                 lodge = _wrk(base, args.seconds, lua)
             finally:
                 stop_server(proc)
+                if worker:
+                    worker.terminate()
+                    worker.wait(timeout=30)
             db_rate = _pgbench(pg_port, args.seconds, tmp, json.dumps(EXAMPLE))
         finally:
             subprocess.run([str(ROOT / "scripts/pgcluster.sh"), "stop", str(tmp / "pg")], check=False)
-    print(f"clients: {CLIENTS}, server workers: {args.workers}, {args.seconds} s per measurement, 2 cores shared")
+    print(f"clients: {CLIENTS}, server workers: {args.workers}, background worker: {args.with_worker}, "
+          f"{args.seconds} s per measurement, 2 cores shared")
     print(f"(a) no-op endpoint       {noop['rate']:8.0f} req/s   p50 {noop['p50']:6.1f} ms   p99 {noop['p99']:6.1f} ms")
     print(f"(b) pgbench, same writes {db_rate:8.0f} tx/s")
     print(f"(c) lodge one-item decl. {lodge['rate']:8.0f} decl/s  p50 {lodge['p50']:6.1f} ms   p99 {lodge['p99']:6.1f} ms"

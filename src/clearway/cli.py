@@ -76,6 +76,7 @@ def demo(
 ) -> None:
     """Migrate and seed the demo world when the database is empty, then serve."""
     os.environ["CLEARWAY_ENVIRONMENT"] = "demo"
+    os.environ.setdefault("CLEARWAY_AUDIT_SEAL_IN_SERVER", "true")  # the demo runs no worker
     settings = _settings()
     from rich.progress import Progress
 
@@ -150,7 +151,7 @@ def audit_seal() -> None:
 
 @app.command()
 def worker() -> None:
-    """Run the background jobs: outbox relay, webhook deliveries, control-task assignment (one per database)."""
+    """Run the background jobs: audit sealing, outbox relay, webhook deliveries, task assignment (one per database)."""
     # Notifications hook: the job runner lives with the jobs it runs.
     from clearway.notifications.worker import run_worker
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1, le=200)
     worker_threads: int = Field(default=40, ge=1, le=400, description="Threads for blocking work per process")
     audit_seal_interval_s: float = Field(default=2.0, ge=0)
+    # Sealing is a background job (`clearway worker`); the demo, which runs no worker, seals in the server.
+    audit_seal_in_server: bool = False
     cookie_secure: bool = False
     # Argon2id memory cost; the default is the argon2-cffi (RFC 9106 low-memory) profile.
     password_memory_kib: int = Field(default=65536, ge=1024, le=1_048_576)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -77,7 +78,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     # Fewer, busier threads: each extra thread adds GIL hand-offs, not throughput, on a few cores.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-    sealer = Sealer(settings.audit_seal_interval_s) if settings.audit_seal_interval_s > 0 else None
+    # Long-lived objects (code, reference data) leave the collector's view, and young collections
+    # run less often: full collections of a large heap are what lengthen the latency tail.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    seal = settings.audit_seal_in_server and settings.audit_seal_interval_s > 0
+    sealer = Sealer(settings.audit_seal_interval_s) if seal else None
     if sealer:
         sealer.start()
     yield

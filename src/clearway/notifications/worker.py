@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from clearway.config import get_settings
 from clearway.db import get_engine, get_sessionmaker, utcnow
 from clearway.notifications.delivery import Deliverer, claim, record
 from clearway.notifications.relay import relay_once
@@ -80,10 +81,20 @@ def assignment_pass() -> int:
     return total
 
 
+def seal_pass() -> int:
+    """Chain every committed, unsealed audit record into the hash chain; how many."""
+    from clearway.sealer import seal_once
+
+    total = 0
+    while (done := seal_once()) > 0:
+        total += done
+    return total
+
+
 def _job(name: str) -> None:
     """Run one pass, logging instead of raising (a failed pass is simply retried at the next interval)."""
     try:
-        done = {"relay": relay_pass, "deliver": delivery_pass, "assign": assignment_pass}[name]()
+        done = {"relay": relay_pass, "deliver": delivery_pass, "assign": assignment_pass, "seal": seal_pass}[name]()
         if done:
             log.info("%s: %d", name, done)
     except Exception:
@@ -102,7 +113,8 @@ def scheduler(blocking: bool = True) -> Any:
                  executors={"default": ThreadPoolExecutor(4)},
                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC")
     poll = webhook_settings().poll_s
-    for name, every in (("relay", poll), ("deliver", poll), ("assign", 30.0)):
+    seal_every = get_settings().audit_seal_interval_s or 2.0
+    for name, every in (("seal", seal_every), ("relay", poll), ("deliver", poll), ("assign", 30.0)):
         sched.add_job("clearway.notifications.worker:_job", "interval", args=[name], seconds=every, id=name,
                       replace_existing=True)
     return sched
