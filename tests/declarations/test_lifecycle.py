@@ -32,13 +32,9 @@ def test_amend_needs_if_match_naming_the_current_version(client):
 
 def test_amend_before_release_keeps_the_old_version(client):
     headers = auth(client, "trader-a")
-    doc = document()
-    doc["items"][0].update(hs_code="240220", description="Cigarettes")  # yellow: documentary check
-    _, body = _lodge(client, headers, items=doc["items"])
+    _, body = _lodge(client, headers)  # green: released at once
     officer = auth(client, "officer")
     url = f"/api/v1/declarations/{body['mrn']}"
-    r = client.post(url + "/decisions", json={"to": "released", "reason": "documents in order"}, headers=officer)
-    assert r.status_code == 200 and r.json()["status"] == "released"
     amended = {**document(lrn=body["lrn"]), "reason": "Corrected description"}
     r = client.put(url, json=amended, headers={**headers, "If-Match": '"v1"'})
     assert r.status_code == 409 and r.json()["errors"][0]["code"] == "declaration.amend_needs_officer"
@@ -47,6 +43,15 @@ def test_amend_before_release_keeps_the_old_version(client):
     assert r.json()["version"] == 2 and r.headers["etag"] == '"v2"'
     kinds = [e["kind"] for e in client.get(url + "/events", headers=headers).json()["items"]]
     assert kinds[-2:] == ["released", "amended"]
+
+
+def test_officer_cannot_release_goods_whose_control_is_open(client):
+    doc = document()
+    doc["items"][0].update(hs_code="240220", description="Cigarettes")  # yellow: documentary check
+    _, body = _lodge(client, auth(client, "trader-a"), items=doc["items"])
+    r = client.post(f"/api/v1/declarations/{body['mrn']}/decisions",
+                    json={"to": "released", "reason": "looks fine"}, headers=auth(client, "officer"))
+    assert r.status_code == 409 and "release.control_open" in {e["code"] for e in r.json()["errors"]}
 
 
 def test_trader_cancels_before_control_but_not_after_release(client):

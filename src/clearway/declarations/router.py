@@ -26,7 +26,7 @@ from clearway.declarations.schemas import (
     EventRead,
 )
 from clearway.deps import CurrentOfficer, CurrentTrader, CurrentUser, DbSession, IdempotencyKey, roles
-from clearway.errors import DeclarationInvalid, PreconditionRequired, Problem
+from clearway.errors import Conflict, DeclarationInvalid, PreconditionRequired, Problem
 from clearway.idempotency import idempotency_lookup, idempotency_rows, request_hash
 from clearway.openapi_docs import PROBLEMS
 from clearway.writes import Rows
@@ -173,6 +173,12 @@ def decide(mrn: str, body: DecisionRequest, db: DbSession, actor: CurrentOfficer
     with db.begin():
         now = utcnow()
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
+        if body.to == "released" and declaration.status in ("under_control", "detained"):
+            # Release only when controls are done, no hold remains and duty is paid or guaranteed.
+            from clearway.controls.release import release_blockers
+
+            if blockers := release_blockers(db=db, declaration=declaration):
+                raise Conflict(blockers)
         declaration = service.declaration_transition(db=db, actor=actor, declaration=declaration,
                                                      target=body.to, reason=body.reason, now=now)
         payload = read_json(declaration)
