@@ -7,8 +7,12 @@ For PostgreSQL (a throw-away cluster from scripts/pgcluster.sh) and SQLite, in o
   3. time the cold build of every timeline from the events (`timelines_rebuild`);
   4. time the full report: every interval's count, mean, median, p90, p95 and time outside
      opening hours grouped by office, channel, mode, AEO status and month, plus every missing /
-     out-of-order count (best of 2);
-  5. time an incremental refresh with nothing new (what each dashboard request pays).
+     out-of-order count (best of 2). Above PerformanceSettings.exact_limit timelines it reads the
+     monthly rollups, so it is also computed exactly from the timelines (once) and compared:
+     counts must agree exactly, percentiles within histograms.ALPHA;
+  5. time the report for a range with partial months at both ends (read from their timelines);
+  6. time an incremental refresh with nothing new (what each dashboard request pays), and one
+     folding 2,000 new clearance events into timelines and rollups.
 Target: (4) within 10 × (2) and under 10 s. Usage: python benchmarks/performance.py [--n 1000000]
 [--backend both|postgresql|sqlite]
 """
@@ -25,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -167,11 +171,14 @@ def measure(url: str) -> dict[str, float]:
     from sqlalchemy.orm import Session
 
     from clearway.db import make_engine
+    from clearway.main import gc_tune
     from clearway.performance.anomalies import anomaly_counts
     from clearway.performance.filters import DIMENSIONS, Filters
-    from clearway.performance.releases import release_stats
+    from clearway.performance.milestones import INTERVALS
+    from clearway.performance.releases import exact_stats, release_stats
     from clearway.performance.timelines import timelines_rebuild, timelines_refresh
 
+    gc_tune()  # the collector settings the server runs reports with
     engine, now = make_engine(url, 2), datetime.now(UTC)
     with Session(engine) as db:
         def count() -> object:
@@ -187,6 +194,21 @@ def measure(url: str) -> dict[str, float]:
             with db.begin():
                 return release_stats(db=db, filters=Filters(), by=("office",), now=now)
 
+        def ragged() -> object:
+            with db.begin():
+                # Mid-month to mid-month: whole months from the rollups, the two partial months from timelines.
+                return release_stats(db=db, filters=Filters(date_from=date(2025, 11, 15), date_to=date(2026, 10, 20)),
+                                     by=("office", "mode"), now=now)
+
+        def exact() -> object:
+            with db.begin():
+                return exact_stats(db=db, filters=Filters(), by=tuple(DIMENSIONS), now=now, intervals=INTERVALS)
+
+        def new_events() -> object:
+            with db.begin():
+                _clearances(db, 2000)
+                return timelines_refresh(db=db, now=now)
+
         def rebuild() -> object:
             with db.begin():
                 return timelines_rebuild(db=db, now=now)
@@ -199,9 +221,45 @@ def measure(url: str) -> dict[str, float]:
         results = {"count_s": _timed(count, 3)[1], "rebuild_s": _timed(rebuild)[0]}
         first, best = _timed(report, 2)
         results.update(report_first_s=first, report_s=best, office_s=_timed(by_office, 2)[1],
-                       refresh_idle_s=_timed(refresh, 3)[1])
+                       ragged_s=_timed(ragged, 2)[1], refresh_idle_s=_timed(refresh, 3)[1])
+        with db.begin():
+            rolled = release_stats(db=db, filters=Filters(), by=tuple(DIMENSIONS), now=now)
+        started = time.perf_counter()
+        truth = exact()
+        results.update(exact_s=time.perf_counter() - started, **_agreement(rolled, truth),  # type: ignore[arg-type]
+                       refresh_new_s=_timed(new_events)[0])
     engine.dispose()
     return results
+
+
+def _clearances(db: object, n: int) -> None:
+    """n clearance events for declarations not yet cleared, as officers' decisions would write them."""
+    from sqlalchemy import text
+
+    db.execute(text(  # type: ignore[attr-defined]
+        "INSERT INTO declaration_events (declaration_id, kind, from_status, to_status, at, actor, actor_org, version) "
+        "SELECT t.declaration_id, 'cleared', 'released', 'cleared', CURRENT_TIMESTAMP, 'bench', 'bench', 1 "
+        "FROM performance_timelines t WHERE t.cleared IS NULL AND t.released IS NOT NULL "
+        "ORDER BY t.declaration_id LIMIT :n"), {"n": n})
+
+
+def _agreement(rolled: list, exact: list) -> dict[str, float]:
+    """Cells whose count, mean or out-of-order count differ, and the largest relative percentile error."""
+    from clearway.performance.milestones import INTERVAL_BY_NAME
+
+    truth = {(s.interval, tuple(s.group.items())): s for s in exact}
+    wrong, worst = 0, 0.0
+    for s in rolled:
+        e = truth.pop((s.interval, tuple(s.group.items())), None)
+        if e is None or (s.count, s.out_of_order) != (e.count, e.out_of_order) or \
+                abs((s.mean or 0) - (e.mean or 0)) > 1e-6 * max(1.0, abs(e.mean or 0)):
+            wrong += 1
+            continue
+        for name in ("median", "p90", "p95"):
+            a, b = getattr(s, name), getattr(e, name)
+            if a is not None and b and not INTERVAL_BY_NAME[s.interval].signed:
+                worst = max(worst, abs(a - b) / abs(b))
+    return {"cells": float(len(rolled)), "wrong_cells": float(wrong + len(truth)), "max_rel_error": worst}
 
 
 def run_backend(backend: str, n: int, tmp: Path) -> dict[str, float]:
@@ -245,7 +303,10 @@ def main() -> None:
               f"(load {r['load_s']:.1f} s) | COUNT(*) {r['count_s']:.3f} s"
               f" | timelines cold build {r['rebuild_s']:.2f} s"
               f" | full report {r['report_s']:.2f} s (first {r['report_first_s']:.2f} s) = {r['ratio']:.1f} x COUNT"
-              f" | by office only {r['office_s']:.2f} s | idle refresh {r['refresh_idle_s'] * 1000:.0f} ms"
+              f" | by office only {r['office_s']:.2f} s | mid-month range {r['ragged_s']:.2f} s"
+              f" | exact report {r['exact_s']:.2f} s; {int(r['cells']):,} cells, {int(r['wrong_cells'])} differ,"
+              f" percentiles within {r['max_rel_error'] * 100:.2f} %"
+              f" | refresh: idle {r['refresh_idle_s'] * 1000:.0f} ms, 2,000 new events {r['refresh_new_s']:.2f} s"
               f" | target (<= 10 x COUNT and < 10 s): {verdict}", flush=True)
 
 

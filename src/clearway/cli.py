@@ -163,7 +163,7 @@ def worker() -> None:
 def _mount_optional() -> None:
     """Attach sub-commands of domains that ship their own CLI."""
     for module, name in (("clearway.risk.cli", "risk"), ("clearway.tariff.cli", "tariff"),
-                         ("clearway.bulk.cli", None)):
+                         ("clearway.performance.cli", "performance"), ("clearway.bulk.cli", None)):
         try:
             mod = __import__(module, fromlist=["app"])
         except ModuleNotFoundError as exc:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from clearway.auth.schemas import Principal
-from clearway.auth.service import principal_cache, principal_from_token
-from clearway.auth.tokens import csrf_for, token_read
+from clearway.auth.service import principal_cache, principal_from_claims, token_claims
+from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
 from clearway.db import get_sessionmaker, session_scope
 from clearway.errors import Forbidden, Problem, Unauthenticated
@@ -22,12 +22,6 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 DbSession = Annotated[Session, Depends(session_scope)]
-
-
-def _lookup(token: str, kind: str) -> Principal:
-    settings = get_settings()
-    with get_sessionmaker()() as db:
-        return principal_from_token(db=db, token=token, secret=settings.secret_key, kind=kind)
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -41,29 +35,47 @@ def _credentials(request: Request) -> tuple[str, str] | None:
     return (cookie, "s") if cookie else None
 
 
-def principal_from_request(request: Request) -> Principal | None:
-    """The caller if it presented valid credentials, None if it presented none (may query once)."""
+class _Verified(NamedTuple):
+    """A presented token, its kind ('b' bearer, 's' browser session) and its claims, signature already checked."""
+
+    token: str
+    kind: str
+    claims: dict[str, Any]
+
+
+def _verified(request: Request) -> _Verified | None:
+    """The caller's credentials, verified once (401 if invalid); None when it presented none."""
     found = _credentials(request)
     if found is None:
         return None
     token, kind = found
-    principal = _lookup(token, kind)
-    if kind == "s" and request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
-        expected = csrf_for(secret=get_settings().secret_key, session_token=token)
+    return _Verified(token, kind, token_claims(token=token, secret=get_settings().secret_key, kind=kind))
+
+
+def _principal(request: Request, found: _Verified) -> Principal:
+    """The principal behind verified credentials, with the CSRF check for cookie-authenticated API writes."""
+    principal = principal_from_claims(claims=found.claims, sessions=get_sessionmaker())
+    if found.kind == "s" and request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
+        expected = csrf_for(secret=get_settings().secret_key, session_token=found.token)
         if request.headers.get(CSRF_HEADER) != expected:
             raise Forbidden([Problem("auth.csrf_failed", "", {})], "missing or wrong CSRF token")
     return principal
 
 
+def principal_from_request(request: Request) -> Principal | None:
+    """The caller if it presented valid credentials, None if it presented none (may query once)."""
+    found = _verified(request)
+    return None if found is None else _principal(request, found)
+
+
 async def principal_optional(request: Request) -> Principal | None:
     """Dependency form of principal_from_request: a cached user costs no thread hop and no query."""
-    found = _credentials(request)
+    found = _verified(request)
     if found is None:
         return None
-    claims = token_read(secret=get_settings().secret_key, token=found[0])
-    if claims is not None and isinstance(claims.get("u"), int) and principal_cache.get(claims["u"]):
-        return principal_from_request(request)
-    return await run_in_threadpool(principal_from_request, request)
+    if principal_cache.get(found.claims["u"]) is not None:
+        return _principal(request, found)
+    return await run_in_threadpool(_principal, request, found)
 
 
 async def principal_required(principal: Annotated[Principal | None, Depends(principal_optional)]) -> Principal:

@@ -78,11 +78,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     # Fewer, busier threads: each extra thread adds GIL hand-offs, not throughput, on a few cores.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-    # Long-lived objects (code, reference data) leave the collector's view, and young collections
-    # run less often: full collections of a large heap are what lengthen the latency tail.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc_tune()
     seal = settings.audit_seal_in_server and settings.audit_seal_interval_s > 0
     sealer = Sealer(settings.audit_seal_interval_s) if seal else None
     if sealer:
@@ -90,6 +86,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if sealer:
         sealer.stop()
+
+
+def gc_tune() -> None:
+    """Collector settings of a serving process (benchmarks apply them too, to measure what the server does)."""
+    # Long-lived objects (code, reference data) leave the collector's view, and young collections
+    # run less often: full collections of a large heap are what lengthen the latency tail.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _install_health(app: FastAPI) -> None:

@@ -33,7 +33,7 @@ def test_green_with_duty_due_waits_for_payment_and_payment_releases_it(client, d
     assert (paid["duties"]["due"], paid["duties"]["paid"]) == ("0", "1714375")
     again = _pay(client, body["mrn"], "pay-1", amount="1714375")  # a retry: the same answer, one payment
     assert again.status_code == 201 and again.json() == paid
-    assert [e["kind"] for e in events(client, body["mrn"])][-2:] == ["awaiting_payment", "released"]
+    assert [e["kind"] for e in events(client, body["mrn"])][-3:] == ["awaiting_payment", "paid", "released"]
     with db.begin():
         assert db.scalar(select(func.count()).select_from(Payment)) == 1
         collected = db.scalar(select(func.sum(RevenueRecord.amount)).where(RevenueRecord.kind == "collected"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -129,16 +131,22 @@ class _PrincipalCache:
 principal_cache = _PrincipalCache()
 
 
-def principal_from_token(*, db: Session, token: str, secret: str, kind: str) -> Principal:
-    """The principal behind a valid token of the given kind, or Unauthenticated."""
+def token_claims(*, token: str, secret: str, kind: str) -> dict[str, Any]:
+    """The claims of a valid, unexpired token of the given kind, or Unauthenticated (one HMAC)."""
     claims = token_read(secret=secret, token=token)
     if claims is None or claims.get("k") != kind or not isinstance(claims.get("u"), int):
         raise Unauthenticated("invalid or expired token")
+    return claims
+
+
+def principal_from_claims(*, claims: dict[str, Any], sessions: Callable[[], Session]) -> Principal:
+    """The principal behind verified token claims (see token_claims), or Unauthenticated; queries on a cache miss."""
     cached = principal_cache.get(claims["u"])
     if cached is None:
-        user = db.get(User, claims["u"])
-        principal = principal_of(user) if user is not None and user.active else None
-        cached = (user.token_version if user else 0, principal)
+        with sessions() as db:
+            user = db.get(User, claims["u"])
+            principal = principal_of(user) if user is not None and user.active else None
+            cached = (user.token_version if user else 0, principal)
         principal_cache.put(claims["u"], *cached)
     version, principal = cached
     if principal is None or version != claims.get("v"):

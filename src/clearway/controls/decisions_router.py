@@ -4,6 +4,7 @@ decisions, examiners, and outcome labels for the risk engine."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -13,8 +14,8 @@ from sqlalchemy import select
 
 from clearway.auth.schemas import Principal
 from clearway.controls import service
-from clearway.controls.models import ControlFile, ControlTask, DocumentRequest
-from clearway.controls.reads import amount, file_read, request_read
+from clearway.controls.models import ControlFile, ControlTask, DocumentRequest, Examiner
+from clearway.controls.reads import amount, file_read
 from clearway.controls.schemas import (
     DeclarationControlRead,
     DocumentRequestRead,
@@ -35,11 +36,12 @@ from clearway.controls.web_api import (
     Trader,
     created_once,
     declaration_locked,
-    declaration_mrn,
     declaration_state,
+    document_request_read,
+    in_transaction,
 )
-from clearway.db import utcnow
 from clearway.declarations import selectors
+from clearway.declarations.models import Declaration
 from clearway.deps import CurrentUser, DbSession, IdempotencyKey, Locale
 from clearway.errors import NotFound, Problem
 from clearway.openapi_docs import PROBLEMS
@@ -60,15 +62,14 @@ def requests(db: DbSession, actor: Trader, status: Literal["open", "answered"] |
         query = query.where(DocumentRequest.status == status)
     with db.begin():
         rows = db.scalars(query.order_by(DocumentRequest.id.desc()).limit(200))
-        return [request_read(db, r, declaration_mrn(db, r.declaration_id)) for r in rows]
+        return [document_request_read(db, r) for r in rows]
 
 
 @router.get("/document-requests/{request_id}", operation_id="readDocumentRequest", responses=PROBLEMS)
 def request_one(request_id: Id, db: DbSession, actor: Trader) -> DocumentRequestRead:
     """One document request addressed to the trader's organisation, with the files sent."""
-    with db.begin():
-        request = service.request_for_trader(db=db, actor=actor, request_id=request_id)
-        return request_read(db, request, declaration_mrn(db, request.declaration_id))
+    return in_transaction(db, lambda _now: document_request_read(
+        db, service.request_for_trader(db=db, actor=actor, request_id=request_id)))
 
 
 @router.post("/document-requests/{request_id}/files", status_code=201, operation_id="uploadRequestedDocument",
@@ -80,19 +81,16 @@ def upload(request_id: Id, db: DbSession, actor: Trader, file: Annotated[UploadF
     data = file.file.read(upload_settings().upload_max_bytes + 1)
     meta = {"request": request_id, "code": document_code, "name": file.filename, "type": file.content_type,
             "sha256": hashlib.sha256(data).hexdigest()}
-    with db.begin():
-        now = utcnow()
-        return created_once(db=db, actor=actor, key=key, body=meta, now=now, run=lambda: file_read(
-            service.document_upload(db=db, actor=actor, request_id=request_id, document_code=document_code,
-                                    filename=file.filename, content_type=file.content_type, data=data, now=now)))
+    return created_once(db=db, actor=actor, key=key, body=meta, run=lambda now: file_read(service.document_upload(
+        db=db, actor=actor, request_id=request_id, document_code=document_code, filename=file.filename,
+        content_type=file.content_type, data=data, now=now)))
 
 
 @router.post("/document-requests/{request_id}/answer", operation_id="answerDocumentRequest", responses=PROBLEMS)
 def answer(request_id: Id, body: NoteBody, db: DbSession, actor: Trader) -> DocumentRequestRead:
     """Say the answer is complete: the officer's check resumes."""
-    with db.begin():
-        request = service.request_answer(db=db, actor=actor, request_id=request_id, note=body.note, now=utcnow())
-        return request_read(db, request, declaration_mrn(db, request.declaration_id))
+    return in_transaction(db, lambda now: document_request_read(
+        db, service.request_answer(db=db, actor=actor, request_id=request_id, note=body.note, now=now)))
 
 
 def _file_visible(row: ControlFile, actor: Principal, request: DocumentRequest | None, office: str | None) -> bool:
@@ -122,73 +120,75 @@ def download(file_id: Id, db: DbSession, actor: CurrentUser) -> Response:
 @router.get("/declarations/{mrn}/release-blockers", operation_id="readReleaseBlockers", responses=PROBLEMS)
 def blockers(mrn: Mrn, db: DbSession, actor: CurrentUser, locale: Locale) -> DeclarationControlRead:
     """What still stops the goods from being released (empty when nothing does)."""
-    with db.begin():
-        declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
-        return declaration_state(db, declaration, locale)
+    return in_transaction(db, lambda now: declaration_state(
+        db, selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now), locale))
 
 
-def _decide(db: DbSession, actor: Principal, mrn: str, locale: str, action: str, body: ReasonBody | RerouteBody
-            ) -> DeclarationControlRead:
-    with db.begin():
-        now = utcnow()
+def _decide(db: DbSession, actor: Principal, mrn: str, locale: str,
+            decide: Callable[[Declaration, datetime], object]) -> DeclarationControlRead:
+    """Lock the declaration, apply one decision to it and answer with what still blocks its release."""
+
+    def step(now: datetime) -> DeclarationControlRead:
         declaration = declaration_locked(db, actor, mrn, now)
-        if isinstance(body, RerouteBody):
-            service.declaration_reroute(db=db, actor=actor, declaration=declaration, channel=body.channel,
-                                        reason=body.reason, now=now)
-        else:
-            {"release": service.declaration_release, "clear": service.declaration_clear,
-             "detain": service.declaration_detain, "lift": service.detention_lift}[action](
-                db=db, actor=actor, declaration=declaration, reason=body.reason, now=now)
+        decide(declaration, now)
         return declaration_state(db, declaration, locale)
+
+    return in_transaction(db, step)
 
 
 @router.post("/declarations/{mrn}/release", operation_id="releaseGoods", responses=PROBLEMS)
 def release(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
     """Release the goods: 409 listing every blocker (open control, hold, unpaid duty) otherwise."""
-    return _decide(db, actor, mrn, locale, "release", body)
+    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_release(
+        db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/clear", operation_id="clearDeclaration", responses=PROBLEMS)
 def clear(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
     """Clear released goods once their duties are final."""
-    return _decide(db, actor, mrn, locale, "clear", body)
+    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_clear(
+        db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/detain", operation_id="detainGoods", responses=PROBLEMS)
 def detain(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
     """Detain goods under control, with a reason (audited; the trader is notified)."""
-    return _decide(db, actor, mrn, locale, "detain", body)
+    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_detain(
+        db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/lift-detention", operation_id="liftDetention", responses=PROBLEMS)
 def lift(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
     """Lift a detention: the goods return under control."""
-    return _decide(db, actor, mrn, locale, "lift", body)
+    return _decide(db, actor, mrn, locale, lambda declaration, now: service.detention_lift(
+        db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/reroute", operation_id="rerouteDeclaration", responses=PROBLEMS)
 def reroute(mrn: Mrn, body: RerouteBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
     """Move a declaration to the red (inspect) or green (release) channel; supervisors only, audited."""
-    return _decide(db, actor, mrn, locale, "reroute", body)
+    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_reroute(
+        db=db, actor=actor, declaration=declaration, channel=body.channel, reason=body.reason, now=now))
+
+
+def _examiner_read(e: Examiner) -> ExaminerRead:
+    return ExaminerRead(username=e.username, office=e.office, sections=e.sections or [], supervisor=e.supervisor,
+                        active=e.active)
 
 
 @router.get("/examiners", operation_id="listExaminers", responses=PROBLEMS)
 def examiners(db: DbSession, actor: Admin) -> list[ExaminerRead]:
     """Every examiner record (admins)."""
-    with db.begin():
-        return [ExaminerRead(username=e.username, office=e.office, sections=e.sections or [],
-                             supervisor=e.supervisor, active=e.active) for e in service.examiners_list(db=db)]
+    return in_transaction(db, lambda _now: [_examiner_read(e) for e in service.examiners_list(db=db)])
 
 
 @router.put("/examiners/{username}", operation_id="setExaminer", responses=PROBLEMS)
 def examiner_set(username: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")], body: ExaminerBody,
                  db: DbSession, actor: Admin) -> ExaminerRead:
     """Set an officer's HS sections, supervisor flag and availability (admins, audited)."""
-    with db.begin():
-        e = service.examiner_put(db=db, actor=actor, username=username, sections=body.sections,
-                                 supervisor=body.supervisor, active=body.active, now=utcnow())
-        return ExaminerRead(username=e.username, office=e.office, sections=e.sections, supervisor=e.supervisor,
-                            active=e.active)
+    return in_transaction(db, lambda now: _examiner_read(service.examiner_put(
+        db=db, actor=actor, username=username, sections=body.sections, supervisor=body.supervisor,
+        active=body.active, now=now)))
 
 
 @router.get("/outcomes", operation_id="listControlOutcomes", responses=PROBLEMS)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from clearway.body import SAFE_TEXT
 from clearway.controls import service
-from clearway.controls.models import ControlTask
-from clearway.controls.reads import amount, cursor_decode, cursor_encode, file_read, queue_item, request_read, task_read
+from clearway.controls.models import ControlTask, Finding
+from clearway.controls.reads import amount, cursor_decode, cursor_encode, file_read, queue_item, task_read
 from clearway.controls.schemas import (
     AssignBody,
     DocumentRequestCreate,
@@ -29,7 +32,14 @@ from clearway.controls.schemas import (
     WorkloadRow,
 )
 from clearway.controls.storage import upload_settings
-from clearway.controls.web_api import Officer, body_of, created_once, declaration_mrn, json_response
+from clearway.controls.web_api import (
+    Officer,
+    body_of,
+    created_once,
+    document_request_read,
+    in_transaction,
+    json_response,
+)
 from clearway.db import utcnow
 from clearway.deps import DbSession, IdempotencyKey, Locale
 from clearway.errors import NotFound, Problem
@@ -74,27 +84,28 @@ def _task(db: DbSession, actor: Officer, task_id: int) -> ControlTask:
     return task
 
 
+def _task_step(db: Session, locale: str, step: Callable[[datetime], ControlTask]) -> TaskRead:
+    """Run a step on one task in one transaction and answer with the task as it then is."""
+    return in_transaction(db, lambda now: task_read(db, step(now), locale))
+
+
 @router.get("/tasks/{task_id}", operation_id="readControlTask", responses=PROBLEMS)
 def read_task(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """A task with its declaration, reasons, documents, findings, adjustments and release blockers."""
-    with db.begin():
-        return task_read(db, _task(db, actor, task_id), locale)
+    return _task_step(db, locale, lambda _now: _task(db, actor, task_id))
 
 
 @router.post("/tasks/{task_id}/claim", operation_id="claimControlTask", responses=PROBLEMS)
 def claim(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """Take a task; 409 when another officer holds it."""
-    with db.begin():
-        return task_read(db, service.task_claim(db=db, actor=actor, task_id=task_id, now=utcnow()), locale)
+    return _task_step(db, locale, lambda now: service.task_claim(db=db, actor=actor, task_id=task_id, now=now))
 
 
 @router.post("/tasks/{task_id}/assign", operation_id="assignControlTask", responses=PROBLEMS)
 def assign(task_id: TaskId, body: AssignBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """Give a task to another examiner of the office (supervisors)."""
-    with db.begin():
-        task = service.task_reassign(db=db, actor=actor, task_id=task_id, username=body.username,
-                                     reason=body.reason, now=utcnow())
-        return task_read(db, task, locale)
+    return _task_step(db, locale, lambda now: service.task_reassign(
+        db=db, actor=actor, task_id=task_id, username=body.username, reason=body.reason, now=now))
 
 
 @router.post("/assignments", operation_id="runControlAssignment", responses=PROBLEMS)
@@ -123,77 +134,67 @@ def workload(db: DbSession, actor: Officer) -> WorkloadRead:
 def request_documents(task_id: TaskId, body: DocumentRequestCreate, db: DbSession, actor: Officer,
                       key: IdempotencyKey = None) -> Response:
     """Ask the trader for named documents by a due date; the trader is notified."""
-    with db.begin():
-        now = utcnow()
-
-        def run() -> DocumentRequestRead:
-            request = service.documents_request(
-                db=db, actor=actor, task_id=task_id, documents=[d.model_dump() for d in body.documents],
-                due_at=body.due_at, message=body.message, now=now)
-            return request_read(db, request, declaration_mrn(db, request.declaration_id))
-        return created_once(db=db, actor=actor, key=key, body=body_of(body), now=now, run=run)
+    documents = [d.model_dump() for d in body.documents]
+    return created_once(db=db, actor=actor, key=key, body=body_of(body), run=lambda now: document_request_read(
+        db, service.documents_request(db=db, actor=actor, task_id=task_id, documents=documents,
+                                      due_at=body.due_at, message=body.message, now=now)))
 
 
 @router.post("/tasks/{task_id}/accept", operation_id="acceptDocumentaryCheck", responses=PROBLEMS)
 def accept(task_id: TaskId, body: NoteBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """Close a documentary check (released at once when nothing else holds the goods)."""
-    with db.begin():
-        task = service.documentary_accept(db=db, actor=actor, task_id=task_id, note=body.note, now=utcnow())
-        return task_read(db, task, locale)
+    return _task_step(db, locale, lambda now: service.documentary_accept(
+        db=db, actor=actor, task_id=task_id, note=body.note, now=now))
 
 
 @router.post("/tasks/{task_id}/escalate", operation_id="escalateToInspection", responses=PROBLEMS)
 def escalate(task_id: TaskId, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """Close a documentary check and open a physical inspection instead; returns the new task."""
-    with db.begin():
-        task = service.documentary_escalate(db=db, actor=actor, task_id=task_id, reason=body.reason, now=utcnow())
-        return task_read(db, task, locale)
+    return _task_step(db, locale, lambda now: service.documentary_escalate(
+        db=db, actor=actor, task_id=task_id, reason=body.reason, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/schedule", operation_id="scheduleInspection", responses=PROBLEMS)
 def schedule(task_id: TaskId, body: ScheduleBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """Set when and where the goods will be examined; the trader is notified."""
-    with db.begin():
-        task = service.inspection_schedule(db=db, actor=actor, task_id=task_id, at=body.at, place=body.place,
-                                           now=utcnow())
-        return task_read(db, task, locale)
+    return _task_step(db, locale, lambda now: service.inspection_schedule(
+        db=db, actor=actor, task_id=task_id, at=body.at, place=body.place, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/goods-available", operation_id="recordGoodsAvailable",
              responses=PROBLEMS)
 def available(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """Record that the goods were made available for examination."""
-    with db.begin():
-        return task_read(db, service.goods_available(db=db, actor=actor, task_id=task_id, now=utcnow()), locale)
+    return _task_step(db, locale, lambda now: service.goods_available(db=db, actor=actor, task_id=task_id, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/start", operation_id="startInspection", responses=PROBLEMS)
 def start(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """Start examining goods that were made available."""
-    with db.begin():
-        return task_read(db, service.inspection_start(db=db, actor=actor, task_id=task_id, now=utcnow()), locale)
+    return _task_step(db, locale, lambda now: service.inspection_start(db=db, actor=actor, task_id=task_id, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/end", operation_id="endInspection", responses=PROBLEMS)
 def end(task_id: TaskId, body: NoteBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
     """End the inspection: findings become the outcome, adjustment and enforcement case."""
-    with db.begin():
-        task = service.inspection_end(db=db, actor=actor, task_id=task_id, note=body.note, now=utcnow())
-        return task_read(db, task, locale)
+    return _task_step(db, locale, lambda now: service.inspection_end(
+        db=db, actor=actor, task_id=task_id, note=body.note, now=now))
+
+
+def _finding_read(row: Finding) -> FindingRead:
+    return FindingRead(item=row.item_index, result=row.result, kind=row.kind, corrected=row.corrected,
+                       seized_quantity=amount(row.seized_quantity), seized_unit=row.seized_unit, note=row.note,
+                       photo_ids=row.photo_ids, recorded_by=row.recorded_by, recorded_at=row.recorded_at)
 
 
 @router.put("/tasks/{task_id}/findings/{item}", operation_id="recordFinding", responses=PROBLEMS)
 def finding(task_id: TaskId, item: Item, body: FindingBody, db: DbSession, actor: Officer) -> FindingRead:
     """Record (or replace) the finding on one item (0-based index)."""
-    with db.begin():
-        row = service.finding_record(
-            db=db, actor=actor, task_id=task_id, item=item, result=body.result, kind=body.kind,
-            corrected=body.corrected.model_dump(exclude_none=True),
-            seized_quantity=Decimal(body.seized_quantity) if body.seized_quantity else None,
-            seized_unit=body.seized_unit, note=body.note, photo_ids=body.photo_ids, now=utcnow())
-        return FindingRead(item=row.item_index, result=row.result, kind=row.kind, corrected=row.corrected,
-                           seized_quantity=amount(row.seized_quantity), seized_unit=row.seized_unit, note=row.note,
-                           photo_ids=row.photo_ids, recorded_by=row.recorded_by, recorded_at=row.recorded_at)
+    return in_transaction(db, lambda now: _finding_read(service.finding_record(
+        db=db, actor=actor, task_id=task_id, item=item, result=body.result, kind=body.kind,
+        corrected=body.corrected.model_dump(exclude_none=True),
+        seized_quantity=Decimal(body.seized_quantity) if body.seized_quantity else None,
+        seized_unit=body.seized_unit, note=body.note, photo_ids=body.photo_ids, now=now)))
 
 
 @router.post("/tasks/{task_id}/photos", status_code=201, operation_id="uploadInspectionPhoto",
@@ -204,9 +205,7 @@ def photo(task_id: TaskId, db: DbSession, actor: Officer, file: Annotated[Upload
     data = file.file.read(upload_settings().upload_max_bytes + 1)
     meta = {"task": task_id, "name": file.filename, "type": file.content_type, "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest()}
-    with db.begin():
-        now = utcnow()
-        return created_once(db=db, actor=actor, key=key, body=meta, now=now, run=lambda: file_read(
-            service.photo_upload(db=db, actor=actor, task_id=task_id, filename=file.filename,
-                                 content_type=file.content_type, data=data, now=now)))
+    return created_once(db=db, actor=actor, key=key, body=meta, run=lambda now: file_read(service.photo_upload(
+        db=db, actor=actor, task_id=task_id, filename=file.filename, content_type=file.content_type, data=data,
+        now=now)))
 

@@ -1,10 +1,11 @@
-"""Pieces shared by the controls routers: role dependencies, idempotent creation, declaration lookup."""
+"""Pieces shared by the controls routers: role dependencies, one-transaction steps, idempotent creation,
+declaration lookup."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends
@@ -13,10 +14,12 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
-from clearway.controls.reads import blockers_read
+from clearway.controls.models import DocumentRequest
+from clearway.controls.reads import blockers_read, request_read
 from clearway.controls.release import release_blockers
 from clearway.controls.roles import office_required
-from clearway.controls.schemas import DeclarationControlRead
+from clearway.controls.schemas import DeclarationControlRead, DocumentRequestRead
+from clearway.db import utcnow
 from clearway.declarations import selectors
 from clearway.declarations.models import Declaration
 from clearway.deps import roles
@@ -33,23 +36,36 @@ Trader = Annotated[Principal, Depends(roles("trader"))]
 Analyst = Annotated[Principal, Depends(roles("analyst", "admin", "auditor"))]
 Admin = Annotated[Principal, Depends(roles("admin"))]
 
+T = TypeVar("T")
+
+
+def in_transaction(db: Session, step: Callable[[datetime], T]) -> T:
+    """Run an endpoint's step (load, authorise, call a service, shape the answer) in one transaction at one time."""
+    # Shaped inside the transaction: the answer reads the same snapshot as the writes it reports.
+    with db.begin():
+        return step(utcnow())
+
 
 def json_response(model: BaseModel, status: int = 200) -> Response:
     """A response carrying a model as JSON."""
     return Response(model.model_dump_json().encode(), status_code=status, media_type="application/json")
 
 
-def created_once(*, db: Session, actor: Principal, key: str | None, body: Any, now: datetime,
-                 run: Callable[[], BaseModel]) -> Response:
-    """Run a creating call in the caller's transaction, or replay the answer stored under its Idempotency-Key."""
+def created_once(*, db: Session, actor: Principal, key: str | None, body: Any,
+                 run: Callable[[datetime], BaseModel]) -> Response:
+    """Run a creating step in one transaction, or replay the answer stored under its Idempotency-Key."""
     owner, body_hash = f"user:{actor.user_id}", request_hash(body)
-    if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
-        return Response(replay.body, status_code=replay.status_code, media_type="application/json")
-    payload = run().model_dump_json().encode()
-    if key:
-        idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201, response=payload,
-                          now=now)
-    return Response(payload, status_code=201, media_type="application/json")
+
+    def step(now: datetime) -> Response:
+        if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
+            return Response(replay.body, status_code=replay.status_code, media_type="application/json")
+        payload = run(now).model_dump_json().encode()
+        if key:
+            idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201, response=payload,
+                              now=now)
+        return Response(payload, status_code=201, media_type="application/json")
+
+    return in_transaction(db, step)
 
 
 def declaration_locked(db: Session, actor: Principal, mrn: str, now: datetime) -> Declaration:
@@ -69,6 +85,11 @@ def declaration_mrn(db: Session, declaration_id: int) -> str:
     declaration = db.get(Declaration, declaration_id)
     assert declaration is not None
     return declaration.mrn
+
+
+def document_request_read(db: Session, request: DocumentRequest) -> DocumentRequestRead:
+    """A document request with its declaration's MRN and the files sent."""
+    return request_read(db, request, declaration_mrn(db, request.declaration_id))
 
 
 def body_of(model: BaseModel) -> Any:

@@ -85,8 +85,12 @@ def _lodgement_events(declaration_id: Any, number: str, actor: Principal, now: d
         _event(declaration_id, "lodged", None, "lodged", now, actor.username, actor.organisation_code, None, 1),
         _event(declaration_id, "accepted", "lodged", "accepted", *sys, f"MRN {number}", 1),
         _event(declaration_id, "assessed", "accepted", "assessed", *sys, bill.assessed_text(reference), 1),
-        _event(declaration_id, "channelled", "assessed", "channelled", *sys, f"{decision.channel}: {reason}", 1),
     ]
+    # Tariff: a deferment charge at lodging is the payment (TRS "paid" milestone), at the time of the charge.
+    if (paid := bill.paid_text(reference)) is not None:
+        events.append(_event(declaration_id, "paid", "assessed", "assessed", *sys, paid, 1))
+    events.append(_event(declaration_id, "channelled", "assessed", "channelled", *sys,
+                         f"{decision.channel}: {reason}", 1))
     if decision.channel in ("green", "blue") and not bill.cleared:
         events.append(_event(declaration_id, "awaiting_payment", "channelled", "channelled", *sys,
                              bill.awaiting_text(reference), 1))

@@ -18,6 +18,7 @@ NOTE_TYPES = {
     "control_finished": "control.finished",
     "duty_adjusted": "duty.to_pay",
     "awaiting_payment": "duty.to_pay",  # tariff: green or blue goods wait for payment or a guarantee
+    "paid": "duty.paid",  # tariff: the duty was paid or charged to a deferment account (not merely secured)
     "reassessed": "duty.reassessed",  # tariff: an amendment changed the duties
 }
 # Status changes the trader is told about, by the status reached.

@@ -21,6 +21,8 @@ from clearway.notifications.models import Attempt, Delivery, Notification, Outbo
 from clearway.notifications.settings import endpoint_url_checked
 
 MAX_SECRETS = 5
+# Labels of the notification backlog gauge: a fixed set, so every series exists even at zero.
+BACKLOG_LABELS = ("pending", "retrying", "dead", "outbox")
 
 
 def notification_emit(*, db: Session, organisation: str, kind: str, data: dict[str, Any], now: datetime) -> None:
@@ -137,3 +139,19 @@ def delivery_counts(*, db: Session, organisation: str) -> dict[str, int]:
     rows = db.execute(select(Delivery.status, func.count()).where(Delivery.organisation == organisation)
                       .group_by(Delivery.status)).all()
     return {str(status): int(n) for status, n in rows}
+
+
+def outbox_backlog(*, db: Session) -> dict[str, int]:
+    """Notifications waiting: deliveries not failed yet, failed and retrying, dead-lettered; outbox rows."""
+    counts = dict.fromkeys(BACKLOG_LABELS, 0)
+    # The (status, next_attempt_at) index finds the waiting deliveries without reading delivered ones.
+    # Grouped by plain columns (attempts has at most max_attempts values): PostgreSQL refuses a GROUP BY
+    # expression with bound parameters, and a delivery on its first attempt has attempts 1 but no error.
+    failed = Delivery.last_error.is_not(None)
+    rows = db.execute(select(Delivery.status, Delivery.attempts, failed, func.count())
+                      .where(Delivery.status.in_(("pending", "dead")))
+                      .group_by(Delivery.status, Delivery.attempts, failed)).all()
+    for status, attempts, has_failed, n in rows:
+        counts["dead" if status == "dead" else "retrying" if attempts and has_failed else "pending"] += int(n)
+    counts["outbox"] = int(db.scalar(select(func.count()).select_from(OutboxMessage)) or 0)  # the relay drains it
+    return counts

@@ -1,6 +1,7 @@
 """`clearway worker`: the background jobs, run by APScheduler with its job store in the database.
 
-Jobs: the outbox relay, webhook deliveries, and automatic assignment of control tasks. Each job
+Jobs: the outbox relay, webhook deliveries, automatic assignment of control tasks, audit sealing
+and the release-time timelines' refresh. Each job
 is safe to run twice at once (the relay locks its state row; deliveries are leased, with SKIP
 LOCKED on PostgreSQL), but APScheduler 3 does not share a job store between schedulers, so run
 one worker per database. A pass does a bounded amount of work and returns; APScheduler starts
@@ -91,10 +92,22 @@ def seal_pass() -> int:
     return total
 
 
+def performance_pass() -> int:
+    """Fold new declaration events into release-time timelines and rollups, so reports find little to do;
+    returns 0 (a pass every minute is not worth a log line)."""
+    from clearway.performance.timelines import timelines_refresh
+
+    with get_sessionmaker()() as db, db.begin():
+        timelines_refresh(db=db, now=utcnow())
+    return 0
+
+
 def _job(name: str) -> None:
     """Run one pass, logging instead of raising (a failed pass is simply retried at the next interval)."""
+    passes = {"relay": relay_pass, "deliver": delivery_pass, "assign": assignment_pass, "seal": seal_pass,
+              "performance": performance_pass}
     try:
-        done = {"relay": relay_pass, "deliver": delivery_pass, "assign": assignment_pass, "seal": seal_pass}[name]()
+        done = passes[name]()
         if done:
             log.info("%s: %d", name, done)
     except Exception:
@@ -114,7 +127,8 @@ def scheduler(blocking: bool = True) -> Any:
                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC")
     poll = webhook_settings().poll_s
     seal_every = get_settings().audit_seal_interval_s or 2.0
-    for name, every in (("seal", seal_every), ("relay", poll), ("deliver", poll), ("assign", 30.0)):
+    jobs = (("seal", seal_every), ("relay", poll), ("deliver", poll), ("assign", 30.0), ("performance", 60.0))
+    for name, every in jobs:
         sched.add_job("clearway.notifications.worker:_job", "interval", args=[name], seconds=every, id=name,
                       replace_existing=True)
     return sched

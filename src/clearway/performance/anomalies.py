@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from clearway.performance.filters import Filters, where_sql
+from clearway.performance.filters import Filters, month_split, where_sql
 from clearway.performance.milestones import CHECKS, MILESTONES, check_name, timeline_problems
+from clearway.performance.rollup_read import rollup_checks, selection_size
+from clearway.performance.settings import performance_settings
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,8 @@ def _condition(milestone: str, prerequisite: str) -> tuple[str, str]:
     return missing, disorder
 
 
-def anomaly_counts(*, db: Session, filters: Filters) -> tuple[int, list[CheckCount]]:
-    """The number of timelines considered, and per check how many are missing or out of order."""
+def _exact_counts(db: Session, filters: Filters) -> tuple[int, np.ndarray]:
+    """Timelines and per check (missing…, then out of order…) counts, from the timelines themselves."""
     where, params = where_sql(filters)
     sums = []
     for i, (milestone, prerequisite) in enumerate(CHECKS):
@@ -50,9 +53,25 @@ def anomaly_counts(*, db: Session, filters: Filters) -> tuple[int, list[CheckCou
                     f"SUM(CASE WHEN {disorder} THEN 1 ELSE 0 END) AS d{i}")
     row = db.execute(text(f"SELECT COUNT(*) AS n, {', '.join(sums)} FROM performance_timelines t WHERE {where}"),
                      params).mappings().one()
-    counts = [CheckCount(check_name(m, p), int(row[f"m{i}"] or 0), int(row[f"d{i}"] or 0))
-              for i, (m, p) in enumerate(CHECKS)]
-    return int(row["n"]), counts
+    counts = [int(row[f"m{i}"] or 0) for i in range(len(CHECKS))] + \
+        [int(row[f"d{i}"] or 0) for i in range(len(CHECKS))]
+    return int(row["n"]), np.array(counts, dtype=np.int64)
+
+
+def anomaly_counts(*, db: Session, filters: Filters) -> tuple[int, list[CheckCount]]:
+    """The number of timelines considered, and per check how many are missing or out of order.
+
+    Large selections add up the monthly rollups' cells and count only their partial months."""
+    if selection_size(db=db, filters=filters) > performance_settings().exact_limit:
+        whole = rollup_checks(db=db, filters=filters, checks=len(CHECKS))
+        total, summed = whole if whole is not None else (0, np.zeros(2 * len(CHECKS), dtype=np.int64))
+        for edge in month_split(filters)[1]:
+            n, counts = _exact_counts(db, edge)
+            total, summed = total + n, summed + counts
+    else:
+        total, summed = _exact_counts(db, filters)
+    return total, [CheckCount(check_name(m, p), int(summed[i]), int(summed[len(CHECKS) + i]))
+                   for i, (m, p) in enumerate(CHECKS)]
 
 
 def anomaly_list(*, db: Session, filters: Filters, limit: int = 100) -> list[Anomaly]:

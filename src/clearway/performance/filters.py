@@ -70,3 +70,33 @@ def where_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
 def last_year(today: date) -> Filters:
     """The rolling twelve months that end today (TFA 7.6 publication window)."""
     return Filters(date_from=today - timedelta(days=365), date_to=today)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_split(filters: Filters) -> tuple[tuple[str | None, str | None] | None, list[Filters]]:
+    """The whole months a date range covers (first and last 'YYYY-MM', None when open-ended; None when
+    no month is whole), and the partial months at its edges as narrower filters."""
+    lo, hi = filters.date_from, filters.date_to
+    edges: list[Filters] = []
+    first = None if lo is None else (lo if lo.day == 1 else _next_month(lo))
+    after = None if hi is None else _next_month(hi) if _next_month(hi) - timedelta(days=1) == hi \
+        else _month_start(hi)  # the first day not in a whole month at the top
+    if first is not None and after is not None and first >= after:  # no whole month: one or two partial months
+        if lo is not None and hi is not None and _month_start(lo) == _month_start(hi):
+            return None, [filters]
+        return None, [replace(filters, date_to=_next_month(lo) - timedelta(days=1)) if lo else filters,
+                      replace(filters, date_from=_month_start(hi)) if hi else filters]
+    if lo is not None and first is not None and first != lo:
+        edges.append(replace(filters, date_to=first - timedelta(days=1)))
+    if hi is not None and after is not None and after <= hi:
+        edges.append(replace(filters, date_from=after))
+    whole = (None if first is None else first.strftime("%Y-%m"),
+             None if after is None else (after - timedelta(days=1)).strftime("%Y-%m"))
+    return whole, edges

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearway.db import Base, UTCDateTime
@@ -54,3 +54,27 @@ class PerformanceState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_event_id: Mapped[int] = mapped_column(Integer)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Opening hours the rollups' outside-hours sums were computed with; another value means rebuild them.
+    rollup_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PerformanceCell(Base):
+    """One cell of the rollup: timelines of one month, office, channel, mode and operator status.
+
+    Packed little-endian columns: `checks` holds, per milestones.CHECKS entry, the timelines missing
+    the prerequisite, then those with it out of order (int64); `stats` holds per interval
+    (milestones.INTERVALS order) rollup.STATS (int64); `hist` the duration histograms of every
+    interval (histograms.ENTRY, sorted by interval then bucket)."""
+
+    __tablename__ = "performance_cells"
+
+    cell: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    office: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    mode: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    aeo: Mapped[bool] = mapped_column(Boolean)
+    timelines: Mapped[int] = mapped_column(BigInteger)
+    checks: Mapped[bytes] = mapped_column(LargeBinary)
+    stats: Mapped[bytes] = mapped_column(LargeBinary)
+    hist: Mapped[bytes] = mapped_column(LargeBinary)

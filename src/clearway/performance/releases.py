@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from clearway.performance.filters import DIMENSIONS, Filters, where_sql
 from clearway.performance.hours import hours_cte, office_hours, open_clock_sql
 from clearway.performance.milestones import INTERVAL_BY_NAME, INTERVALS, Interval
+from clearway.performance.rollup_read import rollup_stats, selection_size
+from clearway.performance.settings import performance_settings
 
 PERCENTS = (50, 90, 95)
 Key = tuple[str, tuple[Any, ...]]  # (interval name, group values)
@@ -134,8 +136,45 @@ def _sqlite_percentiles(db: Session, intervals: tuple[Interval, ...], by: tuple[
 
 def release_stats(*, db: Session, filters: Filters, by: tuple[str, ...] = (), now: datetime,
                   intervals: tuple[str, ...] | None = None) -> list[IntervalStats]:
-    """Statistics of each interval per group of `by` dimensions, over timelines matching the filters."""
+    """Statistics of each interval per group of `by` dimensions, over timelines matching the filters.
+
+    Large selections are read from the monthly rollups (percentiles within 0.5 %), small ones exactly."""
     chosen = _chosen(intervals)
+    if selection_size(db=db, filters=filters) > performance_settings().exact_limit:
+        return _from_rollups(db, filters, by, chosen, now)
+    return exact_stats(db=db, filters=filters, by=by, now=now, intervals=chosen)
+
+
+def _from_rollups(db: Session, filters: Filters, by: tuple[str, ...], chosen: tuple[Interval, ...],
+                  now: datetime) -> list[IntervalStats]:
+    found = rollup_stats(db=db, filters=filters, by=by, intervals=chosen, hours=office_hours(now), percents=PERCENTS)
+    if "aeo" in by:
+        at = by.index("aeo")
+        found.values[at] = [None if v is None else bool(v) for v in found.values[at]]
+    median, p90, p95 = (found.percentiles[p] for p in PERCENTS)
+    result = []
+    for g, (n, total, outside_n, outside_total, disorder) in enumerate(found.sums):
+        if n == 0 and disorder == 0:
+            continue
+        pcts = {} if n == 0 else {50: median[g], 90: p90[g], 95: p95[g]}
+        result.append(IntervalStats(
+            interval=found.intervals[g], group={d: found.values[j][g] for j, d in enumerate(by)}, count=n,
+            mean=total / n if n else None, median=pcts.get(50), p90=pcts.get(90), p95=pcts.get(95),
+            outside_hours_mean=outside_total / outside_n if outside_n else None, out_of_order=disorder,
+            percentiles=pcts))
+    return result  # already in report order
+
+
+def _sorted(result: list[IntervalStats], chosen: tuple[Interval, ...]) -> list[IntervalStats]:
+    order = {i.name: k for k, i in enumerate(chosen)}
+    result.sort(key=lambda s: (order[s.interval], tuple((v is None, str(v)) for v in s.group.values())))
+    return result
+
+
+def exact_stats(*, db: Session, filters: Filters, by: tuple[str, ...], now: datetime,
+                intervals: tuple[Interval, ...]) -> list[IntervalStats]:
+    """release_stats computed from every selected timeline, percentiles exact (percentile_cont)."""
+    chosen = intervals
     pg = db.get_bind().dialect.name == "postgresql"
     if pg:
         pg_tune(db)
@@ -160,9 +199,7 @@ def release_stats(*, db: Session, filters: Filters, by: tuple[str, ...] = (), no
                 interval=name, group=group, count=count, mean=float(row[f"s{k}"]) / count if count else None,
                 median=found.get(50), p90=found.get(90), p95=found.get(95),
                 outside_hours_mean=_f(row[f"o{k}"]), out_of_order=bad, percentiles=found))
-    order = {n: i for i, n in enumerate(names)}
-    result.sort(key=lambda s: (order[s.interval], tuple((v is None, str(v)) for v in s.group.values())))
-    return result
+    return _sorted(result, chosen)
 
 
 def pg_tune(db: Session) -> None:

@@ -21,6 +21,9 @@ class PerformanceSettings(BaseSettings):
     metrics_cache_s: float = Field(default=15.0, ge=0, le=3600)
     # When set, /metrics wants "Authorization: Bearer <token>"; otherwise restrict it at the proxy.
     metrics_token: str | None = Field(default=None, min_length=16)
+    # Reports over more timelines than this read monthly rollups: exact counts and means, percentiles
+    # within 0.5 % (histograms.ALPHA); smaller selections sort their values for exact percentiles.
+    exact_limit: int = Field(default=50_000, ge=0)
     # Public pages are cached this long per process: they aggregate a year of timelines.
     public_cache_s: float = Field(default=300.0, ge=0, le=86400)
 

@@ -3,24 +3,29 @@
 Every change to a declaration writes an event (lodging, amendment, control step, decision), so
 a declaration whose newest event is newer than its timeline row is recomputed from all of its
 events: one conditional-aggregation pivot (first time of each milestone), joined to the
-declaration for its dimensions, upserted. Reports read only the timelines.
+declaration for its dimensions, upserted. Reports read the timelines, or for large selections
+the monthly rollups (rollup.py), which each refresh updates with the same changed timelines.
 
 Incremental refresh follows the event id watermark. Ids are handed out at insert but become
 visible at commit, so a transaction that commits late can land below the watermark: each
 refresh therefore re-reads the last LOOKBACK ids and recomputes any declaration whose newest
 event id differs from its row. A full rebuild (`timelines_rebuild`, or
-`python -m clearway.performance.timelines --full`) reconciles everything, e.g. after a bulk load.
+`clearway performance rebuild`) reconciles everything, e.g. after a bulk load.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from clearway.performance.hours import office_hours
 from clearway.performance.milestones import MILESTONE_KINDS, MILESTONES
 from clearway.performance.models import PerformanceState
+from clearway.performance.rollup import hours_digest, rollup_apply, rollup_rebuild, timelines_frame
 
 LOOKBACK = 10_000
 CHUNK = 5_000  # declarations per upsert statement (SQLite allows 32,766 bound parameters)
@@ -125,15 +130,32 @@ def timelines_refresh(*, db: Session, now: datetime, lookback: int = LOOKBACK) -
         timelines_rebuild(db=db, now=now)
         return state.last_event_id
     pivot = text(pivot_sql(pg, "e.declaration_id IN :ids")).bindparams(bindparam("ids", expanding=True))
+    hours = office_hours(now)
+    current = state.rollup_digest == hours_digest(hours)
+    folded = []
     for start in range(0, len(changed), CHUNK):
-        db.execute(pivot, {"ids": changed[start:start + CHUNK]})
+        ids = {"ids": changed[start:start + CHUNK]}
+        # Each changed timeline leaves the rollups as it was (−1) and enters them as it is now (+1).
+        if current:
+            folded.append(timelines_frame(db, "t.declaration_id IN :ids", ids, weight=-1))
+        db.execute(pivot, ids)
+        if current:
+            folded.append(timelines_frame(db, "t.declaration_id IN :ids", ids, weight=1))
+    if not current:  # new opening hours (or rollups never built): every outside-hours sum changes
+        rollup_rebuild(db=db, hours=hours)
+        state.rollup_digest = hours_digest(hours)
+    elif folded:
+        rollup_apply(db=db, frame=pd.concat(folded, ignore_index=True), hours=hours)
     state.last_event_id, state.refreshed_at = newest, now
     db.flush()
     return newest
 
 
-def timelines_rebuild(*, db: Session, now: datetime) -> int:
-    """Recompute every timeline from all events; returns the number of timelines."""
+def timelines_rebuild(*, db: Session, now: datetime, step: Callable[[str], None] = lambda _name: None) -> int:
+    """Recompute every timeline and rollup from all events; returns the number of timelines.
+
+    `step` is told the name of each phase as it starts (a progress display)."""
+    step("timelines")
     pg = _prepare(db)
     state = _state(db, now)
     newest = db.execute(text("SELECT MAX(id) FROM declaration_events")).scalar() or 0
@@ -141,14 +163,19 @@ def timelines_rebuild(*, db: Session, now: datetime) -> int:
     db.execute(text("TRUNCATE performance_timelines" if pg else "DELETE FROM performance_timelines"))
     db.execute(text(pivot_sql(pg, "e.id <= :newest", upsert=False)), {"newest": newest})
     # Fresh statistics, or the planner guesses the new table is empty and scans it whole on every refresh.
+    step("statistics")
     db.execute(text("ANALYZE performance_timelines"))
+    step("rollups")
+    hours = office_hours(now)
+    rollup_rebuild(db=db, hours=hours)
+    state.rollup_digest = hours_digest(hours)
     state.last_event_id, state.refreshed_at = newest, now
     db.flush()
     return int(db.execute(text("SELECT COUNT(*) FROM performance_timelines")).scalar() or 0)
 
 
 def main() -> None:
-    """Command line: refresh (default) or rebuild (--full) the timelines of the configured database."""
+    """Command line: refresh (default) or rebuild (--full); `clearway performance` is the full CLI."""
     import sys
 
     from clearway.db import get_sessionmaker, utcnow

@@ -93,6 +93,13 @@ class Bill:
         assert self.result is not None
         return f"awaiting payment or guarantee of {money_text(self.due, self.result.currency)}, reference {reference}"
 
+    def paid_text(self, reference: str | None) -> str | None:
+        """The reason of the "paid" event when lodging charged the amount to a deferment account, else None."""
+        if self.result is None or self.cover is None or self.cover.method != "deferment":
+            return None  # a guarantee secures the duty but does not pay it
+        return paid_reason(amount=self.due, currency=self.result.currency, account_id=self.cover.source_id,
+                           reference=reference)
+
     def released_text(self, channel: str) -> str:
         """The reason of an automatic release, saying how an amount due was covered."""
         text = f"{channel} channel: automatic release"
@@ -105,6 +112,12 @@ class Bill:
 def money_text(amount: Decimal, currency: str) -> str:
     """An amount rounded to its currency's minor unit, with the currency code."""
     return f"{rules.round_money(amount, rules.money_quantum(currency))} {currency}"
+
+
+def paid_reason(*, amount: Decimal, currency: str, account_id: int | None, reference: str | None) -> str:
+    """The reason of a "paid" event: the amount that settled the assessment, and how."""
+    how = "paid" if account_id is None else f"charged to deferment account {account_id}"
+    return f"duties {how}: {money_text(amount, currency)}, reference {reference}"
 
 
 def currencies_needed(schedule: Schedule, document: DocumentLike) -> set[str]:

@@ -3,7 +3,8 @@
 A payment settles the whole outstanding amount of a declaration's current assessment (partial
 payments are refused, so collected revenue per tax is exact). Payments go through a gateway
 adapter; deferment charges a trader's account within its limit; a guarantee secures the duty so
-that goods may be released before it is paid or final (WTO TFA 7.3).
+that goods may be released before it is paid or final (WTO TFA 7.3). Nothing here knows declarations:
+`settlement` wraps these for a declaration and writes its "paid" event when a payment settles it.
 """
 
 from __future__ import annotations
@@ -148,7 +149,10 @@ def payment_record(*, db: Session, assessment_id: int, amount: Decimal, payer_id
 
 
 def payment_confirm(*, db: Session, gateway_ref: str, now: datetime) -> Payment:
-    """Confirm a pending payment when its gateway calls back; confirming twice changes nothing."""
+    """Confirm a pending payment when its gateway calls back; confirming twice changes nothing.
+
+    A gateway callback goes through `settlement.payment_confirmed`, which also writes the "paid" event.
+    """
     payment = db.scalars(select(Payment).where(Payment.gateway_ref == gateway_ref)).first()
     if payment is None:
         raise AssessmentNotFound([problem("payment_not_found", "", gateway_ref=gateway_ref)])

@@ -41,6 +41,7 @@ from clearway.tariff.settlement import (
     declaration_secure,
     duties_view,
     payment_blocker,
+    payment_confirmed,
     release_financially_cleared,
     release_hold_install,
     release_if_cleared,
@@ -50,7 +51,7 @@ from clearway.tariff.snapshot import Agreement, Line, Measure, Schedule
 __all__ = [  # what other domains call (some defined in lodging and settlement, gathered here)
     "SYSTEM_ACTOR", "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_record", "bill_rows",
     "controls_seam_install", "declaration_pay", "declaration_secure", "duties_calculate", "duties_view",
-    "lines_search", "lodging_assess", "payment_blocker", "payment_gateway", "payment_reference_of",
+    "lines_search", "lodging_assess", "payment_blocker", "payment_confirmed", "payment_gateway", "payment_reference_of",
     "release_financially_cleared", "release_hold_install", "release_if_cleared", "schedule_snapshot",
     "schedule_version_current",
 ]

@@ -5,6 +5,10 @@ it, charging it to a deferment account or securing it by a guarantee releases it
 else holds it (a control: status under_control; or a hold another domain installed). An amendment
 re-assesses the declaration: the new assessment supersedes the old one and the revenue difference
 is booked as an adjustment.
+
+The payment that settles an assessment (paid, or charged to a deferment account; a guarantee only
+secures the duty) writes the declaration's "paid" event, the Time Release Study payment milestone.
+Payments reach a declaration through this module for that reason: `payments` knows no declarations.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from clearway.declarations.models import Declaration
 from clearway.errors import Problem
 from clearway.tariff import payments
 from clearway.tariff.accounts import audit_record
-from clearway.tariff.errors import refuse
-from clearway.tariff.lodging import Bill, assessment_row, bill_assess, guarantee_free, line_rows
+from clearway.tariff.errors import AssessmentNotFound, problem, refuse
+from clearway.tariff.lodging import Bill, assessment_row, bill_assess, guarantee_free, line_rows, paid_reason
 from clearway.tariff.models import AssessmentLineRecord, AssessmentRecord, DefermentAccount, GuaranteeUse, Payment
 from clearway.tariff.revenue import revenue_book_assessment
 
@@ -115,6 +119,18 @@ def release_if_cleared(*, db: Session, declaration: Declaration, reason: str, no
     return True
 
 
+def _paid_note(db: Session, declaration: Declaration, record: AssessmentRecord, payment: Payment, owed: Decimal,
+               actor: Principal, now: datetime) -> None:
+    """Write the "paid" event when this payment settled what the assessment still owed (`owed`, before it)."""
+    if payment.status != "confirmed" or owed <= 0 or payments.amount_due(db=db, record=record) > 0:
+        return  # not confirmed yet, already settled before (a repeated callback), or not all of it
+    from clearway.declarations import service as declarations  # late: declarations.service imports the tariff
+
+    reason = paid_reason(amount=payment.amount, currency=payment.currency, account_id=payment.account_id,
+                         reference=record.payment_reference)
+    declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="paid", reason=reason, now=now)
+
+
 @dataclass(frozen=True)
 class Settled:
     """The outcome of a payment or a guarantee for a declaration."""
@@ -144,20 +160,40 @@ def declaration_pay(*, db: Session, actor: Principal, mrn: str, amount: Decimal 
     """Pay what a declaration owes, through a gateway or a deferment account, and release it if that was all."""
     declaration, record = _assessed(db, actor, mrn, now)
     payer = _payer(actor, declaration)
+    owed = payments.amount_due(db=db, record=record)
     if method == "deferment":
-        due = payments.amount_due(db=db, record=record)
-        if amount is not None and amount != due:
-            raise refuse("payment_amount_mismatch", "/amount", due=str(due), amount=str(amount))
+        if amount is not None and amount != owed:
+            raise refuse("payment_amount_mismatch", "/amount", due=str(owed), amount=str(amount))
         if account_id is None:
             raise refuse("deferment_unavailable", "/account_id", account=None)
         payment = payments.deferment_charge(db=db, assessment_id=record.id, account_id=account_id, payer_id=payer,
                                             now=now)
     else:
-        due = amount if amount is not None else payments.amount_due(db=db, record=record)
-        payment = payments.payment_record(db=db, assessment_id=record.id, amount=due, payer_id=payer,
-                                          gateway=gateway, now=now)
+        payment = payments.payment_record(db=db, assessment_id=record.id, amount=owed if amount is None else amount,
+                                          payer_id=payer, gateway=gateway, now=now)
     audit_record(db=db, actor=actor, action="payment.recorded", target_type="declaration", target_id=mrn, now=now,
                  detail={"method": method, "amount": str(payment.amount), "status": payment.status})
+    _paid_note(db, declaration, record, payment, owed, actor, now)
+    released = payment.status == "confirmed" and release_if_cleared(
+        db=db, declaration=declaration, reason=f"duties paid (reference {record.payment_reference}): release",
+        now=now)
+    return Settled(declaration, record, payment, released)
+
+
+def payment_confirmed(*, db: Session, gateway_ref: str, now: datetime) -> Settled:
+    """Confirm a pending gateway payment (the gateway's callback) and release the declaration if that was all."""
+    declaration_id = db.scalar(select(Payment.declaration_id).where(Payment.gateway_ref == gateway_ref).limit(1))
+    if declaration_id is None:
+        raise AssessmentNotFound([problem("payment_not_found", "", gateway_ref=gateway_ref)])
+    # Lock the declaration before reading the payment, as every writer of its events does: a repeated
+    # callback racing this one waits here, then finds the payment confirmed.
+    declaration = db.scalars(select(Declaration).where(Declaration.id == declaration_id).with_for_update()).one()
+    found = db.scalars(select(Payment).where(Payment.gateway_ref == gateway_ref).limit(1)).one()
+    record = db.get(AssessmentRecord, found.assessment_id)
+    owed = Decimal(0) if record is None else payments.amount_due(db=db, record=record)
+    payment = payments.payment_confirm(db=db, gateway_ref=gateway_ref, now=now)  # refuses a superseded assessment
+    assert record is not None  # payment_confirm found it
+    _paid_note(db, declaration, record, payment, owed, SYSTEM_ACTOR, now)
     released = payment.status == "confirmed" and release_if_cleared(
         db=db, declaration=declaration, reason=f"duties paid (reference {record.payment_reference}): release",
         now=now)
@@ -179,18 +215,20 @@ def declaration_secure(*, db: Session, actor: Principal, mrn: str, guarantee_id:
     return Settled(declaration, record, None, released)
 
 
-def _cover_amended(db: Session, record: AssessmentRecord, holder: str, on: date, now: datetime) -> str:
+def _cover_amended(db: Session, declaration: Declaration, record: AssessmentRecord, on: date, now: datetime) -> str:
     """Charge or secure what an amendment left open, as lodging would; a note on how, or nothing."""
-    open_amount = payments.amount_due(db=db, record=record) - secured(db=db, declaration_id=record.declaration_id)
+    holder, owed = declaration.declarant_id, payments.amount_due(db=db, record=record)
+    open_amount = owed - secured(db=db, declaration_id=record.declaration_id)
     if open_amount <= 0:
         return ""
     account = db.scalar(select(DefermentAccount.id).where(
         DefermentAccount.holder_id == holder, DefermentAccount.active.is_(True),
-        DefermentAccount.currency == record.currency,
-        DefermentAccount.credit_limit - DefermentAccount.used >= payments.amount_due(db=db, record=record))
+        DefermentAccount.currency == record.currency, DefermentAccount.credit_limit - DefermentAccount.used >= owed)
         .order_by(DefermentAccount.id).limit(1))
     if account is not None:
-        payments.deferment_charge(db=db, assessment_id=record.id, account_id=account, payer_id=holder, now=now)
+        payment = payments.deferment_charge(db=db, assessment_id=record.id, account_id=account, payer_id=holder,
+                                            now=now)
+        _paid_note(db, declaration, record, payment, owed, SYSTEM_ACTOR, now)
         return f"; charged to deferment account {account}"
     guarantee = guarantee_free(db=db, holder=holder, currency=record.currency, due=open_amount, on=on)
     if guarantee is None:
@@ -221,4 +259,4 @@ def assessment_amend(*, db: Session, declaration: Declaration, document: Any, no
     revenue_book_assessment(db=db, record=record, previous=previous, now=now)
     db.flush()
     was = sum((old.total for old in previous), Decimal(0)) if previous else None
-    return bill.assessed_text(reference, was) + _cover_amended(db, record, declaration.declarant_id, on, now)
+    return bill.assessed_text(reference, was) + _cover_amended(db, declaration, record, on, now)

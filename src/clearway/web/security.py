@@ -15,7 +15,7 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
 from clearway.auth.schemas import Principal
-from clearway.auth.service import principal_from_token
+from clearway.auth.service import principal_from_claims, token_claims
 from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
 from clearway.db import get_sessionmaker
@@ -95,8 +95,8 @@ def principal_or_none(request: Request) -> Principal | None:
     if not cookie:
         return None
     try:
-        with get_sessionmaker()() as db:
-            return principal_from_token(db=db, token=cookie, secret=get_settings().secret_key, kind="s")
+        claims = token_claims(token=cookie, secret=get_settings().secret_key, kind="s")
+        return principal_from_claims(claims=claims, sessions=get_sessionmaker())
     except DomainError:
         return None
 
