@@ -7,10 +7,15 @@ set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 cmd=$1 dir=$2 port=${3:-55432}
 as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# As root, DIR may sit below a directory the postgres user cannot enter (a clone in a `mktemp -d`
+# folder is mode 0700): the cluster then lives in a /tmp folder named after DIR's absolute path.
+hidden() { echo "${TMPDIR:-/tmp}/clearway-pg-$(realpath -m "$1" | sha256sum | cut -c1-16)"; }
+reachable() { [ "$(id -u)" != 0 ] || runuser -u postgres -- test -w "$1" 2>/dev/null; }
 case "$cmd" in
   start)
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    if ! reachable "$dir"; then dir=$(hidden "$dir") && mkdir -p "$dir" && chown postgres: "$dir"; fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
@@ -23,8 +28,10 @@ case "$cmd" in
     echo "postgresql+psycopg://postgres@127.0.0.1:$port/clearway"
     ;;
   stop)
-    [ -f "$dir/data/postmaster.pid" ] && as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
-    rm -rf "$dir"
+    for place in "$(hidden "$dir")" "$dir"; do
+      [ -f "$place/data/postmaster.pid" ] && as_owner "$PGBIN/pg_ctl" -D "$place/data" -m fast -w stop >/dev/null || true
+      rm -rf "$place"
+    done
     ;;
   *) echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2 ;;
 esac
