@@ -5,8 +5,9 @@
 # initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-cmd=$1 dir=$2 port=${3:-55432}
-as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cmd=$1 dir=$(realpath -m "$2") port=${3:-55432}
+# From / : the postgres user may not be allowed into the caller's working directory.
+as_owner() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 # As root, DIR may sit below a directory the postgres user cannot enter (a clone in a `mktemp -d`
 # folder is mode 0700): the cluster then lives in a /tmp folder named after DIR's absolute path.
 hidden() { echo "${TMPDIR:-/tmp}/clearway-pg-$(realpath -m "$1" | sha256sum | cut -c1-16)"; }
