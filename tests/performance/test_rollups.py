@@ -15,7 +15,7 @@ from clearway.performance.anomalies import anomaly_counts
 from clearway.performance.filters import Filters, month_split
 from clearway.performance.histograms import ALPHA
 from clearway.performance.milestones import INTERVAL_BY_NAME
-from clearway.performance.models import PerformanceCell, PerformanceState
+from clearway.performance.models import PerformanceCell, PerformanceState, PerformanceTimeline
 from clearway.performance.releases import exact_stats, release_stats
 from clearway.performance.settings import performance_settings
 from clearway.performance.timelines import timelines_rebuild
@@ -194,3 +194,38 @@ def test_the_worker_pass_folds_new_events(client, db):
     with db.begin():
         assert sum(c[6] for c in _snapshot(db)) == 4
         assert db.get(PerformanceState, 1).last_event_id > 0
+
+
+RAGGED = Filters(date_from=date(2026, 3, 9), date_to=date(2026, 4, 30))  # part of March, all of April
+
+
+def test_declaration_counts_from_rollups_match_the_timelines(db, refreshed, monkeypatch):
+    from clearway.performance.service import counts_by
+
+    _world(db, 120, seed=21)
+    refreshed()
+    for columns in (("channel",), ("period",), ("period", "channel"), ("office", "aeo")):
+        with db.begin():
+            exact = counts_by(db=db, filters=RAGGED, columns=columns)
+            monkeypatch.setattr(performance_settings(), "exact_limit", 0)
+            rolled = counts_by(db=db, filters=RAGGED, columns=columns)
+            monkeypatch.setattr(performance_settings(), "exact_limit", 50_000)
+        assert sorted(map(tuple, rolled), key=str) == sorted(map(tuple, exact), key=str), columns
+
+
+def test_release_time_bars_from_rollups_match_the_timelines_up_to_values_next_to_a_bound(db, refreshed,
+                                                                                      monkeypatch):
+    from clearway.performance.service import BUCKETS, distribution
+
+    _world(db, 150, seed=22)
+    refreshed()
+    with db.begin():
+        exact = distribution(db=db, filters=RAGGED)
+        monkeypatch.setattr(performance_settings(), "exact_limit", 0)
+        rolled = distribution(db=db, filters=RAGGED)
+        durations = [r[0] for r in db.execute(select(PerformanceTimeline.released - PerformanceTimeline.lodged).where(
+            PerformanceTimeline.released >= PerformanceTimeline.lodged))]
+    assert [b for b, _ in rolled] == [b for b, _ in exact] and sum(n for _, n in exact) > 50
+    near = sum(1 for x in durations for bound in BUCKETS if abs(x - bound) <= ALPHA * bound)
+    assert sum(n for _, n in rolled) == sum(n for _, n in exact)
+    assert sum(abs(a - b) for (_, a), (_, b) in zip(rolled, exact, strict=True)) <= 2 * near

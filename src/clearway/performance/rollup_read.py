@@ -8,6 +8,7 @@ timelines than PerformanceSettings.exact_limit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,3 +126,44 @@ def rollup_checks(*, db: Session, filters: Filters, checks: int) -> tuple[int, n
         total += int(n)
         summed += np.frombuffer(bytes(packed), dtype="<i8")
     return total, summed
+
+
+def rollup_counts(*, db: Session, filters: Filters, columns: tuple[str, ...],
+                  exact: Callable[[Filters], list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """Timelines per combination of cell dimensions: whole months from the cells, partial months by `exact`."""
+    whole, edges = month_split(filters)
+    totals: dict[tuple[Any, ...], int] = {}
+    found: list[tuple[Any, ...]] = []
+    if whole is not None:
+        where, params = _where(filters, whole)
+        cols = ", ".join(f"r.{c}" for c in columns)
+        found += _fetch(db, f"SELECT {cols}, SUM(r.timelines) FROM performance_cells r WHERE {where} "
+                            f"GROUP BY {cols}", params)
+    for edge in edges:
+        found += exact(edge)
+    for *key, n in found:
+        group = tuple(bool(v) if c == "aeo" and v is not None else v for c, v in zip(columns, key, strict=True))
+        totals[group] = totals.get(group, 0) + int(n)
+    return [(*key, n) for key, n in sorted(totals.items(), key=lambda kv: [(v is None, str(v)) for v in kv[0]])
+            if n]
+
+
+def rollup_distribution(*, db: Session, filters: Filters, interval: str, bounds: tuple[int, ...],
+                        exact: Callable[[Filters], list[tuple[int | None, int]]]) -> list[tuple[int | None, int]]:
+    """Durations of one interval per bar (upper bounds, the last open-ended) from the cells' histograms.
+
+    A histogram bucket straddling a bound goes to the bar its representative falls in, so only
+    durations within histograms.ALPHA of a bound can land in the neighbouring bar."""
+    whole, edges = month_split(filters)
+    counts = np.zeros(len(bounds) + 1, dtype=np.int64)
+    if whole is not None:
+        where, params = _where(filters, whole)
+        hists = [bytes(h) for (h,) in _fetch(db, f"SELECT r.hist FROM performance_cells r WHERE {where}", params)]
+        _, intervals, keys, weights = histograms.unpack_many(hists)
+        chosen = (intervals == [i.name for i in INTERVALS].index(interval)) & (keys >= 0)
+        bars = np.searchsorted(np.array(bounds, dtype=np.float64),
+                               histograms.representatives(keys[chosen]), side="right")
+        counts += np.bincount(bars, weights=weights[chosen], minlength=len(bounds) + 1).astype(np.int64)
+    for edge in edges:
+        counts += np.array([n for _, n in exact(edge)], dtype=np.int64)
+    return [(bounds[n] if n < len(bounds) else None, int(counts[n])) for n in range(len(bounds) + 1)]

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from clearway.performance import anomalies, timelines
 from clearway.performance.effectiveness import Effectiveness, effectiveness
-from clearway.performance.filters import EARLIEST, LATEST, Filters, last_year, where_sql
+from clearway.performance.filters import DIMENSIONS, EARLIEST, LATEST, Filters, last_year, where_sql
 from clearway.performance.milestones import HEADLINE, INTERVAL_BY_NAME
 from clearway.performance.outcomes import outcomes_load
 from clearway.performance.releases import IntervalStats, release_stats
+from clearway.performance.rollup_read import rollup_counts, rollup_distribution, selection_size
+from clearway.performance.settings import performance_settings
 from clearway.tariff.revenue import REVENUE_KINDS, revenue_summary
 
 # Upper bounds (seconds) of the release-time distribution's bars; the last bar is open-ended.
@@ -64,6 +66,13 @@ def release_report(*, db: Session, filters: Filters, by: tuple[str, ...], now: d
 
 def counts_by(*, db: Session, filters: Filters, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """Declarations (timelines) per combination of timeline columns, e.g. ("period", "channel")."""
+    if set(columns) <= set(DIMENSIONS) and _large(db, filters):
+        return rollup_counts(db=db, filters=filters, columns=columns,
+                             exact=lambda edge: _counts_exact(db, edge, columns))
+    return _counts_exact(db, filters, columns)
+
+
+def _counts_exact(db: Session, filters: Filters, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
     where, params = where_sql(filters)
     cols = ", ".join(f"t.{c}" for c in columns)
     rows = db.execute(text(f"SELECT {cols}, COUNT(*) FROM performance_timelines t WHERE {where} "
@@ -71,8 +80,20 @@ def counts_by(*, db: Session, filters: Filters, columns: tuple[str, ...]) -> lis
     return [tuple(r) for r in rows]
 
 
+def _large(db: Session, filters: Filters) -> bool:
+    """Whether a selection is read from the monthly rollups (see PerformanceSettings.exact_limit)."""
+    return selection_size(db=db, filters=filters) > performance_settings().exact_limit
+
+
 def distribution(*, db: Session, filters: Filters, interval: str = HEADLINE) -> list[tuple[int | None, int]]:
     """How many declarations fall in each duration bucket of an interval: (bucket upper bound, count)."""
+    if _large(db, filters):
+        return rollup_distribution(db=db, filters=filters, interval=interval, bounds=BUCKETS,
+                                   exact=lambda edge: _distribution_exact(db, edge, interval))
+    return _distribution_exact(db, filters, interval)
+
+
+def _distribution_exact(db: Session, filters: Filters, interval: str) -> list[tuple[int | None, int]]:
     i = INTERVAL_BY_NAME[interval]
     where, params = where_sql(filters)
     x = f"(t.{i.end} - t.{i.start})"
