@@ -42,6 +42,17 @@ class PendingGateway:
         return GatewayResult("pending", f"SLOW-{reference}")
 
 
+class NumberedGateway(PendingGateway):
+    """A pending gateway whose references differ per attempt."""
+
+    def __init__(self, attempt: int):
+        self.attempt = attempt
+
+    def charge(self, *, reference: str, amount: Decimal, currency: str, payer_id: str) -> GatewayResult:
+        """Accept the charge for confirmation later, under this attempt's reference."""
+        return GatewayResult("pending", f"SLOW-{reference}-{self.attempt}")
+
+
 def test_a_payment_writes_one_paid_event_before_the_release(client, tariff):
     body = lodge(client, declaration_with({}))
     assert _pay(client, body["mrn"], "pay-1").status_code == 201
@@ -145,3 +156,32 @@ def test_after_a_payment_the_release_report_measures_assessment_to_payment(clien
         report = release_report(db=db, filters=Filters(), by=(), now=utcnow())
     (stat,) = [s for s in report.stats if s.interval == "assessment_to_payment"]
     assert stat.count == 1 and stat.mean is not None and stat.mean >= 0
+
+
+def test_two_confirmed_gateway_payments_book_the_revenue_once(client, db, tariff):
+    from clearway.auth.models import User
+    from clearway.auth.service import principal_of
+    from clearway.db import utcnow
+    from clearway.tariff.models import AssessmentRecord, RevenueRecord
+    from clearway.tariff.payments import amount_due
+    from clearway.tariff.service import declaration_pay, payment_confirmed
+
+    body = lodge(client, declaration_with({}))
+    refs = []
+    for n in range(2):  # the trader starts two payments before the gateway answers either
+        with db.begin():
+            actor = principal_of(db.scalars(select(User).where(User.username == "trader-a")).one())
+
+            refs.append(declaration_pay(db=db, actor=actor, mrn=body["mrn"], amount=None, method="gateway",
+                                        account_id=None, gateway=NumberedGateway(n), now=utcnow()).payment.gateway_ref)
+    for ref in refs:
+        with db.begin():
+            payment_confirmed(db=db, gateway_ref=ref, now=utcnow())
+    with db.begin():
+        record = db.scalars(select(AssessmentRecord).where(AssessmentRecord.superseded.is_(False))
+                            .order_by(AssessmentRecord.id.desc())).first()
+        collected = sum(r.amount for r in db.scalars(select(RevenueRecord).where(
+            RevenueRecord.declaration_id == record.declaration_id, RevenueRecord.kind == "collected")))
+        assert collected == record.total  # the second payment is an overpayment, not more revenue
+        assert amount_due(db=db, record=record) == -record.total
+    assert len(_paid(client, body["mrn"])) == 1
