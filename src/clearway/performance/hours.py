@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from clearway.reference import service as reference
 
@@ -46,10 +49,15 @@ def office_hours(now: datetime) -> list[Hours]:
     return found
 
 
+def open_clock(t: Any, offset: Any, opens: Any, length: Any) -> Any:
+    """F(t) in Python: open seconds from the epoch to t, for numbers or numpy arrays (one per timeline)."""
+    local = t + offset
+    return (local // DAY) * length + np.clip(local % DAY - opens, 0, length)
+
+
 def open_seconds_until(t: int, hours: Hours) -> int:
-    """F(t): open seconds from the epoch to t (Python twin of the SQL, for tests and small data)."""
-    local = t + hours.offset
-    return (local // DAY) * hours.length + min(max(local % DAY - hours.opens, 0), hours.length)
+    """F(t) for one office (the Python twin of the SQL, for tests and small data)."""
+    return int(open_clock(t, hours.offset, hours.opens, hours.length))
 
 
 def outside_seconds(start: int, end: int, hours: Hours) -> int:

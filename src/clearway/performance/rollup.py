@@ -20,7 +20,7 @@ from sqlalchemy import TextClause, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from clearway.performance import histograms
-from clearway.performance.hours import DAY, Hours
+from clearway.performance.hours import Hours, open_clock
 from clearway.performance.milestones import CHECKS, INTERVALS, MILESTONES
 from clearway.performance.models import PerformanceCell
 
@@ -86,12 +86,6 @@ def _cell_keys(frame: pd.DataFrame) -> pd.Series:
     return text_of[0] + "|" + text_of[1] + "|" + text_of[2] + "|" + text_of[3] + "|" + aeo
 
 
-def _open_clock(t: np.ndarray, offset: np.ndarray, opens: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """F(t) of hours.py, vectorised: open seconds since the epoch (NaN where hours are unknown)."""
-    local = t + offset
-    return np.floor(local / DAY) * length + np.clip(np.mod(local, DAY) - opens, 0, length)
-
-
 def _hours_columns(offices: pd.Series, hours: list[Hours]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     table = {h.office: (h.offset, h.opens, h.length) for h in hours}
     known = offices.map(lambda o: table.get(o, (np.nan, np.nan, np.nan)))
@@ -123,8 +117,9 @@ def delta_of(frame: pd.DataFrame, hours: list[Hours]) -> Delta:
         forward = present & (end >= start)
         valid = present if interval.signed else forward
         x = np.where(valid, end - start, 0.0)
-        outside = np.where(forward, x - (_open_clock(end, offset, opens, length)
-                                         - _open_clock(start, offset, opens, length)), np.nan)
+        # NaN where the office's hours are unknown: NaN arithmetic carries through open_clock.
+        outside = np.where(forward, x - (open_clock(end, offset, opens, length)
+                                         - open_clock(start, offset, opens, length)), np.nan)
         timed = forward & ~np.isnan(outside)
         for s, values in enumerate((valid, np.where(valid, x, 0), timed, np.where(timed, outside, 0),
                                     present & ~forward & (not interval.signed))):

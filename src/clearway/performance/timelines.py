@@ -172,20 +172,3 @@ def timelines_rebuild(*, db: Session, now: datetime, step: Callable[[str], None]
     state.last_event_id, state.refreshed_at = newest, now
     db.flush()
     return int(db.execute(text("SELECT COUNT(*) FROM performance_timelines")).scalar() or 0)
-
-
-def main() -> None:
-    """Command line: refresh (default) or rebuild (--full); `clearway performance` is the full CLI."""
-    import sys
-
-    from clearway.db import get_sessionmaker, utcnow
-
-    with get_sessionmaker()() as db, db.begin():
-        if "--full" in sys.argv[1:]:
-            print(f"rebuilt {timelines_rebuild(db=db, now=utcnow())} timelines")
-        else:
-            print(f"timelines at event {timelines_refresh(db=db, now=utcnow())}")
-
-
-if __name__ == "__main__":
-    main()
