@@ -92,11 +92,16 @@ def request_read(db: Session, request: DocumentRequest, mrn: str) -> DocumentReq
                                answer_note=request.answer_note, files=[file_read(f) for f in files])
 
 
+def finding_read(f: Finding) -> FindingRead:
+    """One item's finding as the API shows it."""
+    return FindingRead(item=f.item_index, result=f.result, kind=f.kind, corrected=f.corrected or {},
+                       seized_quantity=amount(f.seized_quantity), seized_unit=f.seized_unit, note=f.note,
+                       photo_ids=list(f.photo_ids or []), recorded_by=f.recorded_by, recorded_at=f.recorded_at)
+
+
 def _findings(db: Session, task_id: int) -> list[FindingRead]:
-    return [FindingRead(item=f.item_index, result=f.result, kind=f.kind, corrected=f.corrected or {},
-                        seized_quantity=amount(f.seized_quantity), seized_unit=f.seized_unit, note=f.note,
-                        photo_ids=list(f.photo_ids or []), recorded_by=f.recorded_by, recorded_at=f.recorded_at)
-            for f in db.scalars(select(Finding).where(Finding.task_id == task_id).order_by(Finding.item_index))]
+    return [finding_read(f) for f in
+            db.scalars(select(Finding).where(Finding.task_id == task_id).order_by(Finding.item_index))]
 
 
 def _adjustments(db: Session, declaration_id: int) -> list[AdjustmentRead]:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from clearway.body import SAFE_TEXT
 from clearway.controls import service
-from clearway.controls.models import ControlTask, Finding
-from clearway.controls.reads import amount, cursor_decode, cursor_encode, file_read, queue_item, task_read
+from clearway.controls.models import ControlTask
+from clearway.controls.reads import amount, cursor_decode, cursor_encode, file_read, finding_read, queue_item, task_read
 from clearway.controls.schemas import (
     AssignBody,
     DocumentRequestCreate,
@@ -181,16 +181,10 @@ def end(task_id: TaskId, body: NoteBody, db: DbSession, actor: Officer, locale: 
         db=db, actor=actor, task_id=task_id, note=body.note, now=now))
 
 
-def _finding_read(row: Finding) -> FindingRead:
-    return FindingRead(item=row.item_index, result=row.result, kind=row.kind, corrected=row.corrected,
-                       seized_quantity=amount(row.seized_quantity), seized_unit=row.seized_unit, note=row.note,
-                       photo_ids=row.photo_ids, recorded_by=row.recorded_by, recorded_at=row.recorded_at)
-
-
 @router.put("/tasks/{task_id}/findings/{item}", operation_id="recordFinding", responses=PROBLEMS)
 def finding(task_id: TaskId, item: Item, body: FindingBody, db: DbSession, actor: Officer) -> FindingRead:
     """Record (or replace) the finding on one item (0-based index)."""
-    return in_transaction(db, lambda now: _finding_read(service.finding_record(
+    return in_transaction(db, lambda now: finding_read(service.finding_record(
         db=db, actor=actor, task_id=task_id, item=item, result=body.result, kind=body.kind,
         corrected=body.corrected.model_dump(exclude_none=True),
         seized_quantity=Decimal(body.seized_quantity) if body.seized_quantity else None,

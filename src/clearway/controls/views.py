@@ -16,11 +16,12 @@ from starlette.datastructures import UploadFile
 
 from clearway.auth.schemas import Principal
 from clearway.controls import service
+from clearway.controls.inspection import DISCREPANCIES
 from clearway.controls.models import ControlTask, DocumentRequest
-from clearway.controls.reads import cursor_decode, cursor_encode, queue_item, request_read, task_read
+from clearway.controls.reads import cursor_decode, cursor_encode, queue_item, task_read
 from clearway.controls.roles import examiner_get, office_required
 from clearway.controls.storage import upload_settings
-from clearway.controls.web_api import declaration_mrn
+from clearway.controls.web_api import document_request_read
 from clearway.db import utcnow
 from clearway.deps import DbSession, roles
 from clearway.errors import DomainError, NotFound, Problem
@@ -31,7 +32,6 @@ from clearway.web.security import CheckedForm, page_locale
 router = APIRouter(include_in_schema=False)
 WebOfficer = Annotated[Principal, Depends(roles("officer"))]
 WebTrader = Annotated[Principal, Depends(roles("trader"))]
-DISCREPANCIES = ("value", "classification", "origin", "quantity", "description", "prohibited", "concealment")
 
 
 def _text(form: Any, name: str, limit: int = 500) -> str:
@@ -189,7 +189,7 @@ def _requests_page(request: Request, db: DbSession, actor: Principal, errors: li
     with db.begin():
         rows = db.scalars(select(DocumentRequest).where(DocumentRequest.organisation == actor.organisation_code)
                           .order_by(DocumentRequest.id.desc()).limit(100))
-        items = [request_read(db, r, declaration_mrn(db, r.declaration_id)) for r in rows]
+        items = [document_request_read(db, r) for r in rows]
     return render(request, "controls/requests.html", user=actor, items=items, errors=errors or [], status=status,
                   max_kb=upload_settings().upload_max_bytes // 1024)
 
