@@ -19,7 +19,7 @@ from clearway.declarations.channelling import ChannelDecision, default_channel
 from clearway.risk.facts import Knowledge, declaration_facts, party_ids
 from clearway.risk.rules import SEVERITY, RuleSet
 from clearway.risk.scoring import ModelSlot, canonical_records
-from clearway.risk.selection import Selection
+from clearway.risk.selection import LiveSetting, Selection
 from clearway.risk.watchlist_index import WatchlistIndex
 
 ENGINE = "risk-engine-v1"
@@ -61,7 +61,7 @@ def _baseline(document: dict[str, Any], total: Decimal) -> list[dict[str, Any]]:
 
 
 def _model_part(snapshot: Snapshot, document: dict[str, Any], declarant: str, lodged_at: datetime,
-                aeo: bool) -> dict[str, Any]:
+                aeo: bool, setting: LiveSetting | None) -> dict[str, Any]:
     """Scores of the promoted and shadow models, and the promoted model's pick within capacity."""
     part: dict[str, Any] = {"score": None, "model_version": None, "shadow_score": None, "shadow_version": None,
                             "model_channel": None, "explain": None}
@@ -72,7 +72,6 @@ def _model_part(snapshot: Snapshot, document: dict[str, Any], declarant: str, lo
         return part
     if snapshot.model is not None:
         score, at = snapshot.model.score(records)
-        setting = snapshot.selection.setting(str(document.get("office")), str(document.get("type")))
         part.update(score=score, model_version=snapshot.model.version, explain=(snapshot.model, records[at]),
                     model_channel=setting.model_channel(score, aeo) if setting else None)
     if snapshot.shadow is not None:
@@ -107,8 +106,8 @@ def decide(snapshot: Snapshot, document: dict[str, Any], total: Decimal, *, decl
     rule_hits = _baseline(document, total) + rule_hits
     watchlist_hits = snapshot.watchlists.match(document, lodged_at) if len(snapshot.watchlists) else []
     aeo = declarant in knowledge.aeo
-    model = _model_part(snapshot, document, declarant, lodged_at, aeo)
-    setting = snapshot.selection.setting(office, direction)
+    setting = snapshot.selection.setting(office, direction)  # the office's capacity setting, if any
+    model = _model_part(snapshot, document, declarant, lodged_at, aeo, setting)
     random_channel = setting.random_pick(draw, aeo) if setting else None
     votes = [(h["channel"], "baseline" if h.get("baseline") else "rule") for h in rule_hits]
     votes += [(h["channel"], "watchlist") for h in watchlist_hits]

@@ -49,8 +49,6 @@ def install_web(app: FastAPI) -> None:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for views in (router, auth_views, declaration_views, risk_views, risk_model_views, performance_views, public_views,
-                  tariff_views):
-        app.include_router(views)
-    for views in (control_views, notification_views):  # controls and notifications pages
+                  tariff_views, control_views, notification_views):
         app.include_router(views)
     install_error_pages(app)
