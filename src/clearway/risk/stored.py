@@ -65,13 +65,6 @@ def aeo_operators(*, db: Session) -> frozenset[str]:
     return frozenset(db.scalars(select(Organisation.code).where(Organisation.aeo.is_(True))))
 
 
-def mrns_of(*, db: Session, ids: list[int]) -> dict[int, str]:
-    """The MRN of each declaration id."""
-    if not ids:
-        return {}
-    return dict(db.execute(select(Declaration.id, Declaration.mrn).where(Declaration.id.in_(ids))).tuples().all())
-
-
 def declaration_id_of(*, db: Session, mrn: str) -> int | None:
     """The row id of a declaration by MRN (callers have already checked the reader may see it)."""
     return db.scalar(select(Declaration.id).where(Declaration.mrn == mrn))

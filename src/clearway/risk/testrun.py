@@ -54,14 +54,16 @@ def _window(date_from: date | None, date_to: date | None, now: datetime) -> tupl
 
 
 def _replay(db: Session, rule: LiveRule, start: datetime, end: datetime,
-            limit: int) -> tuple[list[int], list[int], int]:
-    """Ids of the declarations hit and of all those evaluated, and how many evaluation errors."""
+            limit: int) -> tuple[list[int], list[int], int, list[str]]:
+    """Ids of the declarations hit and of all those evaluated, how many evaluation errors, and the MRNs of
+    the first SAMPLE hits."""
     needs_traders = bool(rule.compiled.fields & {f"{r}.first_seen" for r in FIRST_SEEN_ROLES})
     traders = TraderMemory(stored.parties_seen(db=db, before=start)) if needs_traders else None
     knowledge = Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders)
     rules = RuleSet([rule])
     hit_ids: list[int] = []
     evaluated: list[int] = []
+    sample: list[str] = []
     errors = 0
     for row in stored.declarations_between(db=db, start=start, end=end, limit=limit):
         evaluated.append(row.id)
@@ -71,9 +73,11 @@ def _replay(db: Session, rule: LiveRule, start: datetime, end: datetime,
         errors += len(failed)
         if hits:
             hit_ids.append(row.id)
+            if len(sample) < SAMPLE:
+                sample.append(row.mrn)
         if traders is not None:
             traders.remember(party_ids(row.document))
-    return hit_ids, evaluated, errors
+    return hit_ids, evaluated, errors, sample
 
 
 def rule_test_run(*, db: Session, version: RiskRuleVersion, name: str, date_from: date | None,
@@ -82,7 +86,7 @@ def rule_test_run(*, db: Session, version: RiskRuleVersion, name: str, date_from
     first, last = _window(date_from, date_to, now)
     start = datetime.combine(first, time.min, UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, UTC)
-    hit_ids, evaluated, errors = _replay(db, live_rule(version, name), start, end, limit)
+    hit_ids, evaluated, errors, sample = _replay(db, live_rule(version, name), start, end, limit)
     outcomes = outcomes_for(db=db, declaration_ids=evaluated)
     inspected_hits = found = 0
     revenue, baseline = Decimal(0), None
@@ -94,11 +98,10 @@ def rule_test_run(*, db: Session, version: RiskRuleVersion, name: str, date_from
                 found += outcome.hit
                 revenue += outcome.revenue if outcome.hit else 0
         baseline = sum(o.hit for o in outcomes.values()) / len(outcomes) if outcomes else None
-    mrns = stored.mrns_of(db=db, ids=hit_ids[:SAMPLE])
     return TestRun(
         rule_id=version.rule_id, version=version.version, window_from=first, window_to=last,
         evaluated=len(evaluated), truncated=len(evaluated) >= limit, hits=len(hit_ids),
         hit_share=len(hit_ids) / len(evaluated) if evaluated else 0.0,
         errors=errors, outcomes_available=outcomes is not None, inspected_hits=inspected_hits, found=found,
         hit_rate=found / inspected_hits if inspected_hits else None, baseline_hit_rate=baseline,
-        revenue_found=format(revenue.normalize(), "f") if revenue else "0", sample=[mrns[i] for i in hit_ids[:SAMPLE]])
+        revenue_found=format(revenue.normalize(), "f") if revenue else "0", sample=sample)
