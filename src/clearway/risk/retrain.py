@@ -87,9 +87,11 @@ def _item_rows(db: Session, d: Declaration, label: tuple[int, float, bool] | Non
         }
 
 
-def training_frame(*, db: Session, since: datetime | None = None) -> pd.DataFrame:
-    """Every stored declaration's items in the native flat format, labelled where a control finished."""
-    labels = _labels(db)
+def training_frame(*, db: Session, since: datetime | None = None,
+                   labels: dict[int, tuple[int, float, bool]] | None = None) -> pd.DataFrame:
+    """Every stored declaration's items in the native flat format, labelled where a control finished
+    (`labels`: the finished controls' labels, when the caller has read them already)."""
+    labels = _labels(db) if labels is None else labels
     query = select(Declaration).order_by(Declaration.lodged_at)
     if since is not None:
         query = query.where(Declaration.lodged_at >= since)
@@ -103,11 +105,12 @@ def retrain(*, db: Session, actor: Principal, name: str, now: datetime, since: d
     out = models_root() / name
     out.mkdir(parents=True, exist_ok=True)
     exported = out / "training.csv"
-    training_frame(db=db, since=since).to_csv(exported, index=False)
+    labels = _labels(db)  # read once: the training labels and the random-sample check use the same controls
+    training_frame(db=db, since=since, labels=labels).to_csv(exported, index=False)
     frame = load([exported], NATIVE, with_labels=True)  # the same loader as `clearway risk train`
     model = train.train(frame, seed=seed, provenance={"mapping": "native", "sources": ["database"]})
     random_ids = set(db.scalars(select(Declaration.mrn).where(
-        Declaration.id.in_([i for i, label in _labels(db).items() if label[2]]))))
+        Declaration.id.in_([i for i, label in labels.items() if label[2]]))))
     model.card["random_sample"] = random_sample_check(frame, model, random_ids)
     bundles.save(model, out)
     return model_register(db=db, actor=actor, path=str(Path(name)), now=now)
