@@ -57,13 +57,20 @@ def references_load(db: Session) -> dict[tuple[str, str], tuple[Decimal, int]]:
     return {(hs6, origin): (Decimal(value), count) for hs6, origin, value, count in rows}
 
 
+def knowledge_load(db: Session, fields: frozenset[str] | set[str], *, before: datetime | None = None,
+                   traders: TraderMemory | None = None) -> Knowledge:
+    """What rules reading `fields` need beyond the declaration: reference values, AEO holders and, when a
+    rule asks, the traders seen (before a time, if given; `traders`: memory to reuse)."""
+    wanted = bool(fields & _FIRST_SEEN)  # the traders' memory costs a query: only when a rule asks
+    traders = (traders or TraderMemory(stored.parties_seen(db=db, before=before))) if wanted else None
+    return Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders)
+
+
 def snapshot_load(db: Session, version: tuple[int, str], now: datetime,
                   traders: TraderMemory | None = None) -> Snapshot:
     """Build a snapshot from the database (traders: memory to reuse when still valid)."""
     rules = RuleSet(rules_active(db=db))
-    wanted = bool(rules.fields & _FIRST_SEEN)  # the traders' memory costs a query: only when a rule asks
-    traders = (traders or TraderMemory(stored.parties_seen(db=db))) if wanted else None
-    knowledge = Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders)
+    knowledge = knowledge_load(db, rules.fields, traders=traders)
     model, shadow = _models(db)
     return Snapshot(version=version, rules=rules, watchlists=watchlists_active(db=db, now=now),
                     selection=selection_active(db=db), knowledge=knowledge, model=model, shadow=shadow,

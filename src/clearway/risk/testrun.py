@@ -16,8 +16,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from clearway.risk import stored
-from clearway.risk.engine import references_load
-from clearway.risk.facts import FIRST_SEEN_ROLES, Knowledge, TraderMemory, declaration_facts, party_ids
+from clearway.risk.engine import knowledge_load
+from clearway.risk.facts import declaration_facts, party_ids
 from clearway.risk.models import RiskRuleVersion
 from clearway.risk.outcomes import outcomes_for
 from clearway.risk.rules import LiveRule, RuleSet, live_rule
@@ -57,10 +57,9 @@ def _replay(db: Session, rule: LiveRule, start: datetime, end: datetime,
             limit: int) -> tuple[list[int], list[int], int, list[str]]:
     """Ids of the declarations hit and of all those evaluated, how many evaluation errors, and the MRNs of
     the first SAMPLE hits."""
-    needs_traders = bool(rule.compiled.fields & {f"{r}.first_seen" for r in FIRST_SEEN_ROLES})
-    traders = TraderMemory(stored.parties_seen(db=db, before=start)) if needs_traders else None
-    knowledge = Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders)
     rules = RuleSet([rule])
+    knowledge = knowledge_load(db, rules.fields, before=start)
+    traders = knowledge.traders
     hit_ids: list[int] = []
     evaluated: list[int] = []
     sample: list[str] = []
