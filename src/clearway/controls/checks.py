@@ -27,7 +27,7 @@ from clearway.controls.models import (
     OutcomeRule,
 )
 from clearway.controls.release import release_if_ready
-from clearway.controls.roles import examiner_get
+from clearway.controls.roles import examiner_get, task_in_office
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound, Problem
@@ -36,9 +36,7 @@ from clearway.errors import Conflict, Forbidden, NotFound, Problem
 def task_for_work(*, db: Session, actor: Principal, task_id: int,
                   statuses: tuple[str, ...] = ("in_progress",)) -> tuple[ControlTask, Declaration]:
     """A task of the actor's office that it holds (or supervises), in one of the given statuses, locked."""
-    task = db.get(ControlTask, task_id, with_for_update=True)
-    if task is None or task.office != actor.office:
-        raise NotFound([Problem("control.task_not_found", "", {"id": task_id})])
+    task = task_in_office(db=db, actor=actor, task_id=task_id, lock=True)
     if task.assignee != actor.username and not examiner_get(db=db, actor=actor).supervisor:
         raise Forbidden([Problem("control.not_assignee", "", {"id": task_id})])
     if task.status not in statuses:

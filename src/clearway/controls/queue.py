@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.controls.models import ControlTask, Examiner
-from clearway.controls.roles import examiner_get, supervisor_required
+from clearway.controls.roles import examiner_get, supervisor_required, task_in_office
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, NotFound, Problem
 
@@ -152,9 +152,7 @@ def task_reassign(*, db: Session, actor: Principal, task_id: int, username: str,
                   now: datetime) -> ControlTask:
     """A supervisor gives a task to another examiner of the office (audited)."""
     supervisor_required(db=db, actor=actor)
-    task = db.get(ControlTask, task_id, with_for_update=True)
-    if task is None or task.office != actor.office:
-        raise NotFound([Problem("control.task_not_found", "", {"id": task_id})])
+    task = task_in_office(db=db, actor=actor, task_id=task_id, lock=True)
     if task.closed:
         raise Conflict([Problem("control.task_closed", "", {"id": task_id})])
     target = db.scalar(select(Examiner).where(Examiner.username == username, Examiner.office == task.office,

@@ -18,7 +18,7 @@ from clearway.audit.service import audit_append
 from clearway.auth.models import User
 from clearway.auth.schemas import Principal
 from clearway.controls.intake import SECTION_CODES
-from clearway.controls.models import Examiner
+from clearway.controls.models import ControlTask, Examiner
 from clearway.errors import Forbidden, NotFound, Problem, ValidationFailed
 
 
@@ -92,3 +92,11 @@ def examiners_list(*, db: Session, office: str | None = None) -> list[Examiner]:
     if office:
         query = query.where(Examiner.office == office)
     return list(db.scalars(query))
+
+
+def task_in_office(*, db: Session, actor: Principal, task_id: int, lock: bool = False) -> ControlTask:
+    """A control task of the actor's office (locked for update when asked), else 404 as if it did not exist."""
+    task = db.get(ControlTask, task_id, with_for_update=lock or None)
+    if task is None or task.office != actor.office:
+        raise NotFound([Problem("control.task_not_found", "", {"id": task_id})])
+    return task

@@ -16,6 +16,7 @@ from clearway.body import SAFE_TEXT
 from clearway.controls import service
 from clearway.controls.models import ControlTask
 from clearway.controls.reads import amount, cursor_decode, cursor_encode, file_read, finding_read, queue_item, task_read
+from clearway.controls.roles import task_in_office
 from clearway.controls.schemas import (
     AssignBody,
     DocumentRequestCreate,
@@ -42,7 +43,7 @@ from clearway.controls.web_api import (
 )
 from clearway.db import utcnow
 from clearway.deps import DbSession, IdempotencyKey, Locale
-from clearway.errors import NotFound, Problem
+from clearway.errors import NotFound
 from clearway.openapi_docs import PROBLEMS
 
 router = APIRouter(prefix="/controls", tags=["controls"])
@@ -78,10 +79,7 @@ def claim_next(db: DbSession, actor: Officer, locale: Locale) -> Response:
 
 
 def _task(db: DbSession, actor: Officer, task_id: int) -> ControlTask:
-    task = db.get(ControlTask, task_id)
-    if task is None or task.office != actor.office:
-        raise NotFound([Problem("control.task_not_found", "", {"id": task_id})])
-    return task
+    return task_in_office(db=db, actor=actor, task_id=task_id)
 
 
 def _task_step(db: Session, locale: str, step: Callable[[datetime], ControlTask]) -> TaskRead:

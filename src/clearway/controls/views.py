@@ -17,9 +17,9 @@ from starlette.datastructures import UploadFile
 from clearway.auth.schemas import Principal
 from clearway.controls import service
 from clearway.controls.inspection import DISCREPANCIES
-from clearway.controls.models import ControlTask, DocumentRequest
+from clearway.controls.models import DocumentRequest
 from clearway.controls.reads import cursor_decode, cursor_encode, queue_item, task_read
-from clearway.controls.roles import examiner_get, office_required
+from clearway.controls.roles import examiner_get, office_required, task_in_office
 from clearway.controls.storage import upload_settings
 from clearway.controls.web_api import document_request_read
 from clearway.db import utcnow
@@ -73,9 +73,7 @@ def _task_page(request: Request, db: DbSession, actor: Principal, task_id: int, 
                status: int = 200) -> Response:
     locale = page_locale(request)
     with db.begin():
-        task = db.get(ControlTask, task_id)
-        if task is None or task.office != actor.office:
-            raise NotFound([Problem("control.task_not_found", "", {"id": task_id})])
+        task = task_in_office(db=db, actor=actor, task_id=task_id)
         view = task_read(db, task, locale)
         me = examiner_get(db=db, actor=actor)
         examiners = [e.username for e in service.examiners_list(db=db, office=actor.office) if e.active]
