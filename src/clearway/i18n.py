@@ -16,7 +16,11 @@ def catalogue(locale: str) -> dict[str, str]:
     """All messages of one locale, keyed by stable code (problem codes and UI strings)."""
     data: dict[str, str] = {}
     folder = resources.files("clearway.locales")
-    for name in (f"{locale}.json", f"ui_{locale}.json"):
+    # The core catalogues first, then one file per domain (`<domain>_<locale>.json`), in name order.
+    names = [f"{locale}.json", f"ui_{locale}.json"]
+    names += sorted(entry.name for entry in folder.iterdir()
+                    if entry.name.endswith(f"_{locale}.json") and entry.name not in names)
+    for name in names:
         entry = folder.joinpath(name)
         if entry.is_file():
             data.update(json.loads(entry.read_text("utf-8")))
