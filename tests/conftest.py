@@ -13,6 +13,9 @@ os.environ.setdefault("CLEARWAY_ENVIRONMENT", "test")
 os.environ.setdefault("CLEARWAY_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ.setdefault("CLEARWAY_AUDIT_SEAL_INTERVAL_S", "0")
 os.environ.setdefault("CLEARWAY_PASSWORD_MEMORY_KIB", "1024")
+# Most tests lodge without a national tariff schedule: their imports owe nothing known. The tests of duties
+# load a schedule, and tests/clearance checks that, by default, an unassessed import is held.
+os.environ.setdefault("CLEARWAY_DUTY_ASSESSMENT_REQUIRED", "false")
 
 PG_URL = os.environ.get("CLEARWAY_TEST_PG_URL")
 BACKENDS = ["sqlite", "postgresql"]

@@ -67,14 +67,29 @@ def bearer_for(username: str) -> str:
         return token_for(user=user, secret=get_settings().secret_key, ttl_s=3600, kind="b")
 
 
+def wiring() -> Any:
+    """The application's wiring, as create_app, the worker and the CLI build it."""
+    from clearway.assembly import wiring_build
+
+    return wiring_build()
+
+
+def job_context(**resources: Any) -> Any:
+    """What the worker hands every job: sessions on the configured database, the wiring, resources."""
+    from clearway.db import get_sessionmaker
+    from clearway.worker import JobContext
+
+    return JobContext(sessions=get_sessionmaker(), wiring=wiring(), resources=dict(resources))
+
+
 def lodge_direct(username: str, n: int = 1) -> list[str]:
     """Lodge n valid declarations for a trader through the service; returns their MRNs."""
     from sqlalchemy import select
 
     from clearway.auth.models import User
     from clearway.auth.service import principal_of
+    from clearway.clearance.lodge import declaration_lodge
     from clearway.db import get_sessionmaker, utcnow
-    from clearway.declarations.service import declaration_lodge
 
     mrns = []
     with get_sessionmaker()() as db, db.begin():
@@ -84,5 +99,5 @@ def lodge_direct(username: str, n: int = 1) -> list[str]:
         party = {"id": actor.organisation_code, "name": user.organisation.name, "country": "KR"}
         for _ in range(n):
             raw = document(declarant=party, importer=party, buyer=party)
-            mrns.append(declaration_lodge(db=db, actor=actor, raw=raw, now=utcnow()).mrn)
+            mrns.append(declaration_lodge(db=db, wiring=wiring(), actor=actor, raw=raw, now=utcnow()).mrn)
     return mrns

@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 
 from clearway.declarations.models import Declaration
 from clearway.demo import USERS, demo_seed
-from tests.factories import auth
+from tests.factories import auth, wiring
 
 
 def test_demo_seed_gives_every_documented_user_and_a_history(db_url, db):
     from clearway.db import utcnow
 
     with db.begin():
-        count = demo_seed(db=db, now=utcnow())
+        count = demo_seed(db=db, wiring=wiring(), now=utcnow())
     with db.begin():
         stored = db.scalar(select(func.count()).select_from(Declaration))
         mine = db.scalar(select(func.count()).select_from(Declaration)

@@ -8,7 +8,12 @@ from typing import Annotated
 
 import typer
 
+from clearway.bulk import cli as bulk_cli
+from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
+from clearway.performance import cli as performance_cli
+from clearway.risk import cli as risk_cli
+from clearway.tariff import cli as tariff_cli
 
 app = typer.Typer(help="Clearway customs clearance platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
@@ -19,6 +24,14 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
+
+
+@app.callback()
+def root(ctx: typer.Context) -> None:
+    """Clearway customs clearance platform."""
+    from clearway.assembly import wiring_build  # the whole product loads only for the commands that use it
+
+    ctx.obj = CliState(build=wiring_build)
 
 
 def _fail(message: str) -> None:
@@ -70,13 +83,14 @@ def serve(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     seed_only: Annotated[bool, typer.Option(help="Migrate and seed, then exit")] = False,
 ) -> None:
     """Migrate and seed the demo world when the database is empty, then serve."""
     os.environ["CLEARWAY_ENVIRONMENT"] = "demo"
-    os.environ.setdefault("CLEARWAY_AUDIT_SEAL_IN_SERVER", "true")  # the demo runs no worker
+    os.environ.setdefault("CLEARWAY_JOBS_IN_SERVER", "true")  # the demo serves and runs the worker's jobs
     settings = _settings()
     from rich.progress import Progress
 
@@ -91,7 +105,7 @@ def demo(
         else:
             with Progress(transient=True) as bar:
                 task = bar.add_task("seeding 90 days of synthetic history", total=None)
-                count = demo_seed(db=db, now=utcnow(),
+                count = demo_seed(db=db, wiring=wiring_of(ctx), now=utcnow(),
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
             typer.echo(f"seeded the demo world: {count} declarations")
     if not seed_only:
@@ -140,43 +154,29 @@ def audit_verify() -> None:
 @audit_app.command("seal")
 def audit_seal() -> None:
     """Chain every committed, unsealed audit record now."""
-    from clearway.sealer import seal_once
+    from clearway.audit.sealing import seal_all
+    from clearway.db import get_sessionmaker
 
     _settings()
-    total = 0
-    while (n := seal_once()) > 0:
-        total += n
-    typer.echo(f"sealed {total} records")
+    typer.echo(f"sealed {seal_all(get_sessionmaker())} records")
 
 
 @app.command()
-def worker() -> None:
-    """Run the background jobs: audit sealing, outbox relay, webhook deliveries, task assignment (one per database)."""
-    # Notifications hook: the job runner lives with the jobs it runs.
-    from clearway.notifications.worker import run_worker
+def worker(ctx: typer.Context) -> None:
+    """Run every domain's background jobs: audit sealing, outbox relay, webhook deliveries, task assignment,
+    release of goods nothing holds any more, release-time refresh (one worker per database)."""
+    from clearway.db import get_sessionmaker
+    from clearway.worker import JobContext, run_worker
 
     _settings()
     typer.echo("Clearway worker running (Ctrl-C to stop)")
-    run_worker()
+    run_worker(JobContext(sessions=get_sessionmaker(), wiring=wiring_of(ctx)))
 
 
-def _mount_optional() -> None:
-    """Attach sub-commands of domains that ship their own CLI."""
-    for module, name in (("clearway.risk.cli", "risk"), ("clearway.tariff.cli", "tariff"),
-                         ("clearway.performance.cli", "performance"), ("clearway.bulk.cli", None)):
-        try:
-            mod = __import__(module, fromlist=["app"])
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise
-            continue
-        if name:
-            app.add_typer(mod.app, name=name)
-        else:
-            mod.register(import_app)
-
-
-_mount_optional()
+app.add_typer(risk_cli.app, name="risk")
+app.add_typer(tariff_cli.app, name="tariff")
+app.add_typer(performance_cli.app, name="performance")
+bulk_cli.register(import_app)
 
 if __name__ == "__main__":
     sys.exit(app())

@@ -28,9 +28,13 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=40, ge=1, le=400, description="Threads for blocking work per process")
     audit_seal_interval_s: float = Field(default=2.0, ge=0)
     # Sealing is a background job (`clearway worker`); the demo, which runs no worker, seals in the server.
-    audit_seal_in_server: bool = False
+    jobs_in_server: bool = False  # run the worker's jobs inside the web server (the demo does)
     cookie_secure: bool = False
     # Argon2id memory cost; the default is the argon2-cffi (RFC 9106 low-memory) profile.
+    # An import declaration without a duty assessment (no national schedule loaded) is held: release
+    # waits until the duties are known. Only an administration that assesses duties in another system
+    # turns this off.
+    duty_assessment_required: bool = True
     password_memory_kib: int = Field(default=65536, ge=1024, le=1_048_576)
 
     @model_validator(mode="after")

@@ -5,54 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearway.auth.models import Organisation, User
+from clearway.auth.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, demo_accounts, demo_is_seeded
+from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
-from clearway.auth.service import organisation_create, user_create
+from clearway.auth.service import organisation_create
+from clearway.clearance.lodge import declaration_lodge
+from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
-from clearway.declarations.service import declaration_lodge
+from clearway.synthetic import generate_world
+from clearway.tariff.accounts import account_open
+from clearway.tariff.demo import demo_seed as tariff_demo_seed
 
-DEMO_PASSWORD = "demo"
-ORGANISATIONS = [
-    ("KRCUSTOMS", "Korea Customs Service (demo)", "customs", "KR", False),
-    ("KR1000000001", "Hanbit Trading Co.", "trader", "KR", True),
-    ("KR1000000002", "Daehan Global Imports Ltd.", "trader", "KR", False),
-    ("KRMFDS", "Ministry of Food and Drug Safety (demo)", "agency", "KR", False),
-]
-USERS = [  # username, role, organisation code, office
-    ("trader-a", "trader", "KR1000000001", None),
-    ("trader-b", "trader", "KR1000000002", None),
-    ("officer", "officer", "KRCUSTOMS", "KR0101"),
-    ("analyst", "analyst", "KRCUSTOMS", None),
-    ("agency", "agency", "KRMFDS", None),
-    ("admin", "admin", "KRCUSTOMS", None),
-    ("auditor", "auditor", "KRCUSTOMS", None),
-]
-
-
-def demo_is_seeded(*, db: Session) -> bool:
-    """True when the database already holds users (the demo never overwrites data)."""
-    return (db.scalar(select(func.count()).select_from(User)) or 0) > 0
-
-
-def demo_accounts(*, db: Session, now: datetime) -> dict[str, User]:
-    """Create the demo organisations and users (password 'demo')."""
-    orgs = {code: organisation_create(db=db, code=code, name=name, kind=kind, country=country, aeo=aeo, now=now)
-            for code, name, kind, country, aeo in ORGANISATIONS}
-    return {
-        username: user_create(db=db, username=username, password=DEMO_PASSWORD, role=role,
-                              organisation=orgs[org], office=office, demo=True, now=now)
-        for username, role, org, office in USERS
-    }
-
+__all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "demo_accounts", "demo_history", "demo_is_seeded", "demo_seed"]
 
 def _demo_deferment(*, db: Session, holders: list[str], now: datetime) -> None:
     """Deferment accounts so the history's green goods are released at once; trader-b keeps paying
     per declaration, so the demo also shows goods waiting for payment and the pay button."""
-    from clearway.tariff.accounts import account_open
-
     customs = Principal(user_id=0, username="demo-seed", role="officer", organisation_id=0,
                         organisation_code="KRCUSTOMS")
     for holder in holders:
@@ -60,11 +31,9 @@ def _demo_deferment(*, db: Session, holders: list[str], now: datetime) -> None:
                      credit_limit="1000000000000", now=now)
 
 
-def demo_history(*, db: Session, now: datetime, days: int = 90, per_day: int = 40, seed: int = 7,
+def demo_history(*, db: Session, wiring: Wiring, now: datetime, days: int = 90, per_day: int = 40, seed: int = 7,
                  progress: Callable[[int, int], None] | None = None) -> int:
-    """Lodge a synthetic history (every trader of the synthetic world) through the normal service."""
-    from clearway.synthetic import generate_world
-
+    """Lodge a synthetic history (every trader of the synthetic world) through the normal flow."""
     world = generate_world(seed=seed, days=days, end=(now - timedelta(days=1)).date(),
                            declarations_per_day=per_day)
     known = set(db.scalars(select(Organisation.code)))
@@ -80,7 +49,7 @@ def demo_history(*, db: Session, now: datetime, days: int = 90, per_day: int = 4
     lodged = 0
     for n, record in enumerate(world.declarations):
         with db.begin_nested():
-            declaration_lodge(db=db, actor=actors[record.declarant_org_id], raw=record.document,
+            declaration_lodge(db=db, wiring=wiring, actor=actors[record.declarant_org_id], raw=record.document,
                               now=record.lodged_at)
         lodged += 1
         if progress and n % 200 == 0:
@@ -88,10 +57,9 @@ def demo_history(*, db: Session, now: datetime, days: int = 90, per_day: int = 4
     return lodged
 
 
-def demo_seed(*, db: Session, now: datetime, progress: Callable[[int, int], None] | None = None) -> int:
+def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
+              progress: Callable[[int, int], None] | None = None) -> int:
     """Seed an empty database with the demo world; returns the number of declarations lodged."""
-    from clearway.tariff.demo import demo_seed as tariff_demo_seed
-
     demo_accounts(db=db, now=now)
     tariff_demo_seed(db=db, now=now)
-    return demo_history(db=db, now=now, progress=progress)
+    return demo_history(db=db, wiring=wiring, now=now, progress=progress)

@@ -15,6 +15,7 @@ from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
 from clearway.db import get_sessionmaker, session_scope
 from clearway.errors import Forbidden, Problem, Unauthenticated
+from clearway.holds import Release
 from clearway.i18n import negotiate
 
 SESSION_COOKIE = "cw_session"
@@ -116,3 +117,11 @@ IdempotencyKey = Annotated[
     Header(alias="Idempotency-Key", min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
            description="A client-chosen key: a retry with the same key and body gives the same answer"),
 ]
+
+
+def release_of(request: Request) -> Release:
+    """The application's one release decision, from its wiring (see `clearway.assembly`)."""
+    return request.app.state.wiring.release
+
+
+Releaser = Annotated[Release, Depends(release_of)]

@@ -112,3 +112,10 @@ class TooManyRequests(DomainError):
     status = 429
     slug = "too-many-requests"
     title_code = "problem.too_many_requests"
+
+
+class ReleaseHeld(Conflict):
+    """The goods may not go: each problem is one hold (`hold.<code>`), with who must act in its params."""
+
+    slug = "release-held"
+    title_code = "problem.release_held"

@@ -38,6 +38,8 @@ def problem_body(*, status: int, slug: str, title_code: str, problems: list[Prob
                                  "message": translate(p.code, locale, **p.params)}
         if "parameter" in p.params:
             entry["parameter"] = p.params["parameter"]
+        if "party" in p.params:  # a hold: who must act next
+            entry["party"] = p.params["party"]
         errors.append(entry)
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug, "title": translate(title_code, locale), "status": status,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from clearway.i18n import translate
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.orm import Session
 
+    from clearway.auth.schemas import Principal
     from clearway.declarations.models import Declaration
 
 
@@ -43,3 +46,35 @@ class Hold:
 
 
 HoldProvider = Callable[["Session", "Declaration"], Iterable[Hold]]
+
+
+class Release(Protocol):
+    """The one release decision, as the wiring hands it to the routers and services that may release.
+
+    Its implementation is `clearway.clearance.release.ReleaseDecision`; domains below the clearance
+    flow receive it as an argument and never import it.
+    """
+
+    def holds(self, db: Session, declaration: Declaration) -> list[Hold]:
+        """Every reason the goods are held now (empty when they may go)."""
+        ...
+
+    def decide(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+               now: datetime) -> Declaration:
+        """Release the goods, or raise ReleaseHeld (409) listing every hold."""
+        ...
+
+    def attempt(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+                now: datetime) -> bool:
+        """Release the goods if nothing holds them (after a control, a payment...); True when released."""
+        ...
+
+    def release_or_holds(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+                         now: datetime) -> list[Hold]:
+        """Release the goods if nothing holds them and return []; else return what holds them."""
+        ...
+
+    def clear(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+              now: datetime) -> Declaration:
+        """Clear released goods once their duties are final, or raise ReleaseHeld listing what is not final."""
+        ...

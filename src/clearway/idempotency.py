@@ -1,18 +1,29 @@
-"""Idempotency-Key support: a retried creating request gets the first answer and one record."""
+"""Idempotency-Key support: a retried creating request gets the first answer and one record.
+
+`idempotent` is the one way an endpoint honours an Idempotency-Key: it replays a stored answer
+(status, body and the headers that name what was created: Location, ETag), or runs the step and
+stores its answer in the same transaction. When a concurrent retry with the same key commits
+first, the unique key makes this one fail at commit, and the stored answer is replayed instead.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Integer, String, Text, bindparam, insert, select
+from sqlalchemy import JSON, Integer, String, Text, bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from starlette.responses import Response
 
-from clearway.db import Base, UTCDateTime
-from clearway.errors import Problem, ValidationFailed
+from clearway.db import Base, UTCDateTime, utcnow
+from clearway.errors import DomainError, Problem, ValidationFailed
 from clearway.writes import Rows
+
+REPLAYED_HEADERS = ("Location", "ETag", "Content-Location")
 
 
 class IdempotencyRecord(Base):
@@ -25,21 +36,32 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # Core statements on the session's connection: these run on every creating request.
-_LOOKUP = (select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response)
+_LOOKUP = (select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code, IdempotencyRecord.response,
+                  IdempotencyRecord.headers)
            .where(IdempotencyRecord.owner == bindparam("owner"), IdempotencyRecord.key == bindparam("key")))
 _STORE = insert(IdempotencyRecord)
 
 
 @dataclass(frozen=True)
-class Replay:
-    """A stored answer to send again."""
+class Answer:
+    """What a creating step answers: status, JSON body, and the headers naming what it created."""
 
     status_code: int
     body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def response(self) -> Response:
+        """The HTTP response of this answer."""
+        return Response(self.body, status_code=self.status_code, media_type="application/json",
+                        headers=dict(self.headers))
+
+
+Replay = Answer  # a stored answer, sent again
 
 
 def request_hash(body: object) -> str:
@@ -55,19 +77,50 @@ def idempotency_lookup(*, db: Session, owner: str, key: str, body_hash: str) -> 
     if row.request_hash != body_hash:
         raise ValidationFailed([Problem("idempotency.key_reused", "", {"key": key})],
                                "this Idempotency-Key was used with a different request body")
-    return Replay(row.status_code, row.response.encode())
+    return Answer(row.status_code, row.response.encode(), dict(row.headers or {}))
 
 
-def idempotency_rows(*, owner: str, key: str, body_hash: str, status_code: int, response: bytes,
-                     now: datetime) -> Rows:
+def _values(owner: str, key: str, body_hash: str, answer: Answer, now: datetime) -> dict[str, object]:
+    kept = {k: v for k, v in answer.headers.items() if k in REPLAYED_HEADERS}
+    return {"owner": owner, "key": key, "request_hash": body_hash, "status_code": answer.status_code,
+            "response": answer.body.decode(), "headers": kept or None, "created_at": now}
+
+
+def idempotency_rows(*, owner: str, key: str, body_hash: str, answer: Answer, now: datetime) -> Rows:
     """The record remembering an answer, to be written with the change it answers for."""
-    return Rows.of(IdempotencyRecord, [{
-        "owner": owner, "key": key, "request_hash": body_hash, "status_code": status_code,
-        "response": response.decode(), "created_at": now}])
+    return Rows.of(IdempotencyRecord, [_values(owner, key, body_hash, answer, now)])
 
 
-def idempotency_store(*, db: Session, owner: str, key: str, body_hash: str, status_code: int,
-                      response: bytes, now: datetime) -> None:
+def idempotency_store(*, db: Session, owner: str, key: str, body_hash: str, answer: Answer, now: datetime) -> None:
     """Remember the answer to a key in the caller's transaction."""
-    db.connection().execute(_STORE, {"owner": owner, "key": key, "request_hash": body_hash,
-                                      "status_code": status_code, "response": response.decode(), "created_at": now})
+    db.connection().execute(_STORE, _values(owner, key, body_hash, answer, now))
+
+
+def idempotent(*, db: Session, owner: str, key: str | None, body: object, run: Callable[[datetime], Answer],
+               on_conflict: Callable[[], DomainError] | None = None) -> Response:
+    """Run a creating step in one transaction and remember its answer under the key, or replay that answer.
+
+    `owner` scopes keys (an organisation, a user); `body` is the request as JSON data, hashed so that
+    the same key with another body is refused (422). A unique-key failure at commit means a twin
+    committed first: its answer is replayed; without a stored answer, `on_conflict` names the
+    problem (e.g. a duplicate LRN) or the error goes on.
+    """
+    body_hash = request_hash(body)
+    try:
+        with db.begin():
+            if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
+                return replay.response()
+            now = utcnow()
+            answer = run(now)
+            if key:
+                idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, answer=answer, now=now)
+    except IntegrityError:
+        db.rollback()
+        if key:
+            with db.begin():
+                if replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash):
+                    return replay.response()
+        if on_conflict is not None:
+            raise on_conflict() from None
+        raise
+    return answer.response()

@@ -8,17 +8,45 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
+import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
+from clearway.assembly import wiring_build
+from clearway.auth.router import router as auth_router
+from clearway.auth.views import router as auth_pages
+from clearway.clearance.router import router as clearance_router
+from clearway.clearance.views import router as clearance_pages
 from clearway.config import get_settings
+from clearway.controls.decisions_router import router as controls_decisions_router
+from clearway.controls.router import router as controls_router
+from clearway.controls.views import router as controls_pages
+from clearway.db import get_engine, get_sessionmaker
+from clearway.declarations.router import router as declarations_router
 from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
+from clearway.declarations.views import router as declarations_pages
 from clearway.errors import PayloadTooLarge, Problem
 from clearway.handlers import install_handlers, problem_body
+from clearway.migrate import is_at_head
+from clearway.notifications.router import router as notifications_router
+from clearway.notifications.views import router as notifications_pages
 from clearway.openapi_docs import ProblemDocument
+from clearway.performance.metrics import install_metrics
+from clearway.performance.router import router as performance_router
+from clearway.performance.views import router as performance_pages
+from clearway.public.views import router as public_pages
+from clearway.reference.router import router as reference_router
+from clearway.risk.router import router as risk_router
+from clearway.risk.router_models import router as risk_models_router
+from clearway.risk.views import router as risk_pages
+from clearway.risk.views_models import router as risk_model_pages
+from clearway.tariff.router import router as tariff_router
+from clearway.tariff.views import router as tariff_pages
+from clearway.web.routes import web_install
+from clearway.worker import JobContext, scheduler
 
 API = "/api/v1"
 
@@ -48,8 +76,6 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        import orjson
-
         body = problem_body(status=413, slug="payload-too-large", title_code="problem.payload_too_large",
                             problems=[Problem("body.too_large", "", {"max": self.max_bytes})], detail=None,
                             locale="en", instance=scope.get("path", ""))
@@ -71,21 +97,29 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+# The JSON API's routers and the pages' routers, in the order they match (clearance before the reads it
+# shares its prefix with is not needed: no two routes overlap).
+API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
+               controls_router, controls_decisions_router, notifications_router, performance_router,
+               risk_router, risk_models_router)
+PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
+                public_pages, tariff_pages, controls_pages, notifications_pages)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from clearway.sealer import Sealer
-
     settings = get_settings()
     # Fewer, busier threads: each extra thread adds GIL hand-offs, not throughput, on a few cores.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
     gc_tune()
-    seal = settings.audit_seal_in_server and settings.audit_seal_interval_s > 0
-    sealer = Sealer(settings.audit_seal_interval_s) if seal else None
-    if sealer:
-        sealer.start()
+    # The demo serves and runs the worker's jobs in one process, so its feed and webhooks fill by themselves.
+    jobs = None
+    if settings.jobs_in_server:
+        jobs = scheduler(JobContext(sessions=get_sessionmaker(), wiring=app.state.wiring), blocking=False)
+        jobs.start()
     yield
-    if sealer:
-        sealer.stop()
+    if jobs is not None:
+        jobs.shutdown(wait=False)
 
 
 def gc_tune() -> None:
@@ -106,9 +140,6 @@ def _install_health(app: FastAPI) -> None:
     @app.get("/readyz", tags=["operations"], include_in_schema=False)
     def readyz() -> Response:
         """Readiness: the database answers and its schema is at the latest migration."""
-        from clearway.db import get_engine
-        from clearway.migrate import is_at_head
-
         try:
             ready = is_at_head(get_engine())
         except Exception:  # any database failure means "not ready", never a 500
@@ -117,50 +148,23 @@ def _install_health(app: FastAPI) -> None:
         return Response(body, status_code=200 if ready else 503, media_type="application/json")
 
     # Prometheus: request metrics middleware and /metrics (database gauges read at scrape time).
-    from clearway.performance.metrics import install_metrics
-
     install_metrics(app)
 
 
-def _install_risk(app: FastAPI) -> None:
-    """The risk engine's API routers, and its decider in the lodging seam (the default until configured)."""
-    from clearway.risk.router import router as risk_router
-    from clearway.risk.router_models import router as risk_models_router
-    from clearway.risk.service import engine_install
-
-    for router in (risk_router, risk_models_router):
-        app.include_router(router, prefix=API)
-    engine_install()
-
-
 def create_app() -> FastAPI:
-    """Build the Clearway application from the current settings."""
-    from clearway.auth.router import router as auth_router
-    from clearway.controls.decisions_router import router as controls_decisions_router
-    from clearway.controls.router import router as controls_router
-    from clearway.declarations.router import router as declarations_router
-    from clearway.notifications.router import router as notifications_router
-    from clearway.performance.router import router as performance_router  # release times, effectiveness, revenue
-    from clearway.reference.router import router as reference_router
-    from clearway.tariff.router import router as tariff_router
-    from clearway.web.routes import install_web
-
+    """Build the Clearway application from the current settings, with its wiring."""
     settings = get_settings()
     app = FastAPI(
         title="Clearway", version=__version__, lifespan=_lifespan,
         description="Open-source customs clearance and risk management. Errors are RFC 9457 problem documents.",
         openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
     )
-    # Controls (work queue, checks, release) and notifications (pull feed, webhook endpoint).
-    for router in (controls_router, controls_decisions_router, notifications_router):
+    app.state.wiring = wiring_build()
+    for router in API_ROUTERS:
         app.include_router(router, prefix=API)
-    for router in (auth_router, declarations_router, reference_router, tariff_router, performance_router):
-        app.include_router(router, prefix=API)
-    _install_risk(app)  # risk engine: its API, and its decider in the lodging seam
-    from clearway.tariff.service import controls_seam_install
-
-    controls_seam_install()  # tariff: officer release needs the duty paid or guaranteed (controls' payment seam)
-    install_web(app)
+    web_install(app)
+    for pages in PAGE_ROUTERS:
+        app.include_router(pages)
     install_handlers(app)
     _install_health(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

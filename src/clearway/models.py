@@ -1,22 +1,22 @@
-"""Import every domain's tables so metadata (and Alembic) sees them all."""
+"""Every domain's tables, imported so that the metadata (Alembic, tests, the worker) sees them all."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from clearway import idempotency
+from clearway.audit import models as audit
+from clearway.auth import models as auth
+from clearway.bulk import models as bulk
+from clearway.controls import models as controls
+from clearway.db import Base
+from clearway.declarations import models as declarations
+from clearway.notifications import models as notifications
+from clearway.performance import models as performance
+from clearway.risk import models as risk
+from clearway.tariff import models as tariff
 
-import clearway
-
-_SKIP = {"migrations"}
+MODULES = (idempotency, audit, auth, bulk, controls, declarations, notifications, performance, risk, tariff)
 
 
-def load_all() -> None:
-    """Import each `clearway.<domain>.models` module that exists."""
-    for info in pkgutil.iter_modules(clearway.__path__):
-        if info.ispkg and info.name not in _SKIP:
-            try:
-                importlib.import_module(f"clearway.{info.name}.models")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"clearway.{info.name}.models":
-                    raise
-    importlib.import_module("clearway.idempotency")
+def load_all() -> type[Base]:
+    """The declarative base, with every table of every domain registered on it (imported above)."""
+    return Base

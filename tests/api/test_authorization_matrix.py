@@ -24,6 +24,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/declarations/{mrn}/cancel"): {"trader-a", "officer"},
     ("POST", "/api/v1/declarations/{mrn}/decisions"): {"officer"},
     ("GET", "/api/v1/declarations/{mrn}/events"): READERS,
+    ("GET", "/api/v1/declarations/{mrn}/holds"): READERS,
     ("GET", "/api/v1/reference/offices"): EVERYONE,
     ("GET", "/api/v1/reference/countries"): EVERYONE,
     ("GET", "/api/v1/reference/hs/{code}"): EVERYONE,

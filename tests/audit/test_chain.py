@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 
+from clearway.audit import sealing
 from clearway.audit.models import AuditRecord
 from clearway.cli import app
-from clearway.sealer import seal_once
+from clearway.db import get_sessionmaker
 from tests.factories import auth, document
 
 
@@ -19,16 +20,17 @@ def _lodge_some(client, n=3):
 
 def test_verify_passes_on_an_untouched_chain(client):
     _lodge_some(client)
-    seal_once()
+    sealing.seal_all(get_sessionmaker())
     _lodge_some(client, 1)  # an unsealed tail is verified too
     result = CliRunner().invoke(app, ["audit", "verify"])
     assert result.exit_code == 0, result.output
-    assert "3 sealed" in result.output and "1 awaiting" in result.output
+    # Each green lodgement is audited twice: lodged, then released by the release decision.
+    assert "6 sealed" in result.output and "2 awaiting" in result.output
 
 
 def test_altered_record_is_named(client, db):
     _lodge_some(client)
-    seal_once()
+    sealing.seal_all(get_sessionmaker())
     with db.begin():
         second = db.scalars(select(AuditRecord).order_by(AuditRecord.seq)).all()[1]
         db.execute(update(AuditRecord).where(AuditRecord.id == second.id).values(actor="mallory"))
@@ -38,7 +40,7 @@ def test_altered_record_is_named(client, db):
 
 def test_deleted_record_breaks_the_chain(client, db):
     _lodge_some(client)
-    seal_once()
+    sealing.seal_all(get_sessionmaker())
     with db.begin():
         db.execute(delete(AuditRecord).where(AuditRecord.seq == 2))
     result = CliRunner().invoke(app, ["audit", "verify"])
@@ -47,7 +49,7 @@ def test_deleted_record_breaks_the_chain(client, db):
 
 def test_truncated_chain_is_noticed(client, db):
     _lodge_some(client)
-    seal_once()
+    sealing.seal_all(get_sessionmaker())
     with db.begin():
         db.execute(delete(AuditRecord).where(AuditRecord.seq == 3))
     assert CliRunner().invoke(app, ["audit", "verify"]).exit_code == 1

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from clearway.bulk.columns import COLUMNS
 from clearway.bulk.service import bulk_import, errors_csv, message
 from tests.bulk.files import flat, principal, stored, two_items, write_csv, write_jsonl, write_xlsx
-from tests.factories import document
+from tests.factories import document, wiring
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -19,7 +19,8 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 def run(actor, path: Path, dry_run: bool = False, **kw):  # type: ignore[no-untyped-def]
     from clearway.db import get_sessionmaker
 
-    return bulk_import(db_factory=get_sessionmaker(), actor=actor, path=path, dry_run=dry_run, now=NOW, **kw)
+    return bulk_import(db_factory=get_sessionmaker(), wiring=wiring(), actor=actor, path=path, dry_run=dry_run,
+                       now=NOW, **kw)
 
 
 def test_csv_rows_sharing_an_lrn_become_one_declaration_with_its_items(trader_a, tmp_path):

@@ -51,7 +51,7 @@ def test_officer_cannot_release_goods_whose_control_is_open(client):
     _, body = _lodge(client, auth(client, "trader-a"), items=doc["items"])
     r = client.post(f"/api/v1/declarations/{body['mrn']}/decisions",
                     json={"to": "released", "reason": "looks fine"}, headers=auth(client, "officer"))
-    assert r.status_code == 409 and "release.control_open" in {e["code"] for e in r.json()["errors"]}
+    assert r.status_code == 409 and "hold.control.open" in {e["code"] for e in r.json()["errors"]}
 
 
 def test_trader_cancels_before_control_but_not_after_release(client):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import auth
+from tests.factories import auth, job_context
 
 FAST = {"CLEARWAY_WEBHOOK_RETRY_BASE_S": "0.05", "CLEARWAY_WEBHOOK_RETRY_CAP_S": "0.2",
         "CLEARWAY_WEBHOOK_RELAY_GAP_WAIT_S": "0", "CLEARWAY_WEBHOOK_TIMEOUT_S": "2",
@@ -18,7 +18,6 @@ FAST = {"CLEARWAY_WEBHOOK_RETRY_BASE_S": "0.05", "CLEARWAY_WEBHOOK_RETRY_CAP_S":
 @pytest.fixture(autouse=True)
 def fast_webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Retries in tens of milliseconds, no wait at relay gaps."""
-    from clearway.notifications import worker
     from clearway.notifications.settings import webhook_settings
 
     for key, value in FAST.items():
@@ -26,9 +25,6 @@ def fast_webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     webhook_settings.cache_clear()
     yield
     webhook_settings.cache_clear()
-    if worker._deliverer is not None:
-        worker._deliverer.close()
-        worker._deliverer = None
 
 
 def endpoint(client: Any, url: str, username: str = "trader-a") -> str:
@@ -45,11 +41,15 @@ def hook_url(port: int) -> str:
 
 def pump(rounds: int = 1) -> None:
     """Relay what was committed and attempt what is due, a few times."""
-    from clearway.notifications.worker import delivery_pass, relay_pass
+    from clearway.notifications.jobs import deliver, relay
 
-    for _ in range(rounds):
-        relay_pass()
-        delivery_pass()
+    ctx = job_context()
+    try:
+        for _ in range(rounds):
+            relay(ctx)
+            deliver(ctx)
+    finally:
+        ctx.close()
 
 
 class ThreadReceiver:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import auth, lodge_direct
+from tests.factories import auth, job_context, lodge_direct
 from tests.notifications.conftest import endpoint, hook_url
 from tests.server import free_port
 
@@ -34,18 +34,18 @@ def _backlog(client: Any) -> dict[str, float]:
 
 def test_metrics_show_the_notification_backlog_by_state(client, db, monkeypatch):
     from clearway.db import utcnow
+    from clearway.notifications.jobs import deliver, relay
     from clearway.notifications.service import notification_emit
     from clearway.notifications.settings import webhook_settings
-    from clearway.notifications.worker import delivery_pass, relay_pass
 
     monkeypatch.setenv("CLEARWAY_WEBHOOK_RETRY_BASE_S", "600")  # a failed delivery stays "retrying" here
     webhook_settings.cache_clear()
     endpoint(client, hook_url(free_port()))  # nobody listens there: every attempt fails
     lodge_direct("trader-a", 2)
     assert _backlog(client) == {"pending": 0, "retrying": 0, "dead": 0, "outbox": 0}  # every series, even at zero
-    relay_pass()  # three notifications per declaration, each with a delivery
+    relay(job_context())  # three notifications per declaration, each with a delivery
     assert _backlog(client) == {"pending": 6, "retrying": 0, "dead": 0, "outbox": 0}
-    delivery_pass()  # the first of each declaration is tried and fails; the later ones wait behind it
+    deliver(job_context())  # the first of each declaration is tried and fails; the later ones wait behind it
     assert _backlog(client) == {"pending": 4, "retrying": 2, "dead": 0, "outbox": 0}
     with db.begin():
         notification_emit(db=db, organisation="KR1000000001", kind="declaration.rejected", data={"lrn": "BULK-1"},

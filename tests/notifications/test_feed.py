@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.controls.flows import REVOLVERS, TOBACCO, claimed, lodge
-from tests.factories import auth, lodge_direct
+from tests.factories import auth, job_context, lodge_direct
 from tests.notifications.conftest import pump
 
 
@@ -93,20 +93,20 @@ def test_the_relay_waits_at_a_gap_then_steps_over_and_still_relays_a_late_commit
     from sqlalchemy import insert
 
     from clearway.declarations.models import DeclarationEvent
-    from clearway.notifications.worker import relay_pass
+    from clearway.notifications.jobs import relay
 
     lodge_direct("trader-a", 1)  # events 1-5
-    relay_pass()
+    relay(job_context())
     base = {"declaration_id": 1, "from_status": "released", "to_status": "released", "actor": "x", "actor_org": "x",
             "version": 1, "kind": "amended", "reason": "late"}
     with db.begin():  # event 7 is visible while 6 is "still committing"
         db.execute(insert(DeclarationEvent), [{**base, "id": 7, "at": datetime.now(UTC), "reason": "seven"}])
-    relay_pass()  # first sight of the gap: wait
+    relay(job_context())  # first sight of the gap: wait
     assert [n["data"]["reason"] for n in _feed(client)["items"]][3:] == []
-    relay_pass()  # the wait (0 s in tests) is over: step over 6, relay 7
+    relay(job_context())  # the wait (0 s in tests) is over: step over 6, relay 7
     assert [n["data"]["reason"] for n in _feed(client)["items"]][3:] == ["seven"]
     with db.begin():
         db.execute(insert(DeclarationEvent), [{**base, "id": 6, "at": datetime.now(UTC), "reason": "six"}])
-    relay_pass()
+    relay(job_context())
     assert [n["data"]["reason"] for n in _feed(client)["items"]][3:] == ["seven", "six"]
     assert [n["seq"] for n in _feed(client)["items"]] == [1, 2, 3, 4, 5]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -64,12 +62,6 @@ def test_out_of_range_and_reversed_dates_are_problems(client):
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "performance.date_range_reversed"
 
 
-def test_effectiveness_says_unavailable_without_the_controls_domain(client, monkeypatch):
-    monkeypatch.setitem(sys.modules, "clearway.controls.service", None)  # as if absent: import fails
-    body = client.get("/api/v1/performance/effectiveness", headers=auth(client, "analyst")).json()
-    assert body == {"available": False, "tables": []}
-
-
 def test_effectiveness_from_control_outcomes(client, monkeypatch):
     _seed()
     outcomes = [
@@ -78,9 +70,10 @@ def test_effectiveness_from_control_outcomes(client, monkeypatch):
         {"declaration_id": 2, "office": "KR0201", "channel": "red", "inspected": True, "random_pick": True,
          "hit": False, "revenue": "0", "rules": [], "model_version": "m-1", "overridden": True, "at": T},
     ]
-    module = types.ModuleType("clearway.controls.service")
-    module.control_outcomes = lambda *, db, date_from=None: outcomes  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clearway.controls.service", module)
+    from clearway.performance import outcomes as reader
+
+    # The controls domain's reader, answering as a finished control of each kind would.
+    monkeypatch.setattr(reader, "control_outcomes", lambda **_: outcomes)
     body = client.get("/api/v1/performance/effectiveness", headers=auth(client, "analyst")).json()
     tables = {t["name"]: t for t in body["tables"]}
     assert body["available"] is True

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
+from tests.factories import job_context
 from tests.performance.conftest import T0, add_declaration, hours
 
 from clearway.performance.anomalies import anomaly_counts
@@ -187,10 +188,10 @@ def test_the_cli_rebuilds_and_refreshes_timelines_and_rollups(client, db):
 
 
 def test_the_worker_pass_folds_new_events(client, db):
-    from clearway.notifications.worker import performance_pass
+    from clearway.performance.jobs import refresh
 
     _world(db, 4, seed=13)
-    assert performance_pass() == 0
+    assert refresh(job_context()) == 0
     with db.begin():
         assert sum(c[6] for c in _snapshot(db)) == 4
         assert db.get(PerformanceState, 1).last_event_id > 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clearway.declarations import channelling
 from clearway.risk.engine import engine
-from tests.factories import document
+from tests.factories import document, wiring
 
 UNDERVALUED = {"hs_code": "851713", "origin_country": "CN", "net_mass_kg": "40", "value": "200.00"}
 NORMAL = {"hs_code": "851713", "origin_country": "CN", "net_mass_kg": "40", "value": "12000.00"}
@@ -23,16 +20,12 @@ NORMAL = {"hs_code": "851713", "origin_country": "CN", "net_mass_kg": "40", "val
 
 @pytest.fixture(autouse=True)
 def fresh_engine() -> Iterator[None]:
-    """Each test starts with the risk engine installed, unloaded, and a predictable random source."""
-    from clearway.risk.service import engine_install
-
+    """Each test starts with the risk engine (the channel decider) unloaded, and a predictable random source."""
     draw = engine.draw
     engine.snapshot, engine.bind, engine.checked = None, None, 0.0
     engine.draw = lambda: 0.99  # no random pick unless a test asks for one
-    engine_install()
     yield
     engine.snapshot, engine.bind, engine.draw = None, None, draw
-    channelling.channel_decider_install(engine.decide, engine.record)
 
 
 def principal(username: str) -> Any:
@@ -51,8 +44,8 @@ def principal(username: str) -> Any:
 
 def lodge_at(username: str, items: list[tuple[datetime, dict[str, Any]]]) -> list[str]:
     """Lodge documents as a trader at given times (history); returns their MRNs."""
+    from clearway.clearance.lodge import declaration_lodge
     from clearway.db import get_sessionmaker
-    from clearway.declarations.service import declaration_lodge
 
     actor = principal(username)
     party = {"id": actor.organisation_code, "name": "Trader " + actor.organisation_code, "country": "KR"}
@@ -60,7 +53,7 @@ def lodge_at(username: str, items: list[tuple[datetime, dict[str, Any]]]) -> lis
     with get_sessionmaker()() as db, db.begin():
         for at, item in items:
             doc = priced(item, declarant=party, importer=party, buyer=party)
-            mrns.append(declaration_lodge(db=db, actor=actor, raw=doc, now=at).mrn)
+            mrns.append(declaration_lodge(db=db, wiring=wiring(), actor=actor, raw=doc, now=at).mrn)
     return mrns
 
 
@@ -83,15 +76,15 @@ def ids_of(mrns: list[str]) -> list[int]:
 
 @pytest.fixture
 def fake_controls(monkeypatch: pytest.MonkeyPatch) -> dict[int, dict[str, Any]]:
-    """A stand-in controls domain: tests fill {declaration id: {fraud_found, revenue_raised}}."""
+    """Control outcomes as the risk engine reads them: tests fill {declaration id: {fraud_found, revenue_raised}}."""
+    from clearway.risk import outcomes as reader
+
     outcomes: dict[int, dict[str, Any]] = {}
-    module = types.ModuleType("clearway.controls.service")
 
     def control_outcomes(*, db: Any, declaration_ids: list[int]) -> dict[int, dict[str, Any]]:
         return {i: outcomes[i] for i in declaration_ids if i in outcomes}
 
-    module.control_outcomes = control_outcomes  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clearway.controls.service", module)
+    monkeypatch.setattr(reader, "control_outcomes", control_outcomes)
     return outcomes
 
 

@@ -11,6 +11,7 @@ from clearway.declarations.models import Declaration
 from clearway.demo import demo_history
 from clearway.risk import retrain as loop
 from clearway.risk.models import RiskModel
+from tests.factories import wiring
 
 ANALYST = Principal(user_id=0, username="risk-retrain", role="analyst", organisation_id=0, organisation_code="X")
 
@@ -19,7 +20,7 @@ ANALYST = Principal(user_id=0, username="risk-retrain", role="analyst", organisa
 def history(world, db, tmp_path, monkeypatch):
     monkeypatch.setenv("CLEARWAY_RISK_MODELS_DIR", str(tmp_path))
     with db.begin():
-        demo_history(db=db, now=utcnow(), days=20, per_day=15)
+        demo_history(db=db, wiring=wiring(), now=utcnow(), days=20, per_day=15)
 
 
 def test_without_finished_controls_nothing_is_registered(history, db):

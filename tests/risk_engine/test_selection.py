@@ -149,5 +149,5 @@ def test_an_engine_with_nothing_configured_answers_exactly_the_default():
                                selection=Selection([]), loaded_at=time.monotonic())
     engine.bind, engine.checked = "bind", time.monotonic()
     context = ChannelContext(declarant="KR1000000001", lodged_at=AT, db=fake_db)
-    decision = engine.decide(copy.deepcopy(EXAMPLE), TOTAL, context)
+    decision = engine.decide(document=copy.deepcopy(EXAMPLE), total_value=TOTAL, context=context)
     assert (decision.channel, decision.engine, decision.record) == ("green", "default-rules-v1", None)

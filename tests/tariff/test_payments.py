@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from clearway.errors import Problem
 from clearway.tariff.errors import FinanceRefused
+from clearway.tariff.holds import duty_holds
 from clearway.tariff.models import AssessmentRecord
 from clearway.tariff.payments import (
     DemoGateway,
@@ -27,7 +29,6 @@ from clearway.tariff.payments import (
     payment_record,
     payment_reference,
     payment_reference_valid,
-    release_financially_cleared,
 )
 from clearway.tariff.service import assessment_record
 from tests.tariff.worked_schedule import declaration, item
@@ -43,9 +44,10 @@ def _assess(db: Session, declaration_id: int = 1, value: str = "1000", version: 
                              document=declaration(item("61091000", value), currency="USD"), on=DAY, now=NOW)
 
 
-def _code(result: object) -> str:
-    assert isinstance(result, Problem)
-    return result.code
+def _hold(db: Session, declaration_id: int) -> str | None:
+    """The code of what the duty holds an import declaration by (None when nothing does)."""
+    holds = duty_holds(db, SimpleNamespace(id=declaration_id, type="IM", mrn="-"))  # type: ignore[arg-type]
+    return holds[0].code if holds else None
 
 
 def _refusal(call: Callable[..., object], /, **kwargs: Any) -> Problem:
@@ -77,15 +79,24 @@ def test_payment_reference_is_an_iso_11649_creditor_reference() -> None:
     assert payment_reference(42) != payment_reference(43)
 
 
-def test_release_waits_for_an_assessment(seeded: Session) -> None:
-    assert _code(release_financially_cleared(db=seeded, declaration_id=1)) == "tariff.release_no_assessment"
+def test_release_waits_for_an_assessment(seeded: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clearway.config import get_settings
+
+    monkeypatch.setenv("CLEARWAY_DUTY_ASSESSMENT_REQUIRED", "true")
+    get_settings.cache_clear()
+    try:
+        assert _hold(seeded, 1) == "duty.not_assessed"  # an import with no assessment never goes: fail closed
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert _hold(seeded, 1) is None  # an administration that assesses duties elsewhere turned the check off
 
 
 def test_unpaid_duty_holds_release_and_says_how_much(seeded: Session) -> None:
     record = _assess(seeded)
     assert record.total == Decimal(315900) and payment_reference_valid(record.payment_reference or "")
-    held = release_financially_cleared(db=seeded, declaration_id=1)
-    assert isinstance(held, Problem) and held.code == "tariff.release_unpaid"
+    (held,) = duty_holds(seeded, SimpleNamespace(id=1, type="IM", mrn="-"))  # type: ignore[arg-type]
+    assert (held.code, held.party) == ("duty.unpaid", "trader")
     assert (held.params["due"], held.params["currency"]) == ("315900", "KRW")
 
 
@@ -94,7 +105,7 @@ def test_gateway_payment_clears_release(seeded: Session) -> None:
     payment = payment_record(db=seeded, assessment_id=record.id, amount=Decimal("315900"), payer_id=TRADER,
                              gateway=DemoGateway(), now=NOW)
     assert (payment.status, payment.gateway, payment.confirmed_at) == ("confirmed", "demo", NOW)
-    assert release_financially_cleared(db=seeded, declaration_id=1) is True
+    assert _hold(seeded, 1) is None
 
 
 def test_partial_and_repeated_payments_are_refused(seeded: Session) -> None:
@@ -111,10 +122,10 @@ def test_pending_payment_clears_release_once_the_gateway_confirms(seeded: Sessio
     payment = payment_record(db=seeded, assessment_id=record.id, amount=record.total, payer_id=TRADER,
                              gateway=PendingGateway(), now=NOW)
     assert payment.status == "pending"
-    assert _code(release_financially_cleared(db=seeded, declaration_id=1)) == "tariff.release_unpaid"
+    assert _hold(seeded, 1) == "duty.unpaid"
     payment_confirm(db=seeded, gateway_ref=payment.gateway_ref or "", now=NOW)
     payment_confirm(db=seeded, gateway_ref=payment.gateway_ref or "", now=NOW)  # a repeated callback is harmless
-    assert release_financially_cleared(db=seeded, declaration_id=1) is True
+    assert _hold(seeded, 1) is None
 
 
 def test_failed_payment_is_kept_and_release_stays_held(seeded: Session) -> None:
@@ -122,7 +133,7 @@ def test_failed_payment_is_kept_and_release_stays_held(seeded: Session) -> None:
     payment = payment_record(db=seeded, assessment_id=record.id, amount=record.total, payer_id=TRADER,
                              gateway=FailingGateway(), now=NOW)
     assert payment.status == "failed" and payment.id is not None
-    assert _code(release_financially_cleared(db=seeded, declaration_id=1)) == "tariff.release_unpaid"
+    assert _hold(seeded, 1) == "duty.unpaid"
 
 
 def test_deferment_within_the_limit_clears_release(seeded: Session) -> None:
@@ -131,7 +142,7 @@ def test_deferment_within_the_limit_clears_release(seeded: Session) -> None:
                                      now=NOW)
     payment = deferment_charge(db=seeded, assessment_id=record.id, account_id=account.id, payer_id=TRADER, now=NOW)
     assert (payment.method, payment.status, account.used) == ("deferment", "confirmed", Decimal(315900))
-    assert release_financially_cleared(db=seeded, declaration_id=1) is True
+    assert _hold(seeded, 1) is None
 
 
 def test_insufficient_deferment_balance_is_refused_and_holds_release(seeded: Session) -> None:
@@ -143,10 +154,10 @@ def test_insufficient_deferment_balance_is_refused_and_holds_release(seeded: Ses
     problem = _refusal(deferment_charge, assessment_id=second.id, **charge)
     assert problem.code == "tariff.deferment_insufficient"
     assert problem.params == {"available": "184100", "amount": "315900"}
-    assert _code(release_financially_cleared(db=seeded, declaration_id=2)) == "tariff.release_unpaid"
+    assert _hold(seeded, 2) == "duty.unpaid"
     deferment_settle(db=seeded, account_id=account.id, amount=Decimal(315900))  # the monthly settlement
     deferment_charge(assessment_id=second.id, **charge)
-    assert release_financially_cleared(db=seeded, declaration_id=2) is True
+    assert _hold(seeded, 2) is None
 
 
 def test_another_traders_account_cannot_be_charged(seeded: Session) -> None:
@@ -165,7 +176,7 @@ def test_guarantee_allows_release_before_payment_and_payment_discharges_it(seede
                                    valid_to=date(2026, 12, 31), now=NOW)
     guarantee_secure(db=seeded, guarantee_id=guarantee.id, declaration_id=1, amount=record.total, holder_id=TRADER,
                      on=DAY, now=NOW)
-    assert release_financially_cleared(db=seeded, declaration_id=1) is True  # WTO TFA 7.3
+    assert _hold(seeded, 1) is None  # WTO TFA 7.3
     assert guarantee_available(db=seeded, guarantee=guarantee) == Decimal(684100)
     payment_record(db=seeded, assessment_id=record.id, amount=amount_due(db=seeded, record=record), payer_id=TRADER,
                    gateway=DemoGateway(), now=NOW)
@@ -192,7 +203,7 @@ def test_guarantee_too_small_expired_or_individual_in_use_is_refused(seeded: Ses
     guarantee_secure(guarantee_id=single, declaration_id=1, amount=Decimal(1), **secure)
     problem = _refusal(guarantee_secure, guarantee_id=single, declaration_id=2, amount=Decimal(1), **secure)
     assert problem.code == "tariff.guarantee_insufficient"
-    assert _code(release_financially_cleared(db=seeded, declaration_id=1)) == "tariff.release_unpaid"
+    assert _hold(seeded, 1) == "duty.unpaid"
 
 
 def test_amendment_reassesses_and_only_the_difference_is_due(seeded: Session) -> None:
@@ -203,8 +214,8 @@ def test_amendment_reassesses_and_only_the_difference_is_due(seeded: Session) ->
     second = _assess(seeded, value="1100", version=2)
     assert first.superseded and not second.superseded
     assert amount_due(db=seeded, record=second) == Decimal(31590)
-    assert _code(release_financially_cleared(db=seeded, declaration_id=1)) == "tariff.release_unpaid"
+    assert _hold(seeded, 1) == "duty.unpaid"
     problem = _refusal(payment_record, assessment_id=first.id, amount=Decimal(31590), **pay)
     assert problem.code == "tariff.assessment_superseded"
     payment_record(assessment_id=second.id, amount=Decimal(31590), **pay)
-    assert release_financially_cleared(db=seeded, declaration_id=1) is True
+    assert _hold(seeded, 1) is None

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from clearway.tariff.payments import GatewayResult
-from tests.factories import auth
+from tests.factories import auth, wiring
 from tests.tariff_flow.conftest import SHIRTS, declaration_with, events, lodge
 
 
@@ -74,16 +74,18 @@ def test_a_gateway_confirmation_writes_paid_once_and_releases(client, db, tariff
     with db.begin():
         actor = principal_of(db.scalars(select(User).where(User.username == "trader-a")).one())
         pending = declaration_pay(db=db, actor=actor, mrn=body["mrn"], amount=None, method="gateway",
-                                  account_id=None, gateway=PendingGateway(), now=utcnow()).payment
+                                  account_id=None, gateway=PendingGateway(), release=wiring().release,
+                                  now=utcnow()).payment
         assert pending is not None and pending.gateway_ref
         gateway_ref = pending.gateway_ref
     assert _paid(client, body["mrn"]) == []  # not paid until the gateway confirms
     confirmed_at = utcnow() + timedelta(minutes=3)
     with db.begin():
-        settled = payment_confirmed(db=db, gateway_ref=gateway_ref, now=confirmed_at)
+        settled = payment_confirmed(db=db, gateway_ref=gateway_ref, release=wiring().release, now=confirmed_at)
         assert (settled.released, settled.declaration.status) == (True, "released")
     with db.begin():  # the gateway calls back again
-        again = payment_confirmed(db=db, gateway_ref=gateway_ref, now=confirmed_at + timedelta(minutes=1))
+        again = payment_confirmed(db=db, gateway_ref=gateway_ref, release=wiring().release,
+                                  now=confirmed_at + timedelta(minutes=1))
         assert again.released is False
     (paid,) = _paid(client, body["mrn"])
     assert paid["actor"] == "system" and paid["at"].replace("Z", "+00:00") == confirmed_at.isoformat()
@@ -173,10 +175,11 @@ def test_two_confirmed_gateway_payments_book_the_revenue_once(client, db, tariff
             actor = principal_of(db.scalars(select(User).where(User.username == "trader-a")).one())
 
             refs.append(declaration_pay(db=db, actor=actor, mrn=body["mrn"], amount=None, method="gateway",
-                                        account_id=None, gateway=NumberedGateway(n), now=utcnow()).payment.gateway_ref)
+                                        account_id=None, gateway=NumberedGateway(n), release=wiring().release,
+                                        now=utcnow()).payment.gateway_ref)
     for ref in refs:
         with db.begin():
-            payment_confirmed(db=db, gateway_ref=ref, now=utcnow())
+            payment_confirmed(db=db, gateway_ref=ref, release=wiring().release, now=utcnow())
     with db.begin():
         record = db.scalars(select(AssessmentRecord).where(AssessmentRecord.superseded.is_(False))
                             .order_by(AssessmentRecord.id.desc())).first()

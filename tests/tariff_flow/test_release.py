@@ -7,8 +7,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from clearway.audit.models import AuditRecord
-from clearway.declarations.models import Declaration
-from clearway.errors import Problem
 from clearway.tariff.models import DefermentAccount, Payment, RevenueRecord
 from tests.factories import auth
 from tests.tariff_flow.conftest import PHONES_TOTAL, SHIRTS, WHISKY, declaration_with, duties, events, lodge
@@ -99,19 +97,15 @@ def test_securing_a_waiting_declaration_on_a_guarantee_releases_it(client, tarif
     assert (r.json()["released"], r.json()["declaration_status"], r.json()["payment"]) == (True, "released", None)
 
 
-def test_paying_a_declaration_under_control_does_not_release_it(client, db, tariff):
-    from clearway.tariff.service import release_financially_cleared
-
+def test_paying_a_declaration_whose_control_is_open_does_not_release_it(client, tariff):
     body = lodge(client, declaration_with(WHISKY))  # chapter 22: documentary check
     assert body["status"] == "under_control"
-    with db.begin():
-        declaration_id = db.scalar(select(Declaration.id).where(Declaration.mrn == body["mrn"]))
-        held = release_financially_cleared(db=db, declaration_id=declaration_id)
-    assert isinstance(held, Problem) and held.code == "tariff.release_unpaid"
+    holds = client.get(f"/api/v1/declarations/{body['mrn']}/holds", headers=auth(client, "trader-a")).json()
+    assert sorted(h["code"] for h in holds["holds"]) == ["control.open", "duty.unpaid"]
     r = _pay(client, body["mrn"], "pay-5")
     assert r.status_code == 201 and (r.json()["released"], r.json()["declaration_status"]) == (False, "under_control")
-    with db.begin():
-        assert release_financially_cleared(db=db, declaration_id=declaration_id) is True
+    holds = client.get(f"/api/v1/declarations/{body['mrn']}/holds", headers=auth(client, "trader-a")).json()
+    assert [(h["code"], h["party"]) for h in holds["holds"]] == [("control.open", "customs")]
 
 
 def test_a_trader_cannot_pay_or_read_a_competitors_duties(client, tariff):

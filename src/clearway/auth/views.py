@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from clearway.auth.demo import USERS
 from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
 from clearway.auth.service import token_for, user_authenticate
@@ -26,8 +27,6 @@ def organisation_of(*, db: Session, actor: Principal) -> Organisation | None:
 
 
 def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False) -> Response:
-    from clearway.demo import USERS
-
     demo_users = [name for name, *_ in USERS] if get_settings().is_demo else []
     return render(request, "login.html", user=None, status=401 if failed else 200, next_url=next_url,
                   username=username, failed=failed, demo_users=demo_users)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from clearway.bulk import columns
+from clearway.clikit import wiring_of
 
 if TYPE_CHECKING:
     from clearway.auth.schemas import Principal
@@ -86,6 +87,7 @@ def _summary(report: ImportReport) -> str:
 
 
 def declarations(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A .csv, .xlsx or .jsonl file", show_default=False)],
     username: Annotated[str, typer.Option("--as", help="Trader account that lodges the declarations")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate everything, store nothing")] = False,
@@ -103,7 +105,8 @@ def declarations(
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("lodging declarations", total=None)
         try:
-            report = bulk_import(db_factory=get_sessionmaker(), actor=actor, path=file, dry_run=dry_run,
+            report = bulk_import(db_factory=get_sessionmaker(), wiring=wiring_of(ctx), actor=actor, path=file,
+                                 dry_run=dry_run,
                                  now=utcnow(), clock=utcnow,
                                  on_progress=lambda done, total: progress.update(task, completed=done, total=total))
         except (UnusableInput, ImportBusy) as exc:

@@ -24,7 +24,8 @@ from clearway.auth.schemas import Principal
 from clearway.bulk.models import BulkImport
 from clearway.bulk.readers import Parsed, Record, UnusableInput, read_bytes
 from clearway.bulk.schemas import BulkImportRead, ImportReport, Lodged, RowError
-from clearway.declarations.service import declaration_lodge
+from clearway.clearance.lodge import declaration_lodge
+from clearway.clearance.wiring import Wiring
 from clearway.errors import Conflict, DeclarationInvalid, Forbidden, Problem
 from clearway.i18n import translate
 
@@ -69,13 +70,14 @@ def _row_errors(record: Record, problems: list[Problem]) -> list[RowError]:
     return sorted(found, key=lambda e: e.row)
 
 
-def _lodge(*, db: Session, actor: Principal, record: Record, now: datetime) -> tuple[str | None, list[Problem]]:
+def _lodge(*, db: Session, wiring: Wiring, actor: Principal, record: Record,
+           now: datetime) -> tuple[str | None, list[Problem]]:
     """Lodge one record inside a savepoint; the MRN, or the problems and nothing kept."""
     if record.raw is None:
         return None, []
     savepoint = db.begin_nested()
     try:
-        declaration = declaration_lodge(db=db, actor=actor, raw=record.raw, now=now)
+        declaration = declaration_lodge(db=db, wiring=wiring, actor=actor, raw=record.raw, now=now)
     except DeclarationInvalid as exc:
         savepoint.rollback()
         return None, list(exc.problems)
@@ -96,14 +98,14 @@ def _claim(db: Session, import_id: int, index: int) -> None:
         raise ImportBusy(import_id)
 
 
-def _process(*, db_factory: Callable[[], Session], actor: Principal, record: Record, index: int,
+def _process(*, db_factory: Callable[[], Session], wiring: Wiring, actor: Principal, record: Record, index: int,
              import_id: int | None, now: datetime, seen: set[str]) -> tuple[str | None, list[RowError]]:
     """One declaration in one transaction (rolled back when there is no import record: a dry run)."""
     with db_factory() as db:
         db.begin()
         if import_id is not None:
             _claim(db, import_id, index)
-        mrn, problems = _lodge(db=db, actor=actor, record=record, now=now)
+        mrn, problems = _lodge(db=db, wiring=wiring, actor=actor, record=record, now=now)
         if record.lrn in seen and not any(p.code == "lrn.duplicate" for p in problems):
             problems.append(Problem("lrn.duplicate", "/lrn", {"value": record.lrn}))  # dry run: earlier line
         errors = _row_errors(record, problems)
@@ -145,14 +147,15 @@ def _open(*, db_factory: Callable[[], Session], actor: Principal, parsed: Parsed
         return again, False
 
 
-def _run(*, db_factory: Callable[[], Session], actor: Principal, parsed: Parsed, start: int,
+def _run(*, db_factory: Callable[[], Session], wiring: Wiring, actor: Principal, parsed: Parsed, start: int,
          report: ImportReport, clock: Clock, on_progress: Progress | None) -> None:
     """Lodge every record from `start` on, collecting outcomes into the report."""
     seen: set[str] = set()
     total = len(parsed.records) - start
     for done, index in enumerate(range(start, len(parsed.records)), start=1):
         record = parsed.records[index]
-        mrn, errors = _process(db_factory=db_factory, actor=actor, record=record, index=index,
+        mrn, errors = _process(db_factory=db_factory, wiring=wiring, actor=actor, record=record,
+                               index=index,
                                import_id=report.import_id, now=clock(), seen=seen)
         if errors:
             report.rejected += 1
@@ -165,7 +168,8 @@ def _run(*, db_factory: Callable[[], Session], actor: Principal, parsed: Parsed,
             on_progress(done, total)
 
 
-def bulk_import_bytes(*, db_factory: Callable[[], Session], actor: Principal, data: bytes, filename: str,
+def bulk_import_bytes(*, db_factory: Callable[[], Session], wiring: Wiring, actor: Principal, data: bytes,
+                      filename: str,
                       dry_run: bool, now: datetime, clock: Clock | None = None,
                       on_progress: Progress | None = None) -> ImportReport:
     """Import a file's bytes; `clock` stamps each lodgement (default: `now` for all of them)."""
@@ -187,7 +191,7 @@ def bulk_import_bytes(*, db_factory: Callable[[], Session], actor: Principal, da
         report.import_id = record.id
         report.resumed_from = report.skipped = record.processed
     clock = clock or (lambda: now)
-    _run(db_factory=db_factory, actor=actor, parsed=parsed, start=report.resumed_from, report=report,
+    _run(db_factory=db_factory, wiring=wiring, actor=actor, parsed=parsed, start=report.resumed_from, report=report,
          clock=clock, on_progress=on_progress)
     if report.import_id is not None:
         with db_factory() as db, db.begin():
@@ -195,12 +199,13 @@ def bulk_import_bytes(*, db_factory: Callable[[], Session], actor: Principal, da
     return report
 
 
-def bulk_import(*, db_factory: Callable[[], Session], actor: Principal, path: Path, dry_run: bool,
+def bulk_import(*, db_factory: Callable[[], Session], wiring: Wiring, actor: Principal, path: Path,
+                dry_run: bool,
                 now: datetime, clock: Clock | None = None, on_progress: Progress | None = None) -> ImportReport:
     """Import a CSV, XLSX or JSON lines file of declarations as `actor`."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise UnusableInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    return bulk_import_bytes(db_factory=db_factory, actor=actor, data=data, filename=Path(path).name,
+    return bulk_import_bytes(db_factory=db_factory, wiring=wiring, actor=actor, data=data, filename=Path(path).name,
                              dry_run=dry_run, now=now, clock=clock, on_progress=on_progress)

@@ -1,13 +1,12 @@
 """What findings cost: the duty adjustment, its penalty, and the enforcement case of a seizure.
 
-`findings_adjustment` is the seam the tariff domain replaces: until `clearway.tariff.service`
-recomputes duties for corrected items, it applies the stated rates below to the declaration's own
-item values, and records per item every figure it used, so the amount can be traced and checked.
+`findings_adjustment` applies the stated rates below to the declaration's own item values, and
+records per item every figure it used, so the amount can be traced and checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
@@ -87,23 +86,9 @@ def stated_adjustment(*, document: dict[str, Any], findings: Iterable[FindingLik
                              basis=basis)
 
 
-Adjuster = Callable[..., AdjustmentFigures | None]
-_adjuster: Adjuster = stated_adjustment
-
-
-def findings_adjustment_install(adjuster: Adjuster) -> None:
-    """Replace the computation (the tariff domain calls this once at start-up)."""
-    global _adjuster
-    _adjuster = adjuster
-
-
 def findings_adjustment(*, document: dict[str, Any], findings: Iterable[FindingLike]) -> AdjustmentFigures | None:
-    """The duty adjustment the findings of a control imply: THE seam the tariff domain replaces.
-
-    By default `stated_adjustment` (see the module docstring); `findings_adjustment_install`
-    swaps in the tariff domain's recomputation without touching the controls flow.
-    """
-    return _adjuster(document=document, findings=findings)
+    """The duty adjustment the findings of a control imply, at the stated rates (see the module docstring)."""
+    return stated_adjustment(document=document, findings=findings)
 
 
 def seized_lines(findings: Iterable[Any]) -> list[dict[str, Any]]:

@@ -26,11 +26,11 @@ from clearway.controls.models import (
     Finding,
     OutcomeRule,
 )
-from clearway.controls.release import release_if_ready
 from clearway.controls.roles import examiner_get, task_in_office
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound, Problem
+from clearway.holds import Release
 
 
 def task_for_work(*, db: Session, actor: Principal, task_id: int,
@@ -132,7 +132,7 @@ def documentary_escalate(*, db: Session, actor: Principal, task_id: int, reason:
 
 
 def control_finish(*, db: Session, actor: Principal, task: ControlTask, declaration: Declaration, note: str | None,
-                   now: datetime) -> ControlTask:
+                   release: Release, now: datetime) -> ControlTask:
     """Close a control with its outcome label, adjustment and enforcement case; release if nothing else holds."""
     findings = list(db.scalars(select(Finding).where(Finding.task_id == task.id).order_by(Finding.item_index)))
     figures = findings_adjustment(document=declaration.document, findings=findings)
@@ -166,13 +166,14 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
                  target_type="control_task", target_id=str(task.id),
                  detail={"result": task.result, "revenue": str(task.revenue_raised)}, at=now)
     db.flush()
-    release_if_ready(db=db, actor=actor, declaration=declaration, now=now)
+    release.attempt(db=db, declaration=declaration, actor=actor, reason="controls completed", now=now)
     return task
 
 
-def documentary_accept(*, db: Session, actor: Principal, task_id: int, note: str | None, now: datetime) -> ControlTask:
+def documentary_accept(*, db: Session, actor: Principal, task_id: int, note: str | None, release: Release,
+                       now: datetime) -> ControlTask:
     """Close a documentary check: compliant unless findings say otherwise."""
     task, declaration = task_for_work(db=db, actor=actor, task_id=task_id)
     if task.kind != "documentary":
         raise Conflict([Problem("control.task_kind", "", {"kind": task.kind})])
-    return control_finish(db=db, actor=actor, task=task, declaration=declaration, note=note, now=now)
+    return control_finish(db=db, actor=actor, task=task, declaration=declaration, note=note, release=release, now=now)

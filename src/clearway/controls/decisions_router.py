@@ -42,8 +42,9 @@ from clearway.controls.web_api import (
 )
 from clearway.declarations import selectors
 from clearway.declarations.models import Declaration
-from clearway.deps import CurrentUser, DbSession, IdempotencyKey, Locale
+from clearway.deps import CurrentUser, DbSession, IdempotencyKey, Locale, Releaser
 from clearway.errors import NotFound, Problem
+from clearway.holds import Release
 from clearway.openapi_docs import PROBLEMS
 
 router = APIRouter(prefix="/controls", tags=["controls"])
@@ -118,57 +119,63 @@ def download(file_id: Id, db: DbSession, actor: CurrentUser) -> Response:
 
 
 @router.get("/declarations/{mrn}/release-blockers", operation_id="readReleaseBlockers", responses=PROBLEMS)
-def blockers(mrn: Mrn, db: DbSession, actor: CurrentUser, locale: Locale) -> DeclarationControlRead:
+def blockers(mrn: Mrn, db: DbSession, actor: CurrentUser, locale: Locale, release: Releaser) -> DeclarationControlRead:
     """What still stops the goods from being released (empty when nothing does)."""
     return in_transaction(db, lambda now: declaration_state(
-        db, selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now), locale))
+        db, selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now), locale, release))
 
 
-def _decide(db: DbSession, actor: Principal, mrn: str, locale: str,
+def _decide(db: DbSession, actor: Principal, mrn: str, locale: str, release: Release,
             decide: Callable[[Declaration, datetime], object]) -> DeclarationControlRead:
     """Lock the declaration, apply one decision to it and answer with what still blocks its release."""
 
     def step(now: datetime) -> DeclarationControlRead:
         declaration = declaration_locked(db, actor, mrn, now)
         decide(declaration, now)
-        return declaration_state(db, declaration, locale)
+        return declaration_state(db, declaration, locale, release)
 
     return in_transaction(db, step)
 
 
 @router.post("/declarations/{mrn}/release", operation_id="releaseGoods", responses=PROBLEMS)
-def release(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
-    """Release the goods: 409 listing every blocker (open control, hold, unpaid duty) otherwise."""
-    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_release(
+def release_goods(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale,
+                  release: Releaser) -> DeclarationControlRead:
+    """Release the goods: 409 listing every hold (open control, detention, unpaid duty...) otherwise."""
+    return _decide(db, actor, mrn, locale, release, lambda declaration, now: release.decide(
         db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/clear", operation_id="clearDeclaration", responses=PROBLEMS)
-def clear(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
+def clear(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale,
+          release: Releaser) -> DeclarationControlRead:
     """Clear released goods once their duties are final."""
-    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_clear(
+    return _decide(db, actor, mrn, locale, release, lambda declaration, now: release.clear(
         db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/detain", operation_id="detainGoods", responses=PROBLEMS)
-def detain(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
+def detain(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale,
+           release: Releaser) -> DeclarationControlRead:
     """Detain goods under control, with a reason (audited; the trader is notified)."""
-    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_detain(
+    return _decide(db, actor, mrn, locale, release, lambda declaration, now: service.declaration_detain(
         db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/lift-detention", operation_id="liftDetention", responses=PROBLEMS)
-def lift(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
+def lift(mrn: Mrn, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale,
+         release: Releaser) -> DeclarationControlRead:
     """Lift a detention: the goods return under control."""
-    return _decide(db, actor, mrn, locale, lambda declaration, now: service.detention_lift(
+    return _decide(db, actor, mrn, locale, release, lambda declaration, now: service.detention_lift(
         db=db, actor=actor, declaration=declaration, reason=body.reason, now=now))
 
 
 @router.post("/declarations/{mrn}/reroute", operation_id="rerouteDeclaration", responses=PROBLEMS)
-def reroute(mrn: Mrn, body: RerouteBody, db: DbSession, actor: Officer, locale: Locale) -> DeclarationControlRead:
+def reroute(mrn: Mrn, body: RerouteBody, db: DbSession, actor: Officer, locale: Locale,
+            release: Releaser) -> DeclarationControlRead:
     """Move a declaration to the red (inspect) or green (release) channel; supervisors only, audited."""
-    return _decide(db, actor, mrn, locale, lambda declaration, now: service.declaration_reroute(
-        db=db, actor=actor, declaration=declaration, channel=body.channel, reason=body.reason, now=now))
+    return _decide(db, actor, mrn, locale, release, lambda declaration, now: service.declaration_reroute(
+        db=db, actor=actor, declaration=declaration, channel=body.channel, reason=body.reason, release=release,
+        now=now))
 
 
 def _examiner_read(e: Examiner) -> ExaminerRead:

@@ -15,6 +15,7 @@ from clearway.controls.checks import control_finish, task_for_work
 from clearway.controls.models import ControlFile, ControlTask, Finding
 from clearway.declarations import service as declarations
 from clearway.errors import Conflict, Problem, ValidationFailed
+from clearway.holds import Release
 
 DISCREPANCIES = ("value", "classification", "origin", "quantity", "description", "prohibited", "concealment")
 # Which corrected field each kind of discrepancy may carry.
@@ -119,7 +120,8 @@ def photo_upload(*, db: Session, actor: Principal, task_id: int, filename: str |
     return row
 
 
-def inspection_end(*, db: Session, actor: Principal, task_id: int, note: str | None, now: datetime) -> ControlTask:
+def inspection_end(*, db: Session, actor: Principal, task_id: int, note: str | None, release: Release,
+                   now: datetime) -> ControlTask:
     """End a started inspection: findings become the outcome, any adjustment and any enforcement case."""
     task, declaration = _physical(db, actor, task_id)
     if task.started_at is None:
@@ -127,4 +129,4 @@ def inspection_end(*, db: Session, actor: Principal, task_id: int, note: str | N
     task.note = note
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="inspection_ended",
                                   reason=note, now=now)
-    return control_finish(db=db, actor=actor, task=task, declaration=declaration, note=note, now=now)
+    return control_finish(db=db, actor=actor, task=task, declaration=declaration, note=note, release=release, now=now)

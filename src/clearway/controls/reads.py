@@ -19,7 +19,6 @@ from clearway.controls.models import (
     Finding,
 )
 from clearway.controls.queue import QueueCursor
-from clearway.controls.release import release_blockers
 from clearway.controls.schemas import (
     AdjustmentRead,
     BlockerRead,
@@ -32,7 +31,7 @@ from clearway.controls.schemas import (
 )
 from clearway.declarations.models import Declaration
 from clearway.errors import Problem, ValidationFailed
-from clearway.i18n import translate
+from clearway.holds import Hold, Release
 
 
 def amount(value: Decimal | None) -> str | None:
@@ -70,10 +69,10 @@ def queue_item(row: Any) -> QueueItem:
                      declarant_id=row.declarant_id, item_count=row.item_count, reasons=row.channel_reasons or [])
 
 
-def blockers_read(problems: list[Problem], locale: str) -> list[BlockerRead]:
-    """Release blockers with their messages in a locale."""
-    return [BlockerRead(code=p.code, message=translate(p.code, locale, **p.params), params=p.params)
-            for p in problems]
+def blockers_read(holds: list[Hold], locale: str) -> list[BlockerRead]:
+    """What holds the goods, with messages in a locale and who must act."""
+    return [BlockerRead(code=f"hold.{h.code}", message=h.text(locale), params={**h.params, "party": h.party})
+            for h in holds]
 
 
 def file_read(row: ControlFile) -> FileRead:
@@ -113,7 +112,7 @@ def _adjustments(db: Session, declaration_id: int) -> list[AdjustmentRead]:
                                 .order_by(Adjustment.id))]
 
 
-def task_read(db: Session, task: ControlTask, locale: str) -> TaskRead:
+def task_read(db: Session, task: ControlTask, locale: str, release: Release) -> TaskRead:
     """A task with its declaration, requests, photos, findings, adjustments, cases and release blockers."""
     declaration = db.get(Declaration, task.declaration_id)
     assert declaration is not None
@@ -135,4 +134,4 @@ def task_read(db: Session, task: ControlTask, locale: str) -> TaskRead:
         findings=_findings(db, task.id), adjustments=_adjustments(db, declaration.id),
         cases=[CaseRead(reference=c.reference, task_id=c.task_id, seized=c.seized, status=c.status,
                         opened_at=c.opened_at) for c in cases],
-        blockers=blockers_read(release_blockers(db=db, declaration=declaration), locale))
+        blockers=blockers_read(release.holds(db, declaration), locale))

@@ -42,8 +42,9 @@ from clearway.controls.web_api import (
     json_response,
 )
 from clearway.db import utcnow
-from clearway.deps import DbSession, IdempotencyKey, Locale
+from clearway.deps import DbSession, IdempotencyKey, Locale, Releaser
 from clearway.errors import NotFound
+from clearway.holds import Release
 from clearway.openapi_docs import PROBLEMS
 
 router = APIRouter(prefix="/controls", tags=["controls"])
@@ -68,41 +69,42 @@ def queue(db: DbSession, actor: Officer, kind: Literal["documentary", "physical"
 
 @router.post("/queue/next", operation_id="claimNextControlTask", response_model=TaskRead,
              responses={**PROBLEMS, 204: {"description": "Nothing left to claim"}})
-def claim_next(db: DbSession, actor: Officer, locale: Locale) -> Response:
+def claim_next(db: DbSession, actor: Officer, locale: Locale, release: Releaser) -> Response:
     """Take the most urgent open task of one's office and sections; 204 when none is left."""
     with db.begin():
         try:
             task = service.task_claim_next(db=db, actor=actor, now=utcnow())
         except NotFound:
             return Response(status_code=204)
-        return json_response(task_read(db, task, locale))
+        return json_response(task_read(db, task, locale, release))
 
 
 def _task(db: DbSession, actor: Officer, task_id: int) -> ControlTask:
     return task_in_office(db=db, actor=actor, task_id=task_id)
 
 
-def _task_step(db: Session, locale: str, step: Callable[[datetime], ControlTask]) -> TaskRead:
+def _task_step(db: Session, locale: str, release: Release, step: Callable[[datetime], ControlTask]) -> TaskRead:
     """Run a step on one task in one transaction and answer with the task as it then is."""
-    return in_transaction(db, lambda now: task_read(db, step(now), locale))
+    return in_transaction(db, lambda now: task_read(db, step(now), locale, release))
 
 
 @router.get("/tasks/{task_id}", operation_id="readControlTask", responses=PROBLEMS)
-def read_task(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def read_task(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale, release: Releaser) -> TaskRead:
     """A task with its declaration, reasons, documents, findings, adjustments and release blockers."""
-    return _task_step(db, locale, lambda _now: _task(db, actor, task_id))
+    return _task_step(db, locale, release, lambda _now: _task(db, actor, task_id))
 
 
 @router.post("/tasks/{task_id}/claim", operation_id="claimControlTask", responses=PROBLEMS)
-def claim(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def claim(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale, release: Releaser) -> TaskRead:
     """Take a task; 409 when another officer holds it."""
-    return _task_step(db, locale, lambda now: service.task_claim(db=db, actor=actor, task_id=task_id, now=now))
+    return _task_step(db, locale, release, lambda now: service.task_claim(db=db, actor=actor, task_id=task_id, now=now))
 
 
 @router.post("/tasks/{task_id}/assign", operation_id="assignControlTask", responses=PROBLEMS)
-def assign(task_id: TaskId, body: AssignBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def assign(task_id: TaskId, body: AssignBody, db: DbSession, actor: Officer, locale: Locale,
+           release: Releaser) -> TaskRead:
     """Give a task to another examiner of the office (supervisors)."""
-    return _task_step(db, locale, lambda now: service.task_reassign(
+    return _task_step(db, locale, release, lambda now: service.task_reassign(
         db=db, actor=actor, task_id=task_id, username=body.username, reason=body.reason, now=now))
 
 
@@ -139,44 +141,49 @@ def request_documents(task_id: TaskId, body: DocumentRequestCreate, db: DbSessio
 
 
 @router.post("/tasks/{task_id}/accept", operation_id="acceptDocumentaryCheck", responses=PROBLEMS)
-def accept(task_id: TaskId, body: NoteBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def accept(task_id: TaskId, body: NoteBody, db: DbSession, actor: Officer, locale: Locale,
+           release: Releaser) -> TaskRead:
     """Close a documentary check (released at once when nothing else holds the goods)."""
-    return _task_step(db, locale, lambda now: service.documentary_accept(
-        db=db, actor=actor, task_id=task_id, note=body.note, now=now))
+    return _task_step(db, locale, release, lambda now: service.documentary_accept(
+        db=db, actor=actor, task_id=task_id, note=body.note, release=release, now=now))
 
 
 @router.post("/tasks/{task_id}/escalate", operation_id="escalateToInspection", responses=PROBLEMS)
-def escalate(task_id: TaskId, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def escalate(task_id: TaskId, body: ReasonBody, db: DbSession, actor: Officer, locale: Locale,
+             release: Releaser) -> TaskRead:
     """Close a documentary check and open a physical inspection instead; returns the new task."""
-    return _task_step(db, locale, lambda now: service.documentary_escalate(
+    return _task_step(db, locale, release, lambda now: service.documentary_escalate(
         db=db, actor=actor, task_id=task_id, reason=body.reason, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/schedule", operation_id="scheduleInspection", responses=PROBLEMS)
-def schedule(task_id: TaskId, body: ScheduleBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def schedule(task_id: TaskId, body: ScheduleBody, db: DbSession, actor: Officer, locale: Locale,
+             release: Releaser) -> TaskRead:
     """Set when and where the goods will be examined; the trader is notified."""
-    return _task_step(db, locale, lambda now: service.inspection_schedule(
+    return _task_step(db, locale, release, lambda now: service.inspection_schedule(
         db=db, actor=actor, task_id=task_id, at=body.at, place=body.place, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/goods-available", operation_id="recordGoodsAvailable",
              responses=PROBLEMS)
-def available(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def available(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale, release: Releaser) -> TaskRead:
     """Record that the goods were made available for examination."""
-    return _task_step(db, locale, lambda now: service.goods_available(db=db, actor=actor, task_id=task_id, now=now))
+    return _task_step(db, locale, release, lambda now: service.goods_available(
+        db=db, actor=actor, task_id=task_id, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/start", operation_id="startInspection", responses=PROBLEMS)
-def start(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def start(task_id: TaskId, db: DbSession, actor: Officer, locale: Locale, release: Releaser) -> TaskRead:
     """Start examining goods that were made available."""
-    return _task_step(db, locale, lambda now: service.inspection_start(db=db, actor=actor, task_id=task_id, now=now))
+    return _task_step(db, locale, release, lambda now: service.inspection_start(
+        db=db, actor=actor, task_id=task_id, now=now))
 
 
 @router.post("/tasks/{task_id}/inspection/end", operation_id="endInspection", responses=PROBLEMS)
-def end(task_id: TaskId, body: NoteBody, db: DbSession, actor: Officer, locale: Locale) -> TaskRead:
+def end(task_id: TaskId, body: NoteBody, db: DbSession, actor: Officer, locale: Locale, release: Releaser) -> TaskRead:
     """End the inspection: findings become the outcome, adjustment and enforcement case."""
-    return _task_step(db, locale, lambda now: service.inspection_end(
-        db=db, actor=actor, task_id=task_id, note=body.note, now=now))
+    return _task_step(db, locale, release, lambda now: service.inspection_end(
+        db=db, actor=actor, task_id=task_id, note=body.note, release=release, now=now))
 
 
 @router.put("/tasks/{task_id}/findings/{item}", operation_id="recordFinding", responses=PROBLEMS)

@@ -1,9 +1,9 @@
 """The controls domain's entry point for other domains and for the routers.
 
 Other domains call only what is named here: the risk engine reads `control_outcomes` and
-`hit_rates` (and marks random picks with `task_random_pick_set`); the tariff domain fills the
-seams `findings_adjustment_install`, `payment_check_install` and `finality_check_install`;
-anything may ask `release_blockers`. The work itself lives in the modules imported below.
+`hit_rates` (and marks random picks with `task_random_pick_set`); the release decision asks
+`controls.holds`. Whatever may end in a release takes the release decision as an argument.
+The work itself lives in the modules imported below.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import false, update
 from sqlalchemy.orm import Session
 
-from clearway.controls.adjust import AdjustmentFigures, findings_adjustment, findings_adjustment_install
+from clearway.controls.adjust import AdjustmentFigures, findings_adjustment
 from clearway.controls.checks import (
     document_upload,
     documentary_accept,
@@ -40,25 +40,16 @@ from clearway.controls.queue import (
     task_reassign,
     workload,
 )
-from clearway.controls.release import (
-    declaration_clear,
-    declaration_detain,
-    declaration_release,
-    declaration_reroute,
-    detention_lift,
-    finality_check_install,
-    payment_check_install,
-    release_blockers,
-)
+from clearway.controls.release import declaration_detain, declaration_reroute, detention_lift
 from clearway.controls.roles import examiner_ensure, examiner_put, examiners_list, supervisor_required
 
 __all__ = [
     "AdjustmentFigures", "ControlOutcome", "HitRate", "QueueCursor", "assignments_run", "control_outcomes",
-    "declaration_clear", "declaration_detain", "declaration_release", "declaration_reroute", "detention_lift",
+    "declaration_detain", "declaration_reroute", "detention_lift",
     "document_upload", "documentary_accept", "documentary_escalate", "documents_request", "examiner_ensure",
-    "examiner_put", "examiners_list", "finality_check_install", "finding_record", "findings_adjustment",
-    "findings_adjustment_install", "goods_available", "hit_rates", "inspection_end", "inspection_schedule",
-    "inspection_start", "payment_check_install", "photo_upload", "queue_fetch", "release_blockers",
+    "examiner_put", "examiners_list", "finding_record", "findings_adjustment",
+    "goods_available", "hit_rates", "inspection_end", "inspection_schedule",
+    "inspection_start", "photo_upload", "queue_fetch",
     "request_answer", "request_for_trader", "supervisor_required", "task_claim", "task_claim_next",
     "task_for_work", "task_random_pick_set", "task_reassign", "workload",
 ]

@@ -23,8 +23,9 @@ from clearway.controls.roles import examiner_get, office_required, task_in_offic
 from clearway.controls.storage import upload_settings
 from clearway.controls.web_api import document_request_read
 from clearway.db import utcnow
-from clearway.deps import DbSession, roles
+from clearway.deps import DbSession, Releaser, roles
 from clearway.errors import DomainError, NotFound, Problem
+from clearway.holds import Release
 from clearway.i18n import translate
 from clearway.web.render import render
 from clearway.web.security import CheckedForm, page_locale
@@ -69,12 +70,12 @@ def queue_page(request: Request, db: DbSession, actor: WebOfficer, kind: str = "
                   supervisor=supervisor)
 
 
-def _task_page(request: Request, db: DbSession, actor: Principal, task_id: int, errors: list[str] | None = None,
-               status: int = 200) -> Response:
+def _task_page(request: Request, db: DbSession, actor: Principal, task_id: int, release: Release,
+               errors: list[str] | None = None, status: int = 200) -> Response:
     locale = page_locale(request)
     with db.begin():
         task = task_in_office(db=db, actor=actor, task_id=task_id)
-        view = task_read(db, task, locale)
+        view = task_read(db, task, locale, release)
         me = examiner_get(db=db, actor=actor)
         examiners = [e.username for e in service.examiners_list(db=db, office=actor.office) if e.active]
     return render(request, "controls/task.html", user=actor, task=view, errors=errors or [], status=status,
@@ -83,9 +84,9 @@ def _task_page(request: Request, db: DbSession, actor: Principal, task_id: int, 
 
 
 @router.get("/controls/tasks/{task_id}")
-def task_page(request: Request, task_id: int, db: DbSession, actor: WebOfficer) -> Response:
+def task_page(request: Request, task_id: int, db: DbSession, actor: WebOfficer, release: Releaser) -> Response:
     """One task: the declaration, its risk reasons, documents, findings, and the forms to work it."""
-    return _task_page(request, db, actor, task_id)
+    return _task_page(request, db, actor, task_id, release)
 
 
 def _finding(form: Any) -> dict[str, Any]:
@@ -112,13 +113,13 @@ def _documents(text: str) -> list[dict[str, str]]:
     return wanted[:20]
 
 
-def _action(actor: Principal, task_id: int, action: str, form: Any, db: DbSession) -> None:
+def _action(actor: Principal, task_id: int, action: str, form: Any, db: DbSession, release: Release) -> None:
     now = utcnow()
     common: dict[str, Any] = {"db": db, "actor": actor, "task_id": task_id, "now": now}
     note = _text(form, "note", 2000) or None
     actions: dict[str, Callable[[], Any]] = {
         "claim": lambda: service.task_claim(**common),
-        "accept": lambda: service.documentary_accept(**common, note=note),
+        "accept": lambda: service.documentary_accept(**common, note=note, release=release),
         "escalate": lambda: service.documentary_escalate(**common, reason=_text(form, "reason") or "escalated"),
         "request": lambda: service.documents_request(**common, documents=_documents(_text(form, "documents", 4000)),
                                                      due_at=_when(_text(form, "due_at", 40)),
@@ -128,7 +129,7 @@ def _action(actor: Principal, task_id: int, action: str, form: Any, db: DbSessio
         "available": lambda: service.goods_available(**common),
         "start": lambda: service.inspection_start(**common),
         "finding": lambda: service.finding_record(**common, **_finding(form)),
-        "end": lambda: service.inspection_end(**common, note=note),
+        "end": lambda: service.inspection_end(**common, note=note, release=release),
         "assign": lambda: service.task_reassign(db=db, actor=actor, task_id=task_id, now=now,
                                                 username=_text(form, "username", 64),
                                                 reason=_text(form, "reason") or "reassigned by supervisor"),
@@ -140,15 +141,16 @@ def _action(actor: Principal, task_id: int, action: str, form: Any, db: DbSessio
 
 
 @router.post("/controls/tasks/{task_id}")
-def task_post(request: Request, task_id: int, form: CheckedForm, db: DbSession, actor: WebOfficer) -> Response:
+def task_post(request: Request, task_id: int, form: CheckedForm, db: DbSession, actor: WebOfficer,
+              release: Releaser) -> Response:
     """Work the task: claim, request documents, accept, escalate, schedule, inspect, record findings, end."""
     try:
-        _action(actor, task_id, _text(form, "action", 20), form, db)
+        _action(actor, task_id, _text(form, "action", 20), form, db, release)
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
         db.rollback()
-        return _task_page(request, db, actor, task_id, _messages(exc, page_locale(request)), exc.status)
+        return _task_page(request, db, actor, task_id, release, _messages(exc, page_locale(request)), exc.status)
     return RedirectResponse(f"/controls/tasks/{task_id}", status_code=303)
 
 

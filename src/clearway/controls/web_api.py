@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 from clearway.auth.schemas import Principal
 from clearway.controls.models import DocumentRequest
 from clearway.controls.reads import blockers_read, request_read
-from clearway.controls.release import release_blockers
 from clearway.controls.roles import office_required
 from clearway.controls.schemas import DeclarationControlRead, DocumentRequestRead
 from clearway.db import utcnow
 from clearway.declarations import selectors
 from clearway.declarations.models import Declaration
 from clearway.deps import roles
-from clearway.idempotency import idempotency_lookup, idempotency_store, request_hash
+from clearway.holds import Release
+from clearway.idempotency import Answer, idempotent
 
 
 async def _officer_at_office(principal: Annotated[Principal, Depends(roles("officer"))]) -> Principal:
@@ -54,18 +54,8 @@ def json_response(model: BaseModel, status: int = 200) -> Response:
 def created_once(*, db: Session, actor: Principal, key: str | None, body: Any,
                  run: Callable[[datetime], BaseModel]) -> Response:
     """Run a creating step in one transaction, or replay the answer stored under its Idempotency-Key."""
-    owner, body_hash = f"user:{actor.user_id}", request_hash(body)
-
-    def step(now: datetime) -> Response:
-        if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
-            return Response(replay.body, status_code=replay.status_code, media_type="application/json")
-        payload = run(now).model_dump_json().encode()
-        if key:
-            idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201, response=payload,
-                              now=now)
-        return Response(payload, status_code=201, media_type="application/json")
-
-    return in_transaction(db, step)
+    return idempotent(db=db, owner=f"user:{actor.user_id}", key=key, body=body,
+                      run=lambda now: Answer(201, run(now).model_dump_json().encode()))
 
 
 def declaration_locked(db: Session, actor: Principal, mrn: str, now: datetime) -> Declaration:
@@ -73,9 +63,9 @@ def declaration_locked(db: Session, actor: Principal, mrn: str, now: datetime) -
     return selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
 
 
-def declaration_state(db: Session, declaration: Declaration, locale: str) -> DeclarationControlRead:
+def declaration_state(db: Session, declaration: Declaration, locale: str, release: Release) -> DeclarationControlRead:
     """A declaration's status, channel and what still blocks its release."""
-    blockers = release_blockers(db=db, declaration=declaration)
+    blockers = release.holds(db, declaration)
     return DeclarationControlRead(mrn=declaration.mrn, status=declaration.status, channel=declaration.channel,
                                   blockers=blockers_read(blockers, locale))
 

@@ -1,4 +1,4 @@
-"""Channel decision. Until the risk engine is installed, a documented rule-only default.
+"""The channel decision's types, and the documented rule-only default.
 
 The default, in order (the first match wins):
 1. red    any item in HS chapter 93 (arms, ammunition) or 36 (explosives): physical inspection;
@@ -6,16 +6,12 @@ The default, in order (the first match wins):
           documentary check of licences and excise documents;
 3. yellow more than 50 items, or an invoice worth more than 1,000,000 units of its currency;
 4. green  everything else: release.
-The risk engine replaces this through `channel_decide`, the only function lodging calls, and
-stores what it decided through `channel_record`, called once the declaration has its id.
-Whatever lodges (API, web form, bulk import, demo seeding) resolves the decider on first use:
-the risk engine when its package is present (it answers with this default as long as nothing
-is configured), else this default.
+Lodging (`clearway.clearance.lodge`) asks the decider in its wiring: the risk engine, which keeps
+these rules as its baseline and answers with them while nothing is configured, or `DefaultChannel`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -34,11 +30,12 @@ class ChannelDecision:
 
 @dataclass(frozen=True)
 class ChannelContext:
-    """What a decision may need beyond the document: who lodged it, when, and the caller's session."""
+    """What a decision may need beyond the document: who lodged it, when, the caller's session, the bill."""
 
     declarant: str
     lodged_at: datetime
     db: Any = None  # the lodging transaction's Session (typed loosely: this module stays import-light)
+    bill: Any = None  # the tariff's bill of this lodgement (clearway.tariff.lodging.Bill), computed before
 
 
 RED_CHAPTERS = {"93": "arms and ammunition", "36": "explosives"}
@@ -64,56 +61,13 @@ def default_channel(document: dict[str, Any], total_value: Decimal) -> ChannelDe
     return ChannelDecision("green", [{"rule": "default.no_risk", "text": "no risk indicator: release"}])
 
 
-Decider = Callable[[dict[str, Any], Decimal, ChannelContext | None], ChannelDecision]
-# Called after the declaration row exists: (session, declaration id, MRN, decision, now).
-Recorder = Callable[[Any, int, str, ChannelDecision, datetime], None]
+class DefaultChannel:
+    """The rule-only channel decider: the documented default, which stores nothing beyond the reasons."""
 
+    def decide(self, *, document: dict[str, Any], total_value: Decimal, context: ChannelContext) -> ChannelDecision:
+        """The default channel of a document."""
+        return default_channel(document, total_value)
 
-def _default_decider(document: dict[str, Any], total_value: Decimal,
-                     _context: ChannelContext | None) -> ChannelDecision:
-    return default_channel(document, total_value)
-
-
-def _no_record(_db: Any, _declaration_id: int, _mrn: str, _decision: ChannelDecision, _now: datetime) -> None:
-    return None
-
-
-_decider: Decider | None = None  # None: not resolved yet (see the module docstring)
-_recorder: Recorder = _no_record
-
-
-def channel_decider_install(decider: Decider, recorder: Recorder | None = None) -> None:
-    """Replace the channel decision, and optionally what stores it (the risk engine calls this at start-up)."""
-    global _decider, _recorder
-    _decider, _recorder = decider, recorder or _no_record
-
-
-def channel_decider_reset() -> None:
-    """Go back to the documented default (tests, and deployments that switch the engine off)."""
-    channel_decider_install(_default_decider)
-
-
-def _resolve() -> Decider:
-    """The installed decider; on first use, the risk engine's when that package is present."""
-    if _decider is None:
-        try:
-            from clearway.risk.service import engine_install
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not "clearway.risk.service".startswith(exc.name):
-                raise
-            channel_decider_reset()
-        else:
-            engine_install()
-    assert _decider is not None
-    return _decider
-
-
-def channel_decide(*, document: dict[str, Any], total_value: Decimal,
-                   context: ChannelContext | None = None) -> ChannelDecision:
-    """The channel for an accepted, assessed declaration."""
-    return _resolve()(document, total_value, context)
-
-
-def channel_record(*, db: Any, declaration_id: int, mrn: str, decision: ChannelDecision, now: datetime) -> None:
-    """Let the installed engine store its decision in the lodging transaction (the default stores nothing more)."""
-    _recorder(db, declaration_id, mrn, decision, now)
+    def record(self, *, db: Any, declaration_id: int, mrn: str, decision: ChannelDecision, now: datetime) -> None:
+        """Nothing to store: the reasons are kept with the declaration."""
+        return None

@@ -1,7 +1,23 @@
-"""The declaration state machine: which transitions exist and who may make them."""
+"""The declaration state machine, and the one place that writes its events and audit records.
+
+Every change of a declaration (a transition, a note that changes no status, a re-routing) goes
+through the functions here, so the timeline, release-time measurement, notifications and the
+audit trail all see the same facts. This module imports no domain above the foundation (audit
+records, the acting principal).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from clearway.audit.models import AuditRecord
+from clearway.audit.service import audit_row
+from clearway.auth.schemas import Principal
+from clearway.declarations.models import Declaration, DeclarationEvent
 from clearway.errors import Conflict, Forbidden, Problem
 
 # status -> statuses it may move to. "amended" is not a status: an amendment keeps the status
@@ -18,6 +34,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "rejected": (),
     "cancelled": (),
 }
+RELEASABLE = tuple(status for status, targets in TRANSITIONS.items() if "released" in targets)
 
 # Who may move a declaration into a status by hand; automatic steps run as the system actor.
 MANUAL_ROLES: dict[str, tuple[str, ...]] = {
@@ -35,6 +52,9 @@ TRADER_AMENDABLE = ("accepted", "assessed", "channelled")
 OFFICER_AMENDABLE = ("accepted", "assessed", "channelled", "under_control", "detained", "released")
 TRADER_CANCELLABLE = ("accepted", "assessed", "channelled")
 OFFICER_CANCELLABLE = ("accepted", "assessed", "channelled", "under_control")
+
+SYSTEM = "system"
+SYSTEM_ACTOR = Principal(user_id=0, username=SYSTEM, role=SYSTEM, organisation_id=0, organisation_code=SYSTEM)
 
 
 def transition_check(*, current: str, target: str) -> None:
@@ -60,3 +80,50 @@ def cancel_check(*, status: str, role: str) -> None:
         raise Forbidden([Problem("auth.role_forbidden", "", {"role": role})])
     if status not in allowed:
         raise Conflict([Problem("declaration.not_cancellable", "/status", {"status": status})])
+
+
+def event_row(declaration_id: Any, kind: str, before: str | None, after: str, at: datetime, actor: str,
+              actor_org: str, reason: str | None, version: int) -> dict[str, Any]:
+    """The values of one declaration event."""
+    return {"declaration_id": declaration_id, "kind": kind, "from_status": before, "to_status": after,
+            "at": at, "actor": actor, "actor_org": actor_org, "reason": reason, "version": version}
+
+
+def _write(db: Session, actor: Principal, declaration: Declaration, kind: str, before: str, after: str,
+           reason: str | None, detail: dict[str, Any], now: datetime) -> None:
+    # Sessions here do not autoflush: write what the caller changed first, so it is there with its event.
+    db.flush()
+    db.execute(insert(DeclarationEvent), [event_row(declaration.id, kind, before, after, now, actor.username,
+                                                    actor.organisation_code, reason, declaration.version)])
+    db.execute(insert(AuditRecord), [audit_row(
+        actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
+        target_type="declaration", target_id=declaration.mrn, detail=detail, at=now)])
+
+
+def declaration_transition(*, db: Session, actor: Principal, declaration: Declaration, target: str,
+                           reason: str | None, now: datetime, kind: str | None = None) -> Declaration:
+    """Move a declaration along one edge of the state machine, with its event and audit record."""
+    transition_check(current=declaration.status, target=target)
+    before = declaration.status
+    declaration.status, declaration.updated_at = target, now
+    _write(db, actor, declaration, kind or target, before, target, reason,
+           {"from": before, "to": target, "reason": reason}, now)
+    return declaration
+
+
+def declaration_note(*, db: Session, actor: Principal, declaration: Declaration, kind: str, reason: str | None,
+                     now: datetime) -> None:
+    """Record an event that leaves the status as it is (documents requested, duty adjusted...), audited."""
+    _write(db, actor, declaration, kind, declaration.status, declaration.status, reason, {"reason": reason}, now)
+
+
+def declaration_reroute(*, db: Session, actor: Principal, declaration: Declaration, channel: str,
+                        target: str | None, reason: str, now: datetime) -> Declaration:
+    """Change a declaration's channel, and its status when `target` is given, audited as a re-routing."""
+    declaration.channel = channel
+    if target is None:
+        declaration_note(db=db, actor=actor, declaration=declaration, kind="rerouted", reason=f"{channel}: {reason}",
+                         now=now)
+        return declaration
+    return declaration_transition(db=db, actor=actor, declaration=declaration, target=target,
+                                  reason=f"{channel}: {reason}", now=now, kind="rerouted")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.deps import DbSession, IdempotencyKey, roles
-from clearway.idempotency import idempotency_lookup, idempotency_store, request_hash
+from clearway.idempotency import Answer, idempotent
 from clearway.notifications import service
 from clearway.notifications.models import Notification, Subscriber
 from clearway.notifications.schemas import (
@@ -82,17 +82,8 @@ def endpoint_remove(db: DbSession, actor: Trader) -> CountRead:
              responses=PROBLEMS)
 def secret_add(db: DbSession, actor: Trader, key: IdempotencyKey = None) -> Response:
     """Add a signing secret (rotation: deliveries are signed with every active secret); shown once."""
-    owner, body_hash = f"user:{actor.user_id}", request_hash({"secret": "add"})
-    with db.begin():
-        if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
-            return Response(replay.body, status_code=replay.status_code, media_type="application/json")
-        now = utcnow()
-        created = service.secret_add(db=db, actor=actor, now=now)
-        payload = SecretRead(**created).model_dump_json().encode()
-        if key:
-            idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201, response=payload,
-                              now=now)
-    return Response(payload, status_code=201, media_type="application/json")
+    return idempotent(db=db, owner=f"user:{actor.user_id}", key=key, body={"secret": "add"}, run=lambda now: Answer(
+        201, SecretRead(**service.secret_add(db=db, actor=actor, now=now)).model_dump_json().encode()))
 
 
 @router.delete("/endpoint/secrets/{secret_id}", operation_id="retireWebhookSecret", responses=PROBLEMS)

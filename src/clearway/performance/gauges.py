@@ -1,21 +1,19 @@
 """Operational gauges read from the database: queues, lodgements and releases by channel, backlogs.
 
 Each is one grouped COUNT over an indexed or small table. The notification backlog comes from
-`clearway.notifications.service.outbox_backlog(db=...)` (an int, or a mapping of label ->
-int) when that domain is installed; until then the gauge is simply absent.
+`clearway.notifications.service.outbox_backlog(db=...)` (by state).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from clearway.db import get_sessionmaker
+from clearway.notifications.service import outbox_backlog
 
 QUEUE_STATUSES = ("under_control", "detained")
 RELEASED_STATUSES = ("released", "cleared")
@@ -53,27 +51,16 @@ def _backlogs(db: Session) -> list[Metric]:
     folded = db.execute(text("SELECT last_event_id FROM performance_state WHERE id = 1")).scalar() or 0
     lag.add_metric([], max(0, newest - folded))
     found: list[Metric] = [unsealed, lag]
-    backlog = _notification_backlog(db)
-    if backlog is not None:
-        gauge = GaugeMetricFamily("clearway_notification_backlog", "Notifications waiting for delivery",
-                                  labels=["kind"])
-        for kind, n in backlog.items():
-            gauge.add_metric([kind], n)
-        found.append(gauge)
+    gauge = GaugeMetricFamily("clearway_notification_backlog", "Notifications waiting for delivery",
+                              labels=["kind"])
+    for kind, n in _notification_backlog(db).items():
+        gauge.add_metric([kind], n)
+    found.append(gauge)
     return found
 
 
-def _notification_backlog(db: Session) -> dict[str, int] | None:
-    try:
-        module = importlib.import_module("clearway.notifications.service")
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and "clearway.notifications.service".startswith(exc.name):
-            return None
-        raise
-    read: Any = getattr(module, "outbox_backlog", None)
-    if read is None:
-        return None
-    value = read(db=db)
+def _notification_backlog(db: Session) -> dict[str, int]:
+    value = outbox_backlog(db=db)
     return {str(k): int(v) for k, v in value.items()} if isinstance(value, Mapping) else {"all": int(value)}
 
 

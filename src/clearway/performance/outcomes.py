@@ -1,32 +1,15 @@
-"""Reading control outcomes from the controls domain, whose module may not be installed yet.
+"""Control outcomes (labels) for the dashboards, normalised from the controls domain's reader.
 
-Contract expected of `clearway.controls.service.control_outcomes` (keyword arguments among
-`db`, `date_from`, `date_to`, `office`, `since`, `limit`, `now`; only those it declares are
-passed): an iterable of
-objects or mappings with
-    declaration_id  int
-    office          str
-    channel         str            the channel the declaration was controlled in
-    inspected       bool           a documentary or physical check was done
-    random_pick     bool           selected by the random compliance sample, not by risk
-    hit             bool           the check found an irregularity
-    revenue         Decimal|str    additional revenue raised by the finding (national currency)
-    rules           list[str]      ids of the risk rules that selected it (may be empty)
-    model_version   str|None       the risk model version that scored it
-    overridden      bool           an officer changed the channel the engine chose
-    at              datetime       when the control ended (or was decided)
-The controls domain's own names are read too: fraud_found (hit), revenue_raised (revenue),
-rule_ids (rules), finished_at (at), and kind (physical: red, documentary: yellow) when there is
-no channel. Its outcomes are finished checks, so `inspected` defaults to true; `overridden` is
-unknown when absent and such outcomes stay out of the override rate. Other missing attributes
-take the neutral value; while the module is absent the dashboards say that control outcomes are
-not available rather than showing zeros.
+Each outcome: the declaration, office and channel it was controlled in, whether it was inspected,
+picked by the random compliance sample, found an irregularity (hit), the revenue raised (national
+currency), the rules and model version that selected it, whether an officer overrode the engine
+(unknown when the controls domain does not say) and when it ended. The controls domain's own names
+are read too: fraud_found (hit), revenue_raised (revenue), rule_ids (rules), finished_at (at), and
+kind (physical: red, documentary: yellow) when there is no channel.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -35,10 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clearway.db import utcnow
+from clearway.controls.outcomes import control_outcomes
 from clearway.performance.filters import Filters
-
-MODULE = "clearway.controls.service"
 
 
 @dataclass(frozen=True)
@@ -92,16 +73,6 @@ def normalise(row: Any) -> Outcome:
         at=at if isinstance(at, datetime) else None)
 
 
-def _provider() -> Any | None:
-    try:
-        module = importlib.import_module(MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and MODULE.startswith(exc.name):
-            return None  # the controls domain is not installed (yet): degrade, do not fail
-        raise
-    return getattr(module, "control_outcomes", None)
-
-
 def _within(outcome: Outcome, filters: Filters) -> bool:
     day: date | None = outcome.at.date() if outcome.at else None
     if filters.office and outcome.office != filters.office:
@@ -115,12 +86,6 @@ def _within(outcome: Outcome, filters: Filters) -> bool:
 
 def outcomes_load(*, db: Session, filters: Filters) -> list[Outcome] | None:
     """Control outcomes within the filters, or None when the controls domain does not provide them."""
-    provider = _provider()
-    if provider is None:
-        return None
     since = datetime.combine(filters.date_from, time(0), tzinfo=UTC) if filters.date_from else None
-    offered = {"db": db, "date_from": filters.date_from, "date_to": filters.date_to, "office": filters.office,
-               "since": since, "limit": 1_000_000, "now": utcnow()}
-    accepted = inspect.signature(provider).parameters
-    rows = provider(**{k: v for k, v in offered.items() if k in accepted})
+    rows = control_outcomes(db=db, since=since, limit=1_000_000)
     return [o for o in map(normalise, rows) if _within(o, filters)]

@@ -108,9 +108,10 @@ class Engine:
             self.checked = time.monotonic()
         return snap
 
-    def decide(self, document: dict[str, Any], total: Decimal, context: ChannelContext | None) -> ChannelDecision:
-        """The seam's decider: the documented default until something is configured."""
-        if context is None or context.db is None:
+    def decide(self, *, document: dict[str, Any], total_value: Decimal, context: ChannelContext) -> ChannelDecision:
+        """The channel of a lodgement: the documented default until something is configured."""
+        total = total_value
+        if context.db is None:
             return default_channel(document, total)
         snap = self.current(context.db, context.lodged_at)
         if not snap.configured:
@@ -118,7 +119,7 @@ class Engine:
         return decide(snap, document, total, declarant=context.declarant, lodged_at=context.lodged_at,
                       draw=self.draw())
 
-    def record(self, db: Any, declaration_id: int, mrn: str, decision: ChannelDecision, now: datetime) -> None:
+    def record(self, *, db: Any, declaration_id: int, mrn: str, decision: ChannelDecision, now: datetime) -> None:
         """Store the decision with the declaration, with the promoted model's explanation of its top item."""
         record = decision.record
         if record is None:

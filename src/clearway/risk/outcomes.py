@@ -1,15 +1,12 @@
-"""Control outcomes (labels) from the controls domain, when it is installed.
+"""Control outcomes (labels) for the risk engine, read from the controls domain.
 
-`clearway.controls.service.control_outcomes(db=..., declaration_ids=[...])` is expected to give,
-per declaration id, whether a control found an irregularity and the revenue it raised, as
-attributes or keys named `fraud_found` (or `hit`) and `revenue_raised` (or `revenue`). Without
-the controls domain, or if it answers in another shape, the risk engine reports figures that
-need no outcomes and says that outcomes were not available.
+`outcomes_for` gives, per declaration id, whether a finished control found an irregularity and the
+revenue it raised; None when the controls domain answers in a shape it cannot read (then the risk
+engine reports the figures that need no outcomes and says outcomes were not available).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from clearway.controls.outcomes import control_outcomes
 
 log = logging.getLogger("clearway.risk")
 _BATCH = 5000
@@ -49,12 +48,6 @@ def _outcome(found: Any) -> Outcome | None:
 
 def outcomes_for(*, db: Session, declaration_ids: Iterable[int]) -> dict[int, Outcome] | None:
     """Finished controls of these declarations by id; None when the controls domain cannot tell."""
-    try:
-        control_outcomes = getattr(importlib.import_module("clearway.controls.service"), "control_outcomes", None)
-    except ImportError:
-        return None
-    if control_outcomes is None:
-        return None
     ids, found = list(declaration_ids), {}
     try:
         for start in range(0, len(ids), _BATCH):

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
+from clearway.controls.outcomes import control_outcomes
 from clearway.declarations.models import Declaration
 from clearway.risk import bundle as bundles
 from clearway.risk import train
@@ -29,14 +30,11 @@ from clearway.risk.models import RiskModel
 from clearway.risk.predict import score_batch
 from clearway.risk.registry import model_register
 from clearway.risk.scoring import models_root
+from clearway.tariff.cache import tariff_state
 
 
 def _labels(db: Session) -> dict[int, tuple[int, float, bool]]:
     """Declaration id -> (fraud found, revenue raised, picked by the random sample)."""
-    try:
-        from clearway.controls.outcomes import control_outcomes
-    except ModuleNotFoundError:  # controls not installed: no labels, and train() says so
-        return {}
     return {o.declaration_id: (int(o.fraud_found), float(o.revenue_raised), o.random_pick)
             for o in control_outcomes(db=db)}
 
@@ -64,8 +62,6 @@ def random_sample_check(frame: pd.DataFrame, model: Bundle, random_ids: set[str]
 
 
 def _rate(db: Session, currency: str, on: Any) -> float | None:
-    from clearway.tariff.cache import tariff_state
-
     rate = tariff_state(db=db).rate(db, currency, on)
     return float(rate) if rate is not None else None
 

@@ -1,4 +1,4 @@
-"""What other domains use of the risk engine: installing it in the lodging seam, and reading a decision.
+"""What other domains use of the risk engine: the channel decider for the wiring, and reading a decision.
 
 The engine's own services live beside this file (`rules`, `watchlists`, `registry`, `selection`,
 `thresholds`, `testrun`, `reference`, `drift`); other domains call only the functions here.
@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from clearway.declarations import channelling
 from clearway.risk.decision import ENGINE
-from clearway.risk.engine import engine
+from clearway.risk.engine import Engine, engine
 from clearway.risk.models import RiskDecision
 
 
-def engine_install() -> None:
-    """Make the risk engine the channel decider (it answers with the documented default until configured)."""
-    channelling.channel_decider_install(engine.decide, engine.record)
+def channel_engine() -> Engine:
+    """This process's risk engine, the channel decider of the wiring (the documented default until configured)."""
+    return engine
 
 
 @dataclass(frozen=True)

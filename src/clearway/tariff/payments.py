@@ -1,4 +1,4 @@
-"""Payments, deferment accounts and guarantees, and whether a declaration is financially cleared.
+"""Payments, deferment accounts and guarantees.
 
 A payment settles the whole outstanding amount of a declaration's current assessment (partial
 payments are refused, so collected revenue per tax is exact). Payments go through a gateway
@@ -17,7 +17,6 @@ from typing import Literal, NamedTuple, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearway.errors import Problem
 from clearway.tariff import rules
 from clearway.tariff.cache import tariff_cache_invalidate
 from clearway.tariff.errors import AssessmentNotFound, problem, refuse
@@ -57,6 +56,16 @@ class DemoGateway:
     def charge(self, *, reference: str, amount: Decimal, currency: str, payer_id: str) -> GatewayResult:
         """Confirm immediately with a fresh gateway reference."""
         return GatewayResult("confirmed", f"DEMO-{uuid.uuid4().hex[:20]}")
+
+
+class NoGateway:
+    """The gateway of a deployment that has none configured: every charge through it is refused."""
+
+    name = "none"
+
+    def charge(self, *, reference: str, amount: Decimal, currency: str, payer_id: str) -> GatewayResult:
+        """Refuse: no payment gateway is configured here."""
+        raise refuse("gateway_unavailable", "/method")
 
 
 def payment_reference(assessment_id: int) -> str:
@@ -251,20 +260,3 @@ def guarantee_discharge(*, db: Session, declaration_id: int, now: datetime) -> i
         use.discharged_at = now
     db.flush()
     return len(uses)
-
-
-def release_financially_cleared(*, db: Session, declaration_id: int) -> Literal[True] | Problem:
-    """True when the declaration's duty is paid or guaranteed; otherwise the coded reason release waits."""
-    record = assessment_current(db=db, declaration_id=declaration_id)
-    if record is None:
-        return problem("release_no_assessment", "", declaration_id=declaration_id)
-    due = amount_due(db=db, record=record)
-    if due <= 0:
-        return True
-    secured = db.scalar(select(func.sum(GuaranteeUse.amount)).where(GuaranteeUse.declaration_id == declaration_id,
-                                                                    GuaranteeUse.discharged_at.is_(None)))
-    secured = Decimal(secured or 0)
-    if secured >= due:
-        return True
-    return problem("release_unpaid", "", due=_text(due, record.currency), secured=_text(secured, record.currency),
-                   currency=record.currency, reference=record.payment_reference)

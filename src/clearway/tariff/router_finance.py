@@ -10,18 +10,17 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import IntegrityError
 
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.declarations import selectors
 from clearway.declarations.schemas import PartyId
-from clearway.deps import CurrentOfficer, CurrentUser, DbSession, IdempotencyKey, roles
-from clearway.idempotency import idempotency_lookup, idempotency_store, request_hash
+from clearway.deps import CurrentOfficer, CurrentUser, DbSession, IdempotencyKey, Releaser, roles
+from clearway.idempotency import Answer, idempotent
 from clearway.openapi_docs import PROBLEMS
-from clearway.tariff import accounts, service
+from clearway.tariff import accounts, payments, service
 from clearway.tariff.schemas_finance import (
     DefermentAccountCreate,
     DefermentAccountRead,
@@ -47,6 +46,14 @@ RequiredKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_l
 Holder = Annotated[PartyId | None, Query(description="Only this holder's (customs staff)")]
 
 
+def gateway_of(request: Request) -> payments.PaymentGateway:
+    """The deployment's payment gateway, from the application's wiring."""
+    return request.app.state.wiring.gateway
+
+
+Gateway = Annotated[payments.PaymentGateway, Depends(gateway_of)]
+
+
 def _settlement(db: Any, settled: service.Settled) -> SettlementRead:
     view = service.duties_view(db=db, declaration_id=settled.declaration.id)
     return SettlementRead(mrn=settled.declaration.mrn, declaration_status=settled.declaration.status,
@@ -54,8 +61,8 @@ def _settlement(db: Any, settled: service.Settled) -> SettlementRead:
                           payment=payment_read(settled.payment) if settled.payment else None)
 
 
-def _json(body: bytes, status: int) -> Response:
-    return Response(body, status_code=status, media_type="application/json")
+def _answer(db: Any, settled: service.Settled) -> Answer:
+    return Answer(201, orjson.dumps(_settlement(db, settled).model_dump(mode="json")))
 
 
 @router.get("/declarations/{mrn}/duties", operation_id="readDeclarationDuties", responses=PROBLEMS)
@@ -68,46 +75,25 @@ def duties(mrn: str, db: DbSession, actor: CurrentUser) -> DutiesRead:
 
 @router.post("/payments", status_code=201, operation_id="payDuties", response_model=SettlementRead,
              responses=PROBLEMS)
-def pay(body: PaymentCreate, db: DbSession, actor: Payer, key: RequiredKey) -> Response:
+def pay(body: PaymentCreate, db: DbSession, actor: Payer, key: RequiredKey, release: Releaser,
+        gateway: Gateway) -> Response:
     """Pay what a declaration owes (gateway or deferment account); a green declaration is then released."""
-    owner, body_hash = f"payment:{actor.organisation_code}", request_hash(body.model_dump(mode="json"))
-    try:
-        with db.begin():
-            if replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash):
-                return _json(replay.body, replay.status_code)
-            now = utcnow()
-            gateway = service.payment_gateway()
-            settled = service.declaration_pay(db=db, actor=actor, mrn=body.mrn, method=body.method,
-                                              amount=None if body.amount is None else Decimal(body.amount),
-                                              account_id=body.account_id, gateway=gateway, now=now)
-            payload = orjson.dumps(_settlement(db, settled).model_dump(mode="json"))
-            idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201, response=payload,
-                              now=now)
-    except IntegrityError:  # a concurrent retry with the same key committed first: answer as it did
-        db.rollback()
-        with db.begin():
-            if replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash):
-                return _json(replay.body, replay.status_code)
-        raise
-    return _json(payload, 201)
+    return idempotent(db=db, owner=f"payment:{actor.organisation_code}", key=key, body=body.model_dump(mode="json"),
+                      run=lambda now: _answer(db, service.declaration_pay(
+                          db=db, actor=actor, mrn=body.mrn, method=body.method,
+                          amount=None if body.amount is None else Decimal(body.amount), account_id=body.account_id,
+                          gateway=gateway, release=release, now=now)))
 
 
 @router.post("/guarantee-uses", status_code=201, operation_id="secureDuties", response_model=SettlementRead,
              responses=PROBLEMS)
-def secure(body: GuaranteeUseCreate, db: DbSession, actor: Payer, key: IdempotencyKey = None) -> Response:
+def secure(body: GuaranteeUseCreate, db: DbSession, actor: Payer, release: Releaser,
+           key: IdempotencyKey = None) -> Response:
     """Secure what a declaration owes on a guarantee; a green declaration is then released before payment."""
-    owner, body_hash = f"guarantee:{actor.organisation_code}", request_hash(body.model_dump(mode="json"))
-    with db.begin():
-        if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
-            return _json(replay.body, replay.status_code)
-        now = utcnow()
-        settled = service.declaration_secure(db=db, actor=actor, mrn=body.mrn, guarantee_id=body.guarantee_id,
-                                             now=now)
-        payload = orjson.dumps(_settlement(db, settled).model_dump(mode="json"))
-        if key:
-            idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, status_code=201, response=payload,
-                              now=now)
-    return _json(payload, 201)
+    return idempotent(db=db, owner=f"guarantee:{actor.organisation_code}", key=key,
+                      body=body.model_dump(mode="json"), run=lambda now: _answer(db, service.declaration_secure(
+                          db=db, actor=actor, mrn=body.mrn, guarantee_id=body.guarantee_id, release=release,
+                          now=now)))
 
 
 @router.get("/deferment-accounts", operation_id="listDefermentAccounts", responses=PROBLEMS)

@@ -1,9 +1,9 @@
 """Tariff services over the database: schedule snapshots, duty calculation and assessment, line search.
 
 Other domains use the tariff through this module: lodging's "assessed" step (`lodging_assess`,
-`bill_rows`), re-assessment on amendment, payments and guarantees that release a declaration, and
-`release_financially_cleared` for release checks. Keyword-only functions; the caller owns the
-transaction (we flush, never commit).
+`bill_rows`), re-assessment on amendment, payments and guarantees that release a declaration
+(through the release decision they are given); `tariff.holds` answers the release decision.
+Keyword-only functions; the caller owns the transaction (we flush, never commit).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from clearway.config import get_settings
 from clearway.declarations.schemas import DeclarationCreate
 from clearway.tariff import payments, revenue
 from clearway.tariff.compute import Assessment, compute_duties
-from clearway.tariff.errors import DutyNotComputable, problem, refuse
+from clearway.tariff.errors import DutyNotComputable, problem
 from clearway.tariff.lodging import Bill, bill_rows, currencies_needed, lodging_assess
 from clearway.tariff.models import (
     AssessmentLineRecord,
@@ -32,28 +32,21 @@ from clearway.tariff.models import (
 from clearway.tariff.payments import payment_reference_of
 from clearway.tariff.rates import rates_snapshot
 from clearway.tariff.settlement import (
-    SYSTEM_ACTOR,
     DutiesView,
     Settled,
     assessment_amend,
-    controls_seam_install,
     declaration_pay,
     declaration_secure,
     duties_view,
-    payment_blocker,
     payment_confirmed,
-    release_financially_cleared,
-    release_hold_install,
-    release_if_cleared,
 )
 from clearway.tariff.snapshot import Agreement, Line, Measure, Schedule
 
 __all__ = [  # what other domains call (some defined in lodging and settlement, gathered here)
-    "SYSTEM_ACTOR", "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_record", "bill_rows",
-    "controls_seam_install", "declaration_pay", "declaration_secure", "duties_calculate", "duties_view",
-    "lines_search", "lodging_assess", "payment_blocker", "payment_confirmed", "payment_gateway", "payment_reference_of",
-    "release_financially_cleared", "release_hold_install", "release_if_cleared", "schedule_snapshot",
-    "schedule_version_current",
+    "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_record", "bill_rows",
+    "declaration_pay", "declaration_secure", "duties_calculate", "duties_view",
+    "lines_search", "lodging_assess", "payment_confirmed", "payment_gateway", "payment_reference_of",
+    "schedule_snapshot", "schedule_version_current",
 ]
 
 # Versions never change once imported, so a snapshot can be cached; the file checksum is part of
@@ -152,5 +145,5 @@ def lines_search(*, db: Session, q: str, limit: int = 20) -> list[Line]:
 def payment_gateway() -> payments.PaymentGateway:
     """The payment gateway of this deployment: the demo one, which confirms at once, outside production."""
     if get_settings().environment == "production":
-        raise refuse("gateway_unavailable", "/method")
+        return payments.NoGateway()
     return payments.DemoGateway()

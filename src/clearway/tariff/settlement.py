@@ -1,10 +1,10 @@
 """Settling a declaration's duties and releasing it when money was all that held it (WTO TFA 7.3).
 
 A green or blue declaration whose amount due is not covered at lodging stays "channelled"; paying
-it, charging it to a deferment account or securing it by a guarantee releases it, unless something
-else holds it (a control: status under_control; or a hold another domain installed). An amendment
-re-assesses the declaration: the new assessment supersedes the old one and the revenue difference
-is booked as an adjustment.
+it, charging it to a deferment account or securing it by a guarantee releases it through the
+release decision it is given (`clearway.holds.Release`), unless something else holds it. An
+amendment re-assesses the declaration: the new assessment supersedes the old one and the revenue
+difference is booked as an adjustment.
 
 The payment that settles an assessment (paid, or charged to a deferment account; a guarantee only
 secures the duty) writes the declaration's "paid" event, the Time Release Study payment milestone.
@@ -13,7 +13,6 @@ Payments reach a declaration through this module for that reason: `payments` kno
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,45 +23,15 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
 from clearway.declarations import selectors
+from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_note
 from clearway.declarations.models import Declaration
-from clearway.errors import Problem
+from clearway.holds import Release
 from clearway.tariff import payments
 from clearway.tariff.accounts import audit_record
 from clearway.tariff.errors import AssessmentNotFound, problem, refuse
 from clearway.tariff.lodging import Bill, assessment_row, bill_assess, guarantee_free, line_rows, paid_reason
 from clearway.tariff.models import AssessmentLineRecord, AssessmentRecord, DefermentAccount, GuaranteeUse, Payment
 from clearway.tariff.revenue import revenue_book_assessment
-
-SYSTEM_ACTOR = Principal(user_id=0, username="system", role="system", organisation_id=0,
-                         organisation_code="system")
-ReleaseHold = Callable[[Session, int], list[Problem]]
-_holds: list[ReleaseHold] = []
-
-
-def release_hold_install(hold: ReleaseHold) -> None:
-    """Let another domain hold back a release on payment (e.g. an open agency referral)."""
-    if hold not in _holds:
-        _holds.append(hold)
-
-
-def release_financially_cleared(*, db: Session, declaration_id: int) -> Literal[True] | Problem:
-    """True when nothing is owed before release: paid, covered, or nothing assessed; else the coded reason."""
-    if payments.assessment_current(db=db, declaration_id=declaration_id) is None:
-        return True  # not assessed: no schedule loaded, or not an import (the "assessed" event says which)
-    return payments.release_financially_cleared(db=db, declaration_id=declaration_id)
-
-
-def payment_blocker(db: Session, declaration: Declaration) -> Problem | None:
-    """The controls release seam's form of `release_financially_cleared`: None when cleared, else why not."""
-    found = release_financially_cleared(db=db, declaration_id=declaration.id)
-    return None if found is True else found
-
-
-def controls_seam_install() -> None:
-    """Fill the controls domain's paid-or-guaranteed release check with the tariff's (once, at start-up)."""
-    from clearway.controls.service import payment_check_install  # late: tariff does not need controls to load
-
-    payment_check_install(payment_blocker)
 
 
 def secured(*, db: Session, declaration_id: int) -> Decimal:
@@ -104,31 +73,14 @@ def duties_view(*, db: Session, declaration_id: int) -> DutiesView | None:
                       secured(db=db, declaration_id=declaration_id))
 
 
-def release_if_cleared(*, db: Session, declaration: Declaration, reason: str, now: datetime) -> bool:
-    """Release a green or blue declaration that waited only for its money; True when it was released."""
-    if declaration.status != "channelled" or declaration.channel not in ("green", "blue"):
-        return False  # under control, detained or already released: the officer decides, not the payment
-    if release_financially_cleared(db=db, declaration_id=declaration.id) is not True:
-        return False
-    if any(hold(db, declaration.id) for hold in _holds):
-        return False
-    from clearway.declarations import service as declarations  # late: declarations.service imports the tariff
-
-    declarations.declaration_transition(db=db, actor=SYSTEM_ACTOR, declaration=declaration, target="released",
-                                        reason=reason, now=now)
-    return True
-
-
 def _paid_note(db: Session, declaration: Declaration, record: AssessmentRecord, payment: Payment, owed: Decimal,
                actor: Principal, now: datetime) -> None:
     """Write the "paid" event when this payment settled what the assessment still owed (`owed`, before it)."""
     if payment.status != "confirmed" or owed <= 0 or payments.amount_due(db=db, record=record) > 0:
         return  # not confirmed yet, already settled before (a repeated callback), or not all of it
-    from clearway.declarations import service as declarations  # late: declarations.service imports the tariff
-
     reason = paid_reason(amount=payment.amount, currency=payment.currency, account_id=payment.account_id,
                          reference=record.payment_reference)
-    declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="paid", reason=reason, now=now)
+    declaration_note(db=db, actor=actor, declaration=declaration, kind="paid", reason=reason, now=now)
 
 
 @dataclass(frozen=True)
@@ -156,7 +108,7 @@ def _payer(actor: Principal, declaration: Declaration) -> str:
 
 def declaration_pay(*, db: Session, actor: Principal, mrn: str, amount: Decimal | None,
                     method: Literal["gateway", "deferment"], account_id: int | None,
-                    gateway: payments.PaymentGateway, now: datetime) -> Settled:
+                    gateway: payments.PaymentGateway, release: Release, now: datetime) -> Settled:
     """Pay what a declaration owes, through a gateway or a deferment account, and release it if that was all."""
     declaration, record = _assessed(db, actor, mrn, now)
     payer = _payer(actor, declaration)
@@ -174,13 +126,13 @@ def declaration_pay(*, db: Session, actor: Principal, mrn: str, amount: Decimal 
     audit_record(db=db, actor=actor, action="payment.recorded", target_type="declaration", target_id=mrn, now=now,
                  detail={"method": method, "amount": str(payment.amount), "status": payment.status})
     _paid_note(db, declaration, record, payment, owed, actor, now)
-    released = payment.status == "confirmed" and release_if_cleared(
-        db=db, declaration=declaration, reason=f"duties paid (reference {record.payment_reference}): release",
-        now=now)
+    released = payment.status == "confirmed" and release.attempt(
+        db=db, declaration=declaration, actor=SYSTEM_ACTOR,
+        reason=f"duties paid (reference {record.payment_reference}): release", now=now)
     return Settled(declaration, record, payment, released)
 
 
-def payment_confirmed(*, db: Session, gateway_ref: str, now: datetime) -> Settled:
+def payment_confirmed(*, db: Session, gateway_ref: str, release: Release, now: datetime) -> Settled:
     """Confirm a pending gateway payment (the gateway's callback) and release the declaration if that was all."""
     declaration_id = db.scalar(select(Payment.declaration_id).where(Payment.gateway_ref == gateway_ref).limit(1))
     if declaration_id is None:
@@ -194,13 +146,14 @@ def payment_confirmed(*, db: Session, gateway_ref: str, now: datetime) -> Settle
     payment = payments.payment_confirm(db=db, gateway_ref=gateway_ref, now=now)  # refuses a superseded assessment
     assert record is not None  # payment_confirm found it
     _paid_note(db, declaration, record, payment, owed, SYSTEM_ACTOR, now)
-    released = payment.status == "confirmed" and release_if_cleared(
-        db=db, declaration=declaration, reason=f"duties paid (reference {record.payment_reference}): release",
-        now=now)
+    released = payment.status == "confirmed" and release.attempt(
+        db=db, declaration=declaration, actor=SYSTEM_ACTOR,
+        reason=f"duties paid (reference {record.payment_reference}): release", now=now)
     return Settled(declaration, record, payment, released)
 
 
-def declaration_secure(*, db: Session, actor: Principal, mrn: str, guarantee_id: int, now: datetime) -> Settled:
+def declaration_secure(*, db: Session, actor: Principal, mrn: str, guarantee_id: int, release: Release,
+                       now: datetime) -> Settled:
     """Secure what a declaration owes on a guarantee of its declarant, and release it if that was all."""
     declaration, record = _assessed(db, actor, mrn, now)
     open_amount = payments.amount_due(db=db, record=record) - secured(db=db, declaration_id=declaration.id)
@@ -210,8 +163,8 @@ def declaration_secure(*, db: Session, actor: Principal, mrn: str, guarantee_id:
                               holder_id=_payer(actor, declaration), on=now.date(), now=now)
     audit_record(db=db, actor=actor, action="guarantee.used", target_type="declaration", target_id=mrn,
                  detail={"guarantee": guarantee_id, "amount": str(open_amount)}, now=now)
-    released = release_if_cleared(db=db, declaration=declaration,
-                                  reason=f"duties secured by guarantee {guarantee_id}: release", now=now)
+    released = release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
+                               reason=f"duties secured by guarantee {guarantee_id}: release", now=now)
     return Settled(declaration, record, None, released)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.declarations.models import Declaration
-from clearway.deps import CurrentUser, DbSession, roles
+from clearway.deps import CurrentUser, DbSession, Releaser, roles
 from clearway.errors import DomainError, Problem
 from clearway.i18n import translate
 from clearway.tariff import service
@@ -84,12 +84,13 @@ def tariff_browser(request: Request, db: DbSession, actor: CurrentUser,
 
 
 @router.post("/declarations/{mrn}/pay")
-def declaration_pay(request: Request, mrn: str, form: CheckedForm, db: DbSession, actor: WebTrader) -> Response:
+def declaration_pay(request: Request, mrn: str, form: CheckedForm, db: DbSession, actor: WebTrader,
+                    release: Releaser) -> Response:
     """The pay button: pay what the declaration owes through the payment gateway, then back to the page."""
     try:
         with db.begin():
             service.declaration_pay(db=db, actor=actor, mrn=mrn, amount=None, method="gateway", account_id=None,
-                                    gateway=service.payment_gateway(), now=utcnow())
+                                    gateway=request.app.state.wiring.gateway, release=release, now=utcnow())
     except DomainError as exc:
         if exc.status in (401, 403, 404):
             raise

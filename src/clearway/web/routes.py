@@ -1,4 +1,4 @@
-"""Mount the server-rendered web UI: static files, every domain's views and the HTML error pages."""
+"""The web UI's own routes: static files, the home redirect, the language switch and the HTML error pages."""
 
 from __future__ import annotations
 
@@ -35,20 +35,9 @@ def language(form: CheckedForm) -> Response:
     return response
 
 
-def install_web(app: FastAPI) -> None:
-    """Add the web UI routes, static files and HTML error pages to an app."""
-    from clearway.auth.views import router as auth_views
-    from clearway.controls.views import router as control_views  # officer queue, tasks, trader requests
-    from clearway.declarations.views import router as declaration_views
-    from clearway.notifications.views import router as notification_views  # trader notifications
-    from clearway.performance.views import router as performance_views  # dashboards (customs staff)
-    from clearway.public.views import router as public_views  # transparency portal (no sign-in)
-    from clearway.risk.views import router as risk_views  # risk engine pages (analysts)
-    from clearway.risk.views_models import router as risk_model_views
-    from clearway.tariff.views import router as tariff_views  # tariff browser and the pay button
-
+def web_install(app: FastAPI) -> None:
+    """Add the static files, the home and language routes and the HTML error pages (each domain's pages are
+    registered by `create_app`)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for views in (router, auth_views, declaration_views, risk_views, risk_model_views, performance_views, public_views,
-                  tariff_views, control_views, notification_views):
-        app.include_router(views)
+    app.include_router(router)
     install_error_pages(app)

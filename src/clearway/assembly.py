@@ -1,0 +1,24 @@
+"""Builds the wiring every entry point hands to the flows: the web app, the worker and the command line.
+
+This is the one place that knows every domain: it lists the reasons to hold goods (each domain's
+provider), the channel decider and the outcomes source. Domains never import it.
+"""
+
+from __future__ import annotations
+
+from clearway.clearance.release import ReleaseDecision
+from clearway.clearance.wiring import Wiring
+from clearway.controls import holds as control_holds
+from clearway.controls.service import control_outcomes
+from clearway.risk.service import channel_engine
+from clearway.tariff import holds as duty_holds
+from clearway.tariff.service import payment_gateway
+
+
+def wiring_build() -> Wiring:
+    """The wiring of this deployment, from its settings."""
+    release = ReleaseDecision(
+        providers=(control_holds.control_holds, duty_holds.duty_holds),
+        finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
+    )
+    return Wiring(channel=channel_engine(), release=release, outcomes=control_outcomes, gateway=payment_gateway())

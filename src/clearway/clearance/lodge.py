@@ -1,0 +1,80 @@
+"""Lodging: validate, assess duties, decide the channel, store it all in one write, then release or hold.
+
+The declaration, its events and audit record, its control task (yellow, red), its assessment with
+lines and revenue and any deferment charge or guarantee use are written together (one statement on
+PostgreSQL). A green or blue lodgement then goes through the one release decision like every other
+release: what holds it (duty not covered, an agency referral...) is written as an event instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clearway.auth.schemas import Principal
+from clearway.clearance.wiring import Wiring
+from clearway.controls import intake
+from clearway.declarations import service as declarations
+from clearway.declarations.channelling import ChannelContext, ChannelDecision
+from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_note
+from clearway.declarations.models import Declaration
+from clearway.declarations.service import Step
+from clearway.holds import Hold
+from clearway.tariff import service as tariff
+
+CONTROL_TEXT = {"yellow": "documentary check", "red": "physical inspection"}
+
+
+def _steps(decision: ChannelDecision, bill: tariff.Bill, reference: str) -> list[Step]:
+    """The automatic events after "lodged": accepted, assessed, paid (deferment), channelled, control started."""
+    reasons = "; ".join(r["text"] for r in decision.reasons)
+    steps = [Step("accepted", "lodged", "accepted", None), Step("assessed", "accepted", "assessed",
+                                                                bill.assessed_text(reference))]
+    # A deferment charge at lodging is the payment (Time Release Study "paid" milestone).
+    if (paid := bill.paid_text(reference)) is not None:
+        steps.append(Step("paid", "assessed", "assessed", paid))
+    steps.append(Step("channelled", "assessed", "channelled", f"{decision.channel}: {reasons}"))
+    if decision.channel in CONTROL_TEXT:
+        steps.append(Step("control_started", "channelled", "under_control", CONTROL_TEXT[decision.channel]))
+    return steps
+
+
+def _held_notes(db: Session, declaration: Declaration, holds: Sequence[Hold], bill: tariff.Bill, reference: str,
+                now: datetime) -> None:
+    """Say on the timeline why green goods did not go at once (awaiting payment, or any other hold)."""
+    others = [h for h in holds if h.code != "duty.unpaid"]
+    if len(others) < len(holds) and bill.result is not None:
+        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="awaiting_payment",
+                         reason=bill.awaiting_text(reference), now=now)
+    if others:
+        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="held",
+                         reason="; ".join(h.text("en") for h in others), now=now)
+
+
+def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any, now: datetime) -> Declaration:
+    """Lodge a raw document: validated, given an MRN, assessed, channelled, and released when nothing holds it."""
+    lodgement = declarations.lodgement_prepare(db=db, actor=actor, raw=raw, now=now)
+    doc, number = lodgement.doc, lodgement.mrn
+    # Tariff: the duties (refused with coded problems when not computable), warnings, cover of an amount due.
+    bill = tariff.lodging_assess(db=db, document=doc, declarant=actor.organisation_code, on=now.date())
+    context = ChannelContext(declarant=actor.organisation_code, lodged_at=now, db=db, bill=bill)
+    decision = wiring.channel.decide(document=lodgement.document, total_value=lodgement.total, context=context)
+    reference = tariff.payment_reference_of(number, 1)
+    controlled = decision.channel in CONTROL_TEXT
+    children = [*intake.lodgement_rows(channel=decision.channel, office=doc.office, reasons=decision.reasons,
+                                       items=lodgement.document["items"], now=now),
+                *tariff.bill_rows(bill, mrn=number, office=doc.office, payer=actor.organisation_code, now=now)]
+    declaration = declarations.lodgement_write(
+        db=db, actor=actor, lodgement=lodgement, status="under_control" if controlled else "channelled",
+        channel=decision.channel, reasons=decision.reasons, steps=_steps(decision, bill, reference),
+        children=children, now=now)
+    wiring.channel.record(db=db, declaration_id=declaration.id, mrn=number, decision=decision, now=now)
+    if not controlled:
+        holds = wiring.release.release_or_holds(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
+                                                reason=bill.released_text(decision.channel), now=now)
+        if holds:
+            _held_notes(db, declaration, holds, bill, reference, now)
+    return declaration

@@ -1,0 +1,101 @@
+"""The one release decision: every reason the goods are held, from every domain, and nothing else.
+
+Each domain that can hold goods contributes a provider (see `clearway.holds`); the wiring lists
+them. `ReleaseDecision` is what every path that releases calls: an officer's decision, the
+automatic release of a green lodgement, a payment or guarantee, the end of a control, an
+amendment, the worker. It fails closed: a provider that raises holds the goods too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from clearway.auth.schemas import Principal
+from clearway.declarations.lifecycle import RELEASABLE, declaration_transition
+from clearway.declarations.models import Declaration
+from clearway.errors import Conflict, Problem, ReleaseHeld
+from clearway.holds import Hold, HoldProvider
+
+log = logging.getLogger("clearway.clearance")
+DONE = ("released", "cleared")  # nothing holds goods that are gone
+
+
+def provider_name(provider: HoldProvider) -> str:
+    """A provider's name as logs and the 'provider failed' hold show it."""
+    return f"{getattr(provider, '__module__', '?')}.{getattr(provider, '__qualname__', repr(provider))}"
+
+
+def holds_of(*, db: Session, declaration: Declaration, providers: Sequence[HoldProvider]) -> list[Hold]:
+    """Every reason the goods may not go now; a provider that cannot tell says so with a hold."""
+    if declaration.status in DONE:
+        return []
+    if declaration.status not in RELEASABLE:
+        return [Hold("declaration.not_releasable", "customs", {"status": declaration.status})]
+    found: list[Hold] = []
+    for provider in providers:
+        try:
+            found.extend(provider(db, declaration))
+        except Exception:  # fail closed: an unanswered question holds the goods
+            log.exception("hold provider %s failed for %s", provider_name(provider), declaration.mrn)
+            found.append(Hold("release.provider_failed", "customs", {"provider": provider_name(provider)}))
+    return found
+
+
+def held_problem(holds: Sequence[Hold]) -> ReleaseHeld:
+    """The 409 problem listing every hold, with who must act."""
+    return ReleaseHeld([Problem(f"hold.{h.code}", "", {**h.params, "party": h.party}) for h in holds])
+
+
+@dataclass(frozen=True)
+class ReleaseDecision:
+    """The release decision over a fixed list of providers (built once, in the wiring)."""
+
+    providers: tuple[HoldProvider, ...]
+    finality: tuple[HoldProvider, ...] = ()  # reasons the duties are not final yet (clearance waits for them)
+
+    def holds(self, db: Session, declaration: Declaration) -> list[Hold]:
+        """Every reason the goods are held now (empty when they may go)."""
+        return holds_of(db=db, declaration=declaration, providers=self.providers)
+
+    def decide(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+               now: datetime) -> Declaration:
+        """Release the goods, or raise ReleaseHeld (409) listing every hold."""
+        if declaration.status in DONE or declaration.status not in RELEASABLE:
+            raise Conflict([Problem("declaration.transition_invalid", "/status",
+                                    {"from": declaration.status, "to": "released"})])
+        if holds := self.holds(db, declaration):
+            raise held_problem(holds)
+        return declaration_transition(db=db, actor=actor, declaration=declaration, target="released",
+                                      reason=reason, now=now)
+
+    def release_or_holds(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+                         now: datetime) -> list[Hold]:
+        """Release the goods if nothing holds them and return []; else leave them and return what holds them."""
+        if holds := self.holds(db, declaration):
+            return holds
+        declaration_transition(db=db, actor=actor, declaration=declaration, target="released", reason=reason,
+                               now=now)
+        return []
+
+    def attempt(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+                now: datetime) -> bool:
+        """Release the goods if nothing holds them; True when released, False when something still does."""
+        if declaration.status in DONE:
+            return False
+        return not self.release_or_holds(db=db, declaration=declaration, actor=actor, reason=reason, now=now)
+
+    def clear(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+              now: datetime) -> Declaration:
+        """Clear released goods once every duty is final (release and final determination are separate)."""
+        if declaration.status != "released":
+            raise Conflict([Problem("clearance.not_released", "", {"status": declaration.status})])
+        pending = [h for provider in self.finality for h in provider(db, declaration)]
+        if pending:
+            raise held_problem(pending)
+        return declaration_transition(db=db, actor=actor, declaration=declaration, target="cleared",
+                                      reason=reason, now=now)

@@ -1,0 +1,171 @@
+"""The clearance pages: lodging by form or JSON file, and one declaration with its duties, reasons and holds.
+
+The views call the same flows and selectors as the JSON API, each inside one transaction, so the two
+cannot diverge; they only parse forms and choose a template.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from clearway.auth.schemas import Principal
+from clearway.auth.views import organisation_of
+from clearway.clearance import lodge
+from clearway.clearance.router import Wired
+from clearway.clearance.wiring import Wiring
+from clearway.config import get_settings
+from clearway.db import utcnow
+from clearway.declarations import selectors
+from clearway.declarations.mrn import mrn_valid
+from clearway.declarations.validation import document_check
+from clearway.deps import CurrentUser, DbSession, roles
+from clearway.errors import DeclarationInvalid, NotFound, Problem
+from clearway.i18n import translate
+from clearway.reference import service as ref
+from clearway.risk import service as risk_service
+from clearway.tariff import views as tariff_views  # tariff: duties panel and the "calculate duties" estimate
+from clearway.web import forms
+from clearway.web.render import render
+from clearway.web.security import CheckedForm, page_locale
+
+router = APIRouter(include_in_schema=False)
+WebTrader = Annotated[Principal, Depends(roles("trader"))]
+
+
+@lru_cache
+def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
+    """The choices of the form's lists and suggestions, named in a locale."""
+    return {
+        "offices": [(o.code, o.name) for o in ref.offices().values()],
+        "modes": [(c, m.get(f"name_{locale}") or m["name_en"]) for c, m in ref.transport_modes().items()],
+        "incoterms": [(c, i["name"]) for c, i in ref.incoterms().items()],
+        "units": list(ref.quantity_units().items()),
+        "packages": list(ref.package_kinds().items()),
+        "countries": sorted(((c, ref.country_name(c, locale)) for c in ref.countries()), key=lambda x: x[1]),
+        "currencies": list(ref.currencies().items()),
+    }
+
+
+def _form_page(request: Request, actor: Principal, *, values: dict[str, str], item_count: int,
+               problems: list[Problem] | None = None, focus: str | None = None,
+               upload_error: str | None = None, estimate: Any = None) -> Response:
+    locale = page_locale(request)
+    errors = forms.errors_placed(problems or [], locale, item_count)
+    failed = bool(problems) or upload_error is not None
+    return render(request, "declarations/form.html", user=actor, status=422 if failed else 200,
+                  here="/declarations/new", values=values, item_count=item_count, errors=errors, focus=focus,
+                  upload_error=upload_error, options=_options(locale), field_id=forms.field_id,
+                  label_key=forms.label_key, max_items=forms.MAX_FORM_ITEMS, estimate=estimate)
+
+
+def _lodge(db: Session, wiring: Wiring, actor: Principal, raw: Any) -> tuple[str | None, list[Problem]]:
+    """Lodge through the flow in one transaction: the MRN, or the problems (nothing stored)."""
+    try:
+        with db.begin():
+            return lodge.declaration_lodge(db=db, wiring=wiring, actor=actor, raw=raw, now=utcnow()).mrn, []
+    except DeclarationInvalid as exc:
+        return None, exc.problems
+    except IntegrityError:  # a concurrent lodgement took the LRN first
+        return None, [Problem("lrn.duplicate", "/lrn", {"value": str(raw.get("lrn"))})]
+
+
+@router.get("/declarations/new")
+def declaration_new(request: Request, db: DbSession, actor: WebTrader) -> Response:
+    """The form to lodge a declaration, with the user's organisation as declarant."""
+    with db.begin():
+        org = organisation_of(db=db, actor=actor)
+    values = {"/type": "IM", "/declarant/id": actor.organisation_code}
+    if org is not None:
+        values.update({"/declarant/name": org.name, "/declarant/country": org.country})
+    return _form_page(request, actor, values=values, item_count=1)
+
+
+@router.post("/declarations/new")
+def declaration_submit(request: Request, form: CheckedForm, db: DbSession, actor: WebTrader,
+                       wiring: Wired) -> Response:
+    """Add or remove an item row, or lodge the declaration the form describes."""
+    doc = forms.document_from_form(form)
+    action = str(form.get("action", "lodge"))
+    if action == "add_item" and len(doc["items"]) < forms.MAX_FORM_ITEMS:
+        doc["items"].append({})
+        values, count = forms.values_of(doc)
+        return _form_page(request, actor, values=values, item_count=count,
+                          focus=forms.field_id(f"/items/{count - 1}/hs_code"))
+    removed = int(action[7:]) if action.startswith("remove:") and action[7:].isdigit() else -1
+    if 0 <= removed < len(doc["items"]) and len(doc["items"]) > 1:
+        del doc["items"][removed]
+        values, count = forms.values_of(doc)
+        return _form_page(request, actor, values=values, item_count=count)
+    raw = forms.without_empty_items(doc)
+    if action == "calculate":  # tariff: the duties of the draft, nothing lodged or stored
+        return _estimate_page(request, db, actor, raw)
+    mrn, problems = _lodge(db, wiring, actor, raw)
+    if mrn:
+        return RedirectResponse(f"/declarations/{mrn}", status_code=303)
+    values, count = forms.values_of(raw)
+    return _form_page(request, actor, values=values, item_count=count, problems=problems)
+
+
+def _estimate_page(request: Request, db: Session, actor: Principal, raw: dict[str, Any]) -> Response:
+    """Tariff: the form again with the duties its draft would owe today, or the problems that prevent them."""
+    today = utcnow().date()
+    doc, problems = document_check(raw=raw, declarant_code=actor.organisation_code, on=today)
+    result = None
+    if doc is not None:
+        with db.begin():
+            result, problems = tariff_views.estimate(db=db, document=doc, on=today)
+    values, count = forms.values_of(raw)
+    return _form_page(request, actor, values=values, item_count=count, problems=problems, estimate=result)
+
+
+@router.post("/declarations/upload")
+def declaration_upload(request: Request, form: CheckedForm, db: DbSession, actor: WebTrader,
+                       wiring: Wired) -> Response:
+    """Lodge a declaration from an uploaded JSON document; its problems are shown in the form."""
+    upload, locale = form.get("document"), page_locale(request)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _form_page(request, actor, values={}, item_count=1,
+                          upload_error=translate("ui.upload.missing", locale))
+    try:
+        raw = orjson.loads(upload.file.read(get_settings().max_body_bytes + 1))
+    except orjson.JSONDecodeError:
+        return _form_page(request, actor, values={}, item_count=1,
+                          upload_error=translate("ui.upload.malformed", locale))
+    mrn, problems = _lodge(db, wiring, actor, raw)
+    if mrn:
+        return RedirectResponse(f"/declarations/{mrn}", status_code=303)
+    values, count = forms.values_of(raw)
+    return _form_page(request, actor, values=values, item_count=count, problems=problems,
+                      upload_error=translate("ui.upload.invalid", locale, n=len(problems)))
+
+
+@router.get("/declarations/{mrn}")
+def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUser, wiring: Wired) -> Response:
+    """One declaration: parties, transport, items, channel and reasons, and its timeline."""
+    if not mrn_valid(mrn):
+        raise NotFound([Problem("declaration.not_found", "", {"mrn": mrn[:40]})])
+    with db.begin():
+        declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
+        events = selectors.declaration_events(db=db, declaration=declaration)
+        # Risk engine: why this channel, for customs staff only (selection criteria stay hidden from traders).
+        risk = risk_service.decision_view(db=db, declaration_id=declaration.id, channel=declaration.channel,
+                                          channel_reasons=declaration.channel_reasons) if actor.is_customs else None
+        # Tariff: the duties per item and tax with their legal basis, payments, and the pay button.
+        duties = tariff_views.duties_panel(db=db, declaration=declaration, actor=actor, events=events)
+        holds = wiring.release.holds(db, declaration)
+    locale = page_locale(request)
+    offices = ref.offices()
+    return render(request, "declarations/detail.html", user=actor, d=declaration, doc=declaration.document,
+                  events=events, customs=actor.is_customs, risk=risk, duties=duties, holds=holds,
+                  parties=[p for p in forms.PARTIES if declaration.document.get(p)],
+                  office_name=lambda code: offices[code].name if code in offices else code,
+                  country=lambda code: ref.country_name(code, locale) if code else "",
+                  mode_name=dict(_options(locale)["modes"]))

@@ -1,0 +1,34 @@
+"""Controls' reasons to hold goods: an open documentary check or inspection, a detention, a missing control."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.controls.intake import KIND_OF_CHANNEL
+from clearway.controls.models import Adjustment, ControlTask
+from clearway.controls.models import Hold as HoldRow
+from clearway.declarations.models import Declaration
+from clearway.holds import Hold
+
+
+def control_holds(db: Session, declaration: Declaration) -> list[Hold]:
+    """Hold the goods while a control is open or a detention stands; a yellow or red declaration never
+    controlled at all is held too (its control is missing, not done)."""
+    tasks = db.execute(select(ControlTask.id, ControlTask.kind, ControlTask.closed)
+                       .where(ControlTask.declaration_id == declaration.id)).all()
+    holds = [Hold("control.open", "customs", {"task": str(t.id), "kind": t.kind}) for t in tasks if not t.closed]
+    if not tasks and declaration.channel in KIND_OF_CHANNEL:
+        holds.append(Hold("control.missing", "customs", {"channel": str(declaration.channel)}))
+    holds += [Hold(f"control.{kind}" if kind == "detention" else "control.hold", "customs",
+                   {"hold": str(hold_id), "kind": kind})
+              for hold_id, kind in db.execute(select(HoldRow.id, HoldRow.kind).where(
+                  HoldRow.declaration_id == declaration.id, HoldRow.lifted_at.is_(None)))]
+    return holds
+
+
+def adjustments_not_final(db: Session, declaration: Declaration) -> list[Hold]:
+    """Clearance waits while an adjustment raised by a control is not final."""
+    pending = db.scalar(select(Adjustment.id).where(Adjustment.declaration_id == declaration.id,
+                                                    Adjustment.final.is_(False)).limit(1))
+    return [Hold("control.adjustment_not_final", "customs", {"adjustment": str(pending)})] if pending else []

@@ -1,0 +1,58 @@
+"""The notifications domain's background jobs: relay the outbox into notifications, deliver webhooks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from clearway.db import utcnow
+from clearway.jobs import Job
+from clearway.notifications.delivery import Deliverer, claim, record
+from clearway.notifications.relay import relay_once
+from clearway.notifications.settings import webhook_settings
+
+PASS_BUDGET_S = 2.0
+
+
+def relay(ctx: Any) -> int:
+    """Relay everything committed so far (in batches, within the pass budget); how many notifications."""
+    total, deadline = 0, time.monotonic() + PASS_BUDGET_S
+    while time.monotonic() < deadline:
+        with ctx.sessions() as db, db.begin():
+            made = relay_once(db=db, now=utcnow(), gap_wait_s=webhook_settings().relay_gap_wait_s)
+        total += made
+        if made == 0:
+            break
+    return total
+
+
+def deliverer_of(ctx: Any) -> Deliverer:
+    """The worker's webhook sender (one HTTP client per worker, kept in its resources)."""
+    found = ctx.resources.get("deliverer")
+    if found is None:
+        found = ctx.resources["deliverer"] = Deliverer()
+    return found
+
+
+def deliver(ctx: Any) -> int:
+    """Claim, send and record due deliveries until none is due or the pass budget is spent; how many sent.
+
+    Recording a batch and claiming the next share one transaction: one commit per batch, not two.
+    """
+    deliverer = deliverer_of(ctx)
+    total, deadline, batch = 0, time.monotonic() + PASS_BUDGET_S, webhook_settings().batch
+    with ctx.sessions() as db, db.begin():
+        jobs_due = claim(db=db, now=utcnow(), limit=batch)
+    while jobs_due:
+        results = deliverer.send_all(jobs_due)
+        total += len(jobs_due)
+        with ctx.sessions() as db, db.begin():
+            record(db=db, results=results, now=utcnow())
+            jobs_due = claim(db=db, now=utcnow(), limit=batch) if time.monotonic() < deadline else []
+    return total
+
+
+def jobs() -> list[Job]:
+    """This domain's jobs, at the configured poll interval."""
+    poll = webhook_settings().poll_s
+    return [Job("relay", poll, relay), Job("deliver", poll, deliver)]

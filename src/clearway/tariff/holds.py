@@ -1,0 +1,54 @@
+"""The tariff's reason to hold goods: duty neither paid nor secured (WTO TFA 7.3), or not assessed at all."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.config import get_settings
+from clearway.declarations.models import Declaration
+from clearway.holds import Hold
+from clearway.tariff import rules
+from clearway.tariff.models import AssessmentRecord, GuaranteeUse, Payment
+
+_ZERO = Decimal(0)
+
+
+def _text(amount: Decimal, currency: str) -> str:
+    return str(rules.round_money(amount, rules.money_quantum(currency)))
+
+
+def duty_holds(db: Session, declaration: Declaration) -> list[Hold]:
+    """Hold the goods while the current assessment is neither paid nor secured; an import without one is held too."""
+    record = db.execute(select(AssessmentRecord.id, AssessmentRecord.total, AssessmentRecord.currency,
+                               AssessmentRecord.payment_reference)
+                        .where(AssessmentRecord.declaration_id == declaration.id,
+                               AssessmentRecord.superseded.is_(False))
+                        .order_by(AssessmentRecord.id.desc()).limit(1)).first()
+    if record is None:
+        if declaration.type == "IM" and get_settings().duty_assessment_required:
+            return [Hold("duty.not_assessed", "customs", {})]
+        return []  # exports and transit owe no import duties
+    paid = db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.declaration_id == declaration.id, Payment.status == "confirmed"))
+    due = record.total - Decimal(paid or 0)
+    if due <= 0:
+        return []
+    secured = db.scalar(select(func.coalesce(func.sum(GuaranteeUse.amount), 0)).where(
+        GuaranteeUse.declaration_id == declaration.id, GuaranteeUse.discharged_at.is_(None)))
+    secured = Decimal(secured or 0)
+    if secured >= due:
+        return []
+    return [Hold("duty.unpaid", "trader", {
+        "due": _text(due, record.currency), "secured": _text(secured, record.currency), "currency": record.currency,
+        "reference": record.payment_reference or ""})]
+
+
+def duty_not_final(db: Session, declaration: Declaration) -> list[Hold]:
+    """Clearance waits while the current assessment is provisional (released under guarantee, TFA 7.3)."""
+    final = db.scalar(select(AssessmentRecord.final).where(AssessmentRecord.declaration_id == declaration.id,
+                                                           AssessmentRecord.superseded.is_(False))
+                      .order_by(AssessmentRecord.id.desc()).limit(1))
+    return [Hold("duty.not_final", "customs", {})] if final is False else []
