@@ -17,8 +17,9 @@ from typing import Any
 
 from clearway.declarations.channelling import ChannelDecision, default_channel
 from clearway.risk.facts import Knowledge, declaration_facts, party_ids
+from clearway.risk.inputs import Valuation, model_records
 from clearway.risk.rules import SEVERITY, RuleSet
-from clearway.risk.scoring import ModelSlot, canonical_records
+from clearway.risk.scoring import ModelSlot
 from clearway.risk.selection import LiveSetting, Selection
 from clearway.risk.watchlist_index import WatchlistIndex
 
@@ -61,13 +62,15 @@ def _baseline(document: dict[str, Any], total: Decimal) -> list[dict[str, Any]]:
 
 
 def _model_part(snapshot: Snapshot, document: dict[str, Any], declarant: str, lodged_at: datetime,
-                aeo: bool, setting: LiveSetting | None) -> dict[str, Any]:
+                aeo: bool, setting: LiveSetting | None, valuation: Valuation | None,
+                rate: float | None) -> dict[str, Any]:
     """Scores of the promoted and shadow models, and the promoted model's pick within capacity."""
     part: dict[str, Any] = {"score": None, "model_version": None, "shadow_score": None, "shadow_version": None,
                             "model_channel": None, "explain": None}
     if snapshot.model is None and snapshot.shadow is None:
         return part
-    records = canonical_records(document, declarant=declarant, lodged_at=lodged_at, reference=document.get("lrn", ""))
+    records = model_records(document, reference=document.get("lrn", ""), declarant=declarant, lodged_at=lodged_at,
+                            valuation=valuation, rate=rate)
     if not records:
         return part
     if snapshot.model is not None:
@@ -97,8 +100,11 @@ def _reasons(channel: str, rule_hits: list[dict[str, Any]], watchlist_hits: list
 
 
 def decide(snapshot: Snapshot, document: dict[str, Any], total: Decimal, *, declarant: str, lodged_at: datetime,
-           draw: float) -> ChannelDecision:
-    """The channel of one declaration, its reasons, and the record kept with it."""
+           draw: float, valuation: Valuation | None = None, rate: float | None = None) -> ChannelDecision:
+    """The channel of one declaration, its reasons, and the record kept with it.
+
+    `valuation` is the lodgement's bill as the model reads it; without one `rate` converts the declared value.
+    """
     office, direction = str(document.get("office")), str(document.get("type"))
     knowledge = snapshot.knowledge
     facts = declaration_facts(document, total, declarant=declarant, lodged_at=lodged_at, knowledge=knowledge)
@@ -107,7 +113,7 @@ def decide(snapshot: Snapshot, document: dict[str, Any], total: Decimal, *, decl
     watchlist_hits = snapshot.watchlists.match(document, lodged_at) if len(snapshot.watchlists) else []
     aeo = declarant in knowledge.aeo
     setting = snapshot.selection.setting(office, direction)  # the office's capacity setting, if any
-    model = _model_part(snapshot, document, declarant, lodged_at, aeo, setting)
+    model = _model_part(snapshot, document, declarant, lodged_at, aeo, setting, valuation, rate)
     random_channel = setting.random_pick(draw, aeo) if setting else None
     votes = [(h["channel"], "baseline" if h.get("baseline") else "rule") for h in rule_hits]
     votes += [(h["channel"], "watchlist") for h in watchlist_hits]

@@ -28,6 +28,7 @@ from clearway.risk import stored
 from clearway.risk.changes import change_listen, config_version
 from clearway.risk.decision import Snapshot, decide
 from clearway.risk.facts import FIRST_SEEN_ROLES, Knowledge, TraderMemory
+from clearway.risk.inputs import national_rate, valuation_of_bill
 from clearway.risk.models import ReferenceValue, RiskDecision, RiskModel
 from clearway.risk.rules import RuleSet, rules_active
 from clearway.risk.scoring import ModelSlot, slot_load
@@ -116,8 +117,12 @@ class Engine:
         snap = self.current(context.db, context.lodged_at)
         if not snap.configured:
             return default_channel(document, total)
+        valuation = valuation_of_bill(context.bill)
+        rate = None
+        if valuation is None and (snap.model is not None or snap.shadow is not None):
+            rate = national_rate(context.db, document.get("currency"), context.lodged_at)
         return decide(snap, document, total, declarant=context.declarant, lodged_at=context.lodged_at,
-                      draw=self.draw())
+                      draw=self.draw(), valuation=valuation, rate=rate)
 
     def record(self, *, db: Any, declaration_id: int, mrn: str, decision: ChannelDecision, now: datetime) -> None:
         """Store the decision with the declaration, with the promoted model's explanation of its top item."""

@@ -9,7 +9,6 @@ and registered (status "registered"): an analyst shadows and promotes it from th
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,12 @@ from clearway.risk import bundle as bundles
 from clearway.risk import train
 from clearway.risk.bundle import Bundle
 from clearway.risk.data import load
+from clearway.risk.inputs import model_records, national_rate, valuations_stored
 from clearway.risk.mappings import NATIVE
 from clearway.risk.models import RiskModel
 from clearway.risk.predict import score_batch
 from clearway.risk.registry import model_register
 from clearway.risk.scoring import models_root
-from clearway.tariff.cache import tariff_state
 
 
 def _labels(db: Session) -> dict[int, tuple[int, float, bool]]:
@@ -61,26 +60,20 @@ def random_sample_check(frame: pd.DataFrame, model: Bundle, random_ids: set[str]
             "precision_top10pct_of_random": float(found.loc[top.index].mean())}
 
 
-def _rate(db: Session, currency: str, on: Any) -> float | None:
-    rate = tariff_state(db=db).rate(db, currency, on)
-    return float(rate) if rate is not None else None
-
-
-def _item_rows(db: Session, d: Declaration, label: tuple[int, float, bool] | None) -> Iterator[dict[str, Any]]:
-    doc = d.document
-    rate = _rate(db, d.currency, d.lodged_at.date()) or 1.0  # no rate: keep the declared figure
-    seller = doc.get("seller") or {}
-    for n, item in enumerate(doc["items"], start=1):
-        yield {
-            "declaration_id": d.mrn, "item_no": n, "lodged_at": d.lodged_at.isoformat(), "office": d.office,
-            "declarant_id": d.declarant_id, "importer_id": d.importer_id or d.declarant_id,
-            "seller_id": d.seller_id or seller.get("name", ""), "seller_country": seller.get("country", ""),
-            "hs_code": item["hs_code"], "origin_country": item["origin_country"],
-            "departure_country": (doc.get("transport") or {}).get("departure_country", ""),
-            "transport_mode": (doc.get("transport") or {}).get("mode", ""),
-            "net_mass_kg": float(item["net_mass_kg"]), "value": float(item["value"]) * rate, "duty_rate": 0.0,
-            "fraud": label[0] if label else None, "revenue_recovered": label[1] if label else None,
-        }
+def training_rows(*, db: Session, declarations: list[Declaration],
+                  labels: dict[int, tuple[int, float, bool]]) -> list[dict[str, Any]]:
+    """The model's rows of stored declarations (the one input builder), with their labels where known."""
+    valuations = valuations_stored(db=db, declaration_ids=[d.id for d in declarations])
+    rows: list[dict[str, Any]] = []
+    for d in declarations:
+        valuation = valuations.get(d.id)
+        rate = None if valuation else national_rate(db, d.currency, d.lodged_at)
+        label = labels.get(d.id)
+        for record in model_records(d.document, reference=d.mrn, declarant=d.declarant_id, lodged_at=d.lodged_at,
+                                    valuation=valuation, rate=rate):
+            rows.append({**record, "fraud": label[0] if label else None,
+                         "revenue_recovered": label[1] if label else None})
+    return rows
 
 
 def training_frame(*, db: Session, since: datetime | None = None,
@@ -91,8 +84,7 @@ def training_frame(*, db: Session, since: datetime | None = None,
     query = select(Declaration).order_by(Declaration.lodged_at)
     if since is not None:
         query = query.where(Declaration.lodged_at >= since)
-    rows = [row for d in db.scalars(query) for row in _item_rows(db, d, labels.get(d.id))]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(training_rows(db=db, declarations=list(db.scalars(query)), labels=labels))
 
 
 def retrain(*, db: Session, actor: Principal, name: str, now: datetime, since: datetime | None = None,

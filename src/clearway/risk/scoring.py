@@ -13,7 +13,6 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,25 +58,6 @@ def bundle_load(path: str) -> Bundle:
             loaded.state.warm()
             cached = _cache[str(resolved)] = (stamp, loaded)
     return cached[1]
-
-
-def canonical_records(document: Mapping[str, Any], *, declarant: str, lodged_at: datetime,
-                      reference: str) -> list[dict[str, Any]]:
-    """One canonical record per goods item (see `risk.mappings`), as the model reads declarations."""
-    transport = document.get("transport") or {}
-    seller = document.get("seller") or document.get("exporter") or {}
-    importer = document.get("importer") or document.get("declarant") or {}
-    common = {
-        "declaration_id": reference, "lodged_at": lodged_at, "office": document.get("office"),
-        "declarant_id": declarant, "importer_id": importer.get("id") or importer.get("name"),
-        "seller_id": seller.get("id") or seller.get("name"), "seller_country": seller.get("country"),
-        "departure_country": transport.get("departure_country"), "transport_mode": transport.get("mode"),
-        "procedure": document.get("type"), "duty_rate": None,
-    }
-    return [{**common, "item_no": n, "hs_code": item.get("hs_code"), "origin_country": item.get("origin_country"),
-             "net_mass_kg": item.get("net_mass_kg"), "value": item.get("value"),
-             "duty_type": item.get("preference") or "", "origin_indicator": "Y" if item.get("origin_proof") else ""}
-            for n, item in enumerate(document.get("items") or [], 1)]
 
 
 @dataclass(frozen=True)

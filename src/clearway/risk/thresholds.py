@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from clearway.auth.schemas import Principal
 from clearway.risk import stored
 from clearway.risk.changes import change_record
+from clearway.risk.inputs import model_records, national_rate, valuations_stored
 from clearway.risk.mappings import CANONICAL_TEXT
 from clearway.risk.models import RiskDecision, RiskModel, SelectionSetting
 from clearway.risk.predict import score_batch
-from clearway.risk.scoring import ModelSlot, canonical_records, slot_load
+from clearway.risk.scoring import ModelSlot, slot_load
 from clearway.risk.selection import settings_list
 
 WINDOW_DAYS = 28
@@ -39,10 +40,14 @@ _NUMBERS = ("value", "net_mass_kg", "duty_rate", "item_no")
 def recent_scores(*, db: Session, slot: ModelSlot, office: str, direction: str, now: datetime) -> np.ndarray:
     """The model's score of each declaration of the window (its highest item's)."""
     records: list[dict[str, Any]] = []
-    for row in stored.declarations_between(db=db, start=now - timedelta(days=WINDOW_DAYS), end=now, office=office,
-                                           direction=direction, limit=LIMIT):
-        records += canonical_records(row.document, declarant=row.declarant, lodged_at=row.lodged_at,
-                                     reference=str(row.id))
+    rows = list(stored.declarations_between(db=db, start=now - timedelta(days=WINDOW_DAYS), end=now, office=office,
+                                            direction=direction, limit=LIMIT))
+    valuations = valuations_stored(db=db, declaration_ids=[row.id for row in rows])
+    for row in rows:
+        valuation = valuations.get(row.id)
+        rate = None if valuation else national_rate(db, row.document.get("currency"), row.lodged_at)
+        records += model_records(row.document, reference=str(row.id), declarant=row.declarant,
+                                 lodged_at=row.lodged_at, valuation=valuation, rate=rate)
     if not records:
         return np.empty(0)
     frame = pd.DataFrame(records)

@@ -6,10 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from clearway.auth.demo import USERS
-from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
 from clearway.auth.service import token_for, user_authenticate
 from clearway.config import get_settings
@@ -19,11 +17,6 @@ from clearway.web.render import render
 from clearway.web.security import CheckedForm, cookie_clear, safe_next, session_start
 
 router = APIRouter(include_in_schema=False)
-
-
-def organisation_of(*, db: Session, actor: Principal) -> Organisation | None:
-    """The organisation a signed-in user acts for."""
-    return db.get(Organisation, actor.organisation_id)
 
 
 def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False) -> Response:

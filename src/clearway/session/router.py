@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 
+from clearway.auth.models import Organisation
 from clearway.auth.schemas import MeRead, TokenRead
 from clearway.auth.service import token_for, user_authenticate
 from clearway.body import SAFE_TEXT
@@ -35,8 +36,6 @@ def issue_token(
 @router.get("/me", operation_id="readMe", responses=PROBLEMS)
 def me(db: DbSession, actor: CurrentUser) -> MeRead:
     """Who the token belongs to."""
-    from clearway.auth.models import Organisation
-
     with db.begin():
         org = db.get(Organisation, actor.organisation_id)
     return MeRead(**actor.model_dump(), organisation_name=org.name if org else "")
