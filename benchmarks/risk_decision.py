@@ -29,18 +29,18 @@ from pathlib import Path
 import numpy as np
 
 from clearway.declarations.channelling import ChannelDecision, default_channel
-from clearway.risk.data import load
-from clearway.risk.decision import Snapshot, decide
-from clearway.risk.facts import Knowledge, TraderMemory
-from clearway.risk.inputs import model_records
-from clearway.risk.mappings import NATIVE
-from clearway.risk.reference import unit_value_sums
-from clearway.risk.rules import LiveRule, RuleSet
-from clearway.risk.rules_compile import compile_rule
-from clearway.risk.scoring import ModelSlot
-from clearway.risk.selection import LiveSetting, Selection
-from clearway.risk.train import train
-from clearway.risk.watchlist_index import KINDS, LiveEntry, WatchlistIndex
+from clearway.risk.engine.decision import Snapshot, decide
+from clearway.risk.engine.selection import LiveSetting, Selection
+from clearway.risk.ml.data import load
+from clearway.risk.ml.inputs import model_records
+from clearway.risk.ml.mappings import NATIVE
+from clearway.risk.ml.scoring import ModelSlot
+from clearway.risk.ml.train import train
+from clearway.risk.rules.compile import compile_rule
+from clearway.risk.rules.facts import Knowledge, TraderMemory
+from clearway.risk.rules.reference import unit_value_sums
+from clearway.risk.rules.ruleset import LiveRule, RuleSet
+from clearway.risk.rules.watchlist_index import KINDS, LiveEntry, WatchlistIndex
 from clearway.synthetic import generate_world
 from clearway.synthetic.frame import flat_frame
 

@@ -12,7 +12,7 @@ from clearway.bulk import cli as bulk_cli
 from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
 from clearway.performance import cli as performance_cli
-from clearway.risk import cli as risk_cli
+from clearway.risk.api import cli as risk_cli
 from clearway.tariff import cli as tariff_cli
 
 app = typer.Typer(help="Clearway customs clearance platform", no_args_is_help=True)

@@ -10,9 +10,9 @@ import pytest
 
 from clearway.db import utcnow
 from clearway.declarations.schemas import EXAMPLE
-from clearway.risk.inputs import model_records
-from clearway.risk.predict import score_one
-from clearway.risk.scoring import bundle_load, bundle_path, slot_load
+from clearway.risk.ml.inputs import model_records
+from clearway.risk.ml.predict import score_one
+from clearway.risk.ml.scoring import bundle_load, bundle_path, slot_load
 from tests.factories import auth
 from tests.risk_engine.conftest import NORMAL, UNDERVALUED, ids_of, lodge_at, priced
 
@@ -152,7 +152,7 @@ def test_drift_compares_score_windows_and_reports_weeks(client, models_env):
 
 
 def test_random_picks_are_flagged_and_rarer_for_an_authorised_operator(client):
-    from clearway.risk.engine import engine
+    from clearway.risk.engine.live import engine
 
     analyst = auth(client, "analyst")
     client.put("/api/v1/risk/selection/KR0101/IM", json=SETTING, headers=analyst)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from clearway.db import get_sessionmaker
 from clearway.declarations.models import Declaration
-from clearway.risk.retrain import training_rows
-from clearway.risk.scoring import ModelSlot
+from clearway.risk.ml.retrain import training_rows
+from clearway.risk.ml.scoring import ModelSlot
 from tests.factories import auth
 from tests.tariff_flow.conftest import SHIRTS, declaration_with, tariff  # noqa: F401
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clearway.risk.bundle import Bundle
-from clearway.risk.data import LABELS
-from clearway.risk.predict import score_batch
-from clearway.risk.train import TrainConfig, train
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.data import LABELS
+from clearway.risk.ml.predict import score_batch
+from clearway.risk.ml.train import TrainConfig, train
 
 POLICIES = ("retrained", "never retrained", "random only")
 

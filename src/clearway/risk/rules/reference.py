@@ -17,10 +17,10 @@ from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
-from clearway.risk import stored
-from clearway.risk.changes import change_record
-from clearway.risk.facts import MIN_REFERENCE_COUNT, decimal_or_none
+from clearway.risk.engine import stored
+from clearway.risk.engine.changes import change_record
 from clearway.risk.models import ReferenceValue
+from clearway.risk.rules.facts import MIN_REFERENCE_COUNT, decimal_or_none
 
 WINDOW_DAYS = 365
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
 from clearway.errors import NotFound, Problem
-from clearway.risk.changes import change_record
+from clearway.risk.api.schemas import WatchlistDraft
+from clearway.risk.engine.changes import change_record
 from clearway.risk.models import WatchlistEntry
-from clearway.risk.schemas import WatchlistDraft
-from clearway.risk.watchlist_index import LiveEntry, WatchlistIndex
+from clearway.risk.rules.watchlist_index import LiveEntry, WatchlistIndex
 
 _FIELDS = ("kind", "name", "party_id", "country", "threshold", "severity", "source", "note", "expires_at")
 

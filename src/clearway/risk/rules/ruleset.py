@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, PreconditionFailed, Problem, ValidationFailed
 from clearway.reference import service as reference
-from clearway.risk.changes import change_record
+from clearway.risk.api.schemas import RuleDraft
+from clearway.risk.engine.changes import change_record
 from clearway.risk.models import RiskRule, RiskRuleVersion
-from clearway.risk.rules_compile import Compiled, compile_rule, matches
-from clearway.risk.rules_lang import RuleSyntaxError
-from clearway.risk.schemas import RuleDraft
+from clearway.risk.rules.compile import Compiled, compile_rule, matches
+from clearway.risk.rules.lang import RuleSyntaxError
 
 log = logging.getLogger("clearway.risk")
 SEVERITY = {"green": 0, "blue": 1, "yellow": 2, "red": 3}

@@ -20,8 +20,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearway.risk.engine.outcomes import outcomes_for
 from clearway.risk.models import RiskDecision, RiskModel
-from clearway.risk.outcomes import outcomes_for
 
 BINS = 10
 WEEKS = 12

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem, ValidationFailed
-from clearway.risk.bundle import Bundle, BundleError
-from clearway.risk.changes import change_record
+from clearway.risk.engine.changes import change_record
+from clearway.risk.ml.bundle import Bundle, BundleError
+from clearway.risk.ml.scoring import bundle_load, bundle_path, models_root
+from clearway.risk.ml.thresholds import thresholds_recompute_all
 from clearway.risk.models import RiskModel
-from clearway.risk.scoring import bundle_load, bundle_path, models_root
-from clearway.risk.thresholds import thresholds_recompute_all
 
 TOP_FEATURES = 10
 NEXT = {"shadow": ("registered",), "promoted": ("shadow",), "retired": ("registered", "shadow", "promoted")}

@@ -24,16 +24,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from clearway.declarations.channelling import ChannelContext, ChannelDecision, default_channel
-from clearway.risk import stored
-from clearway.risk.changes import change_listen, config_version
-from clearway.risk.decision import Snapshot, decide
-from clearway.risk.facts import FIRST_SEEN_ROLES, Knowledge, TraderMemory
-from clearway.risk.inputs import national_rate, valuation_of_bill
+from clearway.risk.engine import stored
+from clearway.risk.engine.changes import change_listen, config_version
+from clearway.risk.engine.decision import Snapshot, decide
+from clearway.risk.engine.selection import selection_active
+from clearway.risk.ml.inputs import national_rate, valuation_of_bill
+from clearway.risk.ml.scoring import ModelSlot, slot_load
 from clearway.risk.models import ReferenceValue, RiskDecision, RiskModel
-from clearway.risk.rules import RuleSet, rules_active
-from clearway.risk.scoring import ModelSlot, slot_load
-from clearway.risk.selection import selection_active
-from clearway.risk.watchlists import watchlists_active
+from clearway.risk.rules.facts import FIRST_SEEN_ROLES, Knowledge, TraderMemory
+from clearway.risk.rules.ruleset import RuleSet, rules_active
+from clearway.risk.rules.watchlists import watchlists_active
 
 log = logging.getLogger("clearway.risk")
 CHECK_SECONDS = 1.0

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from clearway.risk import bundle as bundles
-from clearway.risk.bundle import Bundle
-from clearway.risk.explain import explain_one
-from clearway.risk.features import build_row
-from clearway.risk.predict import score_one
+from clearway.risk.ml import bundle as bundles
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.explain import explain_one
+from clearway.risk.ml.features import build_row
+from clearway.risk.ml.predict import score_one
 
 log = logging.getLogger("clearway.risk")
 MODELS_DIR_ENV = "CLEARWAY_RISK_MODELS_DIR"

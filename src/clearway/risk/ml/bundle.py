@@ -17,8 +17,8 @@ from typing import Any
 
 import lightgbm as lgb
 
-from clearway.risk import atoms, features, history
-from clearway.risk.features import FeatureState
+from clearway.risk.ml import atoms, features, history
+from clearway.risk.ml.features import FeatureState
 
 MODEL_FILE, STATE_FILE, CARD_FILE = "model.txt", "state.json", "card.json"
 # The modules whose code defines what a feature means; any change to them invalidates bundles.

@@ -13,9 +13,9 @@ from clearway.declarations import selectors as declarations
 from clearway.deps import DbSession, roles
 from clearway.errors import NotFound, Problem
 from clearway.openapi_docs import PROBLEMS
-from clearway.risk import drift, reference, registry, selection, selectors, service, thresholds
-from clearway.risk.router import Analyst, ListReader, RuleReader
-from clearway.risk.schemas_models import (
+from clearway.risk import selectors, service
+from clearway.risk.api.router import Analyst, ListReader, RuleReader
+from clearway.risk.api.schemas_models import (
     DecisionRead,
     DriftRead,
     ModelPage,
@@ -25,6 +25,9 @@ from clearway.risk.schemas_models import (
     SelectionPage,
     SelectionRead,
 )
+from clearway.risk.engine import selection
+from clearway.risk.ml import drift, registry, thresholds
+from clearway.risk.rules import reference
 
 router = APIRouter(prefix="/risk", tags=["risk"])
 CustomsReader = Annotated[Principal, Depends(roles("officer", "analyst", "auditor", "admin"))]

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
-from clearway.risk.changes import change_record
+from clearway.risk.api.schemas_models import SelectionDraft
+from clearway.risk.engine.changes import change_record
 from clearway.risk.models import SelectionSetting
-from clearway.risk.schemas_models import SelectionDraft
 
 
 @dataclass(frozen=True)

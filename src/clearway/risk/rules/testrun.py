@@ -15,12 +15,12 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from clearway.risk import stored
-from clearway.risk.engine import knowledge_load
-from clearway.risk.facts import declaration_facts, party_ids
+from clearway.risk.engine import stored
+from clearway.risk.engine.live import knowledge_load
+from clearway.risk.engine.outcomes import outcomes_for
 from clearway.risk.models import RiskRuleVersion
-from clearway.risk.outcomes import outcomes_for
-from clearway.risk.rules import LiveRule, RuleSet, live_rule
+from clearway.risk.rules.facts import declaration_facts, party_ids
+from clearway.risk.rules.ruleset import LiveRule, RuleSet, live_rule
 
 DEFAULT_DAYS = 90
 SAMPLE = 20

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clearway.risk.bundle import Bundle
-from clearway.risk.features import build_features, build_row
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.features import build_features, build_row
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clearway.risk.mappings import (
+from clearway.risk.ml.mappings import (
     CANONICAL_NUMBERS,
     CANONICAL_TEXT,
     REQUIRED,

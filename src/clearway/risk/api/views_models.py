@@ -15,10 +15,12 @@ from clearway.deps import DbSession
 from clearway.errors import Problem
 from clearway.i18n import translate
 from clearway.reference import service as reference_data
-from clearway.risk import drift, reference, registry, selection, thresholds
-from clearway.risk.chart import Bar, bars_svg, precision_chart
-from clearway.risk.schemas_models import SelectionDraft
-from clearway.risk.web import PageAnalyst, PageId, PageReader, attempt, draft_of, errors_of, text
+from clearway.risk.api.schemas_models import SelectionDraft
+from clearway.risk.api.web import PageAnalyst, PageId, PageReader, attempt, draft_of, errors_of, text
+from clearway.risk.engine import selection
+from clearway.risk.ml import drift, registry, thresholds
+from clearway.risk.ml.chart import Bar, bars_svg, precision_chart
+from clearway.risk.rules import reference
 from clearway.web.render import render
 from clearway.web.security import CheckedForm, page_locale
 

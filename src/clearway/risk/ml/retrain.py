@@ -2,7 +2,7 @@
 
 Only controlled declarations carry labels (`fraud` 1/0 from the control outcome); every other
 declaration still feeds the entity and goods histories unlabelled, exactly as the native flat
-export of `clearway.risk.mappings` describes. The candidate is written under the models directory
+export of `clearway.risk.ml.mappings` describes. The candidate is written under the models directory
 and registered (status "registered"): an analyst shadows and promotes it from the risk pages.
 """
 
@@ -20,16 +20,16 @@ from sqlalchemy.orm import Session
 from clearway.auth.schemas import Principal
 from clearway.controls.outcomes import control_outcomes
 from clearway.declarations.models import Declaration
-from clearway.risk import bundle as bundles
-from clearway.risk import train
-from clearway.risk.bundle import Bundle
-from clearway.risk.data import load
-from clearway.risk.inputs import model_records, national_rate, valuations_stored
-from clearway.risk.mappings import NATIVE
+from clearway.risk.ml import bundle as bundles
+from clearway.risk.ml import train
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.data import load
+from clearway.risk.ml.inputs import model_records, national_rate, valuations_stored
+from clearway.risk.ml.mappings import NATIVE
+from clearway.risk.ml.predict import score_batch
+from clearway.risk.ml.registry import model_register
+from clearway.risk.ml.scoring import models_root
 from clearway.risk.models import RiskModel
-from clearway.risk.predict import score_batch
-from clearway.risk.registry import model_register
-from clearway.risk.scoring import models_root
 
 
 def _labels(db: Session) -> dict[int, tuple[int, float, bool]]:

@@ -13,8 +13,8 @@ from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.deps import DbSession, roles
 from clearway.openapi_docs import PROBLEMS
-from clearway.risk import rules, selectors, testrun, watchlists
-from clearway.risk.schemas import (
+from clearway.risk import selectors
+from clearway.risk.api.schemas import (
     MatchItem,
     MatchRead,
     MatchRequest,
@@ -33,6 +33,8 @@ from clearway.risk.schemas import (
     WatchlistPage,
     WatchlistRead,
 )
+from clearway.risk.rules import ruleset as rules
+from clearway.risk.rules import testrun, watchlists
 
 router = APIRouter(prefix="/risk", tags=["risk"])
 Analyst = Annotated[Principal, Depends(roles("analyst"))]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from clearway.risk.facts import BOOL, FIELDS, ITEM_FIELDS, ITEMS_KEY, NUM, STR
-from clearway.risk.rules_lang import Node, RuleSyntaxError, parse
+from clearway.risk.rules.facts import BOOL, FIELDS, ITEM_FIELDS, ITEMS_KEY, NUM, STR
+from clearway.risk.rules.lang import Node, RuleSyntaxError, parse
 
 NULL, LIST = "null", "list"
 Fn = Callable[[dict[str, Any], dict[str, Any] | None], Any]

@@ -16,12 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from clearway.declarations.channelling import ChannelDecision, default_channel
-from clearway.risk.facts import Knowledge, declaration_facts, party_ids
-from clearway.risk.inputs import Valuation, model_records
-from clearway.risk.rules import SEVERITY, RuleSet
-from clearway.risk.scoring import ModelSlot
-from clearway.risk.selection import LiveSetting, Selection
-from clearway.risk.watchlist_index import WatchlistIndex
+from clearway.risk.engine.selection import LiveSetting, Selection
+from clearway.risk.ml.inputs import Valuation, model_records
+from clearway.risk.ml.scoring import ModelSlot
+from clearway.risk.rules.facts import Knowledge, declaration_facts, party_ids
+from clearway.risk.rules.ruleset import SEVERITY, RuleSet
+from clearway.risk.rules.watchlist_index import WatchlistIndex
 
 ENGINE = "risk-engine-v1"
 SELECTED_TEXT = {

@@ -23,14 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
-from clearway.risk import stored
-from clearway.risk.changes import change_record
-from clearway.risk.inputs import model_records, national_rate, valuations_stored
-from clearway.risk.mappings import CANONICAL_TEXT
+from clearway.risk.engine import stored
+from clearway.risk.engine.changes import change_record
+from clearway.risk.engine.selection import settings_list
+from clearway.risk.ml.inputs import model_records, national_rate, valuations_stored
+from clearway.risk.ml.mappings import CANONICAL_TEXT
+from clearway.risk.ml.predict import score_batch
+from clearway.risk.ml.scoring import ModelSlot, slot_load
 from clearway.risk.models import RiskDecision, RiskModel, SelectionSetting
-from clearway.risk.predict import score_batch
-from clearway.risk.scoring import ModelSlot, slot_load
-from clearway.risk.selection import settings_list
 
 WINDOW_DAYS = 28
 LIMIT = 20_000

@@ -13,11 +13,9 @@ from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.deps import DbSession
 from clearway.i18n import translate
-from clearway.risk import rules, selectors, testrun, watchlists
-from clearway.risk.facts import FIELDS
-from clearway.risk.schemas import RuleDraft, WatchlistDraft
-from clearway.risk.watchlist_index import KINDS, SEVERITY_CHANNEL
-from clearway.risk.web import (
+from clearway.risk import selectors
+from clearway.risk.api.schemas import RuleDraft, WatchlistDraft
+from clearway.risk.api.web import (
     PageAnalyst,
     PageId,
     PageReader,
@@ -29,6 +27,10 @@ from clearway.risk.web import (
     text,
     words,
 )
+from clearway.risk.rules import ruleset as rules
+from clearway.risk.rules import testrun, watchlists
+from clearway.risk.rules.facts import FIELDS
+from clearway.risk.rules.watchlist_index import KINDS, SEVERITY_CHANNEL
 from clearway.web.render import label, render
 from clearway.web.security import CheckedForm, page_locale
 

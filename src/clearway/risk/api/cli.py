@@ -46,8 +46,8 @@ def train_cmd(data: Annotated[list[Path], typer.Option("--data", exists=True, di
               threads: Annotated[int, typer.Option(min=1, help="Training threads (one suits a shared host)")] = 1,
               ) -> None:
     """Train a model on labelled declarations and write its bundle."""
-    from clearway.risk import bundle, mappings, train
-    from clearway.risk import data as loader
+    from clearway.risk.ml import bundle, mappings, train
+    from clearway.risk.ml import data as loader
 
     with _progress() as progress:
         task = progress.add_task("loading data", total=5)
@@ -84,7 +84,7 @@ def retrain_cmd(name: Annotated[str, typer.Option("--name", help="Bundle directo
 
     from clearway.auth.schemas import Principal
     from clearway.db import get_sessionmaker, utcnow
-    from clearway.risk.retrain import retrain
+    from clearway.risk.ml.retrain import retrain
 
     start = datetime.fromisoformat(since).replace(tzinfo=utcnow().tzinfo) if since else None
     system = Principal(user_id=0, username="risk-retrain", role="analyst", organisation_id=0,
@@ -105,9 +105,9 @@ def score_cmd(model: Model, data: Data, mapping: MappingName = "native",
     """Score declarations (label columns are never read) and write id, item and score."""
     import pandas as pd
 
-    from clearway.risk import bundle as bundles
-    from clearway.risk import data as loader
-    from clearway.risk import mappings, predict
+    from clearway.risk.ml import bundle as bundles
+    from clearway.risk.ml import data as loader
+    from clearway.risk.ml import mappings, predict
 
     try:
         loaded = bundles.load(model)
@@ -129,9 +129,9 @@ def score_cmd(model: Model, data: Data, mapping: MappingName = "native",
 @app.command("evaluate")
 def evaluate_cmd(model: Model, data: Data, mapping: MappingName = "native") -> None:
     """Print precision, recall and revenue at 1, 5 and 10 % inspection rates on labelled data."""
-    from clearway.risk import bundle as bundles
-    from clearway.risk import data as loader
-    from clearway.risk import evaluate, mappings, predict
+    from clearway.risk.ml import bundle as bundles
+    from clearway.risk.ml import data as loader
+    from clearway.risk.ml import evaluate, mappings, predict
 
     try:
         loaded = bundles.load(model)
@@ -158,8 +158,8 @@ def replay_cmd(history: Annotated[Path, typer.Option("--history", exists=True, d
                seed: int = 0,
                out: Annotated[Path, typer.Option("--out")] = Path("selections.csv")) -> None:
     """Simulate daily selection over a period, revealing outcomes only for selected items."""
-    from clearway.risk import data as loader
-    from clearway.risk import mappings, replay
+    from clearway.risk.ml import data as loader
+    from clearway.risk.ml import mappings, replay
 
     try:
         chosen = mappings.get_mapping(mapping)

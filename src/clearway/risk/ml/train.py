@@ -13,9 +13,9 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from clearway.risk.bundle import Bundle, model_version, schema_hash
-from clearway.risk.evaluate import average_precision, ranking_metrics
-from clearway.risk.features import FEATURE_NAMES, FeatureState, build_features, fit_state
+from clearway.risk.ml.bundle import Bundle, model_version, schema_hash
+from clearway.risk.ml.evaluate import average_precision, ranking_metrics
+from clearway.risk.ml.features import FEATURE_NAMES, FeatureState, build_features, fit_state
 
 # Chosen by time-ordered validation inside KCS train.csv (Jan–Sep fit, Oct–Dec scored; run
 # `benchmarks/kcs.py --tune`): best precision@10 %, then best average precision, among 7–63 leaves ×

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from clearway.risk.schemas import Strict
+from clearway.risk.api.schemas import Strict
 
 ShareField = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=5)]
 

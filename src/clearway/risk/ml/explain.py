@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from clearway.risk.bundle import Bundle
-from clearway.risk.features import CATEGORICAL, FEATURE_NAMES, SELECTED, RowFeatures, build_row
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.features import CATEGORICAL, FEATURE_NAMES, SELECTED, RowFeatures, build_row
 
 UNIT_VALUE = ("hs6_uv_dev", "hs6_uv_z", "hs6_origin_uv_dev", "hs6_origin_uv_z", "log_unit_value")
 _LABELS = {"office": "office", "transport_mode": "transport mode", "duty_type": "duty type",

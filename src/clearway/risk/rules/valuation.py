@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clearway.risk.atoms import frame_atoms
+from clearway.risk.ml.atoms import frame_atoms
 
 MIN_LINES = 5  # past lines a key needs before its median is trusted
 SPREAD_FLOOR = 0.1  # in log units (≈ 10 %): goods whose past values never varied still get finite scores

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clearway.risk.atoms import TEXT_ATOMS, Atoms, frame_atoms, record_atoms
-from clearway.risk.history import STATS, HistoryTable, mix
+from clearway.risk.ml.atoms import TEXT_ATOMS, Atoms, frame_atoms, record_atoms
+from clearway.risk.ml.history import STATS, HistoryTable, mix
 
 # Key families: whose past is looked up. "all" gives the overall hit rate that smooths the others.
 FAMILIES: dict[str, tuple[str, ...]] = {
