@@ -4,8 +4,9 @@ Prints, in one run, at 32 concurrent clients on 127.0.0.1:
   (a) a no-op endpoint (/healthz) through the same server: the HTTP stack's ceiling;
   (b) the same database writes one lodgement makes, replayed by pgbench: the database's ceiling;
   (c) lodging a one-item declaration through the API (validate, assess duties against the demo tariff,
-      store the declaration, events, audit, assessment with lines and revenue, idempotency record;
-      committed durably: fsync and synchronous_commit on),
+      store the declaration, events, audit, assessment with lines and revenue, ask the release decision
+      (duty and control holds), note "awaiting payment", idempotency record; committed durably: fsync
+      and synchronous_commit on),
 and the ratios (c)/(a) and (c)/(b). Load comes from wrk (Debian) and pgbench; the server runs
 with --workers processes (default 3: each process waits on the database part of the time). Usage: python benchmarks/api_lodge.py [--seconds 15] [--workers 3]
 """
@@ -121,6 +122,14 @@ INSERT INTO tariff_revenue (declaration_id, assessment_id, office, tax, kind, am
 INSERT INTO audit_records (at, actor, actor_org, action, target_type, target_id, detail, row_hash)
   VALUES (now(), 'trader-a', 'KR1000000001', 'declaration.lodged', 'declaration', 'x',
   '{"lrn": "x", "channel": "green", "status": "released"}', md5(random()::text) || md5(random()::text));
+SELECT a.id, a.total, (SELECT coalesce(sum(amount), 0) FROM tariff_payments WHERE declaration_id = CAST(:id AS integer) AND status = 'confirmed'),
+  (SELECT coalesce(sum(amount), 0) FROM tariff_guarantee_uses WHERE declaration_id = CAST(:id AS integer) AND discharged_at IS NULL)
+  FROM tariff_assessments a WHERE a.declaration_id = CAST(:id AS integer) AND NOT a.superseded ORDER BY a.id DESC LIMIT 1;
+SELECT 'task', id, kind, closed FROM control_tasks WHERE declaration_id = CAST(:id AS integer)
+  UNION ALL SELECT 'hold', id, kind, false FROM control_holds WHERE declaration_id = CAST(:id AS integer) AND lifted_at IS NULL;
+INSERT INTO audit_records (at, actor, actor_org, action, target_type, target_id, detail, row_hash)
+  VALUES (now(), 'system', 'system', 'declaration.awaiting_payment', 'declaration', 'x',
+  '{"reason": "awaiting payment"}', md5(random()::text) || md5(random()::text));
 INSERT INTO idempotency_records (owner, key, request_hash, status_code, response, created_at)
   VALUES ('org' || chr(58) || 'KR1000000001', 'pg-' || CAST(:client_id AS text) || '-' || CAST(:n AS text) || '-' || md5(random()::text),
   md5(random()::text), 201, CAST(:doc AS json), now());

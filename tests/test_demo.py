@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
+import httpx
+import pytest
 from sqlalchemy import func, select
 
 from clearway.declarations.models import Declaration
 from clearway.demo import USERS, demo_seed
-from tests.factories import auth, wiring
+from tests.factories import auth, bearer_for, document, wiring
+from tests.server import free_port, start_server, stop_server
 
 
 def test_demo_seed_gives_every_documented_user_and_a_history(db_url, db):
@@ -44,3 +48,25 @@ def test_server_refuses_default_secret_outside_demo_mode(tmp_path):
     done = subprocess.run([sys.executable, "-m", "clearway.cli", "serve"], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0 and "CLEARWAY_SECRET_KEY" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_server_running_the_jobs_fills_the_traders_feed_by_itself(world, db):
+    """The demo serves with the worker's jobs inside: a lodgement reaches the trader's feed with no second command."""
+    token = bearer_for("trader-a")
+    port = free_port()
+    proc = start_server(port, extra_env={"CLEARWAY_JOBS_IN_SERVER": "true"})
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=headers) as http:
+            lodged = http.post("/api/v1/declarations", json=document(), headers={"Idempotency-Key": "demo-feed"})
+            assert lodged.status_code == 201, lodged.text
+            deadline = time.monotonic() + 60
+            mrns: set[str] = set()
+            while time.monotonic() < deadline and lodged.json()["mrn"] not in mrns:
+                time.sleep(0.5)
+                feed = http.get("/api/v1/notifications").json()
+                mrns = {item.get("mrn") or (item.get("data") or {}).get("mrn") for item in feed["items"]}
+    finally:
+        stop_server(proc)
+    assert lodged.json()["mrn"] in mrns

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from clearway.controls.intake import KIND_OF_CHANNEL
@@ -15,15 +15,18 @@ from clearway.holds import Hold
 def control_holds(db: Session, declaration: Declaration) -> list[Hold]:
     """Hold the goods while a control is open or a detention stands; a yellow or red declaration never
     controlled at all is held too (its control is missing, not done)."""
-    tasks = db.execute(select(ControlTask.id, ControlTask.kind, ControlTask.closed)
-                       .where(ControlTask.declaration_id == declaration.id)).all()
+    # One round trip: the declaration's control tasks and its standing holds.
+    rows = db.execute(
+        select(literal("task").label("source"), ControlTask.id, ControlTask.kind, ControlTask.closed)
+        .where(ControlTask.declaration_id == declaration.id)
+        .union_all(select(literal("hold"), HoldRow.id, HoldRow.kind, literal(False))
+                   .where(HoldRow.declaration_id == declaration.id, HoldRow.lifted_at.is_(None)))).all()
+    tasks = [r for r in rows if r.source == "task"]
     holds = [Hold("control.open", "customs", {"task": str(t.id), "kind": t.kind}) for t in tasks if not t.closed]
     if not tasks and declaration.channel in KIND_OF_CHANNEL:
         holds.append(Hold("control.missing", "customs", {"channel": str(declaration.channel)}))
-    holds += [Hold(f"control.{kind}" if kind == "detention" else "control.hold", "customs",
-                   {"hold": str(hold_id), "kind": kind})
-              for hold_id, kind in db.execute(select(HoldRow.id, HoldRow.kind).where(
-                  HoldRow.declaration_id == declaration.id, HoldRow.lifted_at.is_(None)))]
+    holds += [Hold(f"control.{r.kind}" if r.kind == "detention" else "control.hold", "customs",
+                   {"hold": str(r.id), "kind": r.kind}) for r in rows if r.source == "hold"]
     return holds
 
 

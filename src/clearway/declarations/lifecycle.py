@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditRecord
@@ -19,6 +18,7 @@ from clearway.audit.service import audit_row
 from clearway.auth.schemas import Principal
 from clearway.declarations.models import Declaration, DeclarationEvent
 from clearway.errors import Conflict, Forbidden, Problem
+from clearway.writes import Rows, insert_family
 
 # status -> statuses it may move to. "amended" is not a status: an amendment keeps the status
 # and creates a new version.
@@ -93,11 +93,12 @@ def _write(db: Session, actor: Principal, declaration: Declaration, kind: str, b
            reason: str | None, detail: dict[str, Any], now: datetime) -> None:
     # Sessions here do not autoflush: write what the caller changed first, so it is there with its event.
     db.flush()
-    db.execute(insert(DeclarationEvent), [event_row(declaration.id, kind, before, after, now, actor.username,
-                                                    actor.organisation_code, reason, declaration.version)])
-    db.execute(insert(AuditRecord), [audit_row(
-        actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
-        target_type="declaration", target_id=declaration.mrn, detail=detail, at=now)])
+    # The event and its audit record in one statement (one round trip on PostgreSQL): both or neither.
+    insert_family(db.connection(), Rows.of(DeclarationEvent, [event_row(
+        declaration.id, kind, before, after, now, actor.username, actor.organisation_code, reason,
+        declaration.version)]), [Rows.of(AuditRecord, [audit_row(
+            actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
+            target_type="declaration", target_id=declaration.mrn, detail=detail, at=now)])])
 
 
 def declaration_transition(*, db: Session, actor: Principal, declaration: Declaration, target: str,

@@ -22,8 +22,14 @@ def _text(amount: Decimal, currency: str) -> str:
 
 def duty_holds(db: Session, declaration: Declaration) -> list[Hold]:
     """Hold the goods while the current assessment is neither paid nor secured; an import without one is held too."""
+    # One round trip: the current assessment with what was paid and what is secured against it.
+    paid_q = (select(func.coalesce(func.sum(Payment.amount), 0))
+              .where(Payment.declaration_id == declaration.id, Payment.status == "confirmed").scalar_subquery())
+    secured_q = (select(func.coalesce(func.sum(GuaranteeUse.amount), 0))
+                 .where(GuaranteeUse.declaration_id == declaration.id, GuaranteeUse.discharged_at.is_(None))
+                 .scalar_subquery())
     record = db.execute(select(AssessmentRecord.id, AssessmentRecord.total, AssessmentRecord.currency,
-                               AssessmentRecord.payment_reference)
+                               AssessmentRecord.payment_reference, paid_q.label("paid"), secured_q.label("secured"))
                         .where(AssessmentRecord.declaration_id == declaration.id,
                                AssessmentRecord.superseded.is_(False))
                         .order_by(AssessmentRecord.id.desc()).limit(1)).first()
@@ -31,14 +37,11 @@ def duty_holds(db: Session, declaration: Declaration) -> list[Hold]:
         if declaration.type == "IM" and get_settings().duty_assessment_required:
             return [Hold("duty.not_assessed", "customs", {})]
         return []  # exports and transit owe no import duties
-    paid = db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.declaration_id == declaration.id, Payment.status == "confirmed"))
+    paid = record.paid
     due = record.total - Decimal(paid or 0)
     if due <= 0:
         return []
-    secured = db.scalar(select(func.coalesce(func.sum(GuaranteeUse.amount), 0)).where(
-        GuaranteeUse.declaration_id == declaration.id, GuaranteeUse.discharged_at.is_(None)))
-    secured = Decimal(secured or 0)
+    secured = Decimal(record.secured or 0)
     if secured >= due:
         return []
     return [Hold("duty.unpaid", "trader", {
