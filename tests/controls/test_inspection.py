@@ -61,6 +61,11 @@ def test_a_seizure_opens_an_enforcement_case(client):
     task = client.post(base + "/inspection/end", json={}, headers=officer).json()
     (case,) = task["cases"]
     assert case["reference"].startswith("EC-") and case["seized"][0]["quantity"] == "12"
+    # seized revolvers are not released with the end of the inspection: the open case holds them
+    assert status_of(client, mrn) == "under_control"
+    holds = client.get(f"/api/v1/declarations/{mrn}/holds", headers=officer).json()["holds"]
+    assert [(h["code"], h["party"]) for h in holds] == [("control.seizure", "customs")]
+    assert case["reference"] in holds[0]["reason"]
 
 
 def test_findings_are_checked_against_the_declaration(client):

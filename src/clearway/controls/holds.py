@@ -1,4 +1,5 @@
-"""Controls' reasons to hold goods: an open documentary check or inspection, a detention, a missing control."""
+"""Controls' reasons to hold goods: an open documentary check or inspection, a detention, a missing control,
+goods seized at an inspection (an open enforcement case)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from clearway.controls.intake import KIND_OF_CHANNEL
-from clearway.controls.models import Adjustment, ControlTask
+from clearway.controls.models import Adjustment, ControlTask, EnforcementCase
 from clearway.controls.models import Hold as HoldRow
 from clearway.declarations.models import Declaration
 from clearway.holds import Hold
@@ -20,13 +21,18 @@ def control_holds(db: Session, declaration: Declaration) -> list[Hold]:
         select(literal("task").label("source"), ControlTask.id, ControlTask.kind, ControlTask.closed)
         .where(ControlTask.declaration_id == declaration.id)
         .union_all(select(literal("hold"), HoldRow.id, HoldRow.kind, literal(False))
-                   .where(HoldRow.declaration_id == declaration.id, HoldRow.lifted_at.is_(None)))).all()
+                   .where(HoldRow.declaration_id == declaration.id, HoldRow.lifted_at.is_(None)),
+                   # Seized goods never go with the rest: the enforcement case must be closed first.
+                   select(literal("seizure"), EnforcementCase.id, EnforcementCase.reference, literal(False))
+                   .where(EnforcementCase.declaration_id == declaration.id, EnforcementCase.status == "open"))
+    ).all()
     tasks = [r for r in rows if r.source == "task"]
     holds = [Hold("control.open", "customs", {"task": str(t.id), "kind": t.kind}) for t in tasks if not t.closed]
     if not tasks and declaration.channel in KIND_OF_CHANNEL:
         holds.append(Hold("control.missing", "customs", {"channel": str(declaration.channel)}))
     holds += [Hold(f"control.{r.kind}" if r.kind == "detention" else "control.hold", "customs",
                    {"hold": str(r.id), "kind": r.kind}) for r in rows if r.source == "hold"]
+    holds += [Hold("control.seizure", "customs", {"case": str(r.kind)}) for r in rows if r.source == "seizure"]
     return holds
 
 
