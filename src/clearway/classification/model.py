@@ -68,15 +68,16 @@ class Model:
             self.__dict__["_code_index"] = cached
         return cached
 
-    def heading_rows(self, hs4: str) -> np.ndarray:
-        """Documents of every code under a heading (precomputed once per heading)."""
-        table = self.__dict__.setdefault("_heading_rows", {})
-        rows = table.get(hs4)
-        if rows is None:
-            ids = {i for c, i in self.code_index.items() if c.startswith(hs4)}
-            rows = np.array([r for r, cid in enumerate(self.doc_code.tolist()) if cid in ids], dtype=np.int64)
-            table[hs4] = rows
-        return rows
+    @property
+    def headings(self) -> tuple[dict[str, int], np.ndarray]:
+        """Heading -> heading id, and each document's heading id (built once)."""
+        cached = self.__dict__.get("_headings")
+        if cached is None:
+            ids: dict[str, int] = {}
+            per_doc = np.array([ids.setdefault(d.hs6[:4], len(ids)) for d in self.documents], dtype=np.int64)
+            cached = (ids, per_doc)
+            self.__dict__["_headings"] = cached
+        return cached
 
     def save(self, directory: Path) -> None:
         """Write the bundle."""

@@ -1,0 +1,129 @@
+"""Classification quality and speed: the shipped model against a plain TF-IDF baseline, in one run.
+
+Evaluation set: benchmarks/data/classification_valid.csv, trader-style descriptions of goods across
+all sections in English, Spanish and French with their HS6 codes, written by hand apart from the
+model (it is never read by training). Baseline: word TF-IDF over the bare HS6 nomenclature text.
+
+    .venv/bin/python benchmarks/classification.py [--build] [--sections]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from clearway.classification import text  # noqa: E402
+from clearway.classification.bundle import model_current  # noqa: E402
+from clearway.classification.lexical import Index  # noqa: E402
+from clearway.classification.suggest import mismatch, suggest  # noqa: E402
+from clearway.classification.train import model_train, nomenclature  # noqa: E402
+
+VALID = Path(__file__).parent / "data" / "classification_valid.csv"
+LANGS = ("en", "es", "fr")
+
+
+def load() -> list[dict[str, str]]:
+    """The evaluation rows (hs6, en, es, fr)."""
+    return list(csv.DictReader(VALID.read_text("utf-8").splitlines(), delimiter="|"))
+
+
+class Baseline:
+    """Word TF-IDF over the HS6 nomenclature text alone: no glossary, no embedding, no prior."""
+
+    def __init__(self) -> None:
+        hs = nomenclature()
+        self.codes = sorted(c for c, (level, _, _) in hs.items() if level == 6)
+        self.index = Index.fit([text.words(hs[c][2]) for c in self.codes])
+
+    def top(self, description: str, k: int = 5) -> list[str]:
+        """The k best codes."""
+        scores = self.index.scores(text.words(description))
+        return [self.codes[i] for i in np.argsort(-scores)[:k]]
+
+
+def evaluate(rank: object, rows: list[dict[str, str]], lang: str) -> dict[str, object]:
+    """top-1/top-5 at HS6 and HS4, overall and per section."""
+    hs = nomenclature()
+    section_of = {c: r for c, r in _sections().items()}
+    hits = defaultdict(lambda: np.zeros(5))
+    for row in rows:
+        truth = row["hs6"]
+        top = rank(row[lang])  # type: ignore[operator]
+        flags = [truth in top[:1], truth in top[:5], truth[:4] in [c[:4] for c in top[:1]],
+                 truth[:4] in [c[:4] for c in top[:5]], 1]
+        for key in ("all", section_of.get(truth, "?")):
+            hits[key] += np.array(flags, dtype=float)
+    del hs
+    return {k: v[:4] / v[4] for k, v in hits.items()} | {"n": {k: int(v[4]) for k, v in hits.items()}}
+
+
+def _sections() -> dict[str, str]:
+    from_ref = nomenclature()
+    del from_ref
+    out = {}
+    for line in (Path(__file__).parents[1] / "src/clearway/reference/data/hs2022.csv").read_text("utf-8").splitlines()[1:]:
+        parts = next(csv.reader([line]))
+        if parts[1] == "6":
+            out[parts[0]] = parts[3]
+    return out
+
+
+def p99_ms(fn: object, inputs: list[str]) -> tuple[float, float]:
+    """Median and p99 latency in ms (after one warm-up call per input)."""
+    for x in inputs[:5]:
+        fn(x)  # type: ignore[operator]
+    times = []
+    for x in inputs:
+        t = time.perf_counter()
+        fn(x)  # type: ignore[operator]
+        times.append((time.perf_counter() - t) * 1000)
+    return float(np.median(times)), float(np.percentile(times, 99))
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", action="store_true", help="also time a full index build")
+    parser.add_argument("--sections", action="store_true", help="print per-section figures")
+    args = parser.parse_args()
+    rows = load()
+    model = model_current()
+    baseline = Baseline()
+    print(f"model {model.version}, {len(model.codes)} HS6 codes, {len(model.documents)} documents; "
+          f"evaluation set: {len(rows)} goods x {len(LANGS)} languages")
+    print(f"{'':18}{'lang':>5}{'HS6@1':>8}{'HS6@5':>8}{'HS4@1':>8}{'HS4@5':>8}")
+    results = {}
+    for name, rank in (("baseline tf-idf", baseline.top), ("clearway", lambda d: [c.hs6 for c in suggest(model, d)])):
+        for lang in LANGS:
+            res = evaluate(rank, rows, lang)
+            results[(name, lang)] = res
+            a = res["all"]
+            print(f"{name:18}{lang:>5}{a[0]:8.3f}{a[1]:8.3f}{a[2]:8.3f}{a[3]:8.3f}")  # type: ignore[index]
+    if args.sections:
+        print("\nper section (clearway, en: HS6@5 / HS4@1; n)")
+        res = results[("clearway", "en")]
+        for sec, v in sorted((k, v) for k, v in res.items() if k not in ("all", "n")):
+            print(f"  {sec:>6} {v[1]:.2f} / {v[2]:.2f}  n={res['n'][sec]}")  # type: ignore[index]
+    descriptions = [r[lang] for r in rows for lang in LANGS]
+    med, p99 = p99_ms(lambda d: suggest(model, d), descriptions)
+    bmed, bp99 = p99_ms(baseline.top, descriptions)
+    print(f"\nsuggest latency: median {med:.2f} ms, p99 {p99:.2f} ms (baseline median {bmed:.2f}, p99 {bp99:.2f})")
+    pairs = [(r["en"], r["hs6"]) for r in rows]
+    med, p99 = p99_ms(lambda p: mismatch(model, p[0], p[1]), pairs)  # type: ignore[arg-type]
+    print(f"mismatch latency: median {med:.2f} ms, p99 {p99:.2f} ms")
+    if args.build:
+        t = time.perf_counter()
+        model_train()
+        print(f"index build (embedding every document): {time.perf_counter() - t:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
