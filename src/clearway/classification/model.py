@@ -7,6 +7,7 @@ pipeline and scoring version, and loading refuses a bundle built by another one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,9 +84,9 @@ class Model:
         """Write the bundle."""
         directory.mkdir(parents=True, exist_ok=True)
         codes8, scales = embed.quantize(self.vectors)
-        np.savez_compressed(directory / "arrays.npz", doc_code=self.doc_code.astype(np.int32), prior=self.prior,
-                            vec_codes=codes8, vec_scales=scales,
-                            **self.words.arrays("w"), **self.chars.arrays("c"))
+        arrays = {"doc_code": self.doc_code.astype(np.int32), "prior": self.prior, "vec_codes": codes8,
+                  "vec_scales": scales, **self.words.arrays("w"), **self.chars.arrays("c")}
+        np.savez_compressed(directory / "arrays.npz", allow_pickle=False, **arrays)
         meta = {
             "version": self.version, "schema": SCHEMA, "schema_hash": SCHEMA_HASH, "embedding": embed.MODEL_NAME,
             "codes": self.codes, "hs_text": self.hs_text,
@@ -124,7 +125,7 @@ def model_load(directory: Path) -> Model:
 
 def word_features(tokens: list[str]) -> list[str]:
     """Words and adjacent-word pairs: 'frozen shrimp' weighs more than 'frozen' and 'shrimp' apart."""
-    return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
 
 
 def query_tokens(model_glossary: dict[str, tuple[str, ...]], description: str) -> tuple[list[str], list[str]]:

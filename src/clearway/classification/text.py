@@ -7,21 +7,22 @@ nomenclature vocabulary; the original word is kept as well, so English is never 
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
 _WORD = re.compile(r"[a-z][a-z\-]*[a-z]|[a-z]")
-STOP = frozenset(
-    # English nomenclature filler ("other", "whether or not") carries no goods meaning.
-    "a an and or of the for with without in on to by as at from not nor other than whether its their "
-    "such be is are including excluding elsewhere specified included thereof incl etc nes n e s "
-    "new brand model type pcs pc set qty item goods product products assorted various "
-    # Spanish and French function words.
-    "de del la las el los y o para con sin en por un una unos unas al lo "
-    "le les des du et ou pour avec sans au aux une sur dans"
-    .split()
-)
+# English nomenclature filler ("other", "whether or not") carries no goods meaning; then Spanish and
+# French function words.
+_STOP_WORDS = """
+a an and or of the for with without in on to by as at from not nor other than whether its their
+such be is are including excluding elsewhere specified included thereof incl etc nes n e s
+new brand model type pcs pc set qty item goods product products assorted various
+de del la las el los y o para con sin en por un una unos unas al lo
+le les des du et ou pour avec sans au aux une sur dans
+"""
+STOP = frozenset(_STOP_WORDS.split())
 UNITS = re.compile(r"\b\d+([.,]\d+)?\s*(mm|cm|m|kg|g|mg|l|ml|cl|gb|tb|mb|w|kw|v|kv|hz|mhz|ghz|in|inch|oz|lb|x)?\b")
 
 
@@ -62,7 +63,7 @@ def expand(tokens: Iterable[str], glossary: Mapping[str, tuple[str, ...]]) -> tu
     tokens = list(tokens)
     out = list(tokens)
     matched: list[str] = []
-    pairs = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
     for term in pairs + tokens:
         found = glossary.get(term)
         if found:
@@ -73,7 +74,7 @@ def expand(tokens: Iterable[str], glossary: Mapping[str, tuple[str, ...]]) -> tu
 
 def char_grams(tokens: Iterable[str], low: int = 3, high: int = 5) -> list[str]:
     """Character n-grams inside each word (with boundary marks): misspellings and compounds still meet."""
-    grams = []
+    grams: list[str] = []
     for token in tokens:
         padded = f" {token} "
         for n in range(low, high + 1):
