@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from clearway.classification.selectors import mismatch_distance, mismatch_far
+
 NUM, STR, BOOL = "number", "text", "boolean"
 ROLES = ("declarant", "importer", "exporter", "seller", "buyer")
 FIRST_SEEN_ROLES = ("declarant", "importer", "seller")
@@ -36,6 +38,8 @@ ITEM_FIELDS: dict[str, str] = {
     "item.quantity": NUM, "item.unit": STR, "item.value": NUM, "item.preference": STR, "item.packages": NUM,
     "item.unit_value_kg": NUM, "item.uv_ratio": NUM, "item.route": STR,
     "ref.unit_value_kg": NUM, "ref.count": NUM, "ref.known": BOOL,
+    # Classification: 0..1 distance between the description and the declared heading, and "far".
+    "item.description_mismatch": NUM, "item.description_far": BOOL,
 }
 FIELDS = {**DECLARATION_FIELDS, **ITEM_FIELDS}
 ITEMS_KEY = "__items__"
@@ -116,7 +120,16 @@ def item_facts(item: Mapping[str, Any], index: int, departure: str | None,
         "item.unit_value_kg": unit_value, "item.uv_ratio": ratio,
         "item.route": f"{departure or '?'}>{origin}",
         "ref.unit_value_kg": ref[0] if ref else None, "ref.count": ref[1] if ref else 0, "ref.known": ref is not None,
+        **_mismatch_facts(item.get("description"), code),
     }
+
+
+def _mismatch_facts(description: Any, code: str) -> dict[str, Any]:
+    """The classification signal: how far the declared code is from what the description says."""
+    text = description if isinstance(description, str) else None
+    distance = mismatch_distance(text, code)
+    return {"item.description_mismatch": None if distance is None else Decimal(str(distance)),
+            "item.description_far": mismatch_far(text, code)}
 
 
 def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, declarant: str, lodged_at: datetime,
