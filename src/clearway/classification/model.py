@@ -131,3 +131,15 @@ def word_features(tokens: list[str]) -> list[str]:
 def query_tokens(model_glossary: dict[str, tuple[str, ...]], description: str) -> tuple[list[str], list[str]]:
     """The query's tokens after glossary expansion, and the glossary terms that fired."""
     return text.expand(text.words(description), model_glossary)
+
+
+def model_without(model: Model, kind: str) -> Model:
+    """The same model with one kind of document left out (benchmark ablations: how much examples add)."""
+    keep = np.array([d.kind != kind for d in model.documents])
+    rows = np.flatnonzero(keep)
+    words = Index(model.words.vocabulary, model.words.idf, model.words.matrix[rows])
+    chars = Index(model.chars.vocabulary, model.chars.idf, model.chars.matrix[rows])
+    return Model(version=f"{model.version}-no-{kind}", documents=[model.documents[r] for r in rows],
+                 codes=model.codes, hs_text=model.hs_text, doc_code=model.doc_code[rows], words=words, chars=chars,
+                 vectors=model.vectors[rows], prior=model.prior, glossary=model.glossary, weights=model.weights,
+                 trained=model.trained)

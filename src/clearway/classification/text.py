@@ -18,7 +18,7 @@ _WORD = re.compile(r"[a-z][a-z\-]*[a-z]|[a-z]")
 _STOP_WORDS = """
 a an and or of the for with without in on to by as at from not nor other than whether its their
 such be is are including excluding elsewhere specified included thereof incl etc nes n e s
-new brand model type pcs pc set qty item goods product products assorted various
+brand model type pcs pc set qty item goods product products assorted various
 de del la las el los y o para con sin en por un una unos unas al lo
 le les des du et ou pour avec sans au aux une sur dans
 """

@@ -127,7 +127,8 @@ def declaration_events(*, db: Session, declaration: Declaration) -> list[Declara
     ))
 
 
-def item_descriptions(*, db: Session, statuses: tuple[str, ...], limit: int = 200_000) -> list[tuple[int, int, str, str]]:
+def item_descriptions(*, db: Session, statuses: tuple[str, ...],
+                      limit: int = 200_000) -> list[tuple[int, int, str, str]]:
     """(declaration id, item index from 0, description, declared code) of declarations in the given states."""
     rows = db.execute(select(Declaration.id, Declaration.document).where(Declaration.status.in_(statuses))
                       .order_by(Declaration.id).limit(limit)).all()
