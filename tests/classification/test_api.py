@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import update
 
 from clearway.classification.learning import learned_pairs
 from clearway.db import get_sessionmaker
 from clearway.declarations.models import Declaration
+from clearway.tariff.rulings import ruling_issue, ruling_request
 from tests.factories import auth, lodge_direct
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.test_pages import FORM
@@ -85,3 +88,23 @@ def test_the_lodge_form_warns_when_the_code_is_far_from_the_description(client):
     far = {**fitting, "/items/0/description": "frozen vannamei shrimp raw shell-on"}
     r = client.post("/declarations/new", data=far)
     assert 'id="classification-warning-0"' in r.text and "does not read like code" in r.text
+
+
+def test_similar_past_rulings_are_shown_to_customs_and_to_their_holder_only(client):
+    sessions = get_sessionmaker()
+    now = datetime.now(UTC)
+    with sessions() as db, db.begin():
+        ruling = ruling_request(db=db, holder_id="KR1000000001", kind="classification", now=now,
+                                goods_description="Bluetooth wireless earbuds with charging case",
+                                match_terms="earbuds")
+        ruling_issue(db=db, reference=ruling.reference, officer_id=1, valid_from=now.date(), now=now,
+                     hs_code="85183000")
+        reference = ruling.reference
+    body = {"description": "wireless bluetooth earbuds"}
+    seen = {}
+    for user in ("analyst", "trader-a", "trader-b"):
+        r = client.post("/api/v1/classification/suggest", json=body, headers=auth(client, user))
+        assert r.status_code == 200, r.text
+        seen[user] = [(x["reference"], x["hs_code"]) for x in r.json()["rulings"]]
+    assert seen["analyst"] == seen["trader-a"] == [(reference, "85183000")]
+    assert seen["trader-b"] == []

@@ -14,8 +14,8 @@ router = APIRouter(prefix="/classification", tags=["classification"])
 
 
 @router.post("/suggest", operation_id="suggestClassification", responses=PROBLEMS)
-def suggest(body: SuggestRequest, db: DbSession, _: CurrentUser, locale: Locale) -> SuggestResponse:
-    """Propose HS6 codes (and national lines) for a goods description; nothing is stored."""
+def suggest(body: SuggestRequest, db: DbSession, actor: CurrentUser, locale: Locale) -> SuggestResponse:
+    """Propose HS6 codes (and national lines) for a goods description, with similar rulings; nothing is stored."""
     with db.begin():
-        return service.classification_suggest(db=db, description=body.description, limit=body.limit,
+        return service.classification_suggest(db=db, actor=actor, description=body.description, limit=body.limit,
                                               hs_code=body.hs_code, on=utcnow().date(), locale=locale)

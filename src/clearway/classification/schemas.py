@@ -56,12 +56,22 @@ class WarningRead(BaseModel):
     best_hs6: str | None
 
 
+class RulingRead(BaseModel):
+    """An issued classification ruling similar to the description (customs see all; a trader its own)."""
+
+    reference: str
+    goods_description: str
+    hs_code: str
+    similarity: float = Field(ge=0, le=1)
+
+
 class SuggestResponse(BaseModel):
-    """Ranked HS6 codes, best first, and warnings about the declared code."""
+    """Ranked HS6 codes, best first, warnings about the declared code, and similar past rulings."""
 
     model_version: str
     suggestions: list[SuggestionRead]
     warnings: list[WarningRead]
+    rulings: list[RulingRead] = Field(default_factory=list)
 
 
 class NodeRead(BaseModel):

@@ -9,17 +9,23 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
+from clearway.auth.schemas import Principal
 from clearway.classification import suggest as ranking
+from clearway.classification import text
 from clearway.classification.bundle import model_current
-from clearway.classification.schemas import LineRead, SuggestionRead, SuggestResponse, WarningRead
+from clearway.classification.schemas import LineRead, RulingRead, SuggestionRead, SuggestResponse, WarningRead
 from clearway.classification.selectors import description_mismatch
 from clearway.i18n import translate
 from clearway.tariff import service as tariff
+from clearway.tariff.rulings import rulings_issued
 from clearway.tariff.snapshot import Schedule
 
 MAX_LINES = 8
+MAX_RULINGS = 5
+RULING_SIMILARITY = 0.5  # token-set similarity of the folded texts below which a ruling is not "similar"
 
 
 @dataclass(frozen=True)
@@ -58,8 +64,24 @@ def _duty_pct(schedule: Schedule | None, code: str, on: date) -> Decimal | None:
     return duty.pct if duty is not None and duty.basis == "ad_valorem" else None
 
 
-def classification_suggest(*, db: Session, description: str, limit: int, hs_code: str | None, on: date,
-                           locale: str) -> SuggestResponse:
+def similar_rulings(*, db: Session, actor: Principal, description: str, headings: set[str]) -> list[RulingRead]:
+    """Issued rulings whose goods read like the description (or share a proposed heading), most similar first."""
+    wanted = " ".join(text.words(description))
+    found = []
+    for ruling in rulings_issued(db=db):
+        if not ruling.hs_code or not (actor.is_customs or ruling.holder_id == actor.organisation_code):
+            continue  # a trader sees only the rulings it holds
+        score = fuzz.token_set_ratio(wanted, " ".join(text.words(ruling.goods_description))) / 100
+        if ruling.hs_code[:4] in headings:
+            score = min(1.0, score + 0.2)
+        if score >= RULING_SIMILARITY:
+            found.append(RulingRead(reference=ruling.reference, goods_description=ruling.goods_description,
+                                    hs_code=ruling.hs_code, similarity=round(score, 3)))
+    return sorted(found, key=lambda r: -r.similarity)[:MAX_RULINGS]
+
+
+def classification_suggest(*, db: Session, actor: Principal, description: str, limit: int, hs_code: str | None,
+                           on: date, locale: str) -> SuggestResponse:
     """Ranked HS6 codes for a description, with national lines, and warnings about the declared code."""
     model = model_current()
     schedule = _schedule(db)
@@ -89,4 +111,5 @@ def classification_suggest(*, db: Session, description: str, limit: int, hs_code
                     code="classification.lower_duty", distance=signal.distance, declared_rank=signal.declared_rank,
                     best_hs6=top, message=translate("classification.lower_duty", locale, code=digits, best=top,
                                                     declared=f"{declared}%", suggested=f"{suggested}%")))
-    return SuggestResponse(model_version=model.version, suggestions=suggestions, warnings=warnings)
+    rulings = similar_rulings(db=db, actor=actor, description=description, headings={c.hs6[:4] for c in found})
+    return SuggestResponse(model_version=model.version, suggestions=suggestions, warnings=warnings, rulings=rulings)

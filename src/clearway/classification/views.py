@@ -38,7 +38,7 @@ def classification_page(request: Request, db: DbSession, actor: CurrentUser,
     answer = None
     if len(query) >= 2:
         with db.begin():
-            answer = service.classification_suggest(db=db, description=query, limit=8, hs_code=None,
+            answer = service.classification_suggest(db=db, actor=actor, description=query, limit=8, hs_code=None,
                                                     on=utcnow().date(), locale=page_locale(request))
     return render(request, "classification/page.html", user=actor, q=query, answer=answer, tree=_tree(code),
                   version=model_current().version)
