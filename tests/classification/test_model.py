@@ -14,7 +14,7 @@ from clearway.classification.bundle import model_current
 from clearway.classification.model import BundleMismatch, model_load
 from clearway.classification.suggest import mismatch, suggest
 from clearway.classification.train import Learned, model_train
-from clearway.risk.facts import item_facts
+from clearway.risk.facts import CLASSIFICATION_FIELDS, item_facts
 from clearway.risk.rules_compile import compile_rule, matches
 
 # Fixed descriptions and the top-5 sets the shipped model gives them: a retrain that moves them is a
@@ -69,10 +69,12 @@ def test_a_description_that_names_nothing_known_gives_no_signal() -> None:
 def test_the_risk_engine_sees_the_mismatch_as_a_rule_fact() -> None:
     rule = compile_rule("item.description_far == true and item.description_mismatch > 0.5")
     shrimp = {"hs_code": "03061700", "description": "frozen vannamei shrimp raw shell-on", "origin_country": "VN"}
-    facts = {"__items__": [item_facts(shrimp, 0, "VN", {}),
-                           item_facts({**shrimp, "hs_code": "84713000"}, 1, "VN", {})]}
+    facts = {"__items__": [item_facts(shrimp, 0, "VN", {}, classify=True),
+                           item_facts({**shrimp, "hs_code": "84713000"}, 1, "VN", {}, classify=True)]}
     assert facts["__items__"][1]["item.description_mismatch"] == Decimal("1.0")
     assert matches(rule, facts) == [2]
+    assert rule.fields >= CLASSIFICATION_FIELDS  # so the engine's knowledge turns the computation on
+    assert item_facts(shrimp, 0, "VN", {})["item.description_far"] is None  # no rule asks: not computed
 
 
 def test_learned_descriptions_change_what_is_proposed(tmp_path: Path) -> None:

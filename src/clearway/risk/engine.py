@@ -27,7 +27,7 @@ from clearway.declarations.channelling import ChannelContext, ChannelDecision, d
 from clearway.risk import stored
 from clearway.risk.changes import change_listen, config_version
 from clearway.risk.decision import Snapshot, decide
-from clearway.risk.facts import FIRST_SEEN_ROLES, Knowledge, TraderMemory
+from clearway.risk.facts import CLASSIFICATION_FIELDS, FIRST_SEEN_ROLES, Knowledge, TraderMemory
 from clearway.risk.models import ReferenceValue, RiskDecision, RiskModel
 from clearway.risk.rules import RuleSet, rules_active
 from clearway.risk.scoring import ModelSlot, slot_load
@@ -63,7 +63,8 @@ def knowledge_load(db: Session, fields: frozenset[str] | set[str], *, before: da
     rule asks, the traders seen (before a time, if given; `traders`: memory to reuse)."""
     wanted = bool(fields & _FIRST_SEEN)  # the traders' memory costs a query: only when a rule asks
     traders = (traders or TraderMemory(stored.parties_seen(db=db, before=before))) if wanted else None
-    return Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders)
+    return Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders,
+                     classification=bool(fields & CLASSIFICATION_FIELDS))  # the mismatch only when a rule asks
 
 
 def snapshot_load(db: Session, version: tuple[int, str], now: datetime,
