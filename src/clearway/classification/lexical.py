@@ -77,17 +77,20 @@ class Index:
         return cached
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        """The index as named arrays for an .npz file."""
+        """The index as named arrays for an .npz file (half-precision weights and 16-bit columns when they fit:
+        the shipped bundle stays small, and rankings do not move at that precision)."""
         m = self.matrix
-        return {f"{prefix}_data": m.data, f"{prefix}_indices": m.indices, f"{prefix}_indptr": m.indptr,
-                f"{prefix}_shape": np.array(m.shape), f"{prefix}_idf": self.idf}
+        indices = m.indices.astype(np.uint16) if m.shape[1] <= np.iinfo(np.uint16).max else m.indices
+        return {f"{prefix}_data": m.data.astype(np.float16), f"{prefix}_indices": indices,
+                f"{prefix}_indptr": m.indptr, f"{prefix}_shape": np.array(m.shape), f"{prefix}_idf": self.idf}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str, features: list[str]) -> Index:
         """Rebuild an index saved by `arrays`."""
         shape = tuple(int(x) for x in arrays[f"{prefix}_shape"])
-        matrix = sparse.csr_matrix((arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"]),
-                                   shape=shape)
+        data = arrays[f"{prefix}_data"].astype(np.float32)
+        indices = arrays[f"{prefix}_indices"].astype(np.int32)
+        matrix = sparse.csr_matrix((data, indices, arrays[f"{prefix}_indptr"]), shape=shape)
         return cls({f: i for i, f in enumerate(features)}, arrays[f"{prefix}_idf"], matrix)
 
     def features(self) -> list[str]:
