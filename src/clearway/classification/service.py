@@ -110,6 +110,7 @@ def classification_suggest(*, db: Session, actor: Principal, description: str, l
                 warnings.append(WarningRead(
                     code="classification.lower_duty", distance=signal.distance, declared_rank=signal.declared_rank,
                     best_hs6=top, message=translate("classification.lower_duty", locale, code=digits, best=top,
-                                                    declared=f"{declared}%", suggested=f"{suggested}%")))
+                                                    declared=f"{declared.normalize():f}%",
+                                                    suggested=f"{suggested.normalize():f}%")))
     rulings = similar_rulings(db=db, actor=actor, description=description, headings={c.hs6[:4] for c in found})
     return SuggestResponse(model_version=model.version, suggestions=suggestions, warnings=warnings, rulings=rulings)
