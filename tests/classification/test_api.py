@@ -9,6 +9,7 @@ from sqlalchemy import update
 from clearway.classification.learning import learned_pairs
 from clearway.db import get_sessionmaker
 from clearway.declarations.models import Declaration
+from clearway.i18n import catalogue
 from clearway.tariff.rulings import ruling_issue, ruling_request
 from tests.factories import auth, lodge_direct
 from tests.web.conftest import csrf_of, sign_in
@@ -108,3 +109,13 @@ def test_similar_past_rulings_are_shown_to_customs_and_to_their_holder_only(clie
         seen[user] = [(x["reference"], x["hs_code"]) for x in r.json()["rulings"]]
     assert seen["analyst"] == seen["trader-a"] == [(reference, "85183000")]
     assert seen["trader-b"] == []
+
+
+def test_every_classification_message_exists_in_spanish_and_french():
+    english = {k for k in catalogue("en") if k.startswith(("classification.", "ui.classification.",
+                                                             "ui.nav.classification"))}
+    assert len(english) >= 20
+    for locale in ("es", "fr"):
+        messages = catalogue(locale)
+        assert english <= set(messages), locale
+        assert all(messages[k] != catalogue("en")[k] for k in english if not k.endswith(".model")), locale
