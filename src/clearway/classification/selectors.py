@@ -12,9 +12,15 @@ from clearway.classification.bundle import model_current
 from clearway.classification.suggest import Mismatch, mismatch
 
 
-@lru_cache(maxsize=50_000)
 def description_mismatch(description: str, hs_code: str) -> Mismatch:
     """How far a declared code is from its goods description (cached: declarations repeat their lines)."""
+    model = model_current()
+    return _cached(model.version, description, hs_code)
+
+
+@lru_cache(maxsize=50_000)
+def _cached(version: str, description: str, hs_code: str) -> Mismatch:
+    # Keyed by the model version, so that a retrained model in force never answers from the old one.
     return mismatch(model_current(), description, hs_code)
 
 
