@@ -140,16 +140,17 @@ def delivery_rate(n: int) -> tuple[float, int]:
     """Deliveries per second through the worker's delivery pass until all are delivered."""
     from sqlalchemy import text
 
-    from clearway.db import get_engine
-    from clearway.notifications.delivery import Deliverer
-    from clearway.notifications.worker import delivery_pass
+    from clearway.assembly import wiring_build
+    from clearway.db import get_engine, get_sessionmaker
+    from clearway.notifications.jobs import deliver
+    from clearway.worker import JobContext
 
-    deliverer = Deliverer()
+    ctx = JobContext(sessions=get_sessionmaker(), wiring=wiring_build())
     start, sent = time.perf_counter(), 0
     while sent < n and time.perf_counter() - start < 120:
-        sent += delivery_pass(deliverer)
+        sent += deliver(ctx)
     elapsed = time.perf_counter() - start
-    deliverer.close()
+    ctx.close()
     with get_engine().connect() as conn:
         delivered = conn.execute(text("SELECT count(*) FROM notification_deliveries WHERE status='delivered'")).scalar()
     return n / elapsed, int(delivered or 0)

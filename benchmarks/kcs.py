@@ -7,7 +7,7 @@ revenue share caught when ranking by expected revenue, and the training time, ne
       trained and evaluated in the same run on the same split, and
   (b) the published baselines, measured on the withheld test months (Jeong et al. 2022).
 `--tune` prints the hyperparameter grid on a time-ordered split inside train.csv only (Jan–Sep
-fit, Oct–Dec scored): how the defaults in clearway.risk.train were chosen; valid.csv plays no
+fit, Oct–Dec scored): how the defaults in clearway.risk.ml.train were chosen; valid.csv plays no
 part in it.
 
 KCS unit prices carry little fraud signal, so valuation detectors are measured on the synthetic
@@ -21,8 +21,8 @@ being selected by its riskiest item (its expected revenue: the sum over items): 
 recall and revenue share (of the duty the planted frauds evade) at 1, 5 and 10 %, overall and per
 fraud kind ("<kind> recall" = share of that kind's frauds selected, "<kind> precision" = share of
 the selection that is that kind of fraud), for the product model (through the `native` mapping
-and `clearway.risk.train`; ranked by probability, and by expected revenue), next to the
-unit-value detector of `clearway.risk.valuation` fitted on the same 9 months, and to the world's
+and `clearway.risk.ml.train`; ranked by probability, and by expected revenue), next to the
+unit-value detector of `clearway.risk.rules.valuation` fitted on the same 9 months, and to the world's
 own legacy selection (whose inspections gave the training labels) in the scored months.
 Usage: python benchmarks/kcs.py [--seeds 5] [--data-dir ../shared/data/kcs] [--tune]
                                 [--kcs | --synthetic] [--days 365] [--per-day 60]
@@ -39,13 +39,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from clearway.risk import valuation
-from clearway.risk.data import canonical, load
-from clearway.risk.evaluate import RATES, average_precision, evaluate_scores, ranking_metrics, top
-from clearway.risk.features import build_features, fit_state
-from clearway.risk.mappings import KCS, NATIVE
-from clearway.risk.predict import score_batch
-from clearway.risk.train import PARAMS, ROUNDS, TrainConfig, fit_booster, train
+from clearway.risk.ml.data import canonical, load
+from clearway.risk.ml.evaluate import RATES, average_precision, evaluate_scores, ranking_metrics, top
+from clearway.risk.ml.features import build_features, fit_state
+from clearway.risk.ml.mappings import KCS, NATIVE
+from clearway.risk.ml.predict import score_batch
+from clearway.risk.ml.train import PARAMS, ROUNDS, TrainConfig, fit_booster, train
+from clearway.risk.rules import valuation
 from clearway.synthetic import FRAUD_KINDS, generate_world
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "kcs"

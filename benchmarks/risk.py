@@ -28,13 +28,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from clearway.risk.bundle import Bundle
-from clearway.risk.data import load
-from clearway.risk.explain import explain_one
-from clearway.risk.features import FEATURE_NAMES, build_features
-from clearway.risk.mappings import KCS
-from clearway.risk.predict import score_batch, score_one
-from clearway.risk.train import PARAMS, ROUNDS, train
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.data import load
+from clearway.risk.ml.explain import explain_one
+from clearway.risk.ml.features import FEATURE_NAMES, build_features
+from clearway.risk.ml.mappings import KCS
+from clearway.risk.ml.predict import score_batch, score_one
+from clearway.risk.ml.train import PARAMS, ROUNDS, train
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "kcs"
 

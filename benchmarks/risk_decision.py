@@ -29,17 +29,18 @@ from pathlib import Path
 import numpy as np
 
 from clearway.declarations.channelling import ChannelDecision, default_channel
-from clearway.risk.data import load
-from clearway.risk.decision import Snapshot, decide
-from clearway.risk.facts import Knowledge, TraderMemory
-from clearway.risk.mappings import NATIVE
-from clearway.risk.reference import unit_value_sums
-from clearway.risk.rules import LiveRule, RuleSet
-from clearway.risk.rules_compile import compile_rule
-from clearway.risk.scoring import ModelSlot, canonical_records
-from clearway.risk.selection import LiveSetting, Selection
-from clearway.risk.train import train
-from clearway.risk.watchlist_index import KINDS, LiveEntry, WatchlistIndex
+from clearway.risk.engine.decision import Snapshot, decide
+from clearway.risk.engine.selection import LiveSetting, Selection
+from clearway.risk.ml.data import load
+from clearway.risk.ml.inputs import model_records
+from clearway.risk.ml.mappings import NATIVE
+from clearway.risk.ml.scoring import ModelSlot
+from clearway.risk.ml.train import train
+from clearway.risk.rules.compile import compile_rule
+from clearway.risk.rules.facts import Knowledge, TraderMemory
+from clearway.risk.rules.reference import unit_value_sums
+from clearway.risk.rules.ruleset import LiveRule, RuleSet
+from clearway.risk.rules.watchlist_index import KINDS, LiveEntry, WatchlistIndex
 from clearway.synthetic import generate_world
 from clearway.synthetic.frame import flat_frame
 
@@ -118,8 +119,8 @@ def snapshot_for(records: list, cut: datetime, model: ModelSlot, args: argparse.
     rng = random.Random(1)
     recent = [r for r in records if r.lodged_at >= cut]
     docs = [r.document for r in recent]
-    scores = np.array([model.score(canonical_records(r.document, declarant=r.declarant_org_id,
-                                                     lodged_at=r.lodged_at, reference="x"))[0] for r in recent])
+    scores = np.array([model.score(model_records(r.document, declarant=r.declarant_org_id, lodged_at=r.lodged_at,
+                                                 reference="x", valuation=None, rate=None))[0] for r in recent])
     limits = {"red": float(np.quantile(scores, 0.97)), "yellow": float(np.quantile(scores, 0.9))}
     setting = LiveSetting("*", "IM", 0.03, 0.07, 0.01, 0.002, 0.5, "red", {**limits, "aeo_red": 1.0, "aeo_yellow": 1.0})
     sums = unit_value_sums([r.document for r in records if r.lodged_at < cut])

@@ -13,7 +13,7 @@ from clearway.classification import cli as classification_cli
 from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
 from clearway.performance import cli as performance_cli
-from clearway.risk import cli as risk_cli
+from clearway.risk.api import cli as risk_cli
 from clearway.tariff import cli as tariff_cli
 
 app = typer.Typer(help="Clearway customs clearance platform", no_args_is_help=True)

@@ -3,7 +3,8 @@
 `idempotent` is the one way an endpoint honours an Idempotency-Key: it replays a stored answer
 (status, body and the headers that name what was created: Location, ETag), or runs the step and
 stores its answer in the same transaction. When a concurrent retry with the same key commits
-first, the unique key makes this one fail at commit, and the stored answer is replayed instead.
+first, this one fails (the unique key at commit, or a refusal because the twin already changed
+what it checks) and the stored answer is replayed instead.
 """
 
 from __future__ import annotations
@@ -106,6 +107,16 @@ def idempotent(*, db: Session, owner: str, key: str | None, body: object, run: C
     problem (e.g. a duplicate LRN) or the error goes on.
     """
     body_hash = request_hash(body)
+
+    def twin_answer() -> Response | None:
+        # The twin that won the race has committed by now (we waited on its locks or its key).
+        db.rollback()
+        if not key:
+            return None
+        with db.begin():
+            replay = idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)
+        return replay.response() if replay else None
+
     try:
         with db.begin():
             if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
@@ -115,12 +126,15 @@ def idempotent(*, db: Session, owner: str, key: str | None, body: object, run: C
             if key:
                 idempotency_store(db=db, owner=owner, key=key, body_hash=body_hash, answer=answer, now=now)
     except IntegrityError:
-        db.rollback()
-        if key:
-            with db.begin():
-                if replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash):
-                    return replay.response()
+        if (replayed := twin_answer()) is not None:
+            return replayed
         if on_conflict is not None:
             raise on_conflict() from None
+        raise
+    except DomainError:
+        # A twin may have changed the state this step checks (paid, asked already) after we looked the key
+        # up: its answer is ours. Without one, the refusal stands.
+        if key and (replayed := twin_answer()) is not None:
+            return replayed
         raise
     return answer.response()

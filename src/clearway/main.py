@@ -16,8 +16,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
 from clearway.assembly import wiring_build
-from clearway.auth.router import router as auth_router
-from clearway.auth.views import router as auth_pages
 from clearway.classification.router import router as classification_router
 from clearway.classification.views import router as classification_pages
 from clearway.clearance.router import router as clearance_router
@@ -41,10 +39,12 @@ from clearway.performance.router import router as performance_router
 from clearway.performance.views import router as performance_pages
 from clearway.public.views import router as public_pages
 from clearway.reference.router import router as reference_router
-from clearway.risk.router import router as risk_router
-from clearway.risk.router_models import router as risk_models_router
-from clearway.risk.views import router as risk_pages
-from clearway.risk.views_models import router as risk_model_pages
+from clearway.risk.api.router import router as risk_router
+from clearway.risk.api.router_models import router as risk_models_router
+from clearway.risk.api.views import router as risk_pages
+from clearway.risk.api.views_models import router as risk_model_pages
+from clearway.session.router import router as auth_router
+from clearway.session.views import router as auth_pages
 from clearway.tariff.router import router as tariff_router
 from clearway.tariff.views import router as tariff_pages
 from clearway.web.routes import web_install

@@ -8,7 +8,7 @@ from pathlib import Path
 import clearway.classification
 
 ABOVE = ("clearway.risk", "clearway.clearance", "clearway.assembly", "clearway.main", "clearway.worker",
-         "clearway.cli", "clearway.web.views")
+         "clearway.session", "clearway.cli", "clearway.web.views")
 
 
 def _imports(path: Path) -> set[str]:

@@ -14,8 +14,8 @@ from clearway.classification.bundle import model_current
 from clearway.classification.model import BundleMismatch, model_load
 from clearway.classification.suggest import mismatch, suggest
 from clearway.classification.train import Learned, model_train
-from clearway.risk.facts import CLASSIFICATION_FIELDS, item_facts
-from clearway.risk.rules_compile import compile_rule, matches
+from clearway.risk.rules.compile import compile_rule, matches
+from clearway.risk.rules.facts import CLASSIFICATION_FIELDS, item_facts
 
 # Fixed descriptions and the top-5 sets the shipped model gives them: a retrain that moves them is a
 # change to look at, not noise.

@@ -94,7 +94,7 @@ def test_outcomes_and_hit_rates_are_queryable_by_rule(client):
 
 def test_the_risk_engine_reads_labels_of_given_declarations_through_the_service(client, db):
     from clearway.controls.service import control_outcomes
-    from clearway.risk.outcomes import outcomes_for
+    from clearway.risk.engine.outcomes import outcomes_for
 
     mrn = lodge(client, REVOLVERS)
     other = lodge(client, REVOLVERS)  # still under inspection: no label yet

@@ -96,10 +96,12 @@ def test_a_receiver_down_for_a_while_gets_everything_once_and_in_order(client, d
     worker = _worker(db_url)
     receiver = None
     try:
-        time.sleep(3)  # the worker retries against a closed port meanwhile
-        with db.begin():
-            tried = db.scalar(select(func.max(Delivery.attempts)))
-        assert tried and tried >= 2 and _delivered(db) == 0
+        def tried_twice() -> bool:  # the worker retries against a closed port meanwhile
+            with db.begin():
+                return (db.scalar(select(func.max(Delivery.attempts))) or 0) >= 2
+
+        _until(tried_twice, 60)
+        assert _delivered(db) == 0
         receiver = _receiver(port, log, secret)
         _until(lambda: _delivered(db) == 3 * DECLARATIONS, 60)
     finally:

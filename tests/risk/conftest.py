@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clearway.risk import bundle as bundles
-from clearway.risk.bundle import Bundle
-from clearway.risk.data import load
-from clearway.risk.mappings import NATIVE
-from clearway.risk.train import TrainConfig, train
+from clearway.risk.ml import bundle as bundles
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.data import load
+from clearway.risk.ml.mappings import NATIVE
+from clearway.risk.ml.train import TrainConfig, train
 
 FAST = TrainConfig(rounds=40, params={**TrainConfig().params, "min_data_in_leaf": 10})
 COUNTRIES = ["CN", "VN", "DE", "US", "TR", "IN", "KR", "JP"]

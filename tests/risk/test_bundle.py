@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clearway.risk import bundle as bundles
-from clearway.risk.bundle import Bundle, BundleError
-from clearway.risk.predict import score_batch
+from clearway.risk.ml import bundle as bundles
+from clearway.risk.ml.bundle import Bundle, BundleError
+from clearway.risk.ml.predict import score_batch
 
 
 def test_bundle_is_text_model_json_state_and_card(model_dir: Path) -> None:
@@ -52,7 +52,7 @@ def test_schema_hash_ignores_comments_but_not_code() -> None:
     import ast
     import inspect
 
-    from clearway.risk import features
+    from clearway.risk.ml import features
 
     source = inspect.getsource(features)
     same = ast.dump(ast.parse(source + "\n# a comment\n"))

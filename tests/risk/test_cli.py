@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from clearway.risk import data as loader
-from clearway.risk.cli import app
+from clearway.risk.api.cli import app
+from clearway.risk.ml import data as loader
 
 runner = CliRunner()
 
@@ -72,7 +72,7 @@ def test_evaluate_prints_precision_recall_and_revenue_at_three_rates(model_dir: 
 
 def test_score_with_a_foreign_bundle_fails_cleanly(model_dir: Path, unlabelled_file: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from clearway.risk import bundle
+    from clearway.risk.ml import bundle
 
     monkeypatch.setattr(bundle, "schema_hash", lambda: "0" * 64)
     result = runner.invoke(app, ["score", "--model", str(model_dir), "--data", str(unlabelled_file),

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clearway.risk.data import DataError, load
-from clearway.risk.mappings import KCS, NATIVE, get_mapping
+from clearway.risk.ml.data import DataError, load
+from clearway.risk.ml.mappings import KCS, NATIVE, get_mapping
 
 KCS_HEADER = ("Declaration ID,Date,Office ID,Process Type,Import Type,Import Use,Payment Type,Mode of Transport,"
               "Declarant ID,Importer ID,Seller ID,Courier ID,HS6 Code,Country of Departure,Country of Origin,"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clearway.risk.features import FEATURE_NAMES, build_features, build_row, fit_state
+from clearway.risk.ml.features import FEATURE_NAMES, build_features, build_row, fit_state
 from tests.risk.conftest import records
 
 

@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from clearway.risk.bundle import Bundle
-from clearway.risk.features import fit_state
-from clearway.risk.predict import score_batch, score_one
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.features import fit_state
+from clearway.risk.ml.predict import score_batch, score_one
 from tests.risk.conftest import records
 
 

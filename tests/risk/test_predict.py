@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clearway.risk.bundle import Bundle
-from clearway.risk.evaluate import average_precision, evaluate_scores, ranking_metrics
-from clearway.risk.explain import explain_one
-from clearway.risk.predict import score_batch, score_one
+from clearway.risk.ml.bundle import Bundle
+from clearway.risk.ml.evaluate import average_precision, evaluate_scores, ranking_metrics
+from clearway.risk.ml.explain import explain_one
+from clearway.risk.ml.predict import score_batch, score_one
 from tests.risk.conftest import records
 
 
@@ -39,8 +39,8 @@ def test_explanation_names_the_undervaluation_and_the_model_version(model: Bundl
 
 
 def test_explanation_of_a_new_importer_says_so(model: Bundle, recent: pd.DataFrame) -> None:
-    from clearway.risk.explain import sentence
-    from clearway.risk.features import build_row
+    from clearway.risk.ml.explain import sentence
+    from clearway.risk.ml.features import build_row
 
     row = build_row(records(recent.head(1))[0] | {"importer_id": "NEW"}, model.state)
     assert sentence("importer", row) == "importer NEW: never seen before"

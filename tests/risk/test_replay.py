@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from clearway.risk import replay as replay_module
-from clearway.risk.cli import app
-from clearway.risk.replay import POLICIES, ReplayConfig, daily_quota, replay
+from clearway.risk.api.cli import app
+from clearway.risk.ml import replay as replay_module
+from clearway.risk.ml.replay import POLICIES, ReplayConfig, daily_quota, replay
 from tests.risk.conftest import FAST
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from clearway.risk import valuation
-from clearway.risk.data import canonical
-from clearway.risk.mappings import NATIVE
+from clearway.risk.ml.data import canonical
+from clearway.risk.ml.mappings import NATIVE
+from clearway.risk.rules import valuation
 
 USUAL = {("610910", "CN"): 8.0, ("610910", "BD"): 6.0, ("851712", "VN"): 90.0, ("940360", "CN"): 3.0}
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clearway.risk.engine import engine
+from clearway.risk.engine.live import engine
 from tests.factories import document, wiring
 
 UNDERVALUED = {"hs_code": "851713", "origin_country": "CN", "net_mass_kg": "40", "value": "200.00"}
@@ -68,7 +68,7 @@ def priced(item: dict[str, Any], **overrides: Any) -> dict[str, Any]:
 def ids_of(mrns: list[str]) -> list[int]:
     """Row ids of declarations by MRN."""
     from clearway.db import get_sessionmaker
-    from clearway.risk import stored
+    from clearway.risk.engine import stored
 
     with get_sessionmaker()() as db:
         return [int(stored.declaration_id_of(db=db, mrn=m) or 0) for m in mrns]
@@ -77,7 +77,7 @@ def ids_of(mrns: list[str]) -> list[int]:
 @pytest.fixture
 def fake_controls(monkeypatch: pytest.MonkeyPatch) -> dict[int, dict[str, Any]]:
     """Control outcomes as the risk engine reads them: tests fill {declaration id: {fraud_found, revenue_raised}}."""
-    from clearway.risk import outcomes as reader
+    from clearway.risk.engine import outcomes as reader
 
     outcomes: dict[int, dict[str, Any]] = {}
 
@@ -114,10 +114,10 @@ def training_frame(n: int = 1200, days: int = 60, seed: int = 1) -> pd.DataFrame
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory holding one small trained bundle under 'small/'."""
-    from clearway.risk import bundle as bundles
-    from clearway.risk.data import load
-    from clearway.risk.mappings import NATIVE
-    from clearway.risk.train import TrainConfig, train
+    from clearway.risk.ml import bundle as bundles
+    from clearway.risk.ml.data import load
+    from clearway.risk.ml.mappings import NATIVE
+    from clearway.risk.ml.train import TrainConfig, train
 
     root = tmp_path_factory.mktemp("models")
     csv = root / "history.csv"

@@ -10,8 +10,9 @@ import pytest
 
 from clearway.db import utcnow
 from clearway.declarations.schemas import EXAMPLE
-from clearway.risk.predict import score_one
-from clearway.risk.scoring import bundle_load, bundle_path, canonical_records, slot_load
+from clearway.risk.ml.inputs import model_records
+from clearway.risk.ml.predict import score_one
+from clearway.risk.ml.scoring import bundle_load, bundle_path, slot_load
 from tests.factories import auth
 from tests.risk_engine.conftest import NORMAL, UNDERVALUED, ids_of, lodge_at, priced
 
@@ -23,7 +24,8 @@ SETTING = {"red_share": "0.2", "yellow_share": "0.3", "random_rate": "0.01", "ae
 def test_a_document_becomes_one_canonical_record_per_item():
     doc = copy.deepcopy(EXAMPLE)
     doc["items"].append({**doc["items"][0], "hs_code": "847130", "preference": "KORUS", "origin_proof": "C/O 1"})
-    first, second = canonical_records(doc, declarant="KR1000000001", lodged_at=AT, reference="L1")
+    first, second = model_records(doc, declarant="KR1000000001", lodged_at=AT, reference="L1", valuation=None,
+                                  rate=None)
     assert first["item_no"] == 1 and second["item_no"] == 2
     assert (first["importer_id"], first["seller_id"], first["departure_country"]) == (
         "KR1000000001", "Shenzhen Bright Electronics Ltd", "CN")
@@ -35,7 +37,7 @@ def test_several_items_score_exactly_as_one_by_one(models_env):
     assert slot is not None
     doc = copy.deepcopy(EXAMPLE)
     doc["items"] = [{**doc["items"][0], "value": str(v), "net_mass_kg": "40"} for v in (12000, 150, 9000)]
-    records = canonical_records(doc, declarant="KR1000000001", lodged_at=AT, reference="L1")
+    records = model_records(doc, declarant="KR1000000001", lodged_at=AT, reference="L1", valuation=None, rate=None)
     singles = [score_one(r, slot.bundle).score for r in records]
     best, at = slot.score(records)
     assert best == pytest.approx(max(singles), rel=1e-12) and at == singles.index(max(singles))
@@ -150,7 +152,7 @@ def test_drift_compares_score_windows_and_reports_weeks(client, models_env):
 
 
 def test_random_picks_are_flagged_and_rarer_for_an_authorised_operator(client):
-    from clearway.risk.engine import engine
+    from clearway.risk.engine.live import engine
 
     analyst = auth(client, "analyst")
     client.put("/api/v1/risk/selection/KR0101/IM", json=SETTING, headers=analyst)

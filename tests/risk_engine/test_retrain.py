@@ -9,7 +9,7 @@ from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.declarations.models import Declaration
 from clearway.demo import demo_history
-from clearway.risk import retrain as loop
+from clearway.risk.ml import retrain as loop
 from clearway.risk.models import RiskModel
 from tests.factories import wiring
 

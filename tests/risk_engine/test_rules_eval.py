@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from clearway.declarations.schemas import EXAMPLE
-from clearway.risk.facts import Knowledge, TraderMemory, declaration_facts
-from clearway.risk.rules import LiveRule, RuleSet, evaluation_errors
-from clearway.risk.rules_compile import compile_rule, matches
+from clearway.risk.rules.compile import compile_rule, matches
+from clearway.risk.rules.facts import Knowledge, TraderMemory, declaration_facts
+from clearway.risk.rules.ruleset import LiveRule, RuleSet, evaluation_errors
 
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # a Friday
 REFERENCES = {("851713", "CN"): (Decimal("300"), 40), ("851713", ""): (Decimal("280"), 90),

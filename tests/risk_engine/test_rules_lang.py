@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clearway.risk.rules_compile import compile_rule
-from clearway.risk.rules_lang import MAX_DEPTH, RuleSyntaxError, parse, tokenize
+from clearway.risk.rules.compile import compile_rule
+from clearway.risk.rules.lang import MAX_DEPTH, RuleSyntaxError, parse, tokenize
 
 EXAMPLE = ('item.hs6 starts_with "8517" and item.origin in ["CN", "VN"]\n'
            '  and item.unit_value_kg < 0.5 * ref.unit_value_kg')

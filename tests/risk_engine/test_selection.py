@@ -16,14 +16,14 @@ import pytest
 
 from clearway.declarations.channelling import ChannelContext
 from clearway.declarations.schemas import EXAMPLE
-from clearway.risk.decision import Snapshot, decide
-from clearway.risk.engine import Engine
-from clearway.risk.facts import Knowledge
-from clearway.risk.rules import LiveRule, RuleSet
-from clearway.risk.rules_compile import compile_rule
-from clearway.risk.selection import LiveSetting, Selection
-from clearway.risk.thresholds import thresholds_for
-from clearway.risk.watchlist_index import LiveEntry, WatchlistIndex
+from clearway.risk.engine.decision import Snapshot, decide
+from clearway.risk.engine.live import Engine
+from clearway.risk.engine.selection import LiveSetting, Selection
+from clearway.risk.ml.thresholds import thresholds_for
+from clearway.risk.rules.compile import compile_rule
+from clearway.risk.rules.facts import Knowledge
+from clearway.risk.rules.ruleset import LiveRule, RuleSet
+from clearway.risk.rules.watchlist_index import LiveEntry, WatchlistIndex
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 TOTAL = Decimal("12500")

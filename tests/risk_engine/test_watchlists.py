@@ -6,7 +6,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 
 from clearway.declarations.schemas import EXAMPLE
-from clearway.risk.watchlist_index import LiveEntry, WatchlistIndex, id_key, name_key
+from clearway.risk.rules.watchlist_index import LiveEntry, WatchlistIndex, id_key, name_key
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -36,11 +36,16 @@ def holds_of(*, db: Session, declaration: Declaration, providers: Sequence[HoldP
         return []
     if declaration.status not in RELEASABLE:
         return [Hold("declaration.not_releasable", "customs", {"status": declaration.status})]
+    return asked(db=db, declaration=declaration, providers=providers)
+
+
+def asked(*, db: Session, declaration: Declaration, providers: Sequence[HoldProvider]) -> list[Hold]:
+    """What each provider answers; one that raises answers with a hold (fail closed)."""
     found: list[Hold] = []
     for provider in providers:
         try:
             found.extend(provider(db, declaration))
-        except Exception:  # fail closed: an unanswered question holds the goods
+        except Exception:  # an unanswered question holds the goods
             log.exception("hold provider %s failed for %s", provider_name(provider), declaration.mrn)
             found.append(Hold("release.provider_failed", "customs", {"provider": provider_name(provider)}))
     return found
@@ -94,7 +99,7 @@ class ReleaseDecision:
         """Clear released goods once every duty is final (release and final determination are separate)."""
         if declaration.status != "released":
             raise Conflict([Problem("clearance.not_released", "", {"status": declaration.status})])
-        pending = [h for provider in self.finality for h in provider(db, declaration)]
+        pending = asked(db=db, declaration=declaration, providers=self.finality)
         if pending:
             raise held_problem(pending)
         return declaration_transition(db=db, actor=actor, declaration=declaration, target="cleared",

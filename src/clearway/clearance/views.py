@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from clearway.auth.schemas import Principal
-from clearway.auth.views import organisation_of
+from clearway.auth.selectors import organisation_of
 from clearway.classification.selectors import description_mismatch
 from clearway.clearance import lodge
 from clearway.clearance.router import Wired
@@ -25,6 +25,7 @@ from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
 from clearway.db import utcnow
 from clearway.declarations import selectors
+from clearway.declarations.lifecycle import RELEASABLE
 from clearway.declarations.mrn import mrn_valid
 from clearway.declarations.validation import document_check
 from clearway.deps import CurrentUser, DbSession, roles
@@ -175,11 +176,13 @@ def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUs
                                           channel_reasons=declaration.channel_reasons) if actor.is_customs else None
         # Tariff: the duties per item and tax with their legal basis, payments, and the pay button.
         duties = tariff_views.duties_panel(db=db, declaration=declaration, actor=actor, events=events)
-        holds = wiring.release.holds(db, declaration)
+        # Only goods still waiting for release have holds worth showing.
+        holds = wiring.release.holds(db, declaration) if declaration.status in RELEASABLE else None
     locale = page_locale(request)
     offices = ref.offices()
     return render(request, "declarations/detail.html", user=actor, d=declaration, doc=declaration.document,
-                  events=events, customs=actor.is_customs, risk=risk, duties=duties, holds=holds,
+                  events=events, customs=actor.is_customs, risk=risk, duties=duties,
+                  holds=None if holds is None else [hold.as_json(locale) for hold in holds],
                   parties=[p for p in forms.PARTIES if declaration.document.get(p)],
                   office_name=lambda code: offices[code].name if code in offices else code,
                   country=lambda code: ref.country_name(code, locale) if code else "",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from clearway.performance.hours import office_hours
 from clearway.performance.milestones import MILESTONE_KINDS, MILESTONES
 from clearway.performance.models import PerformanceState
+from clearway.performance.releases import pg_tune
 from clearway.performance.rollup import hours_digest, rollup_apply, rollup_rebuild, timelines_frame
 
 LOOKBACK = 10_000
@@ -103,8 +104,6 @@ def _prepare(db: Session) -> bool:
     pg = _is_pg(db)
     if pg:  # naive arrival times in a document are read as UTC, whatever the server's zone
         db.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-        from clearway.performance.releases import pg_tune
-
         pg_tune(db)
     return pg
 

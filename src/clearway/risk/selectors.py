@@ -7,11 +7,11 @@ from dataclasses import asdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clearway.risk.api.schemas import RuleRead, RuleVersionRead, TestRunRead, WatchlistRead
+from clearway.risk.api.schemas_models import ModelRead, SelectionRead
 from clearway.risk.models import RiskDecision, RiskModel, RiskRule, RiskRuleVersion, SelectionSetting, WatchlistEntry
-from clearway.risk.rules import evaluation_errors
-from clearway.risk.schemas import RuleRead, RuleVersionRead, TestRunRead, WatchlistRead
-from clearway.risk.schemas_models import ModelRead, SelectionRead
-from clearway.risk.testrun import TestRun
+from clearway.risk.rules.ruleset import evaluation_errors
+from clearway.risk.rules.testrun import TestRun
 
 
 def version_read(version: RiskRuleVersion) -> RuleVersionRead:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.declarations import channelling
-from clearway.risk.decision import ENGINE
-from clearway.risk.engine import Engine, engine
+from clearway.risk.engine.decision import ENGINE
+from clearway.risk.engine.live import Engine, engine
 from clearway.risk.models import RiskDecision
 
 

@@ -32,6 +32,7 @@ from clearway.tariff.models import (
     ScheduleVersion,
     TradeAgreement,
 )
+from clearway.tariff.schedules import schedule_snapshot  # the builder; it caches built versions itself
 from clearway.tariff.snapshot import RateTable, Schedule
 
 CHECK_EVERY_S = 3.0
@@ -112,8 +113,6 @@ class TariffState:
 
 
 def _load(db: Session, stamp: tuple[Any, ...]) -> TariffState:
-    from clearway.tariff.service import schedule_snapshot  # the builder; it caches built versions itself
-
     national = get_settings().national_currency
     schedule = schedule_snapshot(db=db, currency=national) if stamp[0] is not None else None
     rulings = db.scalars(select(AdvanceRuling.holder_id).where(AdvanceRuling.status.in_(_RULING_STATUSES))

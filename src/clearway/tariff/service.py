@@ -8,8 +8,6 @@ Keyword-only functions; the caller owns the transaction (we flush, never commit)
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -19,18 +17,15 @@ from clearway.config import get_settings
 from clearway.declarations.schemas import DeclarationCreate
 from clearway.tariff import payments, revenue
 from clearway.tariff.compute import Assessment, compute_duties
-from clearway.tariff.errors import DutyNotComputable, problem
 from clearway.tariff.lodging import Bill, bill_rows, currencies_needed, lodging_assess
 from clearway.tariff.models import (
     AssessmentLineRecord,
     AssessmentRecord,
-    ScheduleVersion,
     TariffLine,
-    TariffMeasure,
-    TradeAgreement,
 )
 from clearway.tariff.payments import payment_reference_of
 from clearway.tariff.rates import rates_snapshot
+from clearway.tariff.schedules import schedule_snapshot, schedule_version_current
 from clearway.tariff.settlement import (
     DutiesView,
     Settled,
@@ -40,7 +35,7 @@ from clearway.tariff.settlement import (
     duties_view,
     payment_confirmed,
 )
-from clearway.tariff.snapshot import Agreement, Line, Measure, Schedule
+from clearway.tariff.snapshot import Line
 
 __all__ = [  # what other domains call (some defined in lodging and settlement, gathered here)
     "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_record", "bill_rows",
@@ -48,50 +43,6 @@ __all__ = [  # what other domains call (some defined in lodging and settlement, 
     "lines_search", "lodging_assess", "payment_confirmed", "payment_gateway", "payment_reference_of",
     "schedule_snapshot", "schedule_version_current",
 ]
-
-# Versions never change once imported, so a snapshot can be cached; the file checksum is part of
-# the key so that two databases (tests, tenants) reusing a version number never share a stale one.
-_cache: dict[tuple[int, str, str], Schedule] = {}
-_cache_lock = threading.Lock()
-
-
-def schedule_version_current(*, db: Session) -> ScheduleVersion | None:
-    """The schedule version in force: the latest import."""
-    return db.scalars(select(ScheduleVersion).order_by(ScheduleVersion.id.desc()).limit(1)).first()
-
-
-def _build(db: Session, version_id: int, currency: str) -> Schedule:
-    lines = db.execute(select(TariffLine.code, TariffLine.description, TariffLine.supplementary_unit)
-                       .where(TariffLine.version_id == version_id)).all()
-    measures = [
-        Measure(r.ref, r.code, r.kind, r.valid_from, r.valid_to, r.basis, r.rate_pct, r.amount, r.amount_currency,
-                r.per_unit, r.agreement, r.agency, r.legal_basis)
-        for r in db.scalars(select(TariffMeasure).where(TariffMeasure.version_id == version_id))
-    ]
-    return Schedule.build(currency=currency, lines=[(r.code, r.description, r.supplementary_unit) for r in lines],
-                          measures=measures, version=version_id)
-
-
-def schedule_snapshot(*, db: Session, version_id: int | None = None, currency: str | None = None) -> Schedule:
-    """The schedule (the current version unless one is named) with today's agreements, for computation."""
-    currency = currency or get_settings().national_currency
-    version = schedule_version_current(db=db) if version_id is None else db.get(ScheduleVersion, version_id)
-    if version is None:
-        raise DutyNotComputable([problem("schedule_missing")])
-    key = (version.id, version.checksum, currency)
-    with _cache_lock:
-        schedule = _cache.get(key)
-    if schedule is None:
-        schedule = _build(db, version.id, currency)
-        with _cache_lock:
-            if len(_cache) >= 4:
-                _cache.clear()
-            _cache[key] = schedule
-    # Agreements are few and may change between schedule versions: read them every time.
-    agreements = {a.code: Agreement(a.code, a.name, frozenset(p.country for p in a.partners), a.valid_from,
-                                    a.valid_to) for a in db.scalars(select(TradeAgreement))}
-    return dataclasses.replace(schedule, agreements=agreements)
-
 
 def duties_calculate(*, db: Session, document: DeclarationCreate, on: date) -> Assessment:
     """Compute the duties of a declaration (draft or lodged) on a date against the current schedule."""

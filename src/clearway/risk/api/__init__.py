@@ -1,0 +1,1 @@
+"""The risk engine's API, pages and commands."""

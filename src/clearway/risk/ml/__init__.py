@@ -1,0 +1,1 @@
+"""The risk model: inputs, features, training, evaluation, serving and its bundle."""

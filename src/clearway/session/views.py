@@ -1,0 +1,60 @@
+"""Sign-in and sign-out pages: a browser session in a signed, HttpOnly cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from clearway.auth.demo import USERS
+from clearway.auth.schemas import Principal
+from clearway.auth.service import token_for, user_authenticate
+from clearway.config import get_settings
+from clearway.deps import SESSION_COOKIE, DbSession, principal_optional
+from clearway.errors import Unauthenticated
+from clearway.web.render import render
+from clearway.web.security import CheckedForm, cookie_clear, safe_next, session_start
+
+router = APIRouter(include_in_schema=False)
+
+
+def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False) -> Response:
+    demo_users = [name for name, *_ in USERS] if get_settings().is_demo else []
+    return render(request, "login.html", user=None, status=401 if failed else 200, next_url=next_url,
+                  username=username, failed=failed, demo_users=demo_users)
+
+
+@router.get("/login")
+def login_form(request: Request, principal: Annotated[Principal | None, Depends(principal_optional)],
+               next: str = "") -> Response:
+    """The sign-in form (or the home page, for a browser already signed in)."""
+    if principal is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(request, next_url=safe_next(next))
+
+
+@router.post("/login")
+def login(request: Request, form: CheckedForm, db: DbSession) -> Response:
+    """Check the credentials and start a browser session."""
+    settings = get_settings()
+    username, password = str(form.get("username", "")).strip()[:64], str(form.get("password", ""))[:256]
+    next_url = safe_next(form.get("next"))
+    try:
+        with db.begin():
+            user = user_authenticate(db=db, username=username, password=password)
+            token = token_for(user=user, secret=settings.secret_key, ttl_s=settings.token_ttl_minutes * 60,
+                              kind="s")
+    except Unauthenticated:
+        return _login_page(request, next_url=next_url, username=username, failed=True)
+    response = RedirectResponse(next_url, status_code=303)
+    session_start(response, token)
+    return response
+
+
+@router.post("/logout")
+def logout(form: CheckedForm) -> Response:
+    """End the browser session."""
+    response = RedirectResponse("/login", status_code=303)
+    cookie_clear(response, SESSION_COOKIE)
+    return response
