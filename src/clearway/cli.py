@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from clearway.bulk import cli as bulk_cli
+from clearway.classification import cli as classification_cli
 from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
 from clearway.performance import cli as performance_cli
@@ -174,6 +175,7 @@ def worker(ctx: typer.Context) -> None:
 
 
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(classification_cli.app, name="classification")
 app.add_typer(tariff_cli.app, name="tariff")
 app.add_typer(performance_cli.app, name="performance")
 bulk_cli.register(import_app)

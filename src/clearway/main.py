@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
 from clearway.assembly import wiring_build
+from clearway.classification.router import router as classification_router
+from clearway.classification.views import router as classification_pages
 from clearway.clearance.router import router as clearance_router
 from clearway.clearance.views import router as clearance_pages
 from clearway.config import get_settings
@@ -101,9 +103,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 # shares its prefix with is not needed: no two routes overlap).
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
-               risk_router, risk_models_router)
+               risk_router, risk_models_router, classification_router)
 PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
-                public_pages, tariff_pages, controls_pages, notifications_pages)
+                public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages)
 
 
 @asynccontextmanager

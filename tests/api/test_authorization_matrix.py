@@ -30,6 +30,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/reference/hs/{code}"): EVERYONE,
     ("POST", "/api/v1/tariff/calculate"): EVERYONE,
     ("GET", "/api/v1/tariff/lines"): EVERYONE,
+    ("POST", "/api/v1/classification/suggest"): EVERYONE,  # reads the model only, stores nothing
     # Tariff: duties as the declaration is readable; traders settle trader-a's (officers at the office);
     # traders see their own accounts and guarantees, customs staff all; officers open and accept them.
     ("GET", "/api/v1/tariff/declarations/{mrn}/duties"): READERS,
@@ -170,6 +171,8 @@ def _request(client, method, path, mrn, headers, ids=None):
         body = {"to": "released", "reason": "matrix test"}
     elif url.endswith("/calculate"):
         body = document()
+    elif url.endswith("/classification/suggest"):
+        body = {"description": "cotton t-shirts", "hs_code": "610910"}
     elif url.endswith(("/tariff/payments", "/tariff/guarantee-uses")):  # tariff: settle trader-a's declaration
         body = {"mrn": mrn, "guarantee_id": 1} if url.endswith("uses") else {"mrn": mrn}
         headers = {**headers, "Idempotency-Key": "matrix-settle"}

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from clearway.auth.schemas import Principal
 from clearway.auth.selectors import organisation_of
+from clearway.classification.selectors import description_mismatch
 from clearway.clearance import lodge
 from clearway.clearance.router import Wired
 from clearway.clearance.wiring import Wiring
@@ -64,7 +65,21 @@ def _form_page(request: Request, actor: Principal, *, values: dict[str, str], it
     return render(request, "declarations/form.html", user=actor, status=422 if failed else 200,
                   here="/declarations/new", values=values, item_count=item_count, errors=errors, focus=focus,
                   upload_error=upload_error, options=_options(locale), field_id=forms.field_id,
-                  label_key=forms.label_key, max_items=forms.MAX_FORM_ITEMS, estimate=estimate)
+                  label_key=forms.label_key, max_items=forms.MAX_FORM_ITEMS, estimate=estimate,
+                  classification=_classification_warnings(values, item_count, locale))
+
+
+def _classification_warnings(values: dict[str, str], item_count: int, locale: str) -> dict[int, str]:
+    """Classification: item index -> a warning when its code is far from its description (lexical, sub-ms)."""
+    out = {}
+    for i in range(item_count):
+        description, code = values.get(f"/items/{i}/description", ""), values.get(f"/items/{i}/hs_code", "")
+        digits = code.replace(".", "").strip()
+        if len(description.strip()) >= 2 and len(digits) >= 4 and digits.isdigit():
+            found = description_mismatch(description, digits)
+            if found.far:
+                out[i] = translate("classification.far", locale, code=digits, best=found.best_hs6 or "")
+    return out
 
 
 def _lodge(db: Session, wiring: Wiring, actor: Principal, raw: Any) -> tuple[str | None, list[Problem]]:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import Integer, case, func, select
 from sqlalchemy.orm import Session
 
-from clearway.controls.models import ControlTask, OutcomeRule
+from clearway.controls.models import ControlTask, Finding, OutcomeRule
 from clearway.declarations.models import Declaration
 
 LABELLED = ("compliant", "irregular")
@@ -91,3 +91,9 @@ def hit_rates(*, db: Session, by: Literal["rule", "model_version"],
         query = query.where(ControlTask.finished_at >= since)
     rows = db.execute(query.group_by(key, ControlTask.random_pick).order_by(key, ControlTask.random_pick)).all()
     return [HitRate(str(k), bool(r), int(n), int(h or 0), Decimal(v or 0)) for k, r, n, h, v in rows]
+
+
+def corrected_codes(*, db: Session) -> dict[tuple[int, int], str]:
+    """(declaration id, item index) -> the HS code an officer's finding corrected it to."""
+    rows = db.execute(select(Finding.declaration_id, Finding.item_index, Finding.corrected)).all()
+    return {(d, i): str(c["hs_code"]) for d, i, c in rows if isinstance(c, dict) and c.get("hs_code")}

@@ -125,3 +125,12 @@ def declaration_events(*, db: Session, declaration: Declaration) -> list[Declara
         select(DeclarationEvent).where(DeclarationEvent.declaration_id == declaration.id)
         .order_by(DeclarationEvent.id)
     ))
+
+
+def item_descriptions(*, db: Session, statuses: tuple[str, ...],
+                      limit: int = 200_000) -> list[tuple[int, int, str, str]]:
+    """(declaration id, item index from 0, description, declared code) of declarations in the given states."""
+    rows = db.execute(select(Declaration.id, Declaration.document).where(Declaration.status.in_(statuses))
+                      .order_by(Declaration.id).limit(limit)).all()
+    return [(d_id, i, str(item.get("description") or ""), str(item.get("hs_code") or ""))
+            for d_id, document in rows for i, item in enumerate((document or {}).get("items") or [])]

@@ -145,3 +145,9 @@ def rulings_contradicted(*, db: Session, declarant_id: str, document: _Document,
                 found.append(problem("ruling_origin", f"/items/{i}/origin_country", ruling=ruling.reference,
                                      expected=ruling.origin_country, given=item.origin_country))
     return found
+
+
+def rulings_issued(*, db: Session, kind: str = "classification") -> list[AdvanceRuling]:
+    """Every issued ruling of a kind (what classification learns from), oldest first."""
+    query = select(AdvanceRuling).where(AdvanceRuling.kind == kind, AdvanceRuling.status == "issued")
+    return list(db.scalars(query.order_by(AdvanceRuling.id)).all())

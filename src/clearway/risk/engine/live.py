@@ -31,7 +31,7 @@ from clearway.risk.engine.selection import selection_active
 from clearway.risk.ml.inputs import national_rate, valuation_of_bill
 from clearway.risk.ml.scoring import ModelSlot, slot_load
 from clearway.risk.models import ReferenceValue, RiskDecision, RiskModel
-from clearway.risk.rules.facts import FIRST_SEEN_ROLES, Knowledge, TraderMemory
+from clearway.risk.rules.facts import CLASSIFICATION_FIELDS, FIRST_SEEN_ROLES, Knowledge, TraderMemory
 from clearway.risk.rules.ruleset import RuleSet, rules_active
 from clearway.risk.rules.watchlists import watchlists_active
 
@@ -64,7 +64,8 @@ def knowledge_load(db: Session, fields: frozenset[str] | set[str], *, before: da
     rule asks, the traders seen (before a time, if given; `traders`: memory to reuse)."""
     wanted = bool(fields & _FIRST_SEEN)  # the traders' memory costs a query: only when a rule asks
     traders = (traders or TraderMemory(stored.parties_seen(db=db, before=before))) if wanted else None
-    return Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders)
+    return Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders,
+                     classification=bool(fields & CLASSIFICATION_FIELDS))  # the mismatch only when a rule asks
 
 
 def snapshot_load(db: Session, version: tuple[int, str], now: datetime,

@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from clearway.classification.selectors import mismatch_distance, mismatch_far
+
 NUM, STR, BOOL = "number", "text", "boolean"
 ROLES = ("declarant", "importer", "exporter", "seller", "buyer")
 FIRST_SEEN_ROLES = ("declarant", "importer", "seller")
@@ -36,6 +38,8 @@ ITEM_FIELDS: dict[str, str] = {
     "item.quantity": NUM, "item.unit": STR, "item.value": NUM, "item.preference": STR, "item.packages": NUM,
     "item.unit_value_kg": NUM, "item.uv_ratio": NUM, "item.route": STR,
     "ref.unit_value_kg": NUM, "ref.count": NUM, "ref.known": BOOL,
+    # Classification: 0..1 distance between the description and the declared heading, and "far".
+    "item.description_mismatch": NUM, "item.description_far": BOOL,
 }
 FIELDS = {**DECLARATION_FIELDS, **ITEM_FIELDS}
 ITEMS_KEY = "__items__"
@@ -63,6 +67,7 @@ class Knowledge:
     references: Mapping[tuple[str, str], tuple[Decimal, int]] = field(default_factory=dict)
     aeo: frozenset[str] = frozenset()
     traders: TraderMemory | None = None  # None when no rule asks whether a trader is new
+    classification: bool = False  # compute the description/code mismatch (only when a rule asks)
 
 
 def decimal_or_none(value: Any) -> Decimal | None:
@@ -99,7 +104,7 @@ def _party_facts(document: Mapping[str, Any], knowledge: Knowledge, declarant: s
 
 
 def item_facts(item: Mapping[str, Any], index: int, departure: str | None,
-               references: Mapping[tuple[str, str], tuple[Decimal, int]]) -> dict[str, Any]:
+               references: Mapping[tuple[str, str], tuple[Decimal, int]], classify: bool = False) -> dict[str, Any]:
     """The facts of one goods item, with its unit value measured against the reference."""
     code, origin = str(item.get("hs_code", "")), str(item.get("origin_country", ""))
     value, mass = decimal_or_none(item.get("value")), decimal_or_none(item.get("net_mass_kg"))
@@ -116,7 +121,20 @@ def item_facts(item: Mapping[str, Any], index: int, departure: str | None,
         "item.unit_value_kg": unit_value, "item.uv_ratio": ratio,
         "item.route": f"{departure or '?'}>{origin}",
         "ref.unit_value_kg": ref[0] if ref else None, "ref.count": ref[1] if ref else 0, "ref.known": ref is not None,
+        **(_mismatch_facts(item.get("description"), code) if classify else NO_MISMATCH),
     }
+
+
+NO_MISMATCH: dict[str, Any] = {"item.description_mismatch": None, "item.description_far": None}
+CLASSIFICATION_FIELDS = frozenset(NO_MISMATCH)
+
+
+def _mismatch_facts(description: Any, code: str) -> dict[str, Any]:
+    """The classification signal: how far the declared code is from what the description says."""
+    text = description if isinstance(description, str) else None
+    distance = mismatch_distance(text, code)
+    return {"item.description_mismatch": None if distance is None else Decimal(str(distance)),
+            "item.description_far": mismatch_far(text, code)}
 
 
 def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, declarant: str, lodged_at: datetime,
@@ -137,7 +155,8 @@ def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, decl
         "transport.means_id": transport.get("means_id"), "transport.departure_country": departure,
         **_party_facts(document, knowledge, declarant),
     }
-    facts[ITEMS_KEY] = [item_facts(item, i, departure, knowledge.references) for i, item in enumerate(items)]
+    facts[ITEMS_KEY] = [item_facts(item, i, departure, knowledge.references, knowledge.classification)
+                        for i, item in enumerate(items)]
     return facts
 
 

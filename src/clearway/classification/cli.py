@@ -1,0 +1,60 @@
+"""`clearway classification ...`: retrain the classifier, try a description."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from clearway.classification.bundle import model_current, shipped_dir
+from clearway.classification.learning import learned_pairs
+from clearway.classification.suggest import mismatch, suggest
+from clearway.classification.train import model_train
+from clearway.db import get_sessionmaker
+
+app = typer.Typer(help="Goods classification: retrain the model, try a description", no_args_is_help=True)
+MODELS_ENV = "CLEARWAY_CLASSIFICATION_MODELS_DIR"
+
+
+@app.command("train")
+def train_cmd(
+    out: Annotated[Path | None, typer.Option("--out", help="Bundle directory (default: a new version folder)")] = None,
+    from_db: Annotated[bool, typer.Option("--from-db/--no-db", help="Learn released declarations and rulings")] = True,
+    shipped: Annotated[bool, typer.Option("--shipped", help="Overwrite the bundle shipped in the package")] = False,
+) -> None:
+    """Fit the model (nomenclature, glossary, examples, trade prior, what was learned) and write a bundle."""
+    learned = []
+    if from_db:
+        with get_sessionmaker()() as db:
+            learned = learned_pairs(db=db)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task("embedding documents", total=None)
+        model = model_train(learned=learned,
+                            progress=lambda done, total: progress.update(task, completed=done, total=total))
+    if shipped:
+        target = shipped_dir()
+    elif out is not None:
+        target = out
+    else:
+        target = Path(os.environ.get(MODELS_ENV, "classification-models")) / model.version
+    model.save(target)
+    typer.echo(json.dumps({"version": model.version, "dir": str(target), **model.trained}))
+
+
+@app.command("suggest")
+def suggest_cmd(description: str, limit: Annotated[int, typer.Option(min=1, max=20)] = 5,
+                code: Annotated[str | None, typer.Option("--code", help="Declared code to check")] = None) -> None:
+    """Print the proposed HS6 codes for a description (and the mismatch of a declared code)."""
+    model = model_current()
+    for c in suggest(model, description, k=limit):
+        typer.echo(f"{c.hs6}  {c.confidence:5.2f}  {model.hs_text.get(c.hs6, '')[:90]}  [{', '.join(c.matched)}]")
+    if code:
+        m = mismatch(model, description, code)
+        typer.echo(f"declared {code}: distance {m.distance}, heading rank {m.declared_rank}, far {m.far}")

@@ -1,0 +1,83 @@
+"""Classification API shapes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+DeclaredCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}(\.?\d{2}){0,3}$")]
+
+
+class SuggestRequest(BaseModel):
+    """A goods description as a trader writes it (English, Spanish or French), and optionally the declared code."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"description": "men's cotton t-shirts crew neck", "limit": 5},
+        {"description": "camarón vannamei congelado 16/20", "hs_code": "160521"},
+    ]})
+
+    description: Description
+    limit: int = Field(5, ge=1, le=20, description="How many HS6 codes to propose")
+    hs_code: DeclaredCode | None = Field(None, description="The code to be declared, checked against the text")
+
+
+class LineRead(BaseModel):
+    """A national tariff line under a proposed HS6 code, with its duty in force today."""
+
+    code: str
+    description: str
+    duty: str | None
+
+
+class SuggestionRead(BaseModel):
+    """One proposed HS6 code, with its official text, confidence and why it was proposed."""
+
+    hs6: str
+    description: str
+    heading: str
+    heading_description: str
+    chapter_description: str
+    confidence: float = Field(ge=0, le=1)
+    score: float
+    matched_terms: list[str]
+    nearest: list[str] = Field(description="Known descriptions (past declarations, rulings, examples) of this code")
+    lines: list[LineRead]
+
+
+class WarningRead(BaseModel):
+    """The declared code looks far from what the description says, or a lower-duty neighbour was chosen."""
+
+    code: str
+    message: str
+    distance: float | None
+    declared_rank: int | None
+    best_hs6: str | None
+
+
+class RulingRead(BaseModel):
+    """An issued classification ruling similar to the description (customs see all; a trader its own)."""
+
+    reference: str
+    goods_description: str
+    hs_code: str
+    similarity: float = Field(ge=0, le=1)
+
+
+class SuggestResponse(BaseModel):
+    """Ranked HS6 codes, best first, warnings about the declared code, and similar past rulings."""
+
+    model_version: str
+    suggestions: list[SuggestionRead]
+    warnings: list[WarningRead]
+    rulings: list[RulingRead] = Field(default_factory=list)
+
+
+class NodeRead(BaseModel):
+    """A node of the HS 2022 tree: a chapter, heading or subheading with its children."""
+
+    code: str
+    description: str
+    level: int
+    children: list[tuple[str, str]]
