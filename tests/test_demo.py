@@ -6,11 +6,13 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from clearway.controls.models import ControlTask, Finding
 from clearway.declarations.models import Declaration
 from clearway.demo import USERS, demo_seed
 from tests.factories import auth, bearer_for, document, wiring
@@ -28,6 +30,17 @@ def test_demo_seed_gives_every_documented_user_and_a_history(db_url, db):
                          .where(Declaration.declarant_id == "KR1000000001"))
     assert count == stored > 1000
     assert mine and mine > 10
+    # officers have worked the history: controls finished (some with findings), release times that vary,
+    # and only the last days' controls left in the queue
+    with db.begin():
+        finished = db.scalar(select(func.count()).select_from(ControlTask).where(ControlTask.closed.is_(True)))
+        still_open = db.scalars(select(Declaration.lodged_at).join(ControlTask, ControlTask.declaration_id ==
+                                                                   Declaration.id).where(ControlTask.closed.is_(False)))
+        findings = db.scalar(select(func.count()).select_from(Finding).where(Finding.result == "discrepancy"))
+        released_late = db.scalar(select(func.count()).select_from(ControlTask).where(
+            ControlTask.closed.is_(True), ControlTask.finished_at.is_not(None)))
+    assert finished and finished > 100 and findings and findings > 0 and released_late == finished
+    assert all(utcnow() - at.replace(tzinfo=at.tzinfo or UTC) < timedelta(days=4) for at in still_open)
     assert [u[0] for u in USERS] == ["trader-a", "trader-b", "officer", "analyst", "agency", "admin", "auditor"]
 
 

@@ -15,7 +15,9 @@ from clearway.auth.service import organisation_create
 from clearway.clearance.lodge import declaration_lodge
 from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
+from clearway.demo_controls import demo_controls_finish
 from clearway.synthetic import generate_world
+from clearway.synthetic.records import DeclarationRecord
 from clearway.tariff.accounts import account_open
 from clearway.tariff.demo import demo_seed as tariff_demo_seed
 
@@ -32,8 +34,12 @@ def _demo_deferment(*, db: Session, holders: list[str], now: datetime) -> None:
 
 
 def demo_history(*, db: Session, wiring: Wiring, now: datetime, days: int = 90, per_day: int = 40, seed: int = 7,
-                 progress: Callable[[int, int], None] | None = None) -> int:
-    """Lodge a synthetic history (every trader of the synthetic world) through the normal flow."""
+                 progress: Callable[[int, int], None] | None = None,
+                 lodged: list[tuple[int, DeclarationRecord]] | None = None) -> int:
+    """Lodge a synthetic history (every trader of the synthetic world) through the normal flow.
+
+    `lodged`, when given, receives each declaration's id with its synthetic record (truth and outcome).
+    """
     world = generate_world(seed=seed, days=days, end=(now - timedelta(days=1)).date(),
                            declarations_per_day=per_day)
     known = set(db.scalars(select(Organisation.code)))
@@ -46,15 +52,17 @@ def demo_history(*, db: Session, wiring: Wiring, now: datetime, days: int = 90, 
         actors[org.id] = Principal(user_id=0, username=f"import:{org.id}", role="trader",
                                    organisation_id=0, organisation_code=org.id)
     _demo_deferment(db=db, holders=[o for o in actors if o != "KR1000000002"], now=now)
-    lodged = 0
+    count = 0
     for n, record in enumerate(world.declarations):
         with db.begin_nested():
-            declaration_lodge(db=db, wiring=wiring, actor=actors[record.declarant_org_id], raw=record.document,
-                              now=record.lodged_at)
-        lodged += 1
+            declaration = declaration_lodge(db=db, wiring=wiring, actor=actors[record.declarant_org_id],
+                                            raw=record.document, now=record.lodged_at)
+        if lodged is not None:
+            lodged.append((declaration.id, record))
+        count += 1
         if progress and n % 200 == 0:
             progress(n, len(world.declarations))
-    return lodged
+    return count
 
 
 def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
@@ -62,4 +70,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     """Seed an empty database with the demo world; returns the number of declarations lodged."""
     demo_accounts(db=db, now=now)
     tariff_demo_seed(db=db, now=now)
-    return demo_history(db=db, wiring=wiring, now=now, progress=progress)
+    lodged: list[tuple[int, DeclarationRecord]] = []
+    count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged)
+    demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
+    return count
