@@ -16,12 +16,17 @@ from clearway.clearance.lodge import declaration_lodge
 from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
 from clearway.demo_controls import demo_controls_finish
+from clearway.demo_risk import demo_risk_configure
 from clearway.synthetic import generate_world
+from clearway.synthetic.parties import Organisation as WorldOrganisation
 from clearway.synthetic.records import DeclarationRecord
 from clearway.tariff.accounts import account_open
 from clearway.tariff.demo import demo_seed as tariff_demo_seed
 
 __all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "demo_accounts", "demo_history", "demo_is_seeded", "demo_seed"]
+
+RISK_CONFIGURED_BEFORE = timedelta(days=35)  # the engine is configured 35 days before the demo starts
+
 
 def _demo_deferment(*, db: Session, holders: list[str], now: datetime) -> None:
     """Deferment accounts so the history's green goods are released at once; trader-b keeps paying
@@ -35,10 +40,12 @@ def _demo_deferment(*, db: Session, holders: list[str], now: datetime) -> None:
 
 def demo_history(*, db: Session, wiring: Wiring, now: datetime, days: int = 90, per_day: int = 40, seed: int = 7,
                  progress: Callable[[int, int], None] | None = None,
-                 lodged: list[tuple[int, DeclarationRecord]] | None = None) -> int:
+                 lodged: list[tuple[int, DeclarationRecord]] | None = None,
+                 pause: tuple[datetime, Callable[[list[WorldOrganisation]], None]] | None = None) -> int:
     """Lodge a synthetic history (every trader of the synthetic world) through the normal flow.
 
-    `lodged`, when given, receives each declaration's id with its synthetic record (truth and outcome).
+    `lodged`, when given, receives each declaration's id with its synthetic record (truth and outcome);
+    `pause` = (at, step) runs the step before the first declaration lodged at or after `at`.
     """
     world = generate_world(seed=seed, days=days, end=(now - timedelta(days=1)).date(),
                            declarations_per_day=per_day)
@@ -54,6 +61,9 @@ def demo_history(*, db: Session, wiring: Wiring, now: datetime, days: int = 90, 
     _demo_deferment(db=db, holders=[o for o in actors if o != "KR1000000002"], now=now)
     count = 0
     for n, record in enumerate(world.declarations):
+        if pause is not None and record.lodged_at >= pause[0]:
+            pause[1](world.organisations)
+            pause = None
         with db.begin_nested():
             declaration = declaration_lodge(db=db, wiring=wiring, actor=actors[record.declarant_org_id],
                                             raw=record.document, now=record.lodged_at)
@@ -71,6 +81,13 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     demo_accounts(db=db, now=now)
     tariff_demo_seed(db=db, now=now)
     lodged: list[tuple[int, DeclarationRecord]] = []
-    count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged)
+    cut = now - RISK_CONFIGURED_BEFORE
+
+    def configure(organisations: list[WorldOrganisation]) -> None:
+        # Some weeks in, officers have finished the first controls and analysts configure the engine.
+        demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=cut)
+        demo_risk_configure(db=db, organisations=organisations, now=cut)
+
+    count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged, pause=(cut, configure))
     demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
     return count

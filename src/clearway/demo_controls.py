@@ -41,9 +41,10 @@ def _officer(office: str) -> Principal:
                      organisation_code="KRCUSTOMS", office=office)
 
 
-def _findings(record: DeclarationRecord | None, items: int) -> list[dict[str, Any]]:
+def _findings(record: DeclarationRecord | None, items: int, rng: random.Random) -> list[dict[str, Any]]:
     """One finding per item: the truth where the control found the planted fraud, else compliant."""
-    found = record is not None and record.found_fraud and record.truth.fraud_kind is not None
+    # Officers find most planted frauds they control (not every one: findings are not certain).
+    found = record is not None and record.truth.fraud_kind is not None and rng.random() < 0.85
     out: list[dict[str, Any]] = []
     for index in range(items):
         finding: dict[str, Any] = {"item": index, "result": "compliant", "kind": None, "corrected": {},
@@ -74,7 +75,7 @@ def _work(db: Session, task: ControlTask, declaration: Declaration, record: Decl
         controls.goods_available(db=db, actor=officer, task_id=task.id, now=at)
         at += timedelta(minutes=rng.randint(15, 90))
         controls.inspection_start(db=db, actor=officer, task_id=task.id, now=at)
-    for finding in _findings(record, len(declaration.document["items"])):
+    for finding in _findings(record, len(declaration.document["items"]), rng):
         at += timedelta(minutes=rng.randint(5, 40))
         if finding["result"] == "compliant" and task.kind == "documentary":
             continue  # a documentary check records only what is wrong
