@@ -29,7 +29,20 @@ class Settings(BaseSettings):
     audit_seal_interval_s: float = Field(default=2.0, ge=0)
     # Sealing is a background job (`clearway worker`); the demo, which runs no worker, seals in the server.
     jobs_in_server: bool = False  # run the worker's jobs inside the web server (the demo does)
-    cookie_secure: bool = False
+    # Unset: Secure cookies, HSTS, closed /metrics and API docs in production; open elsewhere (plain-http dev).
+    cookie_secure: bool | None = None
+    hsts_max_age_s: int = Field(default=31_536_000, ge=0, le=63_072_000)
+    metrics_public: bool | None = None
+    api_docs_public: bool | None = None
+    # Outbound requests (webhooks, agencies, partners) to loopback and over plain http: the test suite's
+    # local receivers only, unless set.
+    outbound_allow_loopback: bool | None = None
+    # Sign-in throttling: after `login_free_failures` wrong passwords for one account (or 4× that from one
+    # client address) within `login_window_s`, each further attempt waits twice as long, up to the cap.
+    login_free_failures: int = Field(default=5, ge=1, le=1000)
+    login_window_s: int = Field(default=900, ge=10, le=86_400)
+    login_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)
+    login_backoff_cap_s: float = Field(default=900.0, gt=0, le=86_400)
     # Argon2id memory cost; the default is the argon2-cffi (RFC 9106 low-memory) profile.
     # An import declaration without a duty assessment (no national schedule loaded) is held: release
     # waits until the duties are known. Only an administration that assesses duties in another system
@@ -52,6 +65,31 @@ class Settings(BaseSettings):
     def allows_demo_accounts(self) -> bool:
         """Demo accounts (password 'demo') may sign in only in demo mode and in the test suite."""
         return self.environment in ("demo", "test")
+
+    @property
+    def production(self) -> bool:
+        """True in production mode, where every hardening default applies."""
+        return self.environment == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry Secure (and HSTS is sent): on in production unless turned off."""
+        return self.production if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def metrics_open(self) -> bool:
+        """Whether /metrics answers without authentication: closed in production unless turned on."""
+        return not self.production if self.metrics_public is None else self.metrics_public
+
+    @property
+    def docs_open(self) -> bool:
+        """Whether the OpenAPI document and docs page are served: closed in production unless turned on."""
+        return not self.production if self.api_docs_public is None else self.api_docs_public
+
+    @property
+    def outbound_loopback(self) -> bool:
+        """Whether outbound requests may go to loopback over plain http (the test suite's receivers)."""
+        return self.environment == "test" if self.outbound_allow_loopback is None else self.outbound_allow_loopback
 
     @property
     def is_demo(self) -> bool:
