@@ -114,9 +114,11 @@ def cursor_decode(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, value = text.split(":", 1)
-        if kind != "d":
+        number = int(value)
+        # Row ids are 63-bit at most: anything else is forged (and overflows SQLite's integer binding).
+        if kind != "d" or not 0 < number < 2**63 or not (value.isascii() and value.isdigit()):
             raise ValueError(kind)
-        return int(value)
+        return number
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed([Problem("cursor.invalid", "", {"parameter": "cursor"})]) from None
 
