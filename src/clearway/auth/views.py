@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from clearway.auth import throttle
 from clearway.auth.demo import USERS
 from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
 from clearway.auth.service import token_for, user_authenticate
 from clearway.config import get_settings
+from clearway.db import utcnow
 from clearway.deps import SESSION_COOKIE, DbSession, principal_optional
 from clearway.errors import Unauthenticated
 from clearway.web.render import render
@@ -26,10 +28,15 @@ def organisation_of(*, db: Session, actor: Principal) -> Organisation | None:
     return db.get(Organisation, actor.organisation_id)
 
 
-def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False) -> Response:
+def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False,
+                wait_s: int = 0) -> Response:
     demo_users = [name for name, *_ in USERS] if get_settings().is_demo else []
-    return render(request, "login.html", user=None, status=401 if failed else 200, next_url=next_url,
-                  username=username, failed=failed, demo_users=demo_users)
+    response = render(request, "login.html", user=None, status=429 if wait_s else 401 if failed else 200,
+                      next_url=next_url, username=username, failed=failed or bool(wait_s), wait_s=wait_s,
+                      demo_users=demo_users)
+    if wait_s:
+        response.headers["Retry-After"] = str(wait_s)
+    return response
 
 
 @router.get("/login")
@@ -47,12 +54,20 @@ def login(request: Request, form: CheckedForm, db: DbSession) -> Response:
     settings = get_settings()
     username, password = str(form.get("username", "")).strip()[:64], str(form.get("password", ""))[:256]
     next_url = safe_next(form.get("next"))
+    keys = throttle.login_keys(username=username, client=request.client.host if request.client else None)
+    with db.begin():
+        wait = throttle.login_wait_s(db=db, keys=keys, now=utcnow())
+    if wait:  # the same throttle as the API: the form is not a way around it
+        return _login_page(request, next_url=next_url, username=username, wait_s=wait)
     try:
         with db.begin():
             user = user_authenticate(db=db, username=username, password=password)
+            throttle.login_succeeded(db=db, username=username, now=utcnow())
             token = token_for(user=user, secret=settings.secret_key, ttl_s=settings.token_ttl_minutes * 60,
                               kind="s")
     except Unauthenticated:
+        with db.begin():
+            throttle.login_failed(db=db, keys=keys, now=utcnow())
         return _login_page(request, next_url=next_url, username=username, failed=True)
     response = RedirectResponse(next_url, status_code=303)
     session_start(response, token)
