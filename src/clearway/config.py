@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -57,6 +60,9 @@ class Settings(BaseSettings):
                 "CLEARWAY_SECRET_KEY still has its default value: set a secret before running "
                 f"in {self.environment!r} mode"
             )
+        if self.secret_key == DEFAULT_SECRET:
+            # The shipped secret is public: anyone could forge an admin token for a demo signed with it.
+            self.secret_key = demo_secret(self.database_url)
         if len(self.secret_key) < 16:
             raise ValueError("CLEARWAY_SECRET_KEY must be at least 16 characters")
         return self
@@ -95,6 +101,36 @@ class Settings(BaseSettings):
     def is_demo(self) -> bool:
         """True when demo users and seeded data may exist."""
         return self.environment == "demo"
+
+
+def demo_secret(database_url: str) -> str:
+    """A random signing secret of one demo database, kept in a private file beside a SQLite database.
+
+    Other databases get one per process (sessions then end when the demo restarts).
+    """
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url.endswith(":memory:"):
+        return _process_secret()
+    path = Path(database_url.removeprefix(prefix).split("?", 1)[0] + ".secret")
+    try:
+        return path.read_text("ascii").strip()
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of the same demo wrote it first
+        return path.read_text("ascii").strip()
+    except OSError:
+        return _process_secret()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secret)
+    return secret
+
+
+@lru_cache
+def _process_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 @lru_cache

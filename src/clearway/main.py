@@ -35,6 +35,7 @@ from clearway.notifications.router import router as notifications_router
 from clearway.notifications.views import router as notifications_pages
 from clearway.openapi_docs import ProblemDocument
 from clearway.performance.metrics import install_metrics
+from clearway.transport import StrictTransport
 from clearway.performance.router import router as performance_router
 from clearway.performance.views import router as performance_pages
 from clearway.public.views import router as public_pages
@@ -157,7 +158,9 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Clearway", version=__version__, lifespan=_lifespan,
         description="Open-source customs clearance and risk management. Errors are RFC 9457 problem documents.",
-        openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
+        # Closed in production unless CLEARWAY_API_DOCS_PUBLIC: the contract is published with the release.
+        openapi_url=f"{API}/openapi.json" if settings.docs_open else None,
+        docs_url=f"{API}/docs" if settings.docs_open else None, redoc_url=None,
     )
     app.state.wiring = wiring_build()
     for router in API_ROUTERS:
@@ -169,4 +172,6 @@ def create_app() -> FastAPI:
     _install_health(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.secure_cookies and settings.hsts_max_age_s:  # served over https: browsers must keep to it
+        app.add_middleware(StrictTransport, max_age_s=settings.hsts_max_age_s)
     return app

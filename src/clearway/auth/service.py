@@ -12,6 +12,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from sqlalchemy.orm import Session
 
 from clearway.auth.models import ORG_KINDS, ROLES, Organisation, User
@@ -50,6 +52,18 @@ def organisation_create(
     return org
 
 
+@lru_cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_guessable(password: str, username: str = "") -> bool:
+    """True for a password on the common-password list, or one zxcvbn rates guessable (score below 3)."""
+    if password.lower() in _common_passwords():
+        return True
+    return int(zxcvbn(password[:100], user_inputs=[username] if username else [])["score"]) < 3
+
+
 def user_create(
     *, db: Session, username: str, password: str, role: str, organisation: Organisation,
     office: str | None = None, locale: str = "en", demo: bool = False, now: datetime,
@@ -60,6 +74,8 @@ def user_create(
         problems.append(Problem("user.role_unknown", "/role", {"value": role}))
     if len(password) < 4 or (not demo and len(password) < 12):
         problems.append(Problem("user.password_too_short", "/password", {"min": 4 if demo else 12}))
+    elif not demo and password_guessable(password, username):
+        problems.append(Problem("user.password_common", "/password", {}))
     if problems:
         raise ValidationFailed(problems)
     if db.scalar(select(User.id).where(User.username == username)) is not None:
