@@ -13,7 +13,6 @@ from pydantic_core import PydanticCustomError
 
 from clearway.errors import DomainError, Problem, ValidationFailed
 
-
 _RFC3339_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 

@@ -35,7 +35,6 @@ from clearway.notifications.router import router as notifications_router
 from clearway.notifications.views import router as notifications_pages
 from clearway.openapi_docs import ProblemDocument
 from clearway.performance.metrics import install_metrics
-from clearway.transport import StrictTransport
 from clearway.performance.router import router as performance_router
 from clearway.performance.views import router as performance_pages
 from clearway.public.views import router as public_pages
@@ -46,6 +45,7 @@ from clearway.risk.views import router as risk_pages
 from clearway.risk.views_models import router as risk_model_pages
 from clearway.tariff.router import router as tariff_router
 from clearway.tariff.views import router as tariff_pages
+from clearway.transport import StrictTransport
 from clearway.web.routes import web_install
 from clearway.worker import JobContext, scheduler
 

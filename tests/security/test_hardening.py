@@ -39,7 +39,7 @@ def test_production_sends_hsts_and_secure_session_cookies(production):
     r = production.post("/login", data={"username": "real-trader", "password": STRONG, "csrf": csrf_of(page.text)},
                         follow_redirects=False)
     assert r.status_code == 303
-    cookie = [c for c in r.headers.get_list("set-cookie") if c.startswith("cw_session=")][0]
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("cw_session="))
     assert "Secure" in cookie and "HttpOnly" in cookie
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
-from sqlalchemy.orm import Session
 
 from clearway.auth.models import ORG_KINDS, ROLES, Organisation, User
 from clearway.auth.schemas import Principal
