@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     outbound_allow_loopback: bool | None = None
     # Sign-in throttling: after `login_free_failures` wrong passwords for one account (or 4× that from one
     # client address) within `login_window_s`, each further attempt waits twice as long, up to the cap.
+    # How long a process trusts what it read about a user (active, token versions). Disabling and signing out
+    # act at once in the process that does them; other processes notice within this time (0: query every time).
+    principal_cache_s: float = Field(default=10.0, ge=0, le=300)
     login_free_failures: int = Field(default=5, ge=1, le=1000)
     login_window_s: int = Field(default=900, ge=10, le=86_400)
     login_backoff_base_s: float = Field(default=2.0, gt=0, le=3600)

@@ -12,13 +12,13 @@ from clearway.auth import throttle
 from clearway.auth.demo import USERS
 from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
-from clearway.auth.service import token_for, user_authenticate
+from clearway.auth.service import session_end, token_for, user_authenticate, user_set_active, users_list
 from clearway.config import get_settings
 from clearway.db import utcnow
-from clearway.deps import SESSION_COOKIE, DbSession, principal_optional
+from clearway.deps import SESSION_COOKIE, DbSession, principal_optional, roles
 from clearway.errors import Unauthenticated
 from clearway.web.render import render
-from clearway.web.security import CheckedForm, cookie_clear, safe_next, session_start
+from clearway.web.security import CheckedForm, cookie_clear, principal_or_none, safe_next, session_start
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,8 +75,32 @@ def login(request: Request, form: CheckedForm, db: DbSession) -> Response:
 
 
 @router.post("/logout")
-def logout(form: CheckedForm) -> Response:
-    """End the browser session."""
+def logout(request: Request, form: CheckedForm, db: DbSession) -> Response:
+    """End the browser session: the cookie is revoked on the server, not only removed from the browser."""
+    principal = principal_or_none(request)  # an already invalid session has nothing left to revoke
+    if principal is not None:
+        with db.begin():
+            session_end(db=db, user_id=principal.user_id)
     response = RedirectResponse("/login", status_code=303)
     cookie_clear(response, SESSION_COOKIE)
     return response
+
+
+WebAdmin = Annotated[Principal, Depends(roles("admin"))]
+
+
+@router.get("/admin/users")
+def users_page(request: Request, db: DbSession, actor: WebAdmin) -> Response:
+    """Every user with its role and whether it may sign in; an admin disables or enables them here."""
+    with db.begin():
+        users = [(u.username, u.role, u.organisation.code, u.active) for u in users_list(db=db)]
+    return render(request, "auth/users.html", user=actor, users=users)
+
+
+@router.post("/admin/users/{username}/active")
+def users_set_active(request: Request, username: str, form: CheckedForm, db: DbSession, actor: WebAdmin) -> Response:
+    """Disable or enable one user; a disabled user's tokens and sessions stop working at once."""
+    with db.begin():
+        user_set_active(db=db, username=username[:64], active=form.get("active") == "true", actor=actor.username,
+                        actor_org=actor.organisation_code, now=utcnow())
+    return RedirectResponse("/admin/users", status_code=303)
