@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     outbound_allow_loopback: bool | None = None
     # Sign-in throttling: after `login_free_failures` wrong passwords for one account (or 4× that from one
     # client address) within `login_window_s`, each further attempt waits twice as long, up to the cap.
+    # Bulk files: an XLSX may expand to this many bytes of XML, and a file may have this many rows.
+    bulk_max_expanded_bytes: int = Field(default=32_000_000, ge=100_000)
+    bulk_max_rows: int = Field(default=100_000, ge=10)
     # How long a process trusts what it read about a user (active, token versions). Disabling and signing out
     # act at once in the process that does them; other processes notice within this time (0: query every time).
     principal_cache_s: float = Field(default=10.0, ge=0, le=300)
