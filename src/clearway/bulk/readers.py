@@ -229,7 +229,7 @@ def read_xlsx(data: bytes) -> Parsed:
 
 def read_jsonl(data: bytes) -> Parsed:
     """Records of a JSON lines file: one declaration document per non-blank line."""
-    records = []
+    records: list[Record] = []
     for number, line in enumerate(_decode(data).split("\n"), start=1):
         if not line.strip():
             continue
