@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(default=60 * 8, ge=5, le=60 * 24 * 30)
     max_body_bytes: int = Field(default=2_000_000, ge=10_000)
     db_pool_size: int = Field(default=20, ge=1, le=200)
+    # SQLite: how long a request waits for the write lock before it answers 503 (Retry-After).
+    db_busy_timeout_ms: int = Field(default=10_000, ge=50, le=120_000)
     worker_threads: int = Field(default=40, ge=1, le=400, description="Threads for blocking work per process")
     audit_seal_interval_s: float = Field(default=2.0, ge=0)
     # Sealing is a background job (`clearway worker`); the demo, which runs no worker, seals in the server.
