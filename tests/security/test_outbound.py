@@ -164,3 +164,60 @@ def test_an_open_port_and_a_closed_port_fail_alike(client):
         assert errors["open"] == errors["closed"] == {"unreachable"}
     finally:
         listener.close()
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_certificate_of_the_name(tmp_path, monkeypatch):
+    """TLS to a pinned address: SNI and the certificate check use the name, the socket goes to the address."""
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+
+    from clearway.notifications.delivery import Job, Pools
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=hooks.test", "-addext", "subjectAltName=DNS:hooks.test"],
+                   check=True, capture_output=True)
+    seen: list[tuple[str, str | None]] = []
+    sni: list[str | None] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["content-length"]))
+            seen.append((self.headers["host"], sni[-1] if sni else None))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: sni.append(name)  # type: ignore[assignment,misc,return-value]
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        import urllib3
+
+        from clearway.notifications.delivery import send
+
+        pools = Pools(concurrency=2, timeout=urllib3.Timeout(5), resolve=lambda host, _p: ["127.0.0.1"],
+                      ca_certs=str(cert))
+        secrets = ["whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
+        job = Job(1, 1, "KR1000000001", f"https://hooks.test:{port}/hook", secrets, "msg_1", b"{}")
+        # 127.0.0.1 stands in for a public host here.
+        monkeypatch.setattr(outbound, "address_allowed", lambda address, allow_loopback=False: True)
+        result = send(pools, job)
+        wrong = send(pools, Job(2, 1, "KR1000000001", f"https://127.0.0.1:{port}/hook", secrets, "msg_2", b"{}"))
+        assert (result.status, result.error) == (204, None)
+        assert seen[0] == (f"hooks.test:{port}", "hooks.test")
+        assert wrong.error == "tls_failed"  # the certificate names hooks.test, not the address
+        pools.clear()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -139,8 +139,8 @@ class Pools:
     never to a fresh DNS answer; TLS still verifies the certificate for the name."""
 
     def __init__(self, *, concurrency: int, timeout: urllib3.Timeout,
-                 resolve: outbound.Resolver = outbound.system_resolve):
-        self.concurrency, self.timeout, self.resolve = concurrency, timeout, resolve
+                 resolve: outbound.Resolver = outbound.system_resolve, ca_certs: str | None = None):
+        self.concurrency, self.timeout, self.resolve, self.ca_certs = concurrency, timeout, resolve, ca_certs
         self._lock = threading.Lock()
         self._pools: dict[tuple[str, str, str, int], urllib3.HTTPConnectionPool] = {}
 
@@ -161,8 +161,8 @@ class Pools:
             name = None if outbound.literal_address(target.host) else target.host
             return urllib3.HTTPSConnectionPool(target.address, target.port, server_hostname=name,
                                                assert_hostname=name or target.address, cert_reqs="CERT_REQUIRED",
-                                               maxsize=self.concurrency, block=True, retries=False,
-                                               timeout=self.timeout)
+                                               ca_certs=self.ca_certs, maxsize=self.concurrency, block=True,
+                                               retries=False, timeout=self.timeout)
         return urllib3.HTTPConnectionPool(target.address, target.port, maxsize=self.concurrency, block=True,
                                           retries=False, timeout=self.timeout)
 
@@ -206,10 +206,10 @@ class Deliverer:
     doubles throughput on a small machine (see benchmarks/controls.py).
     """
 
-    def __init__(self, resolve: outbound.Resolver = outbound.system_resolve) -> None:
+    def __init__(self, resolve: outbound.Resolver = outbound.system_resolve, ca_certs: str | None = None) -> None:
         settings = webhook_settings()
         self.threads = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="webhook")
-        self.pool = Pools(concurrency=settings.concurrency, resolve=resolve,
+        self.pool = Pools(concurrency=settings.concurrency, resolve=resolve, ca_certs=ca_certs,
                           timeout=urllib3.Timeout(connect=min(5.0, settings.timeout_s), read=settings.timeout_s))
 
     def send_all(self, jobs: list[Job]) -> list[Result]:
