@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Request
-from pydantic import BaseModel, BeforeValidator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from clearway.errors import DomainError, Problem, ValidationFailed
@@ -33,6 +33,7 @@ def _no_bool(value: Any) -> Any:
 
 
 Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339_only)]
+AwareRfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 Count = Annotated[int, BeforeValidator(_no_bool)]
 
 

@@ -112,3 +112,16 @@ def test_a_boolean_is_not_a_package_count_nor_a_number_a_time(client):
     r = client.post("/api/v1/declarations", json=doc, headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/transport/arrival", r.text
     assert r.json()["errors"][0]["code"] == "field.datetime"
+
+
+def test_request_bodies_take_rfc3339_times_not_unix_seconds(client):
+    from tests.controls.flows import TOBACCO, claimed, lodge
+
+    mrn = lodge(client, TOBACCO)
+    task_id, officer = claimed(client, mrn)
+    url = f"/api/v1/controls/tasks/{task_id}/document-requests"
+    body = {"documents": [{"code": "N935", "description": "Invoice"}], "due_at": 1900000000}
+    r = client.post(url, json=body, headers={**officer, "Idempotency-Key": "t-1"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "field.datetime", r.text
+    r = client.post(url, json={**body, "due_at": "2030-03-01T00:00:00Z"}, headers={**officer, "Idempotency-Key": "t-2"})
+    assert r.status_code == 201, r.text
