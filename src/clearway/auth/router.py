@@ -14,12 +14,12 @@ from clearway.config import get_settings
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession
 from clearway.errors import Unauthenticated
-from clearway.openapi_docs import PROBLEMS
+from clearway.openapi_docs import PROBLEMS, THROTTLED
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token", operation_id="issueToken", responses=PROBLEMS)
+@router.post("/token", operation_id="issueToken", responses={**PROBLEMS, **THROTTLED})
 def issue_token(
     request: Request,
     db: DbSession,
