@@ -51,9 +51,8 @@ def _affected(version: str, affected: dict[str, Any]) -> bool:
         for event in span.get("events", []):
             if "introduced" in event:
                 inside = event["introduced"] == "0" or mine >= Version(event["introduced"])
-            elif "fixed" in event and inside and mine >= Version(event["fixed"]):
-                inside = False
-            elif "last_affected" in event and inside and mine > Version(event["last_affected"]):
+            elif inside and (("fixed" in event and mine >= Version(event["fixed"]))
+                             or ("last_affected" in event and mine > Version(event["last_affected"]))):
                 inside = False
         if inside:
             return True
