@@ -8,7 +8,7 @@ PGDIR ?= $(CURDIR)/.pgtest
 PGPORT ?= 55432
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint typecheck bench clean system-deps
+.PHONY: install demo test lint typecheck bench clean system-deps audit
 
 install: $(STAMP) system-deps
 
@@ -39,6 +39,11 @@ test: install
 lint:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+
+# Known vulnerabilities in the installed dependencies: with ADVISORY_DB=<folder of OSV JSON> offline, else through
+# pip-audit's service. Exit 2 (a failure) when nothing or not everything could be checked.
+audit: install
+	$(BIN)/python scripts/dependency_audit.py $(if $(ADVISORY_DB),--advisory-db $(ADVISORY_DB))
 
 bench: install
 	$(BIN)/python benchmarks/api_lodge.py

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import datetime
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Request
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from clearway.errors import DomainError, Problem, ValidationFailed
+
+_RFC3339_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _rfc3339_only(value: Any) -> Any:
+    # pydantic would read 0.5 or "1700000000" as Unix seconds: the contract says RFC 3339 text.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339_START.match(value):
+        raise PydanticCustomError("datetime_type", "an RFC 3339 date-time is expected")
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    # JSON true is not the number 1; strings of digits stay accepted for forms and bulk files.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "a number is expected, not a boolean")
+    return value
+
+
+Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339_only)]
+AwareRfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
+Count = Annotated[int, BeforeValidator(_no_bool)]
 
 
 class MalformedBody(DomainError):

@@ -136,6 +136,33 @@ def users_create(
     typer.echo(f"created {username} ({role})")
 
 
+def _set_active(username: str, active: bool) -> None:
+    from clearway.auth.service import user_set_active
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.errors import NotFound
+
+    _settings()
+    try:
+        with get_sessionmaker()() as db, db.begin():
+            user_set_active(db=db, username=username, active=active, actor="cli", actor_org="cli", now=utcnow())
+    except NotFound:
+        _fail(f"no user {username!r}")
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user: it cannot sign in, and its tokens and sessions stop working."""
+    _set_active(username, False)
+    typer.echo(f"disabled {username}")
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Let a disabled user sign in again (its old tokens stay revoked)."""
+    _set_active(username, True)
+    typer.echo(f"enabled {username}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit chain; exit 1 naming the first broken record."""

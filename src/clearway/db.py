@@ -53,29 +53,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # WAL lets readers work during a write; synchronous=FULL keeps every acknowledged commit.
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def apply(dbapi_conn: Any, _record: Any) -> None:
+        # WAL lets readers work during a write; synchronous=FULL keeps every acknowledged commit.
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.close()
+
+    return apply
 
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, pool_size: int = 20) -> Engine:
+def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000) -> Engine:
     """An engine for the URL with the settings Clearway relies on."""
     # orjson for JSON columns: documents are serialised on every lodgement and read on every view.
     json_args: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **json_args)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        # Past the busy timeout a waiting request fails with "database is locked": a 503 (clearway.handlers).
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+                               **json_args)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         # pysqlite's own transaction handling defers BEGIN; take control so writes lock up front.
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -92,7 +97,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
 def get_engine() -> Engine:
     """The process-wide engine for the configured database."""
     settings = get_settings()
-    return make_engine(settings.database_url, settings.db_pool_size)
+    return make_engine(settings.database_url, settings.db_pool_size, settings.db_busy_timeout_ms)
 
 
 @lru_cache

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -95,6 +95,23 @@ async def _data_error(request: Request, exc: Exception) -> Response:
                             problems=[Problem("field.unstorable", "", {})])
 
 
+def _busy(exc: OperationalError) -> bool:
+    """True for a database that is busy (SQLite's write lock, a PostgreSQL lock or statement timeout)."""
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return any(mark in text for mark in ("database is locked", "database table is locked", "lock timeout",
+                                         "canceling statement due to lock timeout", "deadlock detected"))
+
+
+async def _operational(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OperationalError)
+    if not _busy(exc):
+        return await _unexpected(request, exc)
+    # Busy is not broken: the client may try again shortly (nothing was written, the transaction rolled back).
+    log.warning("database busy on %s %s", request.method, request.url.path)
+    return problem_response(request, status=503, slug="service-unavailable", title_code="problem.busy",
+                            problems=[Problem("server.busy", "", {})], headers={"Retry-After": "2"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, status=500, slug="internal-error", title_code="problem.internal_error",
@@ -107,4 +124,5 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(Exception, _unexpected)

@@ -47,6 +47,7 @@ from clearway.session.router import router as auth_router
 from clearway.session.views import router as auth_pages
 from clearway.tariff.router import router as tariff_router
 from clearway.tariff.views import router as tariff_pages
+from clearway.transport import StrictTransport
 from clearway.web.routes import web_install
 from clearway.worker import JobContext, scheduler
 
@@ -159,7 +160,9 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Clearway", version=__version__, lifespan=_lifespan,
         description="Open-source customs clearance and risk management. Errors are RFC 9457 problem documents.",
-        openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None,
+        # Closed in production unless CLEARWAY_API_DOCS_PUBLIC: the contract is published with the release.
+        openapi_url=f"{API}/openapi.json" if settings.docs_open else None,
+        docs_url=f"{API}/docs" if settings.docs_open else None, redoc_url=None,
     )
     app.state.wiring = wiring_build()
     for router in API_ROUTERS:
@@ -171,4 +174,6 @@ def create_app() -> FastAPI:
     _install_health(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.secure_cookies and settings.hsts_max_age_s:  # served over https: browsers must keep to it
+        app.add_middleware(StrictTransport, max_age_s=settings.hsts_max_age_s)
     return app

@@ -44,4 +44,11 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     415: _problem("Body is not JSON"),
     422: _problem("Validation failed: every problem with its code and JSON pointer"),
     428: _problem("If-Match required"),
+    503: {**_problem("The database is busy: nothing was stored, try again after Retry-After seconds"),
+          "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}},
+}
+# Sign-in only: too many failed attempts for the account or the client address (see SECURITY.md).
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {**_problem("Too many failed sign-in attempts: wait Retry-After seconds"),
+          "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}},
 }

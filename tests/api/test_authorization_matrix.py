@@ -216,3 +216,65 @@ def test_lists_never_show_other_traders_declarations(client):
         if role.startswith("trader"):
             code = {"trader-a": "KR1000000001", "trader-b": "KR1000000002"}[role]
             assert all(re.fullmatch(code, i["declarant_id"]) for i in items)
+
+
+# Writes on one declaration: the declarant (trader-b, which lodged it) may make them, a trader named only as
+# a party may not, whatever the party role. Bodies as the endpoint would accept them from the declarant.
+PARTY_ROLES = ("importer", "exporter", "seller", "buyer")
+DECLARATION_WRITES = (
+    ("PUT", "/api/v1/declarations/{mrn}"),
+    ("POST", "/api/v1/declarations/{mrn}/cancel"),
+    ("POST", "/api/v1/tariff/payments"),
+    ("POST", "/api/v1/tariff/guarantee-uses"),
+    ("POST", "/api/v1/declarations/{mrn}/decisions"),
+    ("POST", "/api/v1/controls/declarations/{mrn}/release"),
+    ("POST", "/api/v1/controls/declarations/{mrn}/detain"),
+    ("POST", "/api/v1/controls/declarations/{mrn}/reroute"),
+)
+
+
+def _write(client, method, path, mrn, headers, doc):
+    url = path.replace("{mrn}", mrn)
+    if path.endswith("{mrn}"):
+        return client.put(url, json={**doc, "reason": "party test"}, headers={**headers, "If-Match": '"v1"'})
+    if path.endswith(("/payments", "/guarantee-uses")):
+        body = {"mrn": mrn, "guarantee_id": 1} if path.endswith("uses") else {"mrn": mrn}
+        return client.post(url, json=body, headers={**headers, "Idempotency-Key": f"party-{mrn}"})
+    body = {"to": "released", "reason": "party test"} if path.endswith("/decisions") else (
+        {"channel": "red", "reason": "party test"} if path.endswith("/reroute") else {"reason": "party test"})
+    return client.post(url, json=body, headers=headers)
+
+
+def test_a_party_named_on_another_traders_declaration_may_read_it_but_change_nothing(client, monkeypatch):
+    from clearway.config import get_settings
+    from tests.factories import TRADER_A, TRADER_B, document_for
+
+    # Unassessed imports wait for their duties: the declaration stays open to amendment and cancellation.
+    monkeypatch.setenv("CLEARWAY_DUTY_ASSESSMENT_REQUIRED", "true")
+    get_settings.cache_clear()
+
+    a, b = auth(client, "trader-a"), auth(client, "trader-b")
+    assert {(m, p) for m, p in DECLARATION_WRITES} <= set(POLICY)
+    for role in PARTY_ROLES:
+        party_a = {"id": TRADER_A, "name": "Hanbit Trading Co.", "country": "KR"}
+        doc = document_for(TRADER_B)
+        doc[role] = party_a
+        r = client.post("/api/v1/declarations", json=doc, headers=b)
+        assert r.status_code == 201, (role, r.text)
+        mrn = r.json()["mrn"]
+        before = client.get(f"/api/v1/declarations/{mrn}", headers=a)
+        assert before.status_code == 200, role  # a named party reads it
+        assert before.json()["status"] == "channelled", role
+        for method, path in DECLARATION_WRITES:
+            r = _write(client, method, path, mrn, a, {**doc, "lrn": doc["lrn"] + "X"})
+            assert r.status_code in (403, 404), (role, method, path, r.status_code, r.text[:200])
+        after = client.get(f"/api/v1/declarations/{mrn}", headers=b).json()
+        assert after["status"] == before.json()["status"] and after["version"] == 1, role
+        assert after["lrn"] == doc["lrn"], role
+        # The declarant still may: its own amendment and cancellation go through.
+        etag = client.get(f"/api/v1/declarations/{mrn}", headers=b).headers["ETag"]
+        r = client.put(f"/api/v1/declarations/{mrn}", json={**doc, "reason": "own fix"},
+                       headers={**b, "If-Match": etag})
+        assert r.status_code == 200, (role, r.text)
+        r = client.post(f"/api/v1/declarations/{mrn}/cancel", json={"reason": "own"}, headers=b)
+        assert r.status_code == 200, (role, r.text)

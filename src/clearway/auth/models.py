@@ -42,7 +42,20 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(2), default="en")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     token_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Browser sessions carry it; signing out raises it, so every earlier session cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed sign-in attempts of one account or client address, and until when it must wait."""
+
+    __tablename__ = "auth_login_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -11,14 +11,17 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from clearway.audit.service import audit_append
 from clearway.auth.models import ORG_KINDS, ROLES, Organisation, User
 from clearway.auth.schemas import Principal
 from clearway.auth.tokens import token_issue, token_read
 from clearway.config import get_settings
-from clearway.errors import Conflict, Problem, Unauthenticated, ValidationFailed
+from clearway.errors import Conflict, NotFound, Problem, Unauthenticated, ValidationFailed
 
 
 @lru_cache
@@ -50,6 +53,18 @@ def organisation_create(
     return org
 
 
+@lru_cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_guessable(password: str, username: str = "") -> bool:
+    """True for a password on the common-password list, or one zxcvbn rates guessable (score below 3)."""
+    if password.lower() in _common_passwords():
+        return True
+    return int(zxcvbn(password[:100], user_inputs=[username] if username else [])["score"]) < 3
+
+
 def user_create(
     *, db: Session, username: str, password: str, role: str, organisation: Organisation,
     office: str | None = None, locale: str = "en", demo: bool = False, now: datetime,
@@ -60,6 +75,8 @@ def user_create(
         problems.append(Problem("user.role_unknown", "/role", {"value": role}))
     if len(password) < 4 or (not demo and len(password) < 12):
         problems.append(Problem("user.password_too_short", "/password", {"min": 4 if demo else 12}))
+    elif not demo and password_guessable(password, username):
+        problems.append(Problem("user.password_common", "/password", {}))
     if problems:
         raise ValidationFailed(problems)
     if db.scalar(select(User.id).where(User.username == username)) is not None:
@@ -99,29 +116,44 @@ def principal_of(user: User) -> Principal:
 
 def token_for(*, user: User, secret: str, ttl_s: int, kind: str) -> str:
     """A signed token for a user: kind 'b' for bearer clients, 's' for browser sessions."""
-    return token_issue(secret=secret, claims={"u": user.id, "v": user.token_version, "k": kind}, ttl_s=ttl_s)
+    claims: dict[str, Any] = {"u": user.id, "v": user.token_version, "k": kind}
+    if kind == "s":  # a browser session also carries the session version that signing out raises
+        claims["sv"] = user.session_version or 1
+    return token_issue(secret=secret, claims=claims, ttl_s=ttl_s)
 
 
 class _PrincipalCache:
     """Users seen recently, so a token costs one query per user every few seconds, not per call."""
 
-    def __init__(self, ttl_s: float = 10.0):
-        self.ttl_s = ttl_s
+    def __init__(self, ttl_s: float | None = None):
+        self._ttl_s = ttl_s
         self._lock = threading.Lock()
-        self._items: dict[int, tuple[float, int, Principal | None]] = {}
+        self._items: dict[int, tuple[float, int, int, Principal | None]] = {}
 
-    def get(self, user_id: int) -> tuple[int, Principal | None] | None:
+    @property
+    def ttl_s(self) -> float:
+        """How long a user's facts are trusted without a query (CLEARWAY_PRINCIPAL_CACHE_S; 0: never)."""
+        return get_settings().principal_cache_s if self._ttl_s is None else self._ttl_s
+
+    def get(self, user_id: int) -> tuple[int, int, Principal | None] | None:
         with self._lock:
             hit = self._items.get(user_id)
         if hit is None or hit[0] < time.monotonic():
             return None
-        return hit[1], hit[2]
+        return hit[1], hit[2], hit[3]
 
-    def put(self, user_id: int, version: int, principal: Principal | None) -> None:
+    def put(self, user_id: int, version: int, session_version: int, principal: Principal | None) -> None:
+        if self.ttl_s <= 0:
+            return
         with self._lock:
             if len(self._items) > 10_000:
                 self._items.clear()
-            self._items[user_id] = (time.monotonic() + self.ttl_s, version, principal)
+            self._items[user_id] = (time.monotonic() + self.ttl_s, version, session_version, principal)
+
+    def forget(self, user_id: int) -> None:
+        """Drop one user, so this process sees a change to it (sign-out, disabling) on the next request."""
+        with self._lock:
+            self._items.pop(user_id, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -146,9 +178,42 @@ def principal_from_claims(*, claims: dict[str, Any], sessions: Callable[[], Sess
         with sessions() as db:
             user = db.get(User, claims["u"])
             principal = principal_of(user) if user is not None and user.active else None
-            cached = (user.token_version if user else 0, principal)
+            cached = (user.token_version if user else 0, (user.session_version or 1) if user else 0, principal)
         principal_cache.put(claims["u"], *cached)
-    version, principal = cached
+    version, session_version, principal = cached
     if principal is None or version != claims.get("v"):
         raise Unauthenticated("invalid or expired token")
+    if claims.get("k") == "s" and claims.get("sv") != session_version:
+        raise Unauthenticated("the session was signed out")
     return principal
+
+
+def session_end(*, db: Session, user_id: int) -> None:
+    """Sign a user's browser sessions out: every session cookie issued before now stops working."""
+    # One statement (no row lock on the joined organisation, which PostgreSQL refuses on an outer join).
+    db.execute(update(User).where(User.id == user_id)
+               .values(session_version=func.coalesce(User.session_version, 1) + 1))
+    principal_cache.forget(user_id)
+
+
+def user_set_active(*, db: Session, username: str, active: bool, actor: str, actor_org: str,
+                    now: datetime) -> User:
+    """Disable (or enable again) a user; disabling ends its tokens and sessions at once. Audited."""
+    user = db.scalar(select(User).where(User.username == username).with_for_update(of=User))
+    if user is None:
+        raise NotFound([Problem("user.not_found", "/username", {"username": username[:64]})])
+    if user.active != active:
+        user.active = active
+        if not active:  # tokens issued before stay dead even if the user is enabled again later
+            user.token_version += 1
+            user.session_version = (user.session_version or 1) + 1
+        db.flush()
+        audit_append(db=db, actor=actor, actor_org=actor_org, action="user.enabled" if active else "user.disabled",
+                     target_type="user", target_id=username, detail={}, at=now)
+    principal_cache.forget(user.id)
+    return user
+
+
+def users_list(*, db: Session) -> list[User]:
+    """Every user, by username."""
+    return list(db.scalars(select(User).order_by(User.username)))

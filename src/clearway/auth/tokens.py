@@ -34,7 +34,8 @@ def token_issue(*, secret: str, claims: dict[str, Any], ttl_s: int, now: float |
 def token_read(*, secret: str, token: str, now: float | None = None) -> dict[str, Any] | None:
     """The claims of a valid, unexpired token; None for anything else."""
     parts = token.split(".")
-    if len(parts) != 3 or parts[0] != PREFIX or len(token) > 2048:
+    # Non-ASCII text cannot be a token (and compare_digest refuses it with TypeError).
+    if len(parts) != 3 or parts[0] != PREFIX or len(token) > 2048 or not token.isascii():
         return None
     if not hmac.compare_digest(_sign(secret, parts[1]), parts[2]):
         return None

@@ -11,6 +11,8 @@ import csv
 import io
 import json
 import re
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -21,6 +23,7 @@ import openpyxl
 
 from clearway.bulk import columns
 from clearway.bulk.schemas import RowError
+from clearway.config import get_settings
 from clearway.errors import Problem, ValidationFailed
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -176,21 +179,49 @@ def read_csv(data: bytes) -> Parsed:
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     try:
-        table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        table = _rows_capped(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise UnusableInput(f"the file is not valid CSV: {exc}") from None
     return flat_records(table, "csv")
 
 
+def _archive_check(data: bytes) -> None:
+    """Refuse an XLSX whose archive would expand past the cap (a zip bomb), before any XML is parsed."""
+    settings = get_settings()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise UnusableInput("the file is not a readable XLSX workbook") from None
+    # zipfile never inflates a member past its declared size, so the declared sizes bound the work.
+    expanded = sum(m.file_size for m in members)
+    if len(members) > 10_000 or expanded > settings.bulk_max_expanded_bytes:
+        raise UnusableInput(f"the workbook expands to {expanded} bytes, more than the "
+                            f"{settings.bulk_max_expanded_bytes} accepted")
+
+
+def _rows_capped(rows: Iterable[list[str]]) -> list[list[str]]:
+    limit, table = get_settings().bulk_max_rows, []
+    for row in rows:
+        table.append(row)
+        if len(table) > limit + 1:  # the header and `limit` rows
+            raise UnusableInput(f"the file has more than {limit} rows")
+    return table
+
+
 def read_xlsx(data: bytes) -> Parsed:
-    """Records of the first worksheet of an XLSX workbook, cell by cell."""
+    """Records of the first worksheet of an XLSX workbook, cell by cell (size and rows capped first)."""
+    _archive_check(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            table = [[cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
-                     for row in book.worksheets[0].iter_rows(min_row=1, min_col=1)]
+            sheet = book.worksheets[0]
+            table = _rows_capped([cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
+                                 for row in sheet.iter_rows(min_row=1, min_col=1))
         finally:
             book.close()
+    except UnusableInput:
+        raise
     except Exception:  # a broken archive or sheet means the same thing to the user
         raise UnusableInput("the file is not a readable XLSX workbook") from None
     return flat_records(table, "xlsx")
@@ -198,10 +229,12 @@ def read_xlsx(data: bytes) -> Parsed:
 
 def read_jsonl(data: bytes) -> Parsed:
     """Records of a JSON lines file: one declaration document per non-blank line."""
-    records = []
+    records: list[Record] = []
     for number, line in enumerate(_decode(data).split("\n"), start=1):
         if not line.strip():
             continue
+        if len(records) >= get_settings().bulk_max_rows:
+            raise UnusableInput(f"the file has more than {get_settings().bulk_max_rows} rows")
         try:
             records.append(Record(row=number, raw=json.loads(line)))
         except json.JSONDecodeError:

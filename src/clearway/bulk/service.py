@@ -49,13 +49,30 @@ def message(code: str, locale: str, params: dict[str, Any]) -> str:
     return translate(code, locale, **params)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def cell_safe(value: object) -> str:
+    """A value for a spreadsheet cell that a spreadsheet will show, never run (OWASP CSV injection).
+
+    A text starting like a formula gets a leading apostrophe, which spreadsheets hide and which makes
+    the cell text; leading spaces do not help the attacker either, so they are looked past.
+    """
+    text = "" if value is None else str(value)
+    if text.lstrip(" ").startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
 def errors_csv(errors: list[RowError], locale: str = "en") -> str:
-    """The row-level error report: row, column, value, code, message."""
+    """The row-level error report: row, column, value, code, message; no cell can be a formula."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180 line ends: a value holding a bare CR is then quoted too, and cannot split its row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(ERROR_COLUMNS)
     for e in errors:
-        writer.writerow((e.row, e.column, e.value, e.code, message(e.code, locale, e.params)))
+        writer.writerow((e.row, cell_safe(e.column), cell_safe(e.value), e.code,
+                         cell_safe(message(e.code, locale, e.params))))
     return buffer.getvalue()
 
 

@@ -70,7 +70,7 @@ def amend_declaration(mrn: str, raw: RawBody, db: DbSession, actor: Amender, wir
         raise PreconditionRequired([Problem("declaration.if_match_required", "", {"parameter": "If-Match"})])
     with db.begin():
         now = utcnow()
-        declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
+        declaration = selectors.declaration_for_change(db=db, actor=actor, mrn=mrn, now=now)
         if not if_match_holds(if_match, etag_of(declaration)):
             raise PreconditionFailed([Problem("declaration.version_mismatch", "", {
                 "expected": if_match.strip()[:40], "current": declaration.version})])
@@ -85,7 +85,7 @@ def cancel_declaration(mrn: str, body: CancelRequest, db: DbSession, actor: Amen
     """Withdraw a declaration, when its state allows."""
     with db.begin():
         now = utcnow()
-        declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
+        declaration = selectors.declaration_for_change(db=db, actor=actor, mrn=mrn, now=now)
         declaration = amend.declaration_cancel(db=db, wiring=wiring, actor=actor, declaration=declaration,
                                                reason=body.reason, now=now)
         return declaration_response(declaration)

@@ -43,6 +43,7 @@ from clearway.controls.web_api import (
 from clearway.declarations import selectors
 from clearway.declarations.models import Declaration
 from clearway.deps import CurrentUser, DbSession, IdempotencyKey, Locale, Releaser
+from clearway.downloads import attachment
 from clearway.errors import NotFound, Problem
 from clearway.holds import Release
 from clearway.openapi_docs import PROBLEMS
@@ -114,7 +115,7 @@ def download(file_id: Id, db: DbSession, actor: CurrentUser) -> Response:
             raise NotFound([Problem("control.file_not_found", "", {"id": file_id})])
         data = file_bytes(row)
     return Response(data, media_type=row.content_type, headers={
-        "Content-Disposition": f'attachment; filename="{row.filename.replace(chr(34), "")}"',
+        "Content-Disposition": attachment(row.filename),
         "X-Content-Type-Options": "nosniff"})
 
 

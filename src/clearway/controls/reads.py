@@ -56,7 +56,11 @@ def cursor_decode(cursor: str) -> QueueCursor:
         at = datetime.fromisoformat(created)
         if at.tzinfo is None:
             raise ValueError(created)
-        return QueueCursor(int(priority), at, int(task_id))
+        cursor_at = QueueCursor(int(priority), at, int(task_id))
+        # Bounded like the columns: a forged number would overflow SQLite's integer binding (a 500).
+        if not (abs(cursor_at.priority) < 2**31 and 0 < cursor_at.id < 2**63):
+            raise ValueError(cursor)
+        return cursor_at
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed([Problem("cursor.invalid", "", {"parameter": "cursor"})]) from None
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from clearway.body import AwareRfc3339
 from clearway.declarations.schemas import Code2, DecimalStr, Strict
 
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=500)]
@@ -65,14 +66,14 @@ class DocumentRequestCreate(Strict):
     """Documents wanted from the trader and by when."""
 
     documents: list[WantedDocument] = Field(min_length=1, max_length=20)
-    due_at: AwareDatetime
+    due_at: AwareRfc3339
     message: Note | None = None
 
 
 class ScheduleBody(Strict):
     """When and where the goods will be examined."""
 
-    at: AwareDatetime
+    at: AwareRfc3339
     place: Annotated[str, StringConstraints(min_length=2, max_length=200)]
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from clearway.body import SAFE_TEXT
+from clearway.body import SAFE_TEXT, Rfc3339
 from clearway.db import utcnow
 from clearway.declarations import selectors
 from clearway.declarations.answers import declaration_response
@@ -27,8 +26,8 @@ def list_declarations(
     office: Annotated[str | None, Query(max_length=8, pattern=SAFE_TEXT)] = None,
     type: Annotated[Literal["IM", "EX", "TR"] | None, Query()] = None,
     lrn: Annotated[str | None, Query(max_length=35, pattern=SAFE_TEXT)] = None,
-    lodged_from: datetime | None = None,
-    lodged_to: datetime | None = None,
+    lodged_from: Annotated[Rfc3339 | None, Query()] = None,
+    lodged_to: Annotated[Rfc3339 | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=64, pattern=SAFE_TEXT)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeclarationPage:

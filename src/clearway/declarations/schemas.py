@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from clearway.body import Count, Rfc3339
+
 # Money and measures travel as strings so no float ever touches them; the service turns them
 # into Decimal after the format check.
 DecimalStr = Annotated[str, StringConstraints(pattern=r"^\d{1,15}(\.\d{1,6})?$", max_length=22)]
@@ -50,8 +52,8 @@ class Transport(Strict):
         None, description="Vessel IMO, flight number or vehicle registration"
     )
     departure_country: Code2 | None = None
-    arrival: datetime | None = Field(None, description="Arrival at the border, RFC 3339")
-    departure: datetime | None = Field(None, description="Departure from the border, RFC 3339")
+    arrival: Rfc3339 | None = Field(None, description="Arrival at the border, RFC 3339")
+    departure: Rfc3339 | None = Field(None, description="Departure from the border, RFC 3339")
 
 
 class Quantity(Strict):
@@ -64,7 +66,7 @@ class Quantity(Strict):
 class Packages(Strict):
     """Number and kind (UN/ECE Recommendation 21) of packages."""
 
-    count: int = Field(ge=0, le=1_000_000)
+    count: Count = Field(ge=0, le=1_000_000)
     kind: Annotated[str, StringConstraints(min_length=2, max_length=2)]
 
 

@@ -20,7 +20,7 @@ from clearway.audit.service import audit_row
 from clearway.auth.schemas import Principal
 from clearway.declarations.models import Declaration, DeclarationEvent
 from clearway.declarations.mrn import mrn_valid
-from clearway.errors import NotFound, Problem, ValidationFailed
+from clearway.errors import Forbidden, NotFound, Problem, ValidationFailed
 
 
 def visible_to(actor: Principal) -> ColumnElement[bool]:
@@ -66,6 +66,31 @@ def declaration_get(*, db: Session, actor: Principal, mrn: str, now: datetime, f
     return declaration
 
 
+def may_change(actor: Principal, declaration: Declaration) -> bool:
+    """True when the actor may write to a declaration it can see: its declarant or the representative who lodged it.
+
+    Being named as importer, exporter, seller or buyer lets a trader read a declaration, never change
+    it; customs staff are limited by their roles and the state machine, not by party.
+    """
+    if actor.role != "trader":
+        return True
+    return actor.organisation_code in (declaration.declarant_id, declaration.lodged_by)
+
+
+def declaration_for_change(*, db: Session, actor: Principal, mrn: str, now: datetime) -> Declaration:
+    """The declaration locked for a write by the actor: NotFound if hidden, Forbidden if only a named party."""
+    declaration = declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
+    change_check(actor=actor, declaration=declaration)
+    return declaration
+
+
+def change_check(*, actor: Principal, declaration: Declaration) -> None:
+    """Raise Forbidden unless the actor may change the declaration (see may_change)."""
+    if not may_change(actor, declaration):
+        raise Forbidden([Problem("declaration.not_declarant", "", {"mrn": declaration.mrn})],
+                        "only the declarant or its representative may change a declaration")
+
+
 @dataclass(frozen=True)
 class ListFilters:
     """What a declaration list may be narrowed by."""
@@ -89,9 +114,11 @@ def cursor_decode(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, value = text.split(":", 1)
-        if kind != "d":
+        number = int(value)
+        # Row ids are 63-bit at most: anything else is forged (and overflows SQLite's integer binding).
+        if kind != "d" or not 0 < number < 2**63 or not (value.isascii() and value.isdigit()):
             raise ValueError(kind)
-        return int(value)
+        return number
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed([Problem("cursor.invalid", "", {"parameter": "cursor"})]) from None
 

@@ -30,6 +30,7 @@ from clearway.declarations.lifecycle import (
 )
 from clearway.declarations.models import Declaration, DeclarationEvent, DeclarationVersion
 from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
+from clearway.declarations.selectors import change_check
 from clearway.declarations.validation import document_check
 from clearway.errors import DeclarationInvalid, PreconditionFailed, Problem
 from clearway.writes import PARENT_ID, Rows, insert_family
@@ -135,6 +136,7 @@ def declaration_amend(*, db: Session, actor: Principal, declaration: Declaration
     if expected_version != declaration.version:
         raise PreconditionFailed([Problem("declaration.version_mismatch", "", {
             "expected": expected_version, "current": declaration.version})])
+    change_check(actor=actor, declaration=declaration)
     lifecycle.amend_check(status=declaration.status, role=actor.role)
     doc = declaration_check(db=db, raw=raw, actor=actor, now=now, model=DeclarationAmend,
                             exclude_id=declaration.id, declarant_code=declaration.declarant_id)
@@ -162,6 +164,7 @@ def declaration_amend(*, db: Session, actor: Principal, declaration: Declaration
 def declaration_cancel(*, db: Session, actor: Principal, declaration: Declaration, reason: str,
                        now: datetime) -> Declaration:
     """Withdraw a declaration when its state allows it."""
+    change_check(actor=actor, declaration=declaration)
     lifecycle.cancel_check(status=declaration.status, role=actor.role)
     return declaration_transition(db=db, actor=actor, declaration=declaration, target="cancelled",
                                   reason=reason, now=now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ import urllib3
 from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from clearway import outbound
+from clearway.config import get_settings
 from clearway.notifications.models import Attempt, Delivery, Notification, Subscriber
 from clearway.notifications.settings import backoff_s, webhook_settings
 
@@ -90,21 +93,88 @@ def claim(*, db: Session, now: datetime, limit: int) -> list[Job]:
                 f"msg_{r.nid}", orjson.dumps(r.payload)) for r in rows]
 
 
-def send(pool: urllib3.PoolManager, job: Job) -> Result:
-    """POST one signed delivery, without following redirects; never raises."""
+def _pool_key(target: outbound.Target) -> tuple[str, str, str, int]:
+    return target.scheme, target.host, target.address, target.port
+
+
+def error_class(exc: Exception) -> str:
+    """A coarse, stable class of a failed attempt: what the subscriber may read without learning the network."""
+    if isinstance(exc, outbound.OutboundRefused):
+        return exc.reason
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return "tls_failed"
+    # Refused, timed out, reset, closed without an answer or not speaking HTTP: one class, so a closed port, a
+    # filtered one and an open one look alike (urllib3 even reports a refused connection as a timeout).
+    return "unreachable"
+
+
+def send(pools: Pools, job: Job) -> Result:
+    """POST one signed delivery to the address checked just now, without following redirects; never raises."""
     started = time.monotonic()
     try:
         if not job.url or not job.secrets:
-            return Result(job, None, "no endpoint or secret", 0)
+            return Result(job, None, "no_endpoint", 0)
+        loopback = get_settings().outbound_loopback
+        target = outbound.target_check(job.url, allow_http=loopback, allow_loopback=loopback, resolve=pools.resolve)
         headers = signed_headers(job.secrets, job.msg_id, job.body, int(time.time()))
-        response = pool.request("POST", job.url, body=job.body, headers=headers, redirect=False,
-                                preload_content=False)
-        text = response.read(200).decode("utf-8", "replace")
+        response = pools.pool(target).urlopen("POST", target.path, body=job.body, redirect=False,
+                                              headers={**headers, "host": _host_header(target)},
+                                              preload_content=False, assert_same_host=False)
+        response.read(200)
         response.release_conn()
-        status, error = response.status, None if 200 <= response.status < 300 else f"HTTP {response.status}: {text}"
-    except urllib3.exceptions.HTTPError as exc:
-        status, error = None, f"{type(exc).__name__}: {exc}"[:300]
+        status, error = response.status, None if 200 <= response.status < 300 else f"http_{response.status}"
+    except (urllib3.exceptions.HTTPError, outbound.OutboundRefused, OSError) as exc:
+        status, error = None, error_class(exc)
     return Result(job, status, error, int((time.monotonic() - started) * 1000))
+
+
+def _host_header(target: outbound.Target) -> str:
+    default = 443 if target.scheme == "https" else 80
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    return host if target.port == default else f"{host}:{target.port}"
+
+
+class Pools:
+    """Keep-alive connection pools per checked address: a request goes to the address its check passed,
+    never to a fresh DNS answer; TLS still verifies the certificate for the name."""
+
+    def __init__(self, *, concurrency: int, timeout: urllib3.Timeout,
+                 resolve: outbound.Resolver = outbound.system_resolve, ca_certs: str | None = None):
+        self.concurrency, self.timeout, self.resolve, self.ca_certs = concurrency, timeout, resolve, ca_certs
+        self._lock = threading.Lock()
+        self._pools: dict[tuple[str, str, str, int], urllib3.HTTPConnectionPool] = {}
+
+    def pool(self, target: outbound.Target) -> urllib3.HTTPConnectionPool:
+        """The pool that connects to the target's checked address."""
+        key = _pool_key(target)
+        with self._lock:
+            found = self._pools.get(key)
+            if found is None:
+                if len(self._pools) >= 256:  # many subscribers: drop the idle pools rather than grow
+                    self.clear_locked()
+                found = self._new_pool(target)
+                self._pools[key] = found
+            return found
+
+    def _new_pool(self, target: outbound.Target) -> urllib3.HTTPConnectionPool:
+        if target.scheme == "https":
+            name = None if outbound.literal_address(target.host) else target.host
+            return urllib3.HTTPSConnectionPool(target.address, target.port, server_hostname=name,
+                                               assert_hostname=name or target.address, cert_reqs="CERT_REQUIRED",
+                                               ca_certs=self.ca_certs, maxsize=self.concurrency, block=True,
+                                               retries=False, timeout=self.timeout)
+        return urllib3.HTTPConnectionPool(target.address, target.port, maxsize=self.concurrency, block=True,
+                                          retries=False, timeout=self.timeout)
+
+    def clear_locked(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+    def clear(self) -> None:
+        """Close every connection."""
+        with self._lock:
+            self.clear_locked()
 
 
 def record(*, db: Session, results: list[Result], now: datetime) -> None:
@@ -136,12 +206,11 @@ class Deliverer:
     doubles throughput on a small machine (see benchmarks/controls.py).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, resolve: outbound.Resolver = outbound.system_resolve, ca_certs: str | None = None) -> None:
         settings = webhook_settings()
         self.threads = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="webhook")
-        self.pool = urllib3.PoolManager(num_pools=64, maxsize=settings.concurrency, block=True, retries=False,
-                                        timeout=urllib3.Timeout(connect=min(5.0, settings.timeout_s),
-                                                                read=settings.timeout_s))
+        self.pool = Pools(concurrency=settings.concurrency, resolve=resolve, ca_certs=ca_certs,
+                          timeout=urllib3.Timeout(connect=min(5.0, settings.timeout_s), read=settings.timeout_s))
 
     def send_all(self, jobs: list[Job]) -> list[Result]:
         """Send every job; the results in the same order."""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from clearway import outbound
 from clearway.config import get_settings
-from clearway.errors import Problem, ValidationFailed
 
 
 class WebhookSettings(BaseSettings):
@@ -43,26 +41,6 @@ def backoff_s(attempts: int) -> float:
 
 
 def endpoint_url_checked(url: str) -> str:
-    """The URL if a webhook may be sent there: https (http only to loopback outside production), no private hosts."""
-    problem = Problem("webhook.url_refused", "/url", {"value": url[:100]})
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- urlsplit checks ports and brackets lazily; a bad one raises here
-    except ValueError:  # e.g. "http://[::1" — not a URL at all
-        raise ValidationFailed([problem]) from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise ValidationFailed([problem])
-    host = parts.hostname
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    loopback = host == "localhost" or (address is not None and address.is_loopback)
-    if get_settings().environment == "production":
-        # No plain text, and no requests aimed at the platform's own network (SSRF).
-        if parts.scheme != "https" or loopback or (address is not None and (address.is_private or
-                                                                            address.is_link_local)):
-            raise ValidationFailed([problem])
-    elif parts.scheme == "http" and not loopback:
-        raise ValidationFailed([problem])
-    return url
+    """The URL if a webhook may be sent there now (see `clearway.outbound`), else a 422 problem."""
+    loopback = get_settings().outbound_loopback
+    return outbound.url_checked(url, allow_http=loopback, allow_loopback=loopback)

@@ -24,6 +24,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clearway.config import get_settings
 from clearway.performance import gauges
 from clearway.performance.settings import performance_settings
 
@@ -111,7 +112,7 @@ class _Default:
 def _authorised(request: Request) -> bool:
     token = performance_settings().metrics_token
     if not token:
-        return True
+        return get_settings().metrics_open  # no token: open only where allowed (closed in production)
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     return hmac.compare_digest(given.encode(), token.encode())
 

@@ -7,22 +7,29 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from clearway.auth import throttle
 from clearway.auth.demo import USERS
 from clearway.auth.schemas import Principal
-from clearway.auth.service import token_for, user_authenticate
+from clearway.auth.service import session_end, token_for, user_authenticate, user_set_active, users_list
 from clearway.config import get_settings
-from clearway.deps import SESSION_COOKIE, DbSession, principal_optional
+from clearway.db import utcnow
+from clearway.deps import SESSION_COOKIE, DbSession, principal_optional, roles
 from clearway.errors import Unauthenticated
 from clearway.web.render import render
-from clearway.web.security import CheckedForm, cookie_clear, safe_next, session_start
+from clearway.web.security import CheckedForm, cookie_clear, principal_or_none, safe_next, session_start
 
 router = APIRouter(include_in_schema=False)
 
 
-def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False) -> Response:
+def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False,
+                wait_s: int = 0) -> Response:
     demo_users = [name for name, *_ in USERS] if get_settings().is_demo else []
-    return render(request, "login.html", user=None, status=401 if failed else 200, next_url=next_url,
-                  username=username, failed=failed, demo_users=demo_users)
+    response = render(request, "login.html", user=None, status=429 if wait_s else 401 if failed else 200,
+                      next_url=next_url, username=username, failed=failed or bool(wait_s), wait_s=wait_s,
+                      demo_users=demo_users)
+    if wait_s:
+        response.headers["Retry-After"] = str(wait_s)
+    return response
 
 
 @router.get("/login")
@@ -40,12 +47,20 @@ def login(request: Request, form: CheckedForm, db: DbSession) -> Response:
     settings = get_settings()
     username, password = str(form.get("username", "")).strip()[:64], str(form.get("password", ""))[:256]
     next_url = safe_next(form.get("next"))
+    keys = throttle.login_keys(username=username, client=request.client.host if request.client else None)
+    with db.begin():
+        wait = throttle.login_wait_s(db=db, keys=keys, now=utcnow())
+    if wait:  # the same throttle as the API: the form is not a way around it
+        return _login_page(request, next_url=next_url, username=username, wait_s=wait)
     try:
         with db.begin():
             user = user_authenticate(db=db, username=username, password=password)
+            throttle.login_succeeded(db=db, username=username, now=utcnow())
             token = token_for(user=user, secret=settings.secret_key, ttl_s=settings.token_ttl_minutes * 60,
                               kind="s")
     except Unauthenticated:
+        with db.begin():
+            throttle.login_failed(db=db, keys=keys, now=utcnow())
         return _login_page(request, next_url=next_url, username=username, failed=True)
     response = RedirectResponse(next_url, status_code=303)
     session_start(response, token)
@@ -53,8 +68,32 @@ def login(request: Request, form: CheckedForm, db: DbSession) -> Response:
 
 
 @router.post("/logout")
-def logout(form: CheckedForm) -> Response:
-    """End the browser session."""
+def logout(request: Request, form: CheckedForm, db: DbSession) -> Response:
+    """End the browser session: the cookie is revoked on the server, not only removed from the browser."""
+    principal = principal_or_none(request)  # an already invalid session has nothing left to revoke
+    if principal is not None:
+        with db.begin():
+            session_end(db=db, user_id=principal.user_id)
     response = RedirectResponse("/login", status_code=303)
     cookie_clear(response, SESSION_COOKIE)
     return response
+
+
+WebAdmin = Annotated[Principal, Depends(roles("admin"))]
+
+
+@router.get("/admin/users")
+def users_page(request: Request, db: DbSession, actor: WebAdmin) -> Response:
+    """Every user with its role and whether it may sign in; an admin disables or enables them here."""
+    with db.begin():
+        users = [(u.username, u.role, u.organisation.code, u.active) for u in users_list(db=db)]
+    return render(request, "auth/users.html", user=actor, users=users)
+
+
+@router.post("/admin/users/{username}/active")
+def users_set_active(request: Request, username: str, form: CheckedForm, db: DbSession, actor: WebAdmin) -> Response:
+    """Disable or enable one user; a disabled user's tokens and sessions stop working at once."""
+    with db.begin():
+        user_set_active(db=db, username=username[:64], active=form.get("active") == "true", actor=actor.username,
+                        actor_org=actor.organisation_code, now=utcnow())
+    return RedirectResponse("/admin/users", status_code=303)

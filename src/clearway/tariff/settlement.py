@@ -94,7 +94,7 @@ class Settled:
 
 
 def _assessed(db: Session, actor: Principal, mrn: str, now: datetime) -> tuple[Declaration, AssessmentRecord]:
-    declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=now, for_update=True, audit=False)
+    declaration = selectors.declaration_for_change(db=db, actor=actor, mrn=mrn, now=now)
     record = payments.assessment_current(db=db, declaration_id=declaration.id)
     if record is None:
         raise refuse("payment_not_assessed", "/mrn", mrn=mrn)

@@ -70,12 +70,12 @@ CheckedForm = Annotated[FormData, Depends(checked_form)]
 def cookie_set(response: Response, name: str, value: str, max_age: int) -> None:
     """Set a cookie with the flags every Clearway cookie carries."""
     response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
-                        secure=get_settings().cookie_secure)
+                        secure=get_settings().secure_cookies)
 
 
 def cookie_clear(response: Response, name: str) -> None:
     """Remove a cookie set by `cookie_set`."""
-    response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=get_settings().cookie_secure)
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=get_settings().secure_cookies)
 
 
 def session_start(response: Response, token: str) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from clearway.body import AwareRfc3339
 
 RuleChannel = Literal["blue", "yellow", "red"]
 Direction = Literal["IM", "EX", "TR"]
@@ -154,7 +156,7 @@ class WatchlistDraft(Strict):
     severity: Severity
     source: Label
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: AwareRfc3339 | None = None
 
 
 class WatchlistRead(BaseModel):

@@ -30,13 +30,31 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+# Bound on the work one rule may cost on one declaration, in expression evaluations. Aggregates are computed
+# once per declaration (not once per item), so a rule costs about nodes × items at most: a rule that would
+# exceed the budget on the largest declaration (MAX_ITEMS) is refused when saved, and one that exceeds it on
+# a declaration at run time is not evaluated (counted as an evaluation error).
+MAX_ITEMS = 999
+COST_BUDGET = 500_000
+
+
+class RuleTooCostly(ArithmeticError):
+    """A rule's cost on this declaration is over the budget; it is not evaluated."""
+
+
 @dataclass(frozen=True)
 class Compiled:
-    """A checked rule: the function to call, whether it runs per item, and the fields it reads."""
+    """A checked rule: the function to call, whether it runs per item, the fields it reads, and its size."""
 
     fn: Fn
     per_item: bool
     fields: frozenset[str]
+    nodes: int = 1              # expression nodes outside aggregates
+    aggregate_nodes: int = 0    # nodes inside aggregates (each evaluated once per item, once per declaration)
+
+    def cost(self, items: int) -> int:
+        """Expression evaluations the rule needs on a declaration with this many items."""
+        return (max(items, 1) if self.per_item else 1) * self.nodes + self.aggregate_nodes * max(items, 1)
 
 
 @dataclass(frozen=True)
@@ -62,8 +80,11 @@ class _Checker:
     def __init__(self) -> None:
         self.fields: set[str] = set()
         self.in_aggregate = False
+        self.nodes = 0
+        self.aggregate_nodes = 0
 
     def check(self, node: Node) -> _Typed:
+        self.nodes += 1
         return getattr(self, f"_{node.kind}")(node)
 
     def _literal(self, node: Node) -> _Typed:
@@ -171,21 +192,42 @@ class _Checker:
         if self.in_aggregate:
             raise _error("rule.nested_aggregate", node)
         self.in_aggregate = True
+        before = self.nodes
         inner = self.check(child)
+        self.aggregate_nodes += self.nodes - before
+        self.nodes = before
         self.in_aggregate = False
         _want(child, inner, NUM if name == "sum" else BOOL)
         return _Typed(_aggregate(name, inner.fn), NUM if name in ("count", "sum") else BOOL, False)
 
 
 def _aggregate(name: str, f: Fn) -> Fn:
-    """any/all/count/sum of an item expression over the declaration's items."""
+    """any/all/count/sum of an item expression over the declaration's items, computed once per declaration."""
     if name == "any":
-        return lambda d, i: any(f(d, it) for it in d[ITEMS_KEY])
-    if name == "all":
-        return lambda d, i: bool(d[ITEMS_KEY]) and all(f(d, it) for it in d[ITEMS_KEY])
-    if name == "count":
-        return lambda d, i: sum(1 for it in d[ITEMS_KEY] if f(d, it))
-    return lambda d, i: sum((v for it in d[ITEMS_KEY] if (v := f(d, it)) is not None), Decimal(0))
+        def whole(d: dict[str, Any]) -> Any:
+            return any(f(d, it) for it in d[ITEMS_KEY])
+    elif name == "all":
+        def whole(d: dict[str, Any]) -> Any:
+            return bool(d[ITEMS_KEY]) and all(f(d, it) for it in d[ITEMS_KEY])
+    elif name == "count":
+        def whole(d: dict[str, Any]) -> Any:
+            return sum(1 for it in d[ITEMS_KEY] if f(d, it))
+    else:
+        def whole(d: dict[str, Any]) -> Any:
+            return sum((v for it in d[ITEMS_KEY] if (v := f(d, it)) is not None), Decimal(0))
+    # Inside a per-item term the aggregate would otherwise be recomputed for every item (items² work).
+    # One (facts, value) pair, replaced as a whole, so concurrent evaluations never mix their values.
+    last: list[tuple[Any, Any]] = [(None, None)]
+
+    def memoised(d: dict[str, Any], i: dict[str, Any] | None) -> Any:
+        seen, value = last[0]
+        if seen is d:
+            return value
+        value = whole(d)
+        last[0] = (d, value)
+        return value
+
+    return memoised
 
 
 def compile_rule(source: str) -> Compiled:
@@ -195,7 +237,11 @@ def compile_rule(source: str) -> Compiled:
     typed = checker.check(tree)
     if typed.type != BOOL:
         raise _error("rule.not_boolean", tree, found=typed.type)
-    return Compiled(fn=typed.fn, per_item=typed.item, fields=frozenset(checker.fields))
+    compiled = Compiled(fn=typed.fn, per_item=typed.item, fields=frozenset(checker.fields), nodes=checker.nodes,
+                        aggregate_nodes=checker.aggregate_nodes)
+    if compiled.cost(MAX_ITEMS) > COST_BUDGET:
+        raise _error("rule.too_costly", tree, cost=compiled.cost(MAX_ITEMS), budget=COST_BUDGET, items=MAX_ITEMS)
+    return compiled
 
 
 def matches(compiled: Compiled, facts: dict[str, Any]) -> list[int] | None:
@@ -204,6 +250,8 @@ def matches(compiled: Compiled, facts: dict[str, Any]) -> list[int] | None:
     Arithmetic errors (division by zero, overflow) propagate: the caller counts them and treats
     the rule as not matching.
     """
+    if compiled.cost(len(facts[ITEMS_KEY])) > COST_BUDGET:  # saved under older limits: do not let it run away
+        raise RuleTooCostly(compiled.cost(len(facts[ITEMS_KEY])))
     if compiled.per_item:
         hits = [n for n, item in enumerate(facts[ITEMS_KEY], 1) if compiled.fn(facts, item)]
         return hits or None

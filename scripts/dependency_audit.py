@@ -1,0 +1,134 @@
+"""Audit the installed (locked) dependencies for known vulnerabilities; an audit that checked nothing fails.
+
+    python scripts/dependency_audit.py --lock requirements.lock          # write the lock of this environment
+    python scripts/dependency_audit.py --advisory-db DIR                 # match against local OSV advisories
+    python scripts/dependency_audit.py                                   # ask pip-audit (needs its service)
+
+Exit 0: every dependency was checked and none is affected. Exit 1: a dependency is affected. Exit 2: the
+audit could not check everything (no advisories, a service that did not answer, a dependency skipped),
+which must never read as a pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+PROJECT = "clearway"
+
+
+def locked() -> dict[str, str]:
+    """Every installed distribution but the project itself: canonical name -> version."""
+    found = {}
+    for dist in metadata.distributions():
+        name = canonicalize_name(dist.metadata["Name"] or "")
+        if name and name != PROJECT:
+            found[name] = dist.version
+    return dict(sorted(found.items()))
+
+
+def _affected(version: str, affected: dict[str, Any]) -> bool:
+    if version in affected.get("versions", []):
+        return True
+    try:
+        mine = Version(version)
+    except InvalidVersion:
+        return True  # cannot tell: fail closed
+    for span in affected.get("ranges", []):
+        if span.get("type") not in ("ECOSYSTEM", "SEMVER"):
+            continue
+        inside = False
+        for event in span.get("events", []):
+            if "introduced" in event:
+                inside = event["introduced"] == "0" or mine >= Version(event["introduced"])
+            elif inside and (("fixed" in event and mine >= Version(event["fixed"]))
+                             or ("last_affected" in event and mine > Version(event["last_affected"]))):
+                inside = False
+        if inside:
+            return True
+    return False
+
+
+def advisories(folder: Path) -> Iterable[dict[str, Any]]:
+    """OSV advisories (JSON) under a folder, e.g. an export of the PyPA advisory database."""
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            yield json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+
+
+def local_audit(packages: dict[str, str], folder: Path) -> tuple[int, list[str]]:
+    """Findings of the installed packages against local OSV advisories, and the exit code."""
+    seen, findings = 0, []
+    for advisory in advisories(folder):
+        seen += 1
+        for affected in advisory.get("affected", []):
+            package = affected.get("package", {})
+            if package.get("ecosystem") != "PyPI":
+                continue
+            name = canonicalize_name(package.get("name", ""))
+            if name in packages and _affected(packages[name], affected):
+                findings.append(f"{name} {packages[name]}: {advisory.get('id')} {advisory.get('summary', '')}")
+    if seen == 0:
+        return 2, [f"no advisories under {folder}: nothing was checked"]
+    return (1 if findings else 0), findings or [f"{len(packages)} packages checked against {seen} advisories"]
+
+
+def judge_pip_audit(returncode: int, report: dict[str, Any] | None, expected: int) -> tuple[int, list[str]]:
+    """The verdict on a pip-audit JSON report: skipped or missing dependencies make it inconclusive."""
+    if report is None:
+        return 2, [f"pip-audit gave no report (exit {returncode}): the advisory service was not reachable"]
+    deps = report.get("dependencies", [])
+    skipped = [f"{d.get('name')} {d.get('version', '')}: {d['skip_reason']}" for d in deps if d.get("skip_reason")]
+    if skipped or len(deps) < expected:
+        return 2, [f"{len(skipped)} of {expected} dependencies could not be audited", *skipped[:20]]
+    findings = [f"{d['name']} {d['version']}: {v.get('id')} (fixed in {', '.join(v.get('fix_versions', []))})"
+                for d in deps for v in d.get("vulns", [])]
+    return (1 if findings else 0), findings or [f"{len(deps)} packages checked, none affected"]
+
+
+def pip_audit(packages: dict[str, str]) -> tuple[int, list[str]]:
+    """Run pip-audit on the lock of this environment (hashes are not needed: versions are exact)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as lock:
+        lock.write("".join(f"{n}=={v}\n" for n, v in packages.items()))
+    run = subprocess.run([sys.executable, "-m", "pip_audit", "-r", lock.name, "--no-deps", "--disable-pip",
+                          "--format", "json", "--progress-spinner", "off"], capture_output=True, text=True)
+    Path(lock.name).unlink(missing_ok=True)
+    try:
+        report = json.loads(run.stdout) if run.stdout.strip() else None
+    except ValueError:
+        report = None
+    return judge_pip_audit(run.returncode, report, len(packages))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--advisory-db", type=Path, help="a folder of OSV JSON advisories (offline audit)")
+    parser.add_argument("--lock", type=Path, help="write the lock (name==version) of this environment and stop")
+    args = parser.parse_args(argv)
+    packages = locked()
+    if args.lock:
+        args.lock.write_text("".join(f"{n}=={v}\n" for n, v in packages.items()), "utf-8")
+        return 0
+    code, lines = local_audit(packages, args.advisory_db) if args.advisory_db else pip_audit(packages)
+    verdict = {0: "PASS", 1: "VULNERABLE", 2: "INCONCLUSIVE (fails)"}[code]
+    print(f"dependency audit: {verdict}")
+    for line in lines:
+        print("  " + line)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

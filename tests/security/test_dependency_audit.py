@@ -1,0 +1,50 @@
+"""The dependency audit: a known advisory is found, and an audit that could check nothing fails instead of passing."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from importlib import metadata
+from pathlib import Path
+
+AUDIT = runpy.run_path(str(Path(__file__).resolve().parents[2] / "scripts" / "dependency_audit.py"))
+
+
+def _advisory(folder: Path, name: str, introduced: str, fixed: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps({
+        "id": f"TEST-{name}", "summary": "test advisory",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": name},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": introduced}, {"fixed": fixed}]}]}]}))
+
+
+def test_an_installed_version_inside_an_advisory_range_fails_the_audit(tmp_path, capsys):
+    version = metadata.version("urllib3")
+    _advisory(tmp_path / "db", "urllib3", "0", version + ".post999")
+    assert AUDIT["main"](["--advisory-db", str(tmp_path / "db")]) == 1
+    assert "urllib3" in capsys.readouterr().out
+
+
+def test_fixed_versions_pass(tmp_path):
+    _advisory(tmp_path / "db", "urllib3", "0", "1.0")
+    assert AUDIT["main"](["--advisory-db", str(tmp_path / "db")]) == 0
+
+
+def test_an_empty_advisory_database_is_inconclusive_and_fails(tmp_path, capsys):
+    (tmp_path / "db").mkdir()
+    assert AUDIT["main"](["--advisory-db", str(tmp_path / "db")]) == 2
+    assert "nothing was checked" in capsys.readouterr().out
+
+
+def test_pip_audit_with_skipped_dependencies_or_no_service_fails():
+    judge = AUDIT["judge_pip_audit"]
+    skipped = {"dependencies": [{"name": "urllib3", "version": "2.0.0",
+                                 "skip_reason": "Dependency not found on PyPI and could not be audited"}]}
+    assert judge(0, skipped, 1)[0] == 2  # pip-audit itself exits 0 here
+    assert judge(1, None, 1)[0] == 2
+    assert judge(0, {"dependencies": []}, 3)[0] == 2
+    clean = {"dependencies": [{"name": "urllib3", "version": "2.5.0", "vulns": []}]}
+    assert judge(0, clean, 1)[0] == 0
+    found = {"dependencies": [{"name": "urllib3", "version": "2.0.0",
+                               "vulns": [{"id": "GHSA-x", "fix_versions": ["2.0.7"]}]}]}
+    assert judge(1, found, 1)[0] == 1
