@@ -18,6 +18,9 @@ from clearway import __version__
 from clearway.assembly import wiring_build
 from clearway.auth.router import router as auth_router
 from clearway.auth.views import router as auth_pages
+from clearway.borderposts.portal import router as borderposts_portal
+from clearway.borderposts.router import router as borderposts_router
+from clearway.borderposts.views import router as borderposts_pages
 from clearway.clearance.router import router as clearance_router
 from clearway.clearance.views import router as clearance_pages
 from clearway.config import get_settings
@@ -101,9 +104,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 # shares its prefix with is not needed: no two routes overlap).
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
-               risk_router, risk_models_router)
+               risk_router, risk_models_router, borderposts_router)
 PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
-                public_pages, tariff_pages, controls_pages, notifications_pages)
+                public_pages, tariff_pages, controls_pages, notifications_pages, borderposts_pages, borderposts_portal)
 
 
 @asynccontextmanager
