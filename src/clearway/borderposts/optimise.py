@@ -38,9 +38,19 @@ class Proposal:
     status: str
 
 
-def propose(model: PairModel, *, budget_ours: float, budget_partner: float, margin: float = 1.25,
-            time_limit_s: float = 25.0) -> Proposal | None:
-    """Aligned hours within each side's weekly staff-hour budget; None when no hours can carry the traffic."""
+def propose(model: PairModel, *, budget_ours: float, budget_partner: float, time_limit_s: float = 25.0,
+            margins: tuple[float, ...] = (1.25, 1.1, 1.0)) -> Proposal | None:
+    """Aligned hours within each side's weekly staff-hour budget, with the widest capacity margin that fits."""
+    for margin in margins:
+        found = _solve(model, budget_ours=budget_ours, budget_partner=budget_partner, margin=margin,
+                       time_limit_s=time_limit_s)
+        if found is not None:
+            return found
+    return None
+
+
+def _solve(model: PairModel, *, budget_ours: float, budget_partner: float, margin: float,
+           time_limit_s: float) -> Proposal | None:
     n = 24
     # Variables: x[0:n], y[n:2n], z[2n:3n], start_x[3n:4n], start_y[4n:5n].
     size = 5 * n
@@ -52,7 +62,7 @@ def propose(model: PairModel, *, budget_ours: float, budget_partner: float, marg
     cost[0:n] += 0.05  # an open hour on its own costs a little (one-sided hours are wasted staff)
     cost[n:2 * n] += 0.05
     cost[2 * n:3 * n] -= 0.1  # ... unless it is joint
-    cost[3 * n:5 * n] = 0.3  # each opening of a shift
+    cost[3 * n:5 * n] = 1.0  # each opening of a shift
     rows = lil_matrix((2 * n * 2 + 4, size))
     lower, upper = [], []
     r = 0
@@ -84,7 +94,7 @@ def propose(model: PairModel, *, budget_ours: float, budget_partner: float, marg
         r += 1
     result = milp(cost, integrality=np.ones(size), bounds=Bounds(0, 1),
                   constraints=LinearConstraint(rows.tocsr(), lower, upper),
-                  options={"time_limit": time_limit_s, "mip_rel_gap": 0.01})
+                  options={"time_limit": time_limit_s, "mip_rel_gap": 1e-4})
     if result.x is None:
         return None
     x = np.round(result.x).astype(bool)
@@ -113,6 +123,14 @@ def as_rule(flags: tuple[bool, ...], zone: str, week_of: date) -> str:
             spans.append([minute, minute + 60])
     parts = []
     for d in range(7):
+        # The UTC week starts inside a local day west of Greenwich: sort that day's pieces and join touching ones.
+        merged: list[list[int]] = []
+        for a, b in sorted(by_day[d]):
+            if merged and merged[-1][1] == a:
+                merged[-1][1] = b
+            else:
+                merged.append([a, b])
+        by_day[d] = merged
         if by_day[d]:
             times = ",".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in by_day[d])
             parts.append(f"{DAYS[d]} {times}")

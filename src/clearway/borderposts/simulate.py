@@ -145,6 +145,16 @@ def fit(observed: Crossings, ours: np.ndarray, partner: np.ndarray, lo: int, hi:
                      lanes_ours=lanes_ours, lanes_partner=lanes_partner)
 
 
+def predicted_daily_mean_dwell_h(model: PairModel, ours: np.ndarray, partner: np.ndarray, lo: int, hi: int,
+                                 runs: int = 3, seed: int = 1) -> dict[int, float]:
+    """Daily mean dwell predicted as the average of a few seeded runs (one run alone adds its own noise)."""
+    days: dict[int, list[float]] = {}
+    for k in range(runs):
+        for day, value in simulate(model, ours, partner, lo, hi, seed=seed + k).daily_mean_dwell_h().items():
+            days.setdefault(day, []).append(value)
+    return {day: float(np.mean(values)) for day, values in days.items()}
+
+
 def mean_absolute_error_share(predicted: dict[int, float], actual: dict[int, float]) -> float:
     """Mean of |predicted - actual| / actual over the days both have."""
     days = [d for d in actual if d in predicted and actual[d] > 0]

@@ -17,7 +17,7 @@ from clearway.borderposts.simulate import (
     always_open,
     fit,
     mean_absolute_error_share,
-    simulate,
+    predicted_daily_mean_dwell_h,
     weekly_spans,
     what_if,
 )
@@ -60,8 +60,8 @@ def study_run(*, db: Session, pair: PostPair, now: datetime, seed: int = 1) -> S
     if len(first.arrived) < 100 or len(second.arrived) < 100:
         return None
     fitted = fit(first, ours, partner, lo, mid, ours_post.lanes, partner_post.lanes)
-    predicted = simulate(fitted, ours, partner, mid, hi, seed=seed)
-    backtest = mean_absolute_error_share(predicted.daily_mean_dwell_h(), second.daily_mean_dwell_h())
+    predicted = predicted_daily_mean_dwell_h(fitted, ours, partner, mid, hi, seed=seed)
+    backtest = mean_absolute_error_share(predicted, second.daily_mean_dwell_h())
     # Scenarios run on the most recent month's fit, over the month to come.
     model = fit(second, ours, partner, mid, hi, ours_post.lanes, partner_post.lanes)
     horizon = hi + FIT_DAYS * 86_400
