@@ -67,6 +67,7 @@ def pair_create(*, db: Session, actor: Principal, code: str, name: str, ours: st
                     alert_share=alert_share)
     db.add(pair)
     db.flush()
+    _publish(db, pair, f"{code} published: {ours} - {partner}", now)
     _audit(db, actor, "borderposts.pair_created", code, {"ours": ours, "partner": partner}, now)
     return pair
 
