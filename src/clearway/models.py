@@ -15,7 +15,8 @@ from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
-MODULES = (idempotency, audit, auth, borderposts, bulk, controls, declarations, notifications, performance, risk, tariff)
+MODULES = (idempotency, audit, auth, borderposts, bulk, controls, declarations, notifications, performance, risk,
+           tariff)
 
 
 def load_all() -> type[Base]:

@@ -1,4 +1,4 @@
-"""The pair simulator: fitted from synthetic events of known parameters, it recovers them and predicts the next month."""
+"""The pair simulator: fitted on synthetic events of known parameters, it recovers them and predicts the next month."""
 
 from __future__ import annotations
 

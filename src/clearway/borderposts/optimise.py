@@ -64,7 +64,8 @@ def _solve(model: PairModel, *, budget_ours: float, budget_partner: float, margi
     cost[2 * n:3 * n] -= 0.1  # ... unless it is joint
     cost[3 * n:5 * n] = 1.0  # each opening of a shift
     rows = lil_matrix((2 * n * 2 + 4, size))
-    lower, upper = [], []
+    lower: list[float] = []
+    upper: list[float] = []
     r = 0
     for h in range(n):
         for side, start in ((0, 3 * n), (n, 4 * n)):

@@ -1,4 +1,4 @@
-"""Border-post API under /api/v1/borderposts: customs staff read; administrators set hours; officers record crossings."""
+"""Border-post API under /api/v1/borderposts: staff read; administrators set hours; officers record crossings."""
 
 from __future__ import annotations
 

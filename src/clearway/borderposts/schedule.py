@@ -142,7 +142,8 @@ def local_intervals(schedule: Schedule, start: date, end: date) -> np.ndarray:
     for a, b in cuts:
         spans = _subtract(spans, a, b)
     if extra:
-        lo, hi = _naive_s(datetime.combine(start, datetime.min.time())), _naive_s(datetime.combine(end, datetime.min.time()))
+        lo = _naive_s(datetime.combine(start, datetime.min.time()))
+        hi = _naive_s(datetime.combine(end, datetime.min.time()))
         added = np.clip(np.array(extra, dtype=np.int64).reshape(-1, 2), lo, hi)
         spans = merge(np.concatenate([spans, added[added[:, 1] > added[:, 0]]]))
     return spans

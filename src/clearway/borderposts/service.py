@@ -179,7 +179,7 @@ def crossing_event(*, db: Session, pair_code: str, reference: str, direction: st
         raise Conflict([Problem("borderposts.direction_changed", "/direction", {"reference": reference})])
     moment = epoch(at)
     times = {"arrived": crossing.arrived, "exited": crossing.exited, "entered": crossing.entered, kind: moment}
-    ordered = [times[k] for k in EVENT_KINDS if times[k] is not None]
+    ordered = [t for t in (times[k] for k in EVENT_KINDS) if t is not None]
     if ordered != sorted(ordered):
         raise ValidationFailed([Problem("borderposts.event_order", "/at", {"kind": kind})])
     setattr(crossing, kind, moment)

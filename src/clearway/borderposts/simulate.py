@@ -188,7 +188,7 @@ def always_open(lo: int, hi: int) -> np.ndarray:
 def weekly_spans(hours_open: Sequence[bool], lo: int, hi: int) -> np.ndarray:
     """UTC spans from 168 open/closed flags per hour of the week (Monday 00:00 UTC first), repeated over [lo, hi)."""
     weekday_offset = ((lo // 86_400 + 3) % 7) * 24
-    out = []
+    out: list[list[int]] = []
     for h in range((hi - lo) // 3600):
         if hours_open[(weekday_offset + h) % WEEK_H]:
             start = lo + h * 3600
