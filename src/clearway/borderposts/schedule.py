@@ -10,6 +10,7 @@ UTC instant moves, the local schedule does not.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -82,13 +83,53 @@ def _rule(rule: str) -> OpeningHours:
     return OpeningHours(rule_check(rule))
 
 
-@lru_cache(maxsize=4096)
-def _local_rule_intervals(rule: str, start: date, end: date) -> np.ndarray:
-    """Open intervals of the weekly rule in local naive epoch seconds, shape (n, 2)."""
-    begin, stop = datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time())
+_DAYS = r"(Mo|Tu|We|Th|Fr|Sa|Su)"
+_TIMES = r"\d\d:\d\d-\d\d:\d\d(,\d\d:\d\d-\d\d:\d\d)*"
+# A rule part with nothing but weekdays and times repeats every week (no months, dates, weeks, holidays).
+_WEEKLY_PART = re.compile(rf"^\s*({_DAYS}([-,]{_DAYS})*\s+)?(off|closed|{_TIMES})\s*$")
+WEEK_S = 7 * 86_400
+_REFERENCE_MONDAY = datetime(2001, 1, 8)  # a Monday; the week before it catches hours running past midnight
+
+
+def weekly(rule: str) -> bool:
+    """Whether the rule only names weekdays and times, so one week of it repeats unchanged."""
+    return rule.strip() == "24/7" or all(_WEEKLY_PART.match(part) for part in rule.split(";"))
+
+
+def _expand(rule: str, begin: datetime, stop: datetime) -> np.ndarray:
     found = [(_naive_s(a), _naive_s(b)) for a, b, state, _ in _rule(rule).intervals(begin, stop)
              if state == State.OPEN]
     return np.array(found, dtype=np.int64).reshape(-1, 2)
+
+
+def _clip(spans: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    clipped = np.stack([np.maximum(spans[:, 0], lo), np.minimum(spans[:, 1], hi)], axis=1) if len(spans) else spans
+    return clipped[clipped[:, 1] > clipped[:, 0]] if len(clipped) else clipped.reshape(-1, 2)
+
+
+@lru_cache(maxsize=4096)
+def _week_pattern(rule: str) -> np.ndarray:
+    """One week of a weekly rule (the library's expansion), as offsets in seconds from Monday 00:00."""
+    lo = _naive_s(_REFERENCE_MONDAY)
+    spans = _expand(rule, _REFERENCE_MONDAY - timedelta(days=7), _REFERENCE_MONDAY + timedelta(days=7))
+    return _clip(spans, lo, lo + WEEK_S) - lo
+
+
+@lru_cache(maxsize=4096)
+def _local_rule_intervals(rule: str, start: date, end: date) -> np.ndarray:
+    """Open intervals of the rule in local naive epoch seconds over [start, end), shape (n, 2)."""
+    begin, stop = datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time())
+    lo, hi = _naive_s(begin), _naive_s(stop)
+    if not weekly(rule):
+        return _expand(rule, begin, stop)
+    # Weekly rules: the library expands one week, numpy repeats it (a year of 1,000 posts in milliseconds).
+    first_monday = lo - ((start.weekday()) * 86_400)
+    weeks = np.arange(first_monday, hi, WEEK_S, dtype=np.int64)
+    pattern = _week_pattern(rule)
+    if len(pattern) == 0 or len(weeks) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    tiled = (weeks[:, None, None] + pattern[None, :, :]).reshape(-1, 2)
+    return merge(_clip(tiled, lo, hi))
 
 
 @lru_cache(maxsize=256)
@@ -97,17 +138,31 @@ def holiday_days(country: str, years: tuple[int, ...]) -> tuple[date, ...]:
     return tuple(sorted(holidays.country_holidays(country, years=list(years)).keys()))
 
 
-def _subtract(spans: np.ndarray, cut_start: int, cut_end: int) -> np.ndarray:
-    keep = []
-    for a, b in spans:
-        if b <= cut_start or a >= cut_end:
-            keep.append((a, b))
-            continue
-        if a < cut_start:
-            keep.append((a, cut_start))
-        if b > cut_end:
-            keep.append((cut_end, b))
-    return np.array(keep, dtype=np.int64).reshape(-1, 2)
+@lru_cache(maxsize=1024)
+def _holiday_cuts(country: str, start: date, end: date) -> np.ndarray:
+    """Whole local days of public holidays in [start, end), as (n, 2) local naive epoch seconds."""
+    days = [(d - date(1970, 1, 1)).days for d in holiday_days(country, tuple(range(start.year, end.year + 1)))
+            if start <= d < end]
+    midnights = np.array(days, dtype=np.int64) * 86_400
+    return np.stack([midnights, midnights + 86_400], axis=1) if len(midnights) else np.zeros((0, 2), dtype=np.int64)
+
+
+def _inside(spans: np.ndarray, points: np.ndarray) -> np.ndarray:
+    if len(spans) == 0:
+        return np.zeros(len(points), dtype=bool)
+    i = np.searchsorted(spans[:, 0], points, side="right") - 1
+    return (i >= 0) & (points < spans[np.maximum(i, 0), 1])
+
+
+def difference(spans: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """The parts of sorted disjoint spans outside the cuts (any intervals), merged."""
+    if len(spans) == 0 or len(cuts) == 0:
+        return spans
+    cuts = merge(cuts)
+    points = np.unique(np.concatenate([spans.ravel(), cuts.ravel()]))
+    starts, ends = points[:-1], points[1:]
+    keep = _inside(spans, starts) & ~_inside(cuts, starts)
+    return merge(np.stack([starts[keep], ends[keep]], axis=1))
 
 
 def merge(spans: np.ndarray) -> np.ndarray:
@@ -127,20 +182,18 @@ def local_intervals(schedule: Schedule, start: date, end: date) -> np.ndarray:
     """Open intervals in local naive epoch seconds over [start, end) days, holidays and exceptions applied."""
     spans = _local_rule_intervals(schedule.rule, start, end)
     cuts: list[tuple[int, int]] = []
-    if schedule.holiday_country:
-        years = tuple(range(start.year, end.year + 1))
-        for day in holiday_days(schedule.holiday_country, years):
-            if start <= day < end:
-                midnight = _naive_s(datetime.combine(day, datetime.min.time()))
-                cuts.append((midnight, midnight + 86_400))
+    holiday_cuts = _holiday_cuts(schedule.holiday_country, start, end) if schedule.holiday_country else None
     extra = []
     for exc in schedule.exceptions:
         if exc.kind == "closure":
             cuts.append((_naive_s(exc.start), _naive_s(exc.end)))
         else:
             extra.append((_naive_s(exc.start), _naive_s(exc.end)))
-    for a, b in cuts:
-        spans = _subtract(spans, a, b)
+    if cuts or holiday_cuts is not None:
+        every = np.array(cuts, dtype=np.int64).reshape(-1, 2)
+        if holiday_cuts is not None:
+            every = np.concatenate([every, holiday_cuts])
+        spans = difference(spans, every)
     if extra:
         lo = _naive_s(datetime.combine(start, datetime.min.time()))
         hi = _naive_s(datetime.combine(end, datetime.min.time()))
