@@ -48,9 +48,12 @@ def period(date_from: Annotated[date | None, Query(description="First UTC day (d
            ) -> tuple[date, date]:
     """The UTC days [from, to) of a report, at most a year."""
     start = date_from or utcnow().date()
+    invalid = ValidationFailed([Problem("borderposts.period_invalid", "/date_to", {"max_days": MAX_DAYS})])
+    if not 1971 <= start.year <= 2100:
+        raise invalid
     end = date_to or start + timedelta(days=7)
-    if end <= start or (end - start).days > MAX_DAYS or start.year < 1971 or end.year > 2100:
-        raise ValidationFailed([Problem("borderposts.period_invalid", "/date_to", {"max_days": MAX_DAYS})])
+    if end <= start or (end - start).days > MAX_DAYS or end.year > 2100:
+        raise invalid
     return start, end
 
 

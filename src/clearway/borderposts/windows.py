@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from clearway.borderposts.schedule import Schedule, open_intervals
+from clearway.borderposts.schedule import Schedule, open_intervals, sorted_unique
 
 WEEK = 7 * 86_400
 
@@ -51,7 +51,7 @@ class Segments:
 
 def segments(ours: np.ndarray, theirs: np.ndarray, lo: int, hi: int) -> Segments:
     """Cut [lo, hi) at every boundary of both sides' open spans."""
-    points = np.unique(np.concatenate([[lo, hi], ours.ravel(), theirs.ravel()]))
+    points = sorted_unique(np.concatenate([np.array([lo, hi], dtype=np.int64), ours.ravel(), theirs.ravel()]))
     points = points[(points >= lo) & (points <= hi)]
     starts, ends = points[:-1], points[1:]
     return Segments(starts, ends, _open_at(ours, starts), _open_at(theirs, starts))
