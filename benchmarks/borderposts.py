@@ -1,8 +1,8 @@
 """Border-post figures, each next to a baseline measured in the same run.
 
 1. A year of joint windows for 500 post pairs (1,000 posts over 12 zones with their holiday calendars,
-   hours drawn from 336 weekday/Saturday variants as posts share them), cold caches; baseline: the same count of plain datetime operations (one local -> UTC
-   conversion with zoneinfo per interval boundary).
+   hours drawn from 336 weekday/Saturday variants as posts share them), cold caches; baseline: the same
+   count of plain datetime operations (one local -> UTC conversion with zoneinfo per interval boundary).
 2. One what-if simulation of a month of a busy pair (600 trucks a day, shift schedules on both sides);
    baseline: the same trucks through the same two ciw nodes with no schedules (always open).
 3. The optimiser's proposal (HiGHS MILP); baseline: exhaustive search over one contiguous daily
