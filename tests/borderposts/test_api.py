@@ -117,3 +117,17 @@ def test_partner_hours_import_is_all_or_nothing(client):
     assert r.status_code == 404
     r = client.post("/api/v1/borderposts/hours-imports", headers=admin, json={"rows": rows[:1]})
     assert r.status_code == 201 and r.json()["recorded"] == 1
+
+
+def test_passenger_hours_are_their_own_windows(client):
+    admin = make_pair(client)
+    for code in ("KZ-NUR", "CN-KHG"):
+        r = client.post(f"/api/v1/borderposts/posts/{code}/hours", headers=admin,
+                        json={"traffic": "passengers", "rule": "24/7", "valid_from": "2024-01-01T00:00:00Z"})
+        assert r.status_code == 201
+    start = _monday()
+    params = {"date_from": start.isoformat(), "date_to": (start + timedelta(days=7)).isoformat()}
+    passengers = client.get("/api/v1/borderposts/pairs/KZCN/windows", headers=admin,
+                            params={**params, "traffic": "passengers"}).json()
+    cargo = client.get("/api/v1/borderposts/pairs/KZCN/windows", headers=admin, params=params).json()
+    assert passengers["joint_h_per_week"] == 168.0 and cargo["joint_h_per_week"] == 15.0

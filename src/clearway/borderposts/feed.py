@@ -93,6 +93,10 @@ def feed_document(db: Session, pair: PostPair, now: datetime) -> dict[str, Any]:
         "measured_delay": {"days": 28, "crossings": len(split.splits), "p50_hours": hours(50), "p95_hours": hours(95),
                            "closure_share_of_waiting": None if split.closure_share is None
                            else round(split.closure_share, 4)},
+        "daily_closure_share": [{"day": d.day.isoformat(), "direction": d.direction, "crossings": d.crossings,
+                                 "mean_dwell_hours": round(d.mean_dwell_h, 2),
+                                 "closure_share_of_waiting": None if d.closure_share is None
+                                 else round(d.closure_share, 4)} for d in split.daily],
         "history": [{"version": v.version, "published_at": _rfc3339(v.published_at), "change": v.change}
                     for v in history[:50]],
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query
@@ -150,11 +150,12 @@ def crossing_event(body: CrossingEventCreate, db: DbSession, _: Officer) -> Cros
 
 
 @router.get("/pairs/{pair_code}/windows", operation_id="readJointWindows", responses=PROBLEMS)
-def windows(pair_code: str, db: DbSession, _: Reader, days: Period) -> WindowsRead:
+def windows(pair_code: str, db: DbSession, _: Reader, days: Period,
+            traffic: Annotated[Literal["cargo", "passengers", "freight"], Query()] = "cargo") -> WindowsRead:
     """Joint open windows, and the gaps where one side is open and the other closed, in UTC."""
     start, end = days
     with db.begin():
-        w = selectors.pair_windows(db, selectors.pair_get(db, pair_code), start, end)
+        w = selectors.pair_windows(db, selectors.pair_get(db, pair_code), start, end, traffic)
     return WindowsRead(pair=pair_code, date_from=start, date_to=end, joint_h_per_week=round(w.weekly_h(w.joint_s), 2),
                        ours_only_h_per_week=round(w.weekly_h(w.ours_only_s), 2),
                        partner_only_h_per_week=round(w.weekly_h(w.theirs_only_s), 2),

@@ -120,10 +120,11 @@ def post_open(db: Session, post: BorderPost, start: date, end: date, traffic: st
     return result
 
 
-def pair_windows(db: Session, pair: PostPair, start: date, end: date) -> PairWindows:
-    """Joint windows and gaps of a pair over the UTC days [start, end)."""
+def pair_windows(db: Session, pair: PostPair, start: date, end: date, traffic: str = "cargo") -> PairWindows:
+    """Joint windows and gaps of a pair for a traffic type over the UTC days [start, end)."""
     ours, partner = pair_posts(db, pair)
-    return windows_of(post_open(db, ours, start, end), post_open(db, partner, start, end), day_s(start), day_s(end))
+    return windows_of(post_open(db, ours, start, end, traffic), post_open(db, partner, start, end, traffic),
+                      day_s(start), day_s(end))
 
 
 def crossings_of(db: Session, pair: PostPair, lo: int, hi: int, direction: str | None = None) -> list[Crossing]:
