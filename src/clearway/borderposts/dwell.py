@@ -34,40 +34,66 @@ class DwellSplit:
         return self.waiting_open_s + self.waiting_ours_closed_s + self.waiting_partner_closed_s
 
 
-def _open_seconds(spans: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """The (n, 2) pieces of spans inside [lo, hi)."""
-    if len(spans) == 0 or hi <= lo:
+def open_clock(spans: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Open seconds of sorted disjoint spans before each instant t (so an interval's open time is a subtraction)."""
+    t = np.asarray(t, dtype=np.int64)
+    if len(spans) == 0:
+        return np.zeros(t.shape, dtype=np.int64)
+    before = np.concatenate([[0], np.cumsum(spans[:, 1] - spans[:, 0])])
+    i = np.searchsorted(spans[:, 0], t, side="right")  # spans that started at or before t
+    last = np.maximum(i - 1, 0)
+    inside = np.clip(t - spans[last, 0], 0, spans[last, 1] - spans[last, 0])
+    return np.where(i > 0, before[last] + inside, 0)
+
+
+def joint_spans(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The (n, 2) spans where both sorted disjoint span sets are open."""
+    if len(a) == 0 or len(b) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    clipped = np.stack([np.maximum(spans[:, 0], lo), np.minimum(spans[:, 1], hi)], axis=1)
-    return clipped[clipped[:, 1] > clipped[:, 0]]
+    points = np.unique(np.concatenate([a.ravel(), b.ravel()]))
+    starts, ends = points[:-1], points[1:]
+
+    def inside(spans: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(spans[:, 0], starts, side="right") - 1
+        return (i >= 0) & (starts < spans[np.maximum(i, 0), 1])
+
+    both = inside(a) & inside(b)
+    return np.stack([starts[both], ends[both]], axis=1)
 
 
-def _length(spans: np.ndarray) -> int:
-    return int((spans[:, 1] - spans[:, 0]).sum()) if len(spans) else 0
+@dataclass(frozen=True)
+class SplitArrays:
+    """The split of many crossings at once, one array per bucket (seconds)."""
+
+    dwell_s: np.ndarray
+    processing_s: np.ndarray
+    waiting_open_s: np.ndarray
+    waiting_ours_closed_s: np.ndarray
+    waiting_partner_closed_s: np.ndarray
+
+    def row(self, n: int) -> DwellSplit:
+        """The n-th crossing's split."""
+        return DwellSplit(int(self.dwell_s[n]), int(self.processing_s[n]), int(self.waiting_open_s[n]),
+                          int(self.waiting_ours_closed_s[n]), int(self.waiting_partner_closed_s[n]))
 
 
-def _intersect_len(a: np.ndarray, b: np.ndarray) -> int:
-    total, i, j = 0, 0, 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i, 0], b[j, 0]), min(a[i, 1], b[j, 1])
-        if hi > lo:
-            total += int(hi - lo)
-        if a[i, 1] < b[j, 1]:
-            i += 1
-        else:
-            j += 1
-    return total
+def dwell_splits(*, arrived: np.ndarray, entered: np.ndarray, ours: np.ndarray, partner: np.ndarray,
+                 service_s: int) -> SplitArrays:
+    """Split every [arrived, entered) by which post was closed, vectorised over the crossings."""
+    arrived, entered = np.asarray(arrived, dtype=np.int64), np.maximum(np.asarray(entered, dtype=np.int64), arrived)
+    both_spans = joint_spans(ours, partner)
+    ours_open = open_clock(ours, entered) - open_clock(ours, arrived)
+    both = open_clock(both_spans, entered) - open_clock(both_spans, arrived)
+    processing = np.minimum(both, max(0, service_s))
+    dwell = entered - arrived
+    return SplitArrays(dwell_s=dwell, processing_s=processing, waiting_open_s=both - processing,
+                       waiting_ours_closed_s=dwell - ours_open, waiting_partner_closed_s=ours_open - both)
 
 
 def dwell_split(*, arrived: int, entered: int, ours: np.ndarray, partner: np.ndarray, service_s: int) -> DwellSplit:
     """Split [arrived, entered) (epoch seconds) by which post was closed; `ours`/`partner` are UTC open spans."""
-    dwell = max(0, entered - arrived)
-    a, b = _open_seconds(ours, arrived, entered), _open_seconds(partner, arrived, entered)
-    ours_open = _length(a)
-    both = _intersect_len(a, b)
-    processing = min(both, max(0, service_s))
-    return DwellSplit(dwell_s=dwell, processing_s=processing, waiting_open_s=both - processing,
-                      waiting_ours_closed_s=dwell - ours_open, waiting_partner_closed_s=ours_open - both)
+    return dwell_splits(arrived=np.array([arrived]), entered=np.array([entered]), ours=ours, partner=partner,
+                        service_s=service_s).row(0)
 
 
 @dataclass(frozen=True)

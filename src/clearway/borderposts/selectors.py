@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearway.borderposts.dwell import DailyClosureShare, DwellSplit, daily_closure_share, dwell_split
+from clearway.borderposts.dwell import DailyClosureShare, DwellSplit, daily_closure_share, dwell_splits
 from clearway.borderposts.models import (
     BorderPost,
     Crossing,
@@ -174,10 +174,13 @@ def pair_split(db: Session, pair: PostPair, start: date, end: date) -> SplitRepo
     ours, partner = pair_posts(db, pair)
     # Trucks can wait for days: the hours are expanded a week past the period.
     a, b = post_open(db, ours, start, end + timedelta(days=7)), post_open(db, partner, start, end + timedelta(days=7))
-    splits = [(c.direction, int(c.arrived or 0),
-               dwell_split(arrived=int(c.arrived or 0), entered=int(c.entered or 0), ours=a, partner=b,
-                           service_s=pair.service_s))
-              for c in crossings_of(db, pair, day_s(start), day_s(end))]
+    rows = db.execute(select(Crossing.direction, Crossing.arrived, Crossing.entered).where(
+        Crossing.pair_id == pair.id, Crossing.arrived >= day_s(start), Crossing.arrived < day_s(end),
+        Crossing.entered.is_not(None)).order_by(Crossing.arrived)).all()
+    arrived = np.array([r.arrived for r in rows], dtype=np.int64)
+    entered = np.array([r.entered for r in rows], dtype=np.int64)
+    split = dwell_splits(arrived=arrived, entered=entered, ours=a, partner=b, service_s=pair.service_s)
+    splits = [(r.direction, int(r.arrived), split.row(n)) for n, r in enumerate(rows)]
     return SplitReport(splits=splits, daily=daily_closure_share(splits))
 
 
