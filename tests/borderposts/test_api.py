@@ -131,3 +131,16 @@ def test_passenger_hours_are_their_own_windows(client):
                             params={**params, "traffic": "passengers"}).json()
     cargo = client.get("/api/v1/borderposts/pairs/KZCN/windows", headers=admin, params=params).json()
     assert passengers["joint_h_per_week"] == 168.0 and cargo["joint_h_per_week"] == 15.0
+
+
+def test_hours_change_from_their_valid_from_not_before(client):
+    admin = make_pair(client)
+    start = _monday()
+    wednesday = datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=2)
+    r = client.post("/api/v1/borderposts/posts/KZ-NUR/hours", headers=admin,
+                    json={"rule": "Mo-Fr 10:00-18:00", "valid_from": wednesday.isoformat()})
+    assert r.status_code == 201
+    body = client.get("/api/v1/borderposts/pairs/KZCN/windows", headers=admin, params={
+        "date_from": start.isoformat(), "date_to": (start + timedelta(days=7)).isoformat()}).json()
+    # Monday and Tuesday keep 04-07 UTC (3 h); from Wednesday Kazakhstan opens at 05:00 UTC (2 h a day).
+    assert body["joint_h_per_week"] == 3 + 3 + 2 + 2 + 2
