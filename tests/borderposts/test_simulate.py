@@ -80,3 +80,13 @@ def test_proposal_aligns_hours_within_budget_and_cuts_crossing_time(hours):
     assert proposal.joint_h > sum(a and b for a, b in zip(ours_flags, partner_flags, strict=True))
     # The proposal reads as local hours of each post.
     assert as_rule(proposal.partner, "Asia/Shanghai", date(2026, 3, 30)).startswith("Mo ")
+
+
+def test_fewer_staff_on_a_shift_lengthen_the_crossing(hours):
+    kz, cn = hours
+    short = tuple(4 if 2 <= h % 24 < 8 else 14 for h in range(168))  # a thin morning shift on our side
+    thin = PairModel(rates=RATES, service_ours_h=0.2, service_partner_h=0.05, lanes_ours=14, lanes_partner=12,
+                     staff_ours=short)
+    full = what_if("full", TRUE, kz, cn, LO, LO + 7 * 86_400)
+    fewer = what_if("thin", thin, kz, cn, LO, LO + 7 * 86_400)
+    assert fewer.mean_h > full.mean_h + 0.5

@@ -26,6 +26,9 @@ class PairModel:
     service_partner_h: float
     lanes_ours: int
     lanes_partner: int
+    # Staff on duty per hour of the UTC week (168 values), when fewer than the lanes: a lane needs its officer.
+    staff_ours: tuple[int, ...] | None = None
+    staff_partner: tuple[int, ...] | None = None
 
     @property
     def trucks_per_day(self) -> float:
@@ -52,8 +55,26 @@ class Crossings:
         return {int(d): float(self.dwell_h[days == d].mean()) for d in np.unique(days)}
 
 
-def _schedule(spans: np.ndarray, lo: int, hi: int, lanes: int) -> ciw.Schedule:
-    """A ciw shift schedule over [lo, hi): `lanes` servers inside the open spans, none outside."""
+def _pieces(a: int, b: int, lo: int, lanes: int, staff: tuple[int, ...] | None) -> list[tuple[int, int]]:
+    """(servers, end) pieces of one open span: the lanes, or fewer in the hours with fewer staff on duty."""
+    if staff is None:
+        return [(lanes, b)]
+    weekday_offset = ((lo // 86_400 + 3) % 7) * 24
+    out: list[tuple[int, int]] = []
+    t = a
+    while t < b:
+        hour_end = min(b, lo + ((t - lo) // 3600 + 1) * 3600)
+        servers = min(lanes, staff[(weekday_offset + (t - lo) // 3600) % WEEK_H])
+        if out and out[-1][0] == servers:
+            out[-1] = (servers, hour_end)
+        else:
+            out.append((servers, hour_end))
+        t = hour_end
+    return out
+
+
+def _schedule(spans: np.ndarray, lo: int, hi: int, lanes: int, staff: tuple[int, ...] | None = None) -> ciw.Schedule:
+    """A ciw shift schedule over [lo, hi): the staffed lanes inside the open spans, none outside."""
     counts: list[int] = []
     ends: list[float] = []
     cursor = lo
@@ -64,8 +85,9 @@ def _schedule(spans: np.ndarray, lo: int, hi: int, lanes: int) -> ciw.Schedule:
         if a > cursor:
             counts.append(0)
             ends.append((a - lo) / 3600)
-        counts.append(lanes)
-        ends.append((b - lo) / 3600)
+        for servers, end in _pieces(a, b, lo, lanes, staff):
+            counts.append(servers)
+            ends.append((end - lo) / 3600)
         cursor = b
     # Past the period everything stays open, so trucks still queued at its end are served (not lost).
     counts.append(0 if cursor < hi else lanes)
@@ -86,7 +108,8 @@ def simulate(model: PairModel, ours: np.ndarray, partner: np.ndarray, lo: int, h
                                None],
         service_distributions=[ciw.dists.Exponential(1 / model.service_ours_h),
                                ciw.dists.Exponential(1 / model.service_partner_h)],
-        number_of_servers=[_schedule(ours, lo, hi, model.lanes_ours), _schedule(partner, lo, hi, model.lanes_partner)],
+        number_of_servers=[_schedule(ours, lo, hi, model.lanes_ours, model.staff_ours),
+                           _schedule(partner, lo, hi, model.lanes_partner, model.staff_partner)],
         routing=[[0.0, 1.0], [0.0, 0.0]],
     )
     ciw.seed(seed)
