@@ -27,7 +27,8 @@ class PostCreate(Strict):
     timezone: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$",
                           description="IANA time zone, e.g. Asia/Almaty")
     holiday_country: str | None = Field(None, pattern=r"^[A-Z]{2,3}$",
-                                        description="Public-holiday calendar (holidays library country code)")
+                                        description="Public-holiday calendar (holidays library country code): "
+                                                    "the post is closed on its holidays; none if it stays open")
     side: Literal["ours", "partner"]
     lanes: int = Field(1, ge=1, le=200)
 
