@@ -144,3 +144,10 @@ def test_hours_change_from_their_valid_from_not_before(client):
         "date_from": start.isoformat(), "date_to": (start + timedelta(days=7)).isoformat()}).json()
     # Monday and Tuesday keep 04-07 UTC (3 h); from Wednesday Kazakhstan opens at 05:00 UTC (2 h a day).
     assert body["joint_h_per_week"] == 3 + 3 + 2 + 2 + 2
+
+
+def test_times_outside_the_computable_range_are_refused_with_422(client):
+    make_pair(client)
+    r = client.post("/api/v1/borderposts/crossings/events", headers=auth(client, "officer"), json={
+        "pair": "KZCN", "reference": "T9", "direction": "out", "kind": "arrived", "at": "0001-01-01T00:00:00+01:00"})
+    assert r.status_code == 422

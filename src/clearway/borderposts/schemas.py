@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 CODE = r"^[A-Z0-9][A-Z0-9-]{1,11}$"
 TEXT = r"^[^\x00-\x1f\x7f]*$"
 Agency = Field("customs", min_length=2, max_length=16, pattern=r"^[a-z][a-z0-9-]*$")
+
+
+def _in_range(moment: datetime) -> datetime:
+    # Hours and crossings are computed in epoch seconds: keep instants where every zone's offset still fits.
+    if not 1971 <= moment.year <= 2100:
+        raise ValueError("a time between 1971 and 2100")
+    return moment
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+LocalTime = Annotated[datetime, AfterValidator(_in_range)]
 
 
 class Strict(BaseModel):
@@ -63,7 +74,7 @@ class HoursCreate(Strict):
     traffic: Literal["cargo", "passengers", "freight"] = "cargo"
     rule: str = Field(min_length=1, max_length=400, pattern=TEXT,
                       description="OpenStreetMap opening_hours, e.g. 'Mo-Fr 09:00-18:00; Sa 09:00-13:00'")
-    valid_from: AwareDatetime
+    valid_from: Instant
     source: Literal["local", "partner-file", "exchange"] = "local"
 
 
@@ -71,8 +82,8 @@ class ExceptionCreate(Strict):
     """A dated closure or extension in the post's local wall-clock time (no offset)."""
 
     kind: Literal["closure", "extended"]
-    starts_local: datetime
-    ends_local: datetime
+    starts_local: LocalTime
+    ends_local: LocalTime
     reason: str = Field(min_length=1, max_length=200, pattern=TEXT)
 
 
@@ -101,7 +112,7 @@ class CrossingEventCreate(Strict):
     reference: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 ./-]+$")
     direction: Literal["out", "in"]
     kind: Literal["arrived", "exited", "entered"]
-    at: AwareDatetime
+    at: Instant
     source: Literal["gate", "officer", "partner"] = "gate"
 
 
@@ -123,7 +134,7 @@ class HoursImportRow(Strict):
     agency: str = Agency
     traffic: Literal["cargo", "passengers", "freight"] = "cargo"
     rule: str = Field(min_length=1, max_length=400, pattern=TEXT)
-    valid_from: AwareDatetime
+    valid_from: Instant
 
 
 class HoursImport(Strict):

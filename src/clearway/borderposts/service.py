@@ -197,7 +197,7 @@ def hours_import(*, db: Session, actor: Principal, rows: Iterable[Mapping[str, s
             valid_from = datetime.fromisoformat(row["valid_from"].replace("Z", "+00:00"))
         except (KeyError, ValueError) as exc:
             raise ValidationFailed([Problem("borderposts.import_row", f"/{n}/valid_from", {"row": n + 1})]) from exc
-        if valid_from.tzinfo is None:
+        if valid_from.tzinfo is None or not 1971 <= valid_from.year <= 2100:
             raise ValidationFailed([Problem("borderposts.import_row", f"/{n}/valid_from", {"row": n + 1})])
         hours_record(db=db, actor=actor, post_code=row.get("post_code", ""), agency=row.get("agency", "customs"),
                      traffic=row.get("traffic", "cargo"), rule=row.get("rule", ""), valid_from=valid_from,
