@@ -42,7 +42,7 @@ def _rule(rng: random.Random) -> str:
     return weekdays
 
 
-def bench_windows(pairs: int) -> tuple[float, float, int, float]:
+def bench_windows(pairs: int) -> tuple[float, float, int, float, float, float]:
     """Seconds for a year of joint windows of `pairs` pairs, the baseline's seconds, its operation count."""
     rng = random.Random(1)
     posts = []
@@ -53,23 +53,23 @@ def bench_windows(pairs: int) -> tuple[float, float, int, float]:
     for cached in (schedule._rule, schedule._local_rule_intervals, schedule._offset_table, schedule.holiday_days,
                    schedule._holiday_cuts, schedule._week_pattern):
         cached.cache_clear()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     joint = 0
     for i in range(pairs):
         joint += pair_windows(posts[2 * i], posts[2 * i + 1], start, end).joint_s
-    ours = time.perf_counter() - t0
+    ours, ours_cpu = time.perf_counter() - t0, time.process_time() - c0
     # Baseline: one aware-datetime conversion per boundary the computation handled.
     boundaries = sum(2 * len(open_intervals(p, start - timedelta(days=1), end + timedelta(days=1))) for p in posts)
     zone = ZoneInfo("Asia/Almaty")
     moment = datetime(2026, 1, 1, 9)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for k in range(boundaries):
         (moment + timedelta(minutes=k)).replace(tzinfo=zone).astimezone(UTC)
-    baseline = time.perf_counter() - t0
-    return ours, baseline, boundaries, joint / 3600 / pairs / 52.14
+    baseline, baseline_cpu = time.perf_counter() - t0, time.process_time() - c0
+    return ours, baseline, boundaries, joint / 3600 / pairs / 52.14, ours_cpu, baseline_cpu
 
 
-def bench_simulation() -> tuple[float, float, int]:
+def bench_simulation() -> tuple[float, float, int, float]:
     """Seconds of one month of a 600-trucks-a-day pair, and of the same without schedules."""
     lo = (date(2026, 3, 2) - date(1970, 1, 1)).days * 86_400
     hi = lo + 30 * 86_400
@@ -77,12 +77,12 @@ def bench_simulation() -> tuple[float, float, int]:
     cn = open_intervals(Schedule("Mo-Su 09:00-17:00", "Asia/Shanghai"), date(2026, 3, 1), date(2026, 5, 1))
     model = PairModel(rates=tuple(45.0 if 2 <= h % 24 < 14 else 5.0 for h in range(168)), service_ours_h=0.2,
                       service_partner_h=0.05, lanes_ours=14, lanes_partner=12)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     run = simulate(model, kz, cn, lo, hi, seed=1)
-    ours = time.perf_counter() - t0
+    ours, ours_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.perf_counter()
     simulate(model, always_open(lo, hi), always_open(lo, hi), lo, hi, seed=1)
-    return ours, time.perf_counter() - t0, len(run.arrived)
+    return ours, time.perf_counter() - t0, len(run.arrived), ours_cpu
 
 
 def _exhaustive(model: PairModel, budget_ours: float, budget_partner: float) -> float:
@@ -124,11 +124,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=500)
     args = parser.parse_args()
-    ours, baseline, ops, joint_h = bench_windows(args.pairs)
-    print(f"joint windows, {args.pairs} pairs x 1 year: {ours:.3f} s (mean {joint_h:.1f} joint h/week); "
-          f"baseline {ops:,} datetime conversions: {baseline:.3f} s; ratio {ours / baseline:.2f}")
-    sim, plain, trucks = bench_simulation()
-    print(f"what-if, busy pair, 30 days ({trucks:,} trucks): {sim:.2f} s; baseline same trucks without "
+    ours, baseline, ops, joint_h, ours_cpu, baseline_cpu = bench_windows(args.pairs)
+    print(f"joint windows, {args.pairs} pairs x 1 year: {ours:.3f} s, CPU {ours_cpu:.3f} s (mean {joint_h:.1f} joint "
+          f"h/week); baseline {ops:,} datetime conversions: {baseline:.3f} s, CPU {baseline_cpu:.3f} s; "
+          f"ratio {ours / baseline:.2f}")
+    sim, plain, trucks, sim_cpu = bench_simulation()
+    print(f"what-if, busy pair, 30 days ({trucks:,} trucks): {sim:.2f} s, CPU {sim_cpu:.2f} s; baseline same trucks without "
           f"schedules: {plain:.2f} s; ratio {sim / plain:.2f}")
     opt, search, joint = bench_optimiser()
     print(f"proposal (HiGHS MILP): {opt:.2f} s ({joint} joint h/week); baseline exhaustive contiguous search: "
