@@ -129,8 +129,8 @@ def main() -> None:
           f"h/week); baseline {ops:,} datetime conversions: {baseline:.3f} s, CPU {baseline_cpu:.3f} s; "
           f"ratio {ours / baseline:.2f}")
     sim, plain, trucks, sim_cpu = bench_simulation()
-    print(f"what-if, busy pair, 30 days ({trucks:,} trucks): {sim:.2f} s, CPU {sim_cpu:.2f} s; baseline same trucks without "
-          f"schedules: {plain:.2f} s; ratio {sim / plain:.2f}")
+    print(f"what-if, busy pair, 30 days ({trucks:,} trucks): {sim:.2f} s, CPU {sim_cpu:.2f} s; baseline same "
+          f"trucks without schedules: {plain:.2f} s; ratio {sim / plain:.2f}")
     opt, search, joint = bench_optimiser()
     print(f"proposal (HiGHS MILP): {opt:.2f} s ({joint} joint h/week); baseline exhaustive contiguous search: "
           f"{search:.2f} s; ratio {opt / search:.2f}")
