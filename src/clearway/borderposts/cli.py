@@ -41,7 +41,7 @@ def import_hours(
 
 @app.command("recheck")
 def recheck() -> None:
-    """Re-judge every pair's joint open time over the next four weeks (after a tzdata update, say)."""
+    """Re-judge every pair's joint open time over the coming week (after a tzdata update, say)."""
     from clearway.borderposts import service
     from clearway.db import get_sessionmaker, utcnow
 

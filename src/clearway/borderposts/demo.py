@@ -109,8 +109,10 @@ def borderposts_demo_seed(*, db: Session, now: datetime, weeks: int = 8) -> int:
         db.flush()
         study.study_run(db=db, pair=pair, now=now)
     # A coming closure on the Chinese side (two working days of gate works) shows the alert it raises.
-    tuesday = monday + timedelta(days=8)
-    closure_day = datetime(tuesday.year, tuesday.month, tuesday.day)
+    first = now.date() + timedelta(days=2)
+    while first.weekday() > 3:  # two working days in a row, inside the coming week the alert looks at
+        first += timedelta(days=1)
+    closure_day = datetime(first.year, first.month, first.day)
     service.exception_add(db=db, actor=SEEDER, post_code="CN-KHORGOS", kind="closure", starts_local=closure_day,
                           ends_local=closure_day + timedelta(days=2), reason="Gate works", now=now)
     service.pairs_recheck(db=db, now=now)

@@ -10,7 +10,7 @@ from clearway.jobs import Job
 
 
 def recheck_pass(ctx: Any) -> int:
-    """Compare each pair's next four weeks of joint open time with its last check; alerts raised."""
+    """Compare each pair's coming week of joint open time with its last check; alerts raised."""
     with ctx.sessions() as db, db.begin():
         return len(pairs_recheck(db=db, now=utcnow()))
 

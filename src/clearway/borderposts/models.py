@@ -44,7 +44,7 @@ class PostPair(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("border_posts.id"))
     service_s: Mapped[int] = mapped_column(Integer, default=1800)  # standard processing time of a truck
     alert_share: Mapped[float] = mapped_column(Float, default=0.1)  # alert when a change cuts joint time more
-    baseline_joint_s: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # next 4 weeks, last check
+    baseline_joint_s: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # coming week, at the last check
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 

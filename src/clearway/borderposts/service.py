@@ -24,7 +24,7 @@ from clearway.borderposts.models import (
 from clearway.borderposts.schedule import ScheduleInvalid, country_check, epoch, rule_check, zone_check
 from clearway.errors import Conflict, Problem, ValidationFailed
 
-CHECK_DAYS = 28  # a change is judged by the joint open time it leaves over the next four weeks
+CHECK_DAYS = 7  # a change is judged by the joint open time it leaves in the coming week (one holiday shows)
 EVENT_KINDS = ("arrived", "exited", "entered")
 
 
