@@ -10,8 +10,9 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from clearway.borderposts import selectors
-from clearway.borderposts.models import PostPair, SimulationRun
+from clearway.borderposts.models import BorderPost, PostPair, SimulationRun
 from clearway.borderposts.optimise import as_rule, propose
+from clearway.borderposts.schedule import difference, holiday_days, to_utc
 from clearway.borderposts.simulate import (
     PairModel,
     always_open,
@@ -47,6 +48,24 @@ def _staggered(ours: tuple[bool, ...], partner: tuple[bool, ...]) -> tuple[bool,
     return tuple(out)
 
 
+def _closed_days(db: Session, post: BorderPost, start: date, end: date) -> np.ndarray:
+    """UTC spans of the post's holidays and closures over [start, end): proposed hours keep them."""
+    local: list[tuple[int, int]] = []
+    if post.holiday_country:
+        for day in holiday_days(post.holiday_country, tuple(range(start.year, end.year + 1))):
+            if start <= day < end:
+                midnight = (day - date(1970, 1, 1)).days * 86_400
+                local.append((midnight, midnight + 86_400))
+    epoch0 = datetime(1970, 1, 1)
+    for exc in selectors.exceptions_of(db, post):
+        if exc.kind == "closure":
+            local.append((int((exc.starts_local - epoch0).total_seconds()),
+                          int((exc.ends_local - epoch0).total_seconds())))
+    if not local:
+        return np.zeros((0, 2), dtype=np.int64)
+    return to_utc(np.array(local, dtype=np.int64), post.timezone, start, end)
+
+
 def study_run(*, db: Session, pair: PostPair, now: datetime, seed: int = 1) -> SimulationRun | None:
     """Fit, back-test and compare scenarios for a pair from its own crossings; None without enough crossings."""
     ours_post, partner_post = selectors.pair_posts(db, pair)
@@ -66,17 +85,24 @@ def study_run(*, db: Session, pair: PostPair, now: datetime, seed: int = 1) -> S
     model = fit(second, ours, partner, mid, hi, ours_post.lanes, partner_post.lanes)
     horizon = hi + FIT_DAYS * 86_400
     ours_flags, partner_flags = hour_flags(ours, hi), hour_flags(partner, hi)
+    # Other hours keep each side's holidays and closures, so scenarios differ only in their weekly hours.
+    closed_ours = _closed_days(db, ours_post, end, end + timedelta(days=FIT_DAYS + 1))
+    closed_partner = _closed_days(db, partner_post, end, end + timedelta(days=FIT_DAYS + 1))
+
+    def keep_closed(flags: tuple[bool, ...], closed: np.ndarray) -> np.ndarray:
+        return difference(weekly_spans(flags, hi, horizon), closed)
+
     budget_ours = sum(ours_flags) * model.lanes_ours
     budget_partner = sum(partner_flags) * model.lanes_partner
     proposal = propose(model, budget_ours=budget_ours, budget_partner=budget_partner)
     scenarios = [what_if("current", model, ours, partner, hi, horizon, seed),
-                 what_if("staggered", model, ours, weekly_spans(_staggered(ours_flags, partner_flags), hi, horizon),
-                         hi, horizon, seed),
+                 what_if("staggered", model, ours,
+                         keep_closed(_staggered(ours_flags, partner_flags), closed_partner), hi, horizon, seed),
                  what_if("always", model, always_open(hi, horizon), always_open(hi, horizon), hi, horizon, seed)]
     proposal_json: dict[str, Any] | None = None
     if proposal is not None:
-        scenarios.insert(1, what_if("aligned", model, weekly_spans(proposal.ours, hi, horizon),
-                                    weekly_spans(proposal.partner, hi, horizon), hi, horizon, seed))
+        scenarios.insert(1, what_if("aligned", model, keep_closed(proposal.ours, closed_ours),
+                                    keep_closed(proposal.partner, closed_partner), hi, horizon, seed))
         proposal_json = {"ours_rule": as_rule(proposal.ours, ours_post.timezone, end),
                          "partner_rule": as_rule(proposal.partner, partner_post.timezone, end),
                          "joint_h_per_week": proposal.joint_h, "staff_h_ours": proposal.staff_h_ours,
