@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from clearway.borderposts import cli as borderposts_cli
 from clearway.bulk import cli as bulk_cli
 from clearway.classification import cli as classification_cli
 from clearway.clikit import CliState, wiring_of
@@ -205,6 +206,7 @@ app.add_typer(risk_cli.app, name="risk")
 app.add_typer(classification_cli.app, name="classification")
 app.add_typer(tariff_cli.app, name="tariff")
 app.add_typer(performance_cli.app, name="performance")
+app.add_typer(borderposts_cli.app, name="borderposts")
 bulk_cli.register(import_app)
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from clearway.auth.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, demo_account
 from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
 from clearway.auth.service import organisation_create
+from clearway.borderposts.demo import borderposts_demo_seed
 from clearway.clearance.lodge import declaration_lodge
 from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
@@ -80,6 +81,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     """Seed an empty database with the demo world; returns the number of declarations lodged."""
     demo_accounts(db=db, now=now)
     tariff_demo_seed(db=db, now=now)
+    borderposts_demo_seed(db=db, now=now)
     lodged: list[tuple[int, DeclarationRecord]] = []
     cut = now - RISK_CONFIGURED_BEFORE
 

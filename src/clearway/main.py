@@ -16,6 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
 from clearway.assembly import wiring_build
+from clearway.borderposts.portal import router as borderposts_portal
+from clearway.borderposts.router import router as borderposts_router
+from clearway.borderposts.views import router as borderposts_pages
 from clearway.classification.router import router as classification_router
 from clearway.classification.views import router as classification_pages
 from clearway.clearance.router import router as clearance_router
@@ -104,9 +107,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 # shares its prefix with is not needed: no two routes overlap).
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
-               risk_router, risk_models_router, classification_router)
+               risk_router, risk_models_router, classification_router,
+               borderposts_router)
 PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
-                public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages)
+                public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
+                borderposts_pages, borderposts_portal)
 
 
 @asynccontextmanager

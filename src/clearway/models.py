@@ -5,6 +5,7 @@ from __future__ import annotations
 from clearway import idempotency
 from clearway.audit import models as audit
 from clearway.auth import models as auth
+from clearway.borderposts import models as borderposts
 from clearway.bulk import models as bulk
 from clearway.controls import models as controls
 from clearway.db import Base
@@ -14,7 +15,8 @@ from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
-MODULES = (idempotency, audit, auth, bulk, controls, declarations, notifications, performance, risk, tariff)
+MODULES = (idempotency, audit, auth, borderposts, bulk, controls, declarations, notifications, performance, risk,
+           tariff)
 
 
 def load_all() -> type[Base]:

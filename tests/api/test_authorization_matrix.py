@@ -99,6 +99,14 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/api/v1/notifications/endpoint/secrets/{secret_id}"): {"trader-a"},
     ("GET", "/api/v1/notifications/deliveries"): {"trader-a", "trader-b"},
     ("POST", "/api/v1/notifications/deliveries/redrive"): {"trader-a", "trader-b"},
+    # Border posts: customs staff read; administrators set posts and hours; officers record crossings.
+    **{("GET", f"/api/v1/borderposts/{path}"): {"officer", "analyst", "admin", "auditor"}
+       for path in ("pairs", "alerts", "pairs/{pair_code}/windows", "pairs/{pair_code}/closure-share",
+                    "pairs/{pair_code}/study")},
+    **{("POST", f"/api/v1/borderposts/{path}"): {"admin"}
+       for path in ("posts", "pairs", "posts/{post_code}/hours", "posts/{post_code}/exceptions", "hours-imports")},
+    ("POST", "/api/v1/borderposts/crossings/events"): {"officer"},
+    ("POST", "/api/v1/borderposts/pairs/{pair_code}/study"): {"analyst"},
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -149,6 +157,14 @@ def _controls_world(client):
 
 
 
+def _borderposts_world(client):
+    """A pair of border posts for the paths that name one."""
+    from tests.borderposts.flows import make_pair
+
+    make_pair(client)
+    return {"{pair_code}": "KZCN", "{post_code}": "KZ-NUR"}
+
+
 def _operations(client):
     spec = client.get("/api/v1/openapi.json").json()
     return [(m.upper(), path) for path, ops in spec["paths"].items() for m in ops]
@@ -190,7 +206,7 @@ def test_every_endpoint_is_in_the_policy(client):
 def test_every_role_gets_exactly_what_the_policy_allows(client):
     (mrn,) = lodge_direct("trader-a", 1)
     secret_lrn = client.get(f"/api/v1/declarations/{mrn}", headers=auth(client, "trader-a")).json()["lrn"]
-    ids = _controls_world(client)
+    ids = {**_controls_world(client), **_borderposts_world(client)}
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
         anonymous = _request(client, method, path, mrn, {}, ids)
