@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 SHIPPED = Path(__file__).with_name("profiles")
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,15}$")]
+LpcoCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")]
 HsPrefix = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{2}){0,4}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 DECISIONS = ("release", "refuse", "conditions", "sample", "joint_inspection")
@@ -38,13 +39,13 @@ class Competence(Strict):
     end_uses: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
         default_factory=list, description="empty: every end use")
     refer: bool = Field(True, description="each matching item is referred to the agency at lodgement")
-    lpco: Code | None = Field(None, description="an LPCO of this agency every matching item must cite")
+    lpco: LpcoCode | None = Field(None, description="an LPCO of this agency every matching item must cite")
 
 
 class Lpco(Strict):
     """A licence, permit, certificate or other document the agency issues."""
 
-    code: Code
+    code: LpcoCode
     kind: Literal["licence", "permit", "certificate", "other"]
     name: Annotated[str, StringConstraints(min_length=3, max_length=120)]
     balance: Literal["quantity", "value", "both", "none"] = "quantity"
