@@ -138,11 +138,11 @@ def bare_posts(url: str, n: int, workers: int) -> float:
 
 def delivery_rate(n: int) -> tuple[float, int]:
     """Deliveries per second through the worker's delivery pass until all are delivered."""
+    from clearway.notifications.worker import delivery_pass
     from sqlalchemy import text
 
     from clearway.db import get_engine
     from clearway.notifications.delivery import Deliverer
-    from clearway.notifications.worker import delivery_pass
 
     deliverer = Deliverer()
     start, sent = time.perf_counter(), 0

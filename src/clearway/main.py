@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
+from clearway.agencies.router import router as agencies_router
 from clearway.assembly import wiring_build
 from clearway.auth.router import router as auth_router
 from clearway.auth.views import router as auth_pages
@@ -101,7 +102,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 # shares its prefix with is not needed: no two routes overlap).
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
-               risk_router, risk_models_router)
+               risk_router, risk_models_router, agencies_router)
 PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages)
 

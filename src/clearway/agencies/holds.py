@@ -35,7 +35,7 @@ def _referral_hold(r: Referral, booked: bool) -> Hold | None:
 def agency_holds(db: Session, declaration: Declaration) -> list[Hold]:
     """Hold the goods until every concerned agency has released each of its items and every required
     permit is cited and drawn on."""
-    live, matches = concerned(db, declaration)
+    _live, matches = concerned(db, declaration)
     referrals = list(db.scalars(select(Referral).where(Referral.declaration_id == declaration.id,
                                                        Referral.superseded.is_(False)).order_by(Referral.id)))
     if not matches and not referrals:

@@ -67,8 +67,8 @@ def matches_of(profiles: Iterable[AgencyProfile], document: Mapping[str, Any],
 def visible_data(profile: AgencyProfile, document: Mapping[str, Any], item: int) -> dict[str, Any]:
     """What the agency may see of one item and its declaration: only the fields its profile lists."""
     line = document["items"][item]
-    seen = {k: line[k] for k in profile.sees if k not in PARTIES and k != "transport" and k in line}
-    parties = {k: document[k] for k in profile.sees if k in PARTIES and k in document}
+    seen: dict[str, Any] = {k: line[k] for k in profile.sees if k not in PARTIES and k != "transport" and k in line}
+    parties: dict[str, Any] = {k: document[k] for k in profile.sees if k in PARTIES and k in document}
     if "transport" in profile.sees and "transport" in document:
         parties["transport"] = document["transport"]
     return {"type": document.get("type"), "office": document.get("office"), "item": seen, **parties}

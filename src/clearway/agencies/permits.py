@@ -23,6 +23,7 @@ from clearway.agencies.profiles import AgencyProfile
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem, ValidationFailed
+from clearway.notifications.service import notification_emit
 
 ZERO = Decimal(0)
 LIVE = ("reserved", "written_off")
@@ -41,6 +42,10 @@ class Draw:
 def _audit(db: Session, actor: Principal, action: str, permit: Permit, now: datetime, **detail: Any) -> None:
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action=action,
                  target_type="permit", target_id=permit.number, detail=detail, at=now)
+    # The holder hears of every step of its application (pull feed and webhook, like declaration events).
+    notification_emit(db=db, organisation=permit.holder, kind=action, now=now, data={
+        "permit": permit.number, "agency": permit.agency, "lpco": permit.lpco, "status": permit.status,
+        "reason": permit.reason})
 
 
 def application_submit(*, db: Session, actor: Principal, profile: AgencyProfile, lpco: str, hs_prefixes: list[str],
@@ -213,6 +218,24 @@ def uses_write_off(*, db: Session, declaration_ids: list[int], now: datetime) ->
                                                 PermitUse.state == "reserved")
                         .values(state="written_off", closed_at=now).execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def permits_running_low(*, db: Session, share: Decimal, now: datetime) -> int:
+    """Tell each holder once when a permit's balance falls under a share of what was granted."""
+    told = 0
+    for permit in db.scalars(select(Permit).where(Permit.status == "approved", Permit.warned_low.is_(False))):
+        left_q, left_v = remaining(permit)
+        low = [(left, granted) for left, granted in ((left_q, permit.quantity), (left_v, permit.value))
+               if left is not None and granted and left <= granted * share]
+        if not low:
+            continue
+        permit.warned_low = True
+        notification_emit(db=db, organisation=permit.holder, kind="permit.running_low", now=now, data={
+            "permit": permit.number, "agency": permit.agency, "quantity_left": str(left_q) if left_q is not None
+            else None, "value_left": str(left_v) if left_v is not None else None})
+        told += 1
+    db.flush()
+    return told
 
 
 def permit_get(*, db: Session, number: str) -> Permit:

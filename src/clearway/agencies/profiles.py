@@ -18,7 +18,9 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,15}$")]
 LpcoCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")]
 HsPrefix = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{2}){0,4}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-DECISIONS = ("release", "refuse", "conditions", "sample", "joint_inspection")
+Regime = Literal["IM", "EX", "TR"]
+Decision = Literal["release", "refuse", "conditions", "sample", "joint_inspection"]
+DECISIONS: tuple[Decision, ...] = ("release", "refuse", "conditions", "sample", "joint_inspection")
 FINAL = ("release", "refuse", "conditions")  # sample and joint inspection are steps towards one of these
 VISIBLE = ("hs_code", "description", "origin_country", "net_mass_kg", "quantity", "value", "packages",
            "importer", "exporter", "seller", "transport")
@@ -35,7 +37,7 @@ class Competence(Strict):
 
     hs: list[HsPrefix] = Field(min_length=1, max_length=500)
     origins: list[Country] = Field(default_factory=list, description="empty: every origin")
-    regimes: list[Literal["IM", "EX", "TR"]] = Field(default_factory=lambda: ["IM"])
+    regimes: list[Regime] = Field(default_factory=lambda: list[Regime](["IM"]))
     end_uses: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
         default_factory=list, description="empty: every end use")
     refer: bool = Field(True, description="each matching item is referred to the agency at lodgement")
@@ -76,8 +78,7 @@ class AgencyProfile(Strict):
     competence: list[Competence] = Field(min_length=1, max_length=100)
     tariff_agency: Code | None = Field(None, description="the agency code the tariff's restrictions use")
     lpco: list[Lpco] = Field(default_factory=list, max_length=50)
-    decisions: list[Literal["release", "refuse", "conditions", "sample", "joint_inspection"]] = Field(
-        default_factory=lambda: list(DECISIONS), min_length=2)
+    decisions: list[Decision] = Field(default_factory=lambda: list[Decision](DECISIONS), min_length=2)
     service_level_minutes: int = Field(ge=1, le=60 * 24 * 30)
     sees: list[Literal["hs_code", "description", "origin_country", "net_mass_kg", "quantity", "value",
                        "packages", "importer", "exporter", "seller", "transport"]] = Field(min_length=1)

@@ -24,6 +24,7 @@ from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, DeclarationInvalid, NotFound, Problem, ValidationFailed
+from clearway.notifications.service import notification_emit
 from clearway.tariff.cache import tariff_state
 
 DONE = ("released", "cleared")
@@ -164,6 +165,9 @@ def referral_decide(*, db: Session, actor: Principal, referral_id: int, decision
                  target_type="declaration", target_id=referral.mrn,
                  detail={"referral": referral.id, "agency": referral.agency, "item": referral.item,
                          "decision": decision}, at=now)
+    notification_emit(db=db, organisation=referral.declarant, kind="agency.decision", now=now, data={
+        "mrn": referral.mrn, "agency": referral.agency, "item": referral.item + 1, "decision": decision,
+        "reason": reason, "conditions": conditions})
     return referral
 
 
