@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from clearway.agencies import cli as agencies_cli
 from clearway.bulk import cli as bulk_cli
 from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
@@ -176,6 +177,7 @@ def worker(ctx: typer.Context) -> None:
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(tariff_cli.app, name="tariff")
 app.add_typer(performance_cli.app, name="performance")
+app.add_typer(agencies_cli.app, name="agencies")
 bulk_cli.register(import_app)
 
 if __name__ == "__main__":

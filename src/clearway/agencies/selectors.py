@@ -63,7 +63,7 @@ def referrals_inbox(*, db: Session, actor: Principal, state: str, mrn: str | Non
     if state == "open":
         query = query.where(Referral.decision.is_(None) | Referral.decision.in_(("sample", "joint_inspection")))
     elif state == "overdue":
-        query = query.where(Referral.decision.is_(None), Referral.due_at < now)
+        query = query.where(Referral.decision.is_(None), Referral.overdue.is_(True) | (Referral.due_at < now))
     elif state == "decided":
         query = query.where(Referral.decision.in_(("release", "refuse", "conditions")))
     rows = list(db.scalars(query.order_by(Referral.due_at, Referral.id).limit(limit)))
