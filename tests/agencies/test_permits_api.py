@@ -39,7 +39,8 @@ def test_the_agency_asks_for_information_and_the_trader_answers(client):
                     headers=auth(client, "agency"))
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "permit.reason_required"
     client.post(f"/api/v1/agencies/permits/{number}/decision",
-                json={"outcome": "info_requested", "reason": "Send the hospital's order"}, headers=auth(client, "agency"))
+                json={"outcome": "info_requested", "reason": "Send the hospital's order"},
+                headers=auth(client, "agency"))
     mine = client.get(f"/api/v1/agencies/permits/{number}", headers=auth(client, "trader-a")).json()
     assert (mine["status"], mine["reason"]) == ("info_requested", "Send the hospital's order")
     r = client.post(f"/api/v1/agencies/permits/{number}/answer", json={"purpose": "Order no. 4471 attached"},
