@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
 from clearway.agencies.router import router as agencies_router
+from clearway.agencies.views import router as agencies_pages
 from clearway.assembly import wiring_build
 from clearway.auth.router import router as auth_router
 from clearway.auth.views import router as auth_pages
@@ -104,7 +105,7 @@ API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_rou
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, agencies_router)
 PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
-                public_pages, tariff_pages, controls_pages, notifications_pages)
+                public_pages, tariff_pages, controls_pages, notifications_pages, agencies_pages)
 
 
 @asynccontextmanager
