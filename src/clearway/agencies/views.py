@@ -161,7 +161,8 @@ def permit_apply_form(request: Request, db: DbSession, actor: WebTrader, form: C
             if profile is None:
                 raise ValidationFailed([Problem("agency.not_found", "/agency", {})])
             if not hs or not all(h.isdigit() and len(h) in (2, 4, 6, 8, 10) for h in hs):
-                raise ValidationFailed([Problem("permit.out_of_scope", "/hs", {"permit": "-", "hs_code": ",".join(hs)})])
+                raise ValidationFailed([Problem("permit.out_of_scope", "/hs",
+                                                {"permit": "-", "hs_code": ",".join(hs)})])
             permits.application_submit(
                 db=db, actor=actor, profile=profile, lpco=lpco, hs_prefixes=hs, origin=None,
                 quantity=_decimal(form, "quantity"), unit=(_text(form, "unit", 3) or "").upper() or None,
