@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearway.agencies.demo import agencies_demo_seed
 from clearway.auth.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, demo_accounts, demo_is_seeded
 from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
@@ -62,4 +63,8 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     """Seed an empty database with the demo world; returns the number of declarations lodged."""
     demo_accounts(db=db, now=now)
     tariff_demo_seed(db=db, now=now)
-    return demo_history(db=db, wiring=wiring, now=now, progress=progress)
+    lodged = demo_history(db=db, wiring=wiring, now=now, progress=progress)
+    # The single window: agencies live, permits with balances, referrals in every state.
+    return lodged + agencies_demo_seed(
+        db=db, now=now, release=wiring.release,
+        lodge=lambda actor, raw, at: declaration_lodge(db=db, wiring=wiring, actor=actor, raw=raw, now=at))

@@ -18,6 +18,7 @@ def load(directory: Annotated[Path, typer.Argument(help="Folder of agency profil
 
     from clearway.agencies.profiles import profiles_read
     from clearway.agencies.registry import agencies_load
+    from clearway.agencies.service import referrals_backfill
     from clearway.auth.schemas import Principal
     from clearway.db import get_sessionmaker, utcnow
 
@@ -32,7 +33,9 @@ def load(directory: Annotated[Path, typer.Argument(help="Folder of agency profil
     actor = Principal(user_id=0, username="cli", role="admin", organisation_id=0, organisation_code="cli")
     with get_sessionmaker()() as db, db.begin():
         changed = agencies_load(db=db, actor=actor, profiles=profiles, now=utcnow())
-    typer.echo(f"{len(profiles)} profiles read; live now or changed: {', '.join(changed) or 'none'}")
+        referred = referrals_backfill(db=db, now=utcnow()) if changed else 0
+    typer.echo(f"{len(profiles)} profiles read; live now or changed: {', '.join(changed) or 'none'}; "
+               f"{referred} open declaration items referred")
 
 
 @app.command("schema")

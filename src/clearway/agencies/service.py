@@ -134,6 +134,20 @@ class SingleWindowStep:
         db.flush()
 
 
+def referrals_backfill(*, db: Session, now: datetime, limit: int = 5000) -> int:
+    """Refer the open declarations lodged before an agency went live (so none waits on a missing referral)."""
+    live = live_agencies(db)
+    if not live:
+        return 0
+    created = 0
+    for declaration in db.scalars(select(Declaration).where(
+            Declaration.status.in_(("channelled", "under_control", "detained"))).order_by(Declaration.id).limit(limit)):
+        _, matches = concerned(db, declaration, live)
+        if any(m.refer for m in matches):
+            created += _refer(db, declaration, live, matches, now)
+    return created
+
+
 def referral_for(*, db: Session, actor: Principal, referral_id: int, lock: bool = False) -> Referral:
     """A referral of one of the actor's agencies (customs staff see every one); 404 otherwise."""
     query = select(Referral).where(Referral.id == referral_id)
