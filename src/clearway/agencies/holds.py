@@ -40,12 +40,14 @@ def agency_holds(db: Session, declaration: Declaration) -> list[Hold]:
                                                        Referral.superseded.is_(False)).order_by(Referral.id)))
     if not matches and not referrals:
         return []
-    booked = db.scalar(select(JointInspection.id).where(JointInspection.declaration_id == declaration.id)) is not None
+    booked = any(r.decision == "joint_inspection" for r in referrals) and db.scalar(
+        select(JointInspection.id).where(JointInspection.declaration_id == declaration.id)) is not None
     holds = [h for r in referrals if (h := _referral_hold(r, booked)) is not None]
     referred = {(r.agency, r.item) for r in referrals}
     uses = {(number, item) for number, item in db.execute(
         select(Permit.number, PermitUse.item).join(Permit, Permit.id == PermitUse.permit_id)
-        .where(PermitUse.declaration_id == declaration.id, PermitUse.state.in_(("reserved", "written_off"))))}
+        .where(PermitUse.declaration_id == declaration.id, PermitUse.state.in_(("reserved", "written_off"))))
+    } if any(m.lpco is not None for m in matches) else set()
     items = declaration.document.get("items", [])
     for m in matches:
         params = {"agency": m.agency, "item": str(m.item + 1)}

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from clearway.agencies.models import Permit, PermitUse
@@ -182,7 +182,7 @@ def balance_move(*, db: Session, permit_id: int, quantity: Decimal, value: Decim
 def draws_apply(*, db: Session, declaration_id: int, draws: list[Draw], state: str, now: datetime) -> list[Problem]:
     """Reserve every draw; an over-use is a problem pointing at the item and the permit (nothing is kept then,
     the caller's transaction is rolled back)."""
-    problems = []
+    problems, rows = [], []
     for d in draws:
         if not balance_move(db=db, permit_id=d.permit.id, quantity=d.quantity, value=d.value):
             db.refresh(d.permit)
@@ -192,9 +192,10 @@ def draws_apply(*, db: Session, declaration_id: int, draws: list[Draw], state: s
                 "value_left": str(left_v if left_v is not None else "-"), "quantity": str(d.quantity),
                 "value": str(d.value)}))
             continue
-        db.add(PermitUse(permit_id=d.permit.id, declaration_id=declaration_id, item=d.item, quantity=d.quantity,
-                         value=d.value, state=state, at=now))
-    db.flush()
+        rows.append({"permit_id": d.permit.id, "declaration_id": declaration_id, "item": d.item,
+                     "quantity": d.quantity, "value": d.value, "state": state, "at": now})
+    if rows and not problems:
+        db.execute(insert(PermitUse), rows)
     return problems
 
 

@@ -41,6 +41,8 @@ def agencies_load(*, db: Session, actor: Principal, profiles: Iterable[AgencyPro
         audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="agency.loaded",
                      target_type="agency", target_id=profile.code, detail={"checksum": checksum}, at=now)
     db.flush()
+    for key in [k for k in db.info if isinstance(k, tuple) and k[:1] == ("agencies.concerned",)]:
+        del db.info[key]  # what this session learned about concerned agencies predates these profiles
     return changed
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from clearway.agencies import permits
@@ -48,12 +48,23 @@ def restrictions_of(db: Session, document: dict[str, Any], on: Any) -> dict[int,
 
 def concerned(db: Session, declaration: Declaration,
               live: dict[str, AgencyProfile] | None = None) -> tuple[dict[str, AgencyProfile], list[Match]]:
-    """The live agencies and every (agency, item) the declaration's current document concerns."""
+    """The live agencies and every (agency, item) the declaration's current document concerns.
+
+    Kept in the session for the transaction (keyed by declaration version): the lodging step and the hold
+    provider ask the same question within one lodgement.
+    """
+    key = ("agencies.concerned", declaration.id, declaration.version)
+    if live is None and key in db.info:
+        return db.info[key]  # type: ignore[no-any-return]
     live = live_agencies(db) if live is None else live
     if not live:
-        return live, []
-    document = declaration.document
-    return live, matches_of(live.values(), document, restrictions_of(db, document, declaration.lodged_at.date()))
+        found: tuple[dict[str, AgencyProfile], list[Match]] = (live, [])
+    else:
+        document = declaration.document
+        found = (live, matches_of(live.values(), document,
+                                  restrictions_of(db, document, declaration.lodged_at.date())))
+    db.info[key] = found
+    return found
 
 
 def _holders(declaration: Declaration, actor: Principal) -> set[str]:
@@ -75,12 +86,12 @@ def _draw(db: Session, declaration: Declaration, actor: Principal, live: dict[st
 
 
 def _refer(db: Session, declaration: Declaration, live: dict[str, AgencyProfile], matches: list[Match],
-           now: datetime) -> int:
+           now: datetime, *, fresh: bool = False) -> int:
     """Create the referrals the current document needs; an unchanged referral keeps its decision."""
-    current = {(r.agency, r.item): r for r in db.scalars(select(Referral).where(
+    current = {} if fresh else {(r.agency, r.item): r for r in db.scalars(select(Referral).where(
         Referral.declaration_id == declaration.id, Referral.superseded.is_(False)))}
     wanted = set()
-    created = 0
+    rows = []
     for m in matches:
         if not m.refer:
             continue
@@ -93,15 +104,18 @@ def _refer(db: Session, declaration: Declaration, live: dict[str, AgencyProfile]
             continue
         if old is not None:
             old.superseded = True
-        db.add(Referral(declaration_id=declaration.id, mrn=declaration.mrn, declarant=declaration.declarant_id,
-                        agency=m.agency, item=m.item, basis=m.basis, digest=digest, data=data, created_at=now,
-                        due_at=now + timedelta(minutes=profile.service_level_minutes)))
-        created += 1
+        rows.append({"declaration_id": declaration.id, "mrn": declaration.mrn, "declarant": declaration.declarant_id,
+                     "agency": m.agency, "item": m.item, "basis": m.basis, "digest": digest, "data": data,
+                     "created_at": now, "due_at": now + timedelta(minutes=profile.service_level_minutes),
+                     "overdue": False, "post_release_task": False, "superseded": False})
     for key, old in current.items():
         if key not in wanted:
             old.superseded = True
-    db.flush()
-    return created
+    if current:
+        db.flush()  # the superseded flags before the new rows
+    if rows:
+        db.execute(insert(Referral), rows)  # one statement for every referral of the declaration
+    return len(rows)
 
 
 @dataclass(frozen=True)
@@ -114,7 +128,7 @@ class SingleWindowStep:
         if not live:
             return
         _draw(db, declaration, actor, live, now)
-        _refer(db, declaration, live, matches, now)
+        _refer(db, declaration, live, matches, now, fresh=True)
 
     def amended(self, *, db: Session, declaration: Declaration, actor: Principal, now: datetime) -> None:
         """Give back what the old version drew, draw for the new one, ask again only the agencies whose data changed."""
