@@ -55,7 +55,7 @@ def concerned(db: Session, declaration: Declaration,
     """
     key = ("agencies.concerned", declaration.id, declaration.version)
     if live is None and key in db.info:
-        return db.info[key]  # type: ignore[no-any-return]
+        return db.info[key]
     live = live_agencies(db) if live is None else live
     if not live:
         found: tuple[dict[str, AgencyProfile], list[Match]] = (live, [])
