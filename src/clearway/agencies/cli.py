@@ -32,10 +32,13 @@ def load(directory: Annotated[Path, typer.Argument(help="Folder of agency profil
         raise typer.Exit(code=1) from None
     actor = Principal(user_id=0, username="cli", role="admin", organisation_id=0, organisation_code="cli")
     with get_sessionmaker()() as db, db.begin():
-        changed = agencies_load(db=db, actor=actor, profiles=profiles, now=utcnow())
+        secrets: dict[str, str] = {}
+        changed = agencies_load(db=db, actor=actor, profiles=profiles, now=utcnow(), secrets=secrets)
         referred = referrals_backfill(db=db, now=utcnow()) if changed else 0
     typer.echo(f"{len(profiles)} profiles read; live now or changed: {', '.join(changed) or 'none'}; "
                f"{referred} open declaration items referred")
+    for code, secret in secrets.items():  # shown once, like any webhook endpoint's first secret
+        typer.echo(f"webhook signing secret for {code}'s system: {secret}")
 
 
 @app.command("schema")

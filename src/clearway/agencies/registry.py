@@ -14,6 +14,7 @@ from clearway.agencies.models import Agency
 from clearway.agencies.profiles import AgencyProfile
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
+from clearway.notifications.service import endpoint_set
 
 _parsed: dict[str, AgencyProfile] = {}  # checksum -> profile: a profile's text never changes under its checksum
 
@@ -24,8 +25,13 @@ def checksum_of(profile: AgencyProfile) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def agencies_load(*, db: Session, actor: Principal, profiles: Iterable[AgencyProfile], now: datetime) -> list[str]:
-    """Make agencies live (new or changed profiles); returns the codes that changed. No code change needed."""
+def agencies_load(*, db: Session, actor: Principal, profiles: Iterable[AgencyProfile], now: datetime,
+                  secrets: dict[str, str] | None = None) -> list[str]:
+    """Make agencies live (new or changed profiles); returns the codes that changed. No code change needed.
+
+    An agency reached by its own system gets its webhook endpoint (signed like every Clearway webhook);
+    the first signing secret is put in `secrets` (shown once by the command line).
+    """
     changed = []
     for profile in profiles:
         checksum = checksum_of(profile)
@@ -38,6 +44,12 @@ def agencies_load(*, db: Session, actor: Principal, profiles: Iterable[AgencyPro
         row.name, row.organisation = profile.name, profile.reach.organisation
         row.profile, row.checksum, row.loaded_at = profile.model_dump(mode="json"), checksum, now
         changed.append(profile.code)
+        if profile.reach.kind == "system" and profile.reach.webhook_url:
+            system = Principal(user_id=0, username=f"agency:{profile.code}", role="agency", organisation_id=0,
+                               organisation_code=profile.reach.organisation)
+            _, created = endpoint_set(db=db, actor=system, url=profile.reach.webhook_url, now=now)
+            if created is not None and secrets is not None:
+                secrets[profile.code] = str(created.get("secret", ""))
         audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="agency.loaded",
                      target_type="agency", target_id=profile.code, detail={"checksum": checksum}, at=now)
     db.flush()

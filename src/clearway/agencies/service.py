@@ -113,8 +113,15 @@ def _refer(db: Session, declaration: Declaration, live: dict[str, AgencyProfile]
             old.superseded = True
     if current:
         db.flush()  # the superseded flags before the new rows
-    if rows:
-        db.execute(insert(Referral), rows)  # one statement for every referral of the declaration
+    if rows:  # one statement for every referral of the declaration
+        ids = db.scalars(insert(Referral).returning(Referral.id, sort_by_parameter_order=True), rows).all()
+        for referral_id, row in zip(ids, rows, strict=True):
+            reach = live[row["agency"]].reach
+            if reach.kind == "system":  # its own system hears of it by signed webhook (the notifications relay)
+                notification_emit(db=db, organisation=reach.organisation, kind="agency.referral", now=now, data={
+                    "referral": referral_id, "mrn": row["mrn"], "agency": row["agency"], "item": row["item"] + 1,
+                    "due_at": row["due_at"].isoformat(), "declaration": row["data"],
+                    "decide": f"/api/v1/agencies/referrals/{referral_id}/decision"})
     return len(rows)
 
 
