@@ -91,7 +91,7 @@ def _refer(db: Session, declaration: Declaration, live: dict[str, AgencyProfile]
     current = {} if fresh else {(r.agency, r.item): r for r in db.scalars(select(Referral).where(
         Referral.declaration_id == declaration.id, Referral.superseded.is_(False)))}
     wanted = set()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m in matches:
         if not m.refer:
             continue
