@@ -6,7 +6,7 @@ import pytest
 
 from tests.agencies.helpers import FISH, doc_with, load_shipped, who
 from tests.factories import wiring
-from tests.web.conftest import browser, browser_sign_in, live_server, page  # noqa: F401 - fixtures
+from tests.web.conftest import browser, browser_sign_in, live_server, page  # noqa: F401 -- fixtures used below
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def _lodge_fish() -> str:
         return declaration_lodge(db=db, wiring=wiring(), actor=trader, raw=doc_with(FISH), now=utcnow()).mrn
 
 
-def test_the_agency_releases_from_its_inbox_and_the_trader_sees_the_goods_go(page, browser, live_server):
+def test_the_agency_releases_from_its_inbox_and_the_trader_sees_the_goods_go(page, browser, live_server):  # noqa: F811
     load_shipped()
     mrn = _lodge_fish()
     browser_sign_in(page, "trader-a")
