@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from clearway.agencies import permits, selectors, service
 from clearway.agencies.registry import live_agencies
@@ -42,7 +42,9 @@ CurrentAgency = Annotated[Any, Depends(roles("agency"))]
 CurrentCustomsStaff = Annotated[Any, Depends(roles("officer", "analyst", "admin", "auditor"))]
 InboxReader = Annotated[Any, Depends(roles("agency", "officer", "analyst", "admin", "auditor"))]
 JointParty = Annotated[Any, Depends(roles("agency", "officer"))]
-Number = Annotated[str, Query(pattern=r"^[A-Z0-9-]{3,32}$")]
+Number = Annotated[str, Path(pattern=r"^[A-Z0-9-]{3,32}$")]
+ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Mrn = Annotated[str, Path(pattern=r"^[0-9A-Z]{18}$")]
 
 
 @router.get("", operation_id="listAgencies", responses=PROBLEMS)
@@ -81,18 +83,20 @@ def permit_list(db: DbSession, actor: CurrentUser,
 
 
 @router.get("/permits/{number}", operation_id="getPermit", responses=PROBLEMS)
-def permit_get(number: str, db: DbSession, actor: CurrentUser) -> PermitRead:
+def permit_get(number: Number, db: DbSession, actor: CurrentUser) -> PermitRead:
     """One permit or application with its balance (404 when it is not the caller's to see)."""
     with db.begin():
         return PermitRead.of(selectors.permit_for(db=db, actor=actor, number=number[:40]))
 
 
 @router.post("/permits/{number}/decision", operation_id="decidePermit", responses=PROBLEMS)
-def permit_decide(number: str, body: PermitDecision, db: DbSession, actor: CurrentAgency) -> PermitRead:
+def permit_decide(number: Number, body: PermitDecision, db: DbSession, actor: CurrentAgency) -> PermitRead:
     """The agency approves (amounts, validity, conditions), refuses with a reason, or asks for information."""
     with db.begin():
         permit = selectors.permit_for(db=db, actor=actor, number=number[:40], lock=True)
-        profile = live_agencies(db)[permit.agency]
+        profile = live_agencies(db).get(permit.agency)
+        if profile is None:  # the agency was withdrawn: nobody may decide for it
+            raise NotFound([Problem("agency.not_found", "", {})])
         permits.application_decide(
             db=db, actor=actor, permit=permit, profile=profile, outcome=body.outcome,
             quantity=Decimal(body.quantity) if body.quantity else None,
@@ -102,7 +106,7 @@ def permit_decide(number: str, body: PermitDecision, db: DbSession, actor: Curre
 
 
 @router.post("/permits/{number}/answer", operation_id="answerPermitRequest", responses=PROBLEMS)
-def permit_answer(number: str, body: PermitAnswer, db: DbSession, actor: CurrentTrader) -> PermitRead:
+def permit_answer(number: Number, body: PermitAnswer, db: DbSession, actor: CurrentTrader) -> PermitRead:
     """The trader answers the agency's request for information."""
     with db.begin():
         permit = selectors.permit_for(db=db, actor=actor, number=number[:40], lock=True)
@@ -113,8 +117,8 @@ def permit_answer(number: str, body: PermitAnswer, db: DbSession, actor: Current
 @router.get("/referrals", operation_id="listReferrals", responses=PROBLEMS)
 def referral_inbox(db: DbSession, actor: InboxReader,
                    state: Literal["open", "overdue", "decided", "all"] = "open",
-                   mrn: Annotated[str | None, Query(max_length=18)] = None,
-                   agency: Annotated[str | None, Query(max_length=16)] = None) -> ReferralList:
+                   mrn: Annotated[str | None, Query(pattern=r"^[0-9A-Z]{18}$")] = None,
+                   agency: Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9]{1,15}$")] = None) -> ReferralList:
     """The agency's inbox of referred items (customs staff: every agency's, to see what is overdue)."""
     with db.begin():
         now = utcnow()
@@ -123,7 +127,7 @@ def referral_inbox(db: DbSession, actor: InboxReader,
 
 
 @router.get("/referrals/{referral_id}", operation_id="getReferral", responses=PROBLEMS)
-def referral_get(referral_id: int, db: DbSession, actor: InboxReader) -> ReferralRead:
+def referral_get(referral_id: ReferralId, db: DbSession, actor: InboxReader) -> ReferralRead:
     """One referral with the declaration data the agency's profile allows (the read is audited)."""
     with db.begin():
         now = utcnow()
@@ -132,7 +136,7 @@ def referral_get(referral_id: int, db: DbSession, actor: InboxReader) -> Referra
 
 
 @router.post("/referrals/{referral_id}/decision", operation_id="decideReferral", responses=PROBLEMS)
-def referral_decide(referral_id: int, body: ReferralDecision, db: DbSession, actor: CurrentAgency,
+def referral_decide(referral_id: ReferralId, body: ReferralDecision, db: DbSession, actor: CurrentAgency,
                     release: Releaser) -> ReferralRead:
     """The agency's decision on one item; the goods go at once if nothing else holds them."""
     with db.begin():
@@ -160,7 +164,7 @@ def _declaration(db: Any, actor: Any, mrn: str) -> Declaration:
 
 
 @router.post("/declarations/{mrn}/joint-inspection", operation_id="bookJointInspection", responses=PROBLEMS)
-def joint_book(mrn: str, body: JointBook, db: DbSession, actor: JointParty) -> JointRead:
+def joint_book(mrn: Mrn, body: JointBook, db: DbSession, actor: JointParty) -> JointRead:
     """Book (or move) the one joint inspection of customs and the agencies that asked for it."""
     with db.begin():
         declaration = _declaration(db, actor, mrn)
@@ -171,7 +175,7 @@ def joint_book(mrn: str, body: JointBook, db: DbSession, actor: JointParty) -> J
 
 @router.put("/declarations/{mrn}/joint-inspection/findings", operation_id="recordJointFinding",
             responses=PROBLEMS)
-def joint_finding(mrn: str, body: JointFinding, db: DbSession, actor: JointParty) -> JointRead:
+def joint_finding(mrn: Mrn, body: JointFinding, db: DbSession, actor: JointParty) -> JointRead:
     """Record the caller's part (customs, or its agency) of the joint inspection's one set of findings."""
     with db.begin():
         declaration = _declaration(db, actor, mrn)

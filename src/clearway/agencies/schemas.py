@@ -12,7 +12,9 @@ from clearway.agencies.models import JointInspection, Permit, Referral
 from clearway.agencies.permits import remaining
 
 DecimalStr = Annotated[str, StringConstraints(pattern=r"^\d{1,15}(\.\d{1,6})?$", max_length=22)]
-Text = Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True)]
+NO_NUL = r"^[^\x00]*$"  # no text column may hold NUL (PostgreSQL refuses it): a 422, not a 500
+Text = Annotated[str, StringConstraints(min_length=3, max_length=2000, strip_whitespace=True, pattern=NO_NUL)]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,15}$")]
 LpcoCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")]
 HsPrefix = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{2}){0,4}$")]
@@ -68,8 +70,8 @@ class PermitDecision(Strict):
     value: DecimalStr | None = None
     valid_from: date | None = None
     valid_to: date | None = None
-    conditions: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    conditions: Note | None = None
+    reason: Note | None = None
 
 
 class PermitAnswer(Strict):
@@ -126,8 +128,8 @@ class ReferralDecision(Strict):
     """An agency's decision on one referred item."""
 
     decision: Literal["release", "refuse", "conditions", "sample", "joint_inspection"]
-    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    conditions: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    reason: Note | None = None
+    conditions: Note | None = None
 
 
 class ReferralRead(BaseModel):
@@ -171,14 +173,14 @@ class JointBook(Strict):
     """One appointment and place for customs and every agency that asked."""
 
     at: datetime
-    place: Annotated[str, StringConstraints(min_length=2, max_length=200)]
+    place: Annotated[str, StringConstraints(min_length=2, max_length=200, pattern=NO_NUL)]
 
 
 class JointFinding(Strict):
     """One party's part of the joint inspection's findings."""
 
     result: Literal["compliant", "non_compliant", "sample_taken"]
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Note | None = None
 
 
 class JointRead(BaseModel):
