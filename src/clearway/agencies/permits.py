@@ -10,14 +10,14 @@ locked row, and a CHECK constraint backs it.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from clearway.agencies.models import Amount as AMOUNT
 from clearway.agencies.models import Permit, PermitUse
 from clearway.agencies.profiles import AgencyProfile
 from clearway.audit.service import audit_append
@@ -27,16 +27,6 @@ from clearway.notifications.service import notification_emit
 
 ZERO = Decimal(0)
 LIVE = ("reserved", "written_off")
-
-
-@dataclass(frozen=True, slots=True)
-class Draw:
-    """What one item takes from one permit."""
-
-    permit: Permit
-    item: int
-    quantity: Decimal
-    value: Decimal
 
 
 def _audit(db: Session, actor: Principal, action: str, permit: Permit, now: datetime, **detail: Any) -> None:
@@ -123,49 +113,83 @@ def remaining(permit: Permit) -> tuple[Decimal | None, Decimal | None]:
             None if permit.value is None else permit.value - permit.value_used)
 
 
-def _check(permit: Permit | None, *, holders: set[str], agency_lpco: set[tuple[str, str]], item: dict[str, Any],
-           currency: str, on: date, pointer: str) -> list[Problem]:
-    """Why an item may not draw on a permit (an unknown permit and another trader's look the same)."""
-    number = pointer
+def _check(permit: Permit | None, *, holders: set[str], on: date, pointer: str) -> list[Problem]:
+    """Why a cited permit could not be drawn on at all (an unknown permit and another trader's look the same)."""
     if permit is None or permit.holder not in holders:
-        return [Problem("permit.unknown", number, {})]
+        return [Problem("permit.unknown", pointer, {})]
     params = {"permit": permit.number}
     if permit.status != "approved":
-        return [Problem("permit.not_approved", number, {**params, "status": permit.status})]
+        return [Problem("permit.not_approved", pointer, {**params, "status": permit.status})]
     if permit.valid_from and permit.valid_to and not permit.valid_from <= on <= permit.valid_to:
-        return [Problem("permit.not_valid_on", number, {**params, "from": str(permit.valid_from),
-                                                       "to": str(permit.valid_to), "on": str(on)})]
+        return [Problem("permit.not_valid_on", pointer, {**params, "from": str(permit.valid_from),
+                                                        "to": str(permit.valid_to), "on": str(on)})]
+    left_q, left_v = remaining(permit)
+    return [Problem("permit.exhausted", pointer.rsplit("/", 1)[0], {
+        "permit": permit.number, "quantity_left": str(left_q if left_q is not None else "-"),
+        "value_left": str(left_v if left_v is not None else "-"), "quantity": "?", "value": "?"})]
+
+
+def _scope(row: Any, *, agency_lpco: set[tuple[str, str]], item: dict[str, Any], currency: str,
+           pointer: str) -> list[Problem]:
+    """Why a reserved permit does not cover the item (the caller's transaction then rolls the reservation back)."""
+    params = {"permit": row.number}
     hs = str(item.get("hs_code", ""))
-    if not any(hs.startswith(p) for p in permit.hs_prefixes) or (permit.agency, permit.lpco) not in agency_lpco \
-            or (permit.origin and permit.origin != item.get("origin_country")):
-        return [Problem("permit.out_of_scope", number, {**params, "hs_code": hs})]
-    if permit.unit and permit.unit != item.get("quantity", {}).get("unit"):
-        return [Problem("permit.unit_mismatch", number, {**params, "unit": permit.unit})]
-    if permit.currency and permit.currency != currency:
-        return [Problem("permit.currency_mismatch", number, {**params, "currency": permit.currency})]
+    if not any(hs.startswith(p) for p in row.hs_prefixes) or (row.agency, row.lpco) not in agency_lpco \
+            or (row.origin and row.origin != item.get("origin_country")):
+        return [Problem("permit.out_of_scope", pointer, {**params, "hs_code": hs})]
+    if row.unit and row.unit != item.get("quantity", {}).get("unit"):
+        return [Problem("permit.unit_mismatch", pointer, {**params, "unit": row.unit})]
+    if row.currency and row.currency != currency:
+        return [Problem("permit.currency_mismatch", pointer, {**params, "currency": row.currency})]
     return []
 
 
-def draws_plan(*, db: Session, document: dict[str, Any], holders: set[str], agency_lpco: set[tuple[str, str]],
-               on: date) -> tuple[list[Draw], list[Problem]]:
-    """What each item of a document takes from the permits it cites, or why it may not."""
-    cited = {n for item in document["items"] for n in item.get("permits", ())}
-    if not cited:
-        return [], []
-    permits = {p.number: p for p in db.scalars(select(Permit).where(Permit.number.in_(cited)))}
-    draws, problems = [], []
+def _reserve(db: Session, *, number: str, holders: set[str], on: date, quantity: Decimal, value: Decimal) -> Any:
+    """Check and reserve in one statement: the row if the permit is the holder's, valid and not overdrawn."""
+    draw_q = case((Permit.quantity.is_(None), literal(ZERO, AMOUNT)), else_=literal(quantity, AMOUNT))
+    draw_v = case((Permit.value.is_(None), literal(ZERO, AMOUNT)), else_=literal(value, AMOUNT))
+    used_q, used_v = Permit.quantity_used + draw_q, Permit.value_used + draw_v
+    return db.execute(
+        update(Permit).where(Permit.number == number, Permit.holder.in_(holders), Permit.status == "approved",
+                             Permit.valid_from.is_(None) | (Permit.valid_from <= on),
+                             Permit.valid_to.is_(None) | (Permit.valid_to >= on),
+                             Permit.quantity.is_(None) | (used_q <= Permit.quantity),
+                             Permit.value.is_(None) | (used_v <= Permit.value))
+        .values(quantity_used=used_q, value_used=used_v)
+        .returning(Permit.id, Permit.number, Permit.agency, Permit.lpco, Permit.hs_prefixes, Permit.origin,
+                   Permit.unit, Permit.currency, Permit.quantity, Permit.value)
+        .execution_options(synchronize_session=False)).first()
+
+
+def draws_reserve(*, db: Session, document: dict[str, Any], holders: set[str], agency_lpco: set[tuple[str, str]],
+                  declaration_id: int, state: str, on: date, now: datetime) -> list[Problem]:
+    """Reserve what each item takes from the permits it cites (one conditional UPDATE each, then one insert of the
+    uses); the problems say why an item may not, pointing at it and the permit. On any problem the caller's
+    transaction must roll back (it raises): the reservations already made go with it."""
+    problems: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    currency = str(document.get("currency"))
     for i, item in enumerate(document["items"]):
+        quantity, value = Decimal(item["quantity"]["value"]), Decimal(item["value"])
         for j, number in enumerate(item.get("permits", ())):
-            permit = permits.get(number)
-            found = _check(permit, holders=holders, agency_lpco=agency_lpco, item=item,
-                           currency=str(document.get("currency")), on=on, pointer=f"/items/{i}/permits/{j}")
-            if found or permit is None:
+            pointer = f"/items/{i}/permits/{j}"
+            row = _reserve(db, number=number, holders=holders, on=on, quantity=quantity, value=value)
+            if row is None:  # refused: say why, from the permit as it stands
+                found = _check(db.scalar(select(Permit).where(Permit.number == number)
+                                         .execution_options(populate_existing=True)), holders=holders, on=on,
+                               pointer=pointer)
+                if found and found[0].code == "permit.exhausted":
+                    found = [Problem(found[0].code, found[0].pointer, {**found[0].params, "quantity": str(quantity),
+                                                                       "value": str(value)})]
                 problems += found
                 continue
-            quantity = Decimal(item["quantity"]["value"]) if permit.quantity is not None else ZERO
-            value = Decimal(item["value"]) if permit.value is not None else ZERO
-            draws.append(Draw(permit, i, quantity, value))
-    return draws, problems
+            problems += _scope(row, agency_lpco=agency_lpco, item=item, currency=currency, pointer=pointer)
+            rows.append({"permit_id": row.id, "declaration_id": declaration_id, "item": i,
+                         "quantity": quantity if row.quantity is not None else ZERO,
+                         "value": value if row.value is not None else ZERO, "state": state, "at": now})
+    if rows and not problems:
+        db.execute(insert(PermitUse), rows)
+    return problems
 
 
 def balance_move(*, db: Session, permit_id: int, quantity: Decimal, value: Decimal) -> bool:
@@ -177,26 +201,6 @@ def balance_move(*, db: Session, permit_id: int, quantity: Decimal, value: Decim
                              (Permit.value.is_(None)) | (used_v <= Permit.value))
         .values(quantity_used=used_q, value_used=used_v).execution_options(synchronize_session=False))
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def draws_apply(*, db: Session, declaration_id: int, draws: list[Draw], state: str, now: datetime) -> list[Problem]:
-    """Reserve every draw; an over-use is a problem pointing at the item and the permit (nothing is kept then,
-    the caller's transaction is rolled back)."""
-    problems, rows = [], []
-    for d in draws:
-        if not balance_move(db=db, permit_id=d.permit.id, quantity=d.quantity, value=d.value):
-            db.refresh(d.permit)
-            left_q, left_v = remaining(d.permit)
-            problems.append(Problem("permit.exhausted", f"/items/{d.item}/permits", {
-                "permit": d.permit.number, "quantity_left": str(left_q if left_q is not None else "-"),
-                "value_left": str(left_v if left_v is not None else "-"), "quantity": str(d.quantity),
-                "value": str(d.value)}))
-            continue
-        rows.append({"permit_id": d.permit.id, "declaration_id": declaration_id, "item": d.item,
-                     "quantity": d.quantity, "value": d.value, "state": state, "at": now})
-    if rows and not problems:
-        db.execute(insert(PermitUse), rows)
-    return problems
 
 
 def uses_return(*, db: Session, declaration_id: int, states: tuple[str, ...], now: datetime) -> int:

@@ -78,22 +78,22 @@ def permit_list(db: DbSession, actor: CurrentUser,
                 status: Literal["applied", "approved", "refused", "info_requested"] | None = None) -> PermitList:
     """Permits and applications: a trader its own, an agency those applied to it, customs staff all."""
     with db.begin():
-        return PermitList(items=[PermitRead.of(p) for p in selectors.permits_list(db=db, actor=actor,
-                                                                                   status=status)])
+        return PermitList(items=[PermitRead.of(p) for p in selectors.permits_list(db=db, actor=actor, status=status,
+                                                                                   now=utcnow())])
 
 
 @router.get("/permits/{number}", operation_id="getPermit", responses=PROBLEMS)
 def permit_get(number: Number, db: DbSession, actor: CurrentUser) -> PermitRead:
     """One permit or application with its balance (404 when it is not the caller's to see)."""
     with db.begin():
-        return PermitRead.of(selectors.permit_for(db=db, actor=actor, number=number[:40]))
+        return PermitRead.of(selectors.permit_for(db=db, actor=actor, number=number[:40], now=utcnow()))
 
 
 @router.post("/permits/{number}/decision", operation_id="decidePermit", responses=PROBLEMS)
 def permit_decide(number: Number, body: PermitDecision, db: DbSession, actor: CurrentAgency) -> PermitRead:
     """The agency approves (amounts, validity, conditions), refuses with a reason, or asks for information."""
     with db.begin():
-        permit = selectors.permit_for(db=db, actor=actor, number=number[:40], lock=True)
+        permit = selectors.permit_for(db=db, actor=actor, number=number[:40], now=utcnow(), lock=True)
         profile = live_agencies(db).get(permit.agency)
         if profile is None:  # the agency was withdrawn: nobody may decide for it
             raise NotFound([Problem("agency.not_found", "", {})])
@@ -109,7 +109,7 @@ def permit_decide(number: Number, body: PermitDecision, db: DbSession, actor: Cu
 def permit_answer(number: Number, body: PermitAnswer, db: DbSession, actor: CurrentTrader) -> PermitRead:
     """The trader answers the agency's request for information."""
     with db.begin():
-        permit = selectors.permit_for(db=db, actor=actor, number=number[:40], lock=True)
+        permit = selectors.permit_for(db=db, actor=actor, number=number[:40], now=utcnow(), lock=True)
         return PermitRead.of(permits.application_answer(db=db, actor=actor, permit=permit, purpose=body.purpose,
                                                         now=utcnow()))
 

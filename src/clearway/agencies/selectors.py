@@ -31,20 +31,33 @@ def _permits_scoped(db: Session, actor: Principal) -> Select[Any]:
     return query.where(Permit.id < 0)
 
 
-def permits_list(*, db: Session, actor: Principal, status: str | None, limit: int = 200) -> list[Permit]:
+def _audit_read(db: Session, actor: Principal, action: str, target: str, detail: dict[str, Any],
+                now: datetime) -> None:
+    """Agencies' and customs staff's reads of a trader's applications are audited (a trader's own are not)."""
+    if actor.role != "trader":
+        audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action=action,
+                     target_type="permit", target_id=target, detail=detail, at=now)
+
+
+def permits_list(*, db: Session, actor: Principal, status: str | None, now: datetime,
+                 limit: int = 200) -> list[Permit]:
     """The permits and applications the actor may see, newest first."""
     query = _permits_scoped(db, actor)
     if status:
         query = query.where(Permit.status == status)
-    return list(db.scalars(query.order_by(Permit.id.desc()).limit(limit)))
+    rows = list(db.scalars(query.order_by(Permit.id.desc()).limit(limit)))
+    _audit_read(db, actor, "permit.list", ",".join(p.number for p in rows[:20]) or "-",
+                {"status": status, "count": len(rows)}, now)
+    return rows
 
 
-def permit_for(*, db: Session, actor: Principal, number: str, lock: bool = False) -> Permit:
+def permit_for(*, db: Session, actor: Principal, number: str, now: datetime, lock: bool = False) -> Permit:
     """One permit the actor may see (404 for any other: another trader's permit does not exist for you)."""
     query = _permits_scoped(db, actor).where(Permit.number == number)
     permit: Permit | None = db.scalar(query.with_for_update() if lock else query)
     if permit is None:
         raise NotFound([Problem("permit.not_found", "", {})])
+    _audit_read(db, actor, "permit.read", permit.number, {}, now)
     return permit
 
 

@@ -77,10 +77,12 @@ def _draw(db: Session, declaration: Declaration, actor: Principal, live: dict[st
           now: datetime) -> None:
     """Reserve (or, after release, write off) what the items take from the permits they cite."""
     agency_lpco = {(code, x.code) for code, p in live.items() for x in p.lpco}
-    draws, problems = permits.draws_plan(db=db, document=declaration.document, agency_lpco=agency_lpco,
-                                         holders=_holders(declaration, actor), on=declaration.lodged_at.date())
-    state = "written_off" if declaration.status in DONE else "reserved"
-    problems += permits.draws_apply(db=db, declaration_id=declaration.id, draws=draws, state=state, now=now)
+    if not any(item.get("permits") for item in declaration.document["items"]):
+        return
+    problems = permits.draws_reserve(db=db, document=declaration.document, agency_lpco=agency_lpco,
+                                     holders=_holders(declaration, actor), declaration_id=declaration.id,
+                                     state="written_off" if declaration.status in DONE else "reserved",
+                                     on=declaration.lodged_at.date(), now=now)
     if problems:
         raise DeclarationInvalid(problems)  # the caller's transaction is rolled back: nothing half-stored
 

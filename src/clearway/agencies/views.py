@@ -61,7 +61,7 @@ def _inbox(request: Request, db: Any, actor: Principal, state: str, errors: list
     with db.begin():
         rows = selectors.referrals_inbox(db=db, actor=actor, state=chosen, mrn=None, agency=None, now=now)
         referrals = [ReferralRead.of(r, now) for r in rows]
-        waiting = [PermitRead.of(p) for p in selectors.permits_list(db=db, actor=actor, status=None)
+        waiting = [PermitRead.of(p) for p in selectors.permits_list(db=db, actor=actor, status=None, now=utcnow())
                    if p.status in ("applied", "info_requested")]
         mine = sorted(agencies_of(db, actor)) if actor.role == "agency" else sorted(live_agencies(db))
     return render(request, "agencies/inbox.html", user=actor, referrals=referrals, applications=waiting,
@@ -116,7 +116,7 @@ def permit_decide_form(request: Request, db: DbSession, actor: WebAgency, form: 
     """Approve, refuse or ask for information on an application from the inbox."""
     try:
         with db.begin():
-            permit = selectors.permit_for(db=db, actor=actor, number=number[:40], lock=True)
+            permit = selectors.permit_for(db=db, actor=actor, number=number[:40], now=utcnow(), lock=True)
             valid_to = _text(form, "valid_to", 10)
             permits.application_decide(
                 db=db, actor=actor, permit=permit, profile=live_agencies(db)[permit.agency],
@@ -137,7 +137,7 @@ def permit_decide_form(request: Request, db: DbSession, actor: WebAgency, form: 
 def _permits_page(request: Request, db: Any, actor: Principal, errors: list[str] | None = None,
                   status: int = 200) -> Response:
     with db.begin():
-        rows = [PermitRead.of(p) for p in selectors.permits_list(db=db, actor=actor, status=None)]
+        rows = [PermitRead.of(p) for p in selectors.permits_list(db=db, actor=actor, status=None, now=utcnow())]
         live = live_agencies(db)
     choices = [(code, x.code, x.name) for code, p in live.items() for x in p.lpco]
     return render(request, "agencies/permits.html", user=actor, permits=rows, choices=choices, errors=errors,
