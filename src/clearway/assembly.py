@@ -6,6 +6,8 @@ provider), the channel decider and the outcomes source. Domains never import it.
 
 from __future__ import annotations
 
+from clearway.agencies import holds as agency_holds
+from clearway.agencies.service import SingleWindowStep
 from clearway.clearance.release import ReleaseDecision
 from clearway.clearance.wiring import Wiring
 from clearway.controls import holds as control_holds
@@ -18,7 +20,8 @@ from clearway.tariff.service import payment_gateway
 def wiring_build() -> Wiring:
     """The wiring of this deployment, from its settings."""
     release = ReleaseDecision(
-        providers=(control_holds.control_holds, duty_holds.duty_holds),
+        providers=(control_holds.control_holds, duty_holds.duty_holds, agency_holds.agency_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
-    return Wiring(channel=channel_engine(), release=release, outcomes=control_outcomes, gateway=payment_gateway())
+    return Wiring(channel=channel_engine(), release=release, outcomes=control_outcomes, gateway=payment_gateway(),
+                  steps=(SingleWindowStep(),))

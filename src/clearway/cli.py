@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from clearway.agencies import cli as agencies_cli
 from clearway.borderposts import cli as borderposts_cli
 from clearway.bulk import cli as bulk_cli
 from clearway.classification import cli as classification_cli
@@ -207,6 +208,7 @@ app.add_typer(classification_cli.app, name="classification")
 app.add_typer(tariff_cli.app, name="tariff")
 app.add_typer(performance_cli.app, name="performance")
 app.add_typer(borderposts_cli.app, name="borderposts")
+app.add_typer(agencies_cli.app, name="agencies")
 bulk_cli.register(import_app)
 
 if __name__ == "__main__":

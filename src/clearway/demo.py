@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearway.agencies.demo import agencies_demo_seed
 from clearway.auth.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, demo_accounts, demo_is_seeded
 from clearway.auth.models import Organisation
 from clearway.auth.schemas import Principal
@@ -92,4 +93,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
 
     count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged, pause=(cut, configure))
     demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
-    return count
+    # The single window: agencies live, permits with balances, referrals in every state.
+    return count + agencies_demo_seed(
+        db=db, now=now, release=wiring.release,
+        lodge=lambda actor, raw, at: declaration_lodge(db=db, wiring=wiring, actor=actor, raw=raw, now=at))

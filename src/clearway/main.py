@@ -15,6 +15,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearway import __version__
+from clearway.agencies.router import router as agencies_router
+from clearway.agencies.views import router as agencies_pages
 from clearway.assembly import wiring_build
 from clearway.borderposts.portal import router as borderposts_portal
 from clearway.borderposts.router import router as borderposts_router
@@ -108,10 +110,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
-               borderposts_router)
+               borderposts_router, agencies_router)
 PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
-                borderposts_pages, borderposts_portal)
+                borderposts_pages, borderposts_portal, agencies_pages)
 
 
 @asynccontextmanager

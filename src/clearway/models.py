@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clearway import idempotency
+from clearway.agencies import models as agencies
 from clearway.audit import models as audit
 from clearway.auth import models as auth
 from clearway.borderposts import models as borderposts
@@ -15,8 +16,8 @@ from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
-MODULES = (idempotency, audit, auth, borderposts, bulk, controls, declarations, notifications, performance, risk,
-           tariff)
+MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, declarations, notifications, performance,
+           risk, tariff)
 
 
 def load_all() -> type[Base]:

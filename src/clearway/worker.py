@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
+from clearway.agencies import jobs as agency_jobs
 from clearway.audit import jobs as audit_jobs
 from clearway.borderposts import jobs as borderpost_jobs
 from clearway.clearance import jobs as clearance_jobs
@@ -46,7 +47,7 @@ class JobContext:
 def jobs_all() -> list[Job]:
     """Every domain's jobs, in the order they are started."""
     return [*audit_jobs.jobs(), *notification_jobs.jobs(), *control_jobs.jobs(), *clearance_jobs.jobs(),
-            *performance_jobs.jobs(), *borderpost_jobs.jobs()]
+            *performance_jobs.jobs(), *borderpost_jobs.jobs(), *agency_jobs.jobs()]
 
 
 def job_run(job: Job, ctx: JobContext) -> int:

@@ -107,6 +107,21 @@ POLICY: dict[tuple[str, str], set[str]] = {
        for path in ("posts", "pairs", "posts/{post_code}/hours", "posts/{post_code}/exceptions", "hours-imports")},
     ("POST", "/api/v1/borderposts/crossings/events"): {"officer"},
     ("POST", "/api/v1/borderposts/pairs/{pair_code}/study"): {"analyst"},
+    # Single window: profiles are public to users; a trader applies and sees its own permits, the agency the
+    # permits applied to it and the referrals made to it (MFDS: the demo agency user), customs staff read all.
+    ("GET", "/api/v1/agencies"): EVERYONE,
+    ("POST", "/api/v1/agencies/permits"): {"trader-a", "trader-b"},
+    ("GET", "/api/v1/agencies/permits"): EVERYONE,
+    ("GET", "/api/v1/agencies/permits/{number}"): {"trader-a", "agency", "officer", "analyst", "admin", "auditor"},
+    ("POST", "/api/v1/agencies/permits/{number}/decision"): {"agency"},
+    ("POST", "/api/v1/agencies/permits/{number}/answer"): {"trader-a"},
+    ("GET", "/api/v1/agencies/referrals"): {"agency", "officer", "analyst", "admin", "auditor"},
+    ("GET", "/api/v1/agencies/referrals/{referral_id}"): {"agency", "officer", "analyst", "admin", "auditor"},
+    ("POST", "/api/v1/agencies/referrals/{referral_id}/decision"): {"agency"},
+    # trader-a's declaration of the matrix was never referred to MFDS (the demo agency user's): it may not touch it.
+    ("POST", "/api/v1/agencies/declarations/{mrn}/joint-inspection"): {"officer"},
+    ("PUT", "/api/v1/agencies/declarations/{mrn}/joint-inspection/findings"): {"officer"},
+    ("GET", "/api/v1/agencies/performance"): {"officer", "analyst", "admin", "auditor"},
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -163,6 +178,23 @@ def _borderposts_world(client):
 
     make_pair(client)
     return {"{pair_code}": "KZCN", "{post_code}": "KZ-NUR"}
+def _agencies_world(client):
+    """The shipped agencies live, an MFDS application of trader-a, and trader-a's fish referred to MFDS."""
+    from tests.agencies.helpers import FISH, doc_with, load_shipped
+
+    load_shipped()
+    number = client.post("/api/v1/agencies/permits", headers=auth(client, "trader-a"), json={
+        "agency": "MFDS", "lpco": "MFDS-DRUG", "hs_prefixes": ["3004"], "quantity": "10", "unit": "KGM",
+        "purpose": "matrix test"}).json()["number"]
+    client.post("/api/v1/declarations", json=doc_with(FISH), headers=auth(client, "trader-a"))
+    referral = client.get("/api/v1/agencies/referrals", headers=auth(client, "agency")).json()["items"][0]
+    return {"{number}": number, "{referral_id}": str(referral["id"])}
+
+
+AGENCY_BODIES = {"/joint-inspection": {"at": "2030-01-01T10:00:00Z", "place": "Shed 1"},
+                 "/findings": {"result": "compliant"}, "/answer": {"purpose": "matrix test"},
+                 "/permits": {"agency": "MFDS", "lpco": "MFDS-DRUG", "hs_prefixes": ["3004"], "quantity": "1",
+                              "unit": "KGM", "purpose": "matrix test"}}
 
 
 def _operations(client):
@@ -177,6 +209,11 @@ def _request(client, method, path, mrn, headers, ids=None):
     body = None
     if url.endswith(("/files", "/photos")) and method == "POST":
         return client.post(url, files={"file": ("m.pdf", PDF, "application/pdf")}, headers=headers)
+    if "/agencies/" in url and method in ("POST", "PUT"):
+        body = next((b for suffix, b in AGENCY_BODIES.items() if url.endswith(suffix)), None)
+        if url.endswith("/decision"):
+            body = {"outcome": "approved"} if "/permits/" in url else {"decision": "release"}
+        return client.request(method, url, json=body, headers=headers)
     if "/controls/" in url or "/notifications/" in url:
         body = next((b for suffix, b in CONTROL_BODIES.items() if url.endswith(suffix)), {"reason": "matrix test"})
         if method in ("GET", "DELETE"):
@@ -206,7 +243,7 @@ def test_every_endpoint_is_in_the_policy(client):
 def test_every_role_gets_exactly_what_the_policy_allows(client):
     (mrn,) = lodge_direct("trader-a", 1)
     secret_lrn = client.get(f"/api/v1/declarations/{mrn}", headers=auth(client, "trader-a")).json()["lrn"]
-    ids = {**_controls_world(client), **_borderposts_world(client)}
+    ids = {**_controls_world(client), **_borderposts_world(client), **_agencies_world(client)}
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
         anonymous = _request(client, method, path, mrn, {}, ids)

@@ -23,6 +23,8 @@ def declaration_amend(*, db: Session, wiring: Wiring, actor: Principal, declarat
     text = tariff.assessment_amend(db=db, declaration=declaration, document=doc, now=now)
     if text is not None:
         declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="reassessed", reason=text, now=now)
+    for step in wiring.steps:  # permits re-drawn, only the agencies whose data changed asked again
+        step.amended(db=db, declaration=declaration, actor=actor, now=now)
     if declaration.status == "channelled":  # a green or blue declaration that waited: perhaps only for its money
         wiring.release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
                                reason="duties covered after amendment: release", now=now)
@@ -32,4 +34,7 @@ def declaration_amend(*, db: Session, wiring: Wiring, actor: Principal, declarat
 def declaration_cancel(*, db: Session, wiring: Wiring, actor: Principal, declaration: Declaration, reason: str,
                        now: datetime) -> Declaration:
     """Withdraw a declaration when its state allows it."""
-    return declarations.declaration_cancel(db=db, actor=actor, declaration=declaration, reason=reason, now=now)
+    declaration = declarations.declaration_cancel(db=db, actor=actor, declaration=declaration, reason=reason, now=now)
+    for step in wiring.steps:  # reservations given back
+        step.withdrawn(db=db, declaration=declaration, now=now)
+    return declaration

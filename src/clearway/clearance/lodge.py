@@ -72,6 +72,8 @@ def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any
         channel=decision.channel, reasons=decision.reasons, steps=_steps(decision, bill, reference),
         children=children, now=now)
     wiring.channel.record(db=db, declaration_id=declaration.id, mrn=number, decision=decision, now=now)
+    for step in wiring.steps:  # the single window: permits drawn on, agencies referred
+        step.lodged(db=db, declaration=declaration, actor=actor, now=now)
     if not controlled:
         holds = wiring.release.release_or_holds(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
                                                 reason=bill.released_text(decision.channel), now=now)

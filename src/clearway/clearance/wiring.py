@@ -30,15 +30,33 @@ class ChannelDecider(Protocol):
         ...
 
 
+class LodgingStep(Protocol):
+    """A domain's part of lodging, amending and cancelling, run inside the flow's transaction (the single
+    window: permits drawn on, referrals made). It raises a domain error to refuse the whole change."""
+
+    def lodged(self, *, db: Any, declaration: Any, actor: Any, now: datetime) -> None:
+        """After the declaration is written, before the release decision."""
+        ...
+
+    def amended(self, *, db: Any, declaration: Any, actor: Any, now: datetime) -> None:
+        """After the new version is in place, before the release decision."""
+        ...
+
+    def withdrawn(self, *, db: Any, declaration: Any, now: datetime) -> None:
+        """After the declaration is cancelled."""
+        ...
+
+
 # Finished controls as labels, for the risk engine's learning loop (the controls domain's reader).
 OutcomesSource = Callable[..., Any]
 
 
 @dataclass(frozen=True)
 class Wiring:
-    """Everything the flows are handed: the channel decider, the release decision, outcomes, the gateway."""
+    """Everything the flows are handed: the channel decider, the release decision, outcomes, the gateway, steps."""
 
     channel: ChannelDecider
     release: ReleaseDecision
     outcomes: OutcomesSource
     gateway: PaymentGateway
+    steps: tuple[LodgingStep, ...] = ()  # domains' parts of lodging, amending and cancelling, in order

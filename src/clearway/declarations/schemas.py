@@ -87,6 +87,10 @@ class Item(Strict):
         None, description="Trade agreement code claimed for a preferential rate"
     )
     origin_proof: Annotated[str, StringConstraints(max_length=64)] | None = None
+    end_use: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]{1,31}$")] | None = Field(
+        None, description="Declared end use, for agencies whose competence depends on it (e.g. dual-use)")
+    permits: list[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{3,32}$")]] | None = Field(
+        None, max_length=9, description="Numbers of the agency permits (LPCO) this item draws on (WCO write-off)")
 
 
 EXAMPLE: dict[str, Any] = {
