@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def instance(path: Path, code: str) -> Instance:
     Base.metadata.create_all(engine)
     sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
     with sessions() as db, db.begin():
-        directory.own_key_rotate(db=db, actor="test", now=utcnow(), party=code)
+        directory.own_key_rotate(db=db, actor="test", now=utcnow() - timedelta(days=30), party=code)
     return Instance(code, sessions)
 
 

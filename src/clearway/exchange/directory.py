@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,6 +18,7 @@ from clearway.exchange.settings import exchange_settings
 from clearway.notifications.settings import endpoint_url_checked
 
 SYSTEM = "system:exchange"
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _doc_types(values: list[str], pointer: str) -> list[str]:
@@ -79,8 +80,9 @@ def partner_key_add(*, db: Session, actor: str, partner: str, public_jwk: dict[s
     found = db.scalar(select(ExchangeKey).where(ExchangeKey.owner == partner, ExchangeKey.kid == public_jwk["kid"]))
     if found is not None:
         return found
+    # Without a stated start, a partner key covers what it signed before we learnt it (sent while we were away).
     key = ExchangeKey(owner=partner, own=False, kid=public_jwk["kid"], public_jwk=envelope.public_of(public_jwk),
-                      private_jwk=None, valid_from=valid_from or now, valid_to=valid_to, revoked=False)
+                      private_jwk=None, valid_from=valid_from or EARLIEST, valid_to=valid_to, revoked=False)
     db.add(key)
     db.flush()
     audit_append(db=db, actor=actor, actor_org=own_party(db=db), action="exchange.partner_key_added",

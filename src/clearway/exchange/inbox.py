@@ -85,7 +85,8 @@ class Receiver:
 
     def receive(self, raw: Any) -> dict[str, Any]:
         """Check one envelope and apply it (and any it unblocks) if it is next in its stream."""
-        claimed = raw.get("header", {}).get("sender", "") if isinstance(raw, dict) else ""
+        outer = raw.get("header") if isinstance(raw, dict) else None
+        claimed = outer.get("sender") if isinstance(outer, dict) else None
         claimed = claimed if isinstance(claimed, str) else ""
         try:
             header = EnvelopeHeader.model_validate(raw["header"])
