@@ -19,6 +19,7 @@ from clearway.audit import jobs as audit_jobs
 from clearway.clearance import jobs as clearance_jobs
 from clearway.clearance.wiring import Wiring
 from clearway.controls import jobs as control_jobs
+from clearway.exchange import jobs as exchange_jobs
 from clearway.jobs import Job
 from clearway.models import load_all
 from clearway.notifications import jobs as notification_jobs
@@ -45,7 +46,7 @@ class JobContext:
 def jobs_all() -> list[Job]:
     """Every domain's jobs, in the order they are started."""
     return [*audit_jobs.jobs(), *notification_jobs.jobs(), *control_jobs.jobs(), *clearance_jobs.jobs(),
-            *performance_jobs.jobs()]
+            *performance_jobs.jobs(), *exchange_jobs.jobs()]
 
 
 def job_run(job: Job, ctx: JobContext) -> int:
