@@ -11,6 +11,7 @@ import typer
 from clearway.bulk import cli as bulk_cli
 from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
+from clearway.exchange import cli as exchange_cli
 from clearway.performance import cli as performance_cli
 from clearway.risk import cli as risk_cli
 from clearway.tariff import cli as tariff_cli
@@ -176,6 +177,7 @@ def worker(ctx: typer.Context) -> None:
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(tariff_cli.app, name="tariff")
 app.add_typer(performance_cli.app, name="performance")
+app.add_typer(exchange_cli.app, name="exchange")
 bulk_cli.register(import_app)
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from clearway.exchange.inbox import envelopes_receive
 from clearway.exchange.pull import pull_answer
 from clearway.exchange.service import receipts_apply
 from clearway.exchange.transport import TransportError
+from clearway.migrate import upgrade_head
 from clearway.models import load_all
 
 FIELDS = ["export_mrn", "ucr", "exporter.name", "exporter.country", "destination", "items.hs_code",
@@ -39,11 +40,14 @@ class Instance:
     wiring: Any = None
 
 
-def instance(path: Path, code: str) -> Instance:
-    """A fresh database with every table, and our first signing key."""
+def instance(path: Path, code: str, *, migrate: bool = False) -> Instance:
+    """A fresh database with every table (by the migrations, for a real server), and our first signing key."""
     load_all()
+    if migrate:
+        upgrade_head(f"sqlite:///{path}")
     engine = make_engine(f"sqlite:///{path}", 4)
-    Base.metadata.create_all(engine)
+    if not migrate:
+        Base.metadata.create_all(engine)
     sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
     with sessions() as db, db.begin():
         directory.own_key_rotate(db=db, actor="test", now=utcnow() - timedelta(days=30), party=code)

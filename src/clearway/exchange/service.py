@@ -143,3 +143,18 @@ def receipts_apply(*, db: Session, partner: str, receipts: Sequence[Any], now: d
             row.last_error = ",".join(str(r)[:60] for r in body.get("reasons", []))[:200] or "exchange.refused"
             counts["refused"] += 1
     return counts
+
+
+def stream_replay(*, db: Session, actor: str, partner: str, stream: str, from_seq: int, now: datetime) -> int:
+    """Deliver a stream again from a number on: the partner answers what it has with its earlier receipts and
+    applies only what it lacks, so a replay can never apply anything twice. How many were put back."""
+    partner_get(db=db, code=partner)
+    rows = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.stream == stream,
+                                                    OutMessage.seq >= from_seq)))
+    for row in rows:
+        row.settled, row.next_attempt_at, row.last_error = False, now, None
+        row.state = "pending" if row.state in FINAL else row.state
+    audit_append(db=db, actor=actor, actor_org=own_party(db=db), action="exchange.stream_replayed",
+                 target_type="partner", target_id=partner, detail={"stream": stream, "from_seq": from_seq,
+                                                                   "messages": len(rows)}, at=now)
+    return len(rows)
