@@ -15,6 +15,7 @@ from clearway.auth.service import organisation_create
 from clearway.clearance.lodge import declaration_lodge
 from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
+from clearway.exchange.demo import exchange_demo_seed
 from clearway.synthetic import generate_world
 from clearway.tariff.accounts import account_open
 from clearway.tariff.demo import demo_seed as tariff_demo_seed
@@ -62,4 +63,5 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     """Seed an empty database with the demo world; returns the number of declarations lodged."""
     demo_accounts(db=db, now=now)
     tariff_demo_seed(db=db, now=now)
+    exchange_demo_seed(db=db, now=now)
     return demo_history(db=db, wiring=wiring, now=now, progress=progress)

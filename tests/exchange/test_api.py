@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from clearway.db import utcnow
+from clearway.db import get_sessionmaker, utcnow
 from clearway.exchange import envelope
+from clearway.exchange.demo import exchange_demo_seed
 from tests.exchange.flows import jp_envelope, partner_jp
 from tests.factories import auth
 
@@ -73,3 +74,17 @@ def test_a_pull_request_that_is_not_signed_by_a_partner_is_refused(client):
                                               if k not in ("payload_hash", "kid")}},
                                    payload={"after": {}, "limit": 10}, jwk=jp)
     assert client.post("/api/v1/exchange/pull", json=good).json() == {"envelopes": []}
+
+
+def test_the_demo_shows_partner_messages_each_way_and_pre_arrival_data(client):
+    with get_sessionmaker()() as db, db.begin():
+        assert exchange_demo_seed(db=db, now=utcnow()) == 21
+    officer = auth(client, "officer")
+    [jp] = client.get("/api/v1/exchange/partners", headers=officer).json()
+    assert jp["received"] == {"pending": 1, "received": 0, "accepted": 10, "rejected": 2}
+    assert jp["sent"]["accepted"] == 6 and jp["sent"]["pending"] == 2 and jp["lag_p95_s"] == 2.0
+    rejected = client.get("/api/v1/exchange/messages?direction=in&state=rejected", headers=officer).json()["items"]
+    assert sorted(r for m in rejected for r in m["reasons"]) == ["exchange.expired", "exchange.field_not_permitted"]
+    page = client.get("/exchange", headers={**officer, "Accept-Language": "fr"})
+    assert "Japan Customs (demo partner)" in page.text and "Expiré avant son arrivée" in page.text
+    assert "26JP400000000001" in page.text
