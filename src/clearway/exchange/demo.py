@@ -73,20 +73,21 @@ def exchange_demo_seed(*, db: Session, now: datetime) -> int:
     envelopes_receive(db=db, envelopes=incoming, now=now - timedelta(minutes=20), handlers=HANDLERS)
     sent = []
     for n in range(1, 9):
-        body = {"export_mrn": f"26KR5{n:011d}", "ucr": f"6KR{n:08d}-JP", "destination": "JP", "transport": "air",
+        mrn = f"26KR5{n:011d}"
+        body: dict[str, Any] = {"export_mrn": mrn, "ucr": f"6KR{n:08d}-JP", "destination": "JP", "transport": "air",
                 "exporter": {"name": "Hanbit Trading Co.", "country": party, "tax_id": "KR1000000001"},
                 "items": [{"hs_code": "854231", "description": "Memory chips", "origin": party, "quantity": "5000",
                            "unit": "PCE", "value": "125000.00", "currency": "USD"}]}
         sent.append(message_send(db=db, actor=actor, partner=PARTNER, doc_type="export_declaration",
-                                 business_id=body["export_mrn"], version=1, purpose="risk_assessment", payload=body,
+                                 business_id=mrn, version=1, purpose="risk_assessment", payload=body,
                                  now=now - timedelta(hours=30 - 3 * n)))
     receipts = []
     for row in sent[:6]:
         header = row.envelope["header"]
-        body = {"sender": PARTNER, "receiver": party, "ref": {k: header[k] for k in (
+        receipt: dict[str, Any] = {"sender": PARTNER, "receiver": party, "ref": {k: header[k] for k in (
             "stream", "seq", "business_id", "version", "payload_hash")}, "status": "accepted", "reasons": [],
             "duplicate": False, "created_at": envelope.rfc3339(row.created_at + timedelta(seconds=2))}
-        receipts.append(envelope.receipt_build(body=body, jwk=jwk))
+        receipts.append(envelope.receipt_build(body=receipt, jwk=jwk))
     receipts_apply(db=db, partner=PARTNER, receipts=receipts, now=now - timedelta(hours=1))
     for row in sent[:6]:  # settled about two seconds after each was queued, as a live partner would
         row.settled_at = row.acknowledged_at = row.created_at + timedelta(seconds=2)
