@@ -40,12 +40,14 @@ class Instance:
     wiring: Any = None
 
 
-def instance(path: Path, code: str, *, migrate: bool = False) -> Instance:
-    """A fresh database with every table (by the migrations, for a real server), and our first signing key."""
+def instance(where: Path | str, code: str, *, migrate: bool = False) -> Instance:
+    """A fresh database (a SQLite file or an empty database's URL) with every table (by the migrations, for a
+    real server), and our first signing key."""
     load_all()
+    url = f"sqlite:///{where}" if isinstance(where, Path) else where
     if migrate:
-        upgrade_head(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}", 4)
+        upgrade_head(url)
+    engine = make_engine(url, 4)
     if not migrate:
         Base.metadata.create_all(engine)
     sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

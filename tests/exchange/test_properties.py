@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import copy
 import random
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +19,7 @@ from clearway.exchange import directory, envelope, jobs
 from clearway.exchange.models import InMessage, OutMessage
 from clearway.exchange.service import message_send
 from clearway.exchange.transport import TransportError
-from tests.exchange.kit import Instance, Local, instance, introduce
+from tests.exchange.kit import Instance, Local
 
 FAULTS = ["ok", "down", "drop_request", "drop_response", "duplicate", "reorder", "lose_some", "inject"]
 
@@ -86,35 +84,34 @@ message = st.tuples(st.sampled_from(["export_declaration", "test"]), st.booleans
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(messages=st.lists(message, min_size=1, max_size=30), faults=st.lists(st.sampled_from(FAULTS), max_size=40),
        rounds=st.integers(1, 6), seed=st.integers(0, 2**16))
-def test_every_message_is_applied_once_in_order_and_every_forgery_is_refused(quick, messages, faults, rounds, seed):
-    with tempfile.TemporaryDirectory() as folder:
-        a, b = instance(Path(folder) / "jp.db", "JP"), instance(Path(folder) / "kr.db", "KR")
-        introduce(a, b)
-        link = Faulty(a, b, faults, seed)
-        a.resources["exchange_transport"] = link
-        b.resources["exchange_transport"] = link
-        expired: set[str] = set()
-        chunk = max(1, len(messages) // rounds)
-        for start in range(0, len(messages), chunk):
-            with a.sessions() as db, db.begin():
-                for n, (doc_type, is_expired, _) in enumerate(messages[start:start + chunk], start=start):
-                    now = utcnow() - timedelta(days=4) if is_expired else utcnow()
-                    business_id = f"B{n}"
-                    if is_expired:
-                        expired.add(business_id)
-                    payload = {"export_mrn": business_id} if doc_type == "export_declaration" else {"n": n}
-                    message_send(db=db, actor="test", partner="KR", doc_type=doc_type, business_id=business_id,
-                                 version=1, purpose="risk_assessment", payload=payload, now=now)
-            jobs.deliver(a)
-            jobs.pull(b)
-        link.faults = []
-        for _ in range(200):
-            jobs.deliver(a)
-            jobs.pull(b)
-            with a.sessions() as db:
-                if db.scalar(select(func.count()).select_from(OutMessage).where(OutMessage.settled.is_(False))) == 0:
-                    break
-        _check(a, b, expired)
+def test_every_message_is_applied_once_in_order_and_every_forgery_is_refused(pair_factory, messages, faults, rounds,
+                                                                          seed):
+    a, b = pair_factory()
+    link = Faulty(a, b, faults, seed)
+    a.resources["exchange_transport"] = link
+    b.resources["exchange_transport"] = link
+    expired: set[str] = set()
+    chunk = max(1, len(messages) // rounds)
+    for start in range(0, len(messages), chunk):
+        with a.sessions() as db, db.begin():
+            for n, (doc_type, is_expired, _) in enumerate(messages[start:start + chunk], start=start):
+                now = utcnow() - timedelta(days=4) if is_expired else utcnow()
+                business_id = f"B{n}"
+                if is_expired:
+                    expired.add(business_id)
+                payload = {"export_mrn": business_id} if doc_type == "export_declaration" else {"n": n}
+                message_send(db=db, actor="test", partner="KR", doc_type=doc_type, business_id=business_id,
+                             version=1, purpose="risk_assessment", payload=payload, now=now)
+        jobs.deliver(a)
+        jobs.pull(b)
+    link.faults = []
+    for _ in range(200):
+        jobs.deliver(a)
+        jobs.pull(b)
+        with a.sessions() as db:
+            if db.scalar(select(func.count()).select_from(OutMessage).where(OutMessage.settled.is_(False))) == 0:
+                break
+    _check(a, b, expired)
 
 
 def _check(a: Instance, b: Instance, expired: set[str]) -> None:

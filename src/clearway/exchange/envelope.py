@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -43,9 +44,23 @@ def public_of(jwk: dict[str, Any]) -> dict[str, Any]:
     return {k: jwk[k] for k in ("kty", "crv", "x", "kid") if k in jwk}
 
 
+@lru_cache(maxsize=256)
+def _key(kty: str, crv: str, x: str, d: str | None) -> OKPKey:
+    """An imported key, kept: importing costs more than signing."""
+    fields: dict[str, Any] = {"kty": kty, "crv": crv, "x": x}
+    if d:
+        fields["d"] = d
+    return OKPKey.import_key(fields)
+
+
+def _key_of(jwk: dict[str, Any]) -> OKPKey:
+    return _key(str(jwk.get("kty")), str(jwk.get("crv")), str(jwk.get("x")),
+                str(jwk["d"]) if jwk.get("d") else None)
+
+
 def sign(document: dict[str, Any], jwk: dict[str, Any]) -> str:
     """A detached JWS (`protected..signature`) over the document's canonical form."""
-    key = OKPKey.import_key({k: v for k, v in jwk.items() if k != "kid"})
+    key = _key_of(jwk)
     compact = jws.serialize_compact({"alg": ALG, "kid": jwk["kid"]}, canonical(document), key, algorithms=[ALG])
     protected, _, signature = compact.split(".")
     return f"{protected}..{signature}"
@@ -56,7 +71,7 @@ def verify(document: dict[str, Any], signature: str, public_jwk: dict[str, Any])
     if not isinstance(signature, str) or signature.count(".") != 2:
         return False
     try:
-        key = OKPKey.import_key({k: v for k, v in public_jwk.items() if k != "kid"})
+        key = _key_of({k: v for k, v in public_jwk.items() if k != "d"})
         found = jws.deserialize_compact(signature, key, payload=canonical(document), algorithms=[ALG])
     except (JoseError, ValueError, TypeError):
         return False

@@ -72,6 +72,16 @@ class Receiver:
         self.settings = exchange_settings()
         self.jwk = own_signing_key(db=db, now=now)
         self.party = own_party(db=db)
+        # Within one pass (one transaction) a stream row, once locked, stays locked and current.
+        self.streams: dict[tuple[str, str, str], Any] = {}
+
+    def stream(self, partner: str, direction: str, name: str) -> Any:
+        """A stream row locked for the rest of this pass."""
+        found = self.streams.get((partner, direction, name))
+        if found is None:
+            found = self.streams[(partner, direction, name)] = stream_locked(
+                db=self.db, partner=partner, direction=direction, name=name)
+        return found
 
     def receipt(self, raw: Any, *, to: str, status: str, reasons: Sequence[str] = (),
                 expected: int | None = None, duplicate: bool = False) -> dict[str, Any]:
@@ -125,7 +135,7 @@ class Receiver:
             if known.signature == signature:  # the very same signed copy again: answer as before, do nothing
                 return self._answer(raw, known, duplicate=True)
             return self.receipt(raw, to=header.sender, status="refused", reasons=["exchange.replayed"])
-        stream = stream_locked(db=self.db, partner=header.sender, direction="in", name=header.stream)
+        stream = self.stream(header.sender, "in", header.stream)
         if header.seq <= stream.last_seq:  # applied long ago and its record purged: a replay
             return self.receipt(raw, to=header.sender, status="refused", reasons=["exchange.replayed"])
         row = InMessage(sender=header.sender, stream=header.stream, seq=header.seq, doc_type=header.doc_type,
@@ -141,13 +151,13 @@ class Receiver:
     def _answer(self, raw: Any, row: InMessage, *, duplicate: bool, expected: int | None = None) -> dict[str, Any]:
         if row.state == "pending":
             if expected is None:
-                expected = stream_locked(db=self.db, partner=row.sender, direction="in", name=row.stream).last_seq + 1
+                expected = self.stream(row.sender, "in", row.stream).last_seq + 1
             return self.receipt(raw, to=row.sender, status="pending", expected=expected, duplicate=duplicate)
         return self.receipt(raw, to=row.sender, status=row.state, reasons=row.reasons, duplicate=duplicate)
 
     def _apply_from(self, partner: Partner, stream: Any, row: InMessage) -> None:
         """Apply the row, then every buffered one that now follows without a gap."""
-        order = stream_locked(db=self.db, partner=partner.code, direction="ord", name="apply")
+        order = self.stream(partner.code, "ord", "apply")
         while True:
             self._apply(partner, row)
             order.last_seq += 1
