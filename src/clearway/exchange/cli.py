@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
+import uvicorn
+from sqlalchemy.orm import Session
 
-from clearway.db import get_sessionmaker, utcnow
+from clearway.auth.demo import demo_accounts
+from clearway.config import get_settings
+from clearway.db import get_engine, get_sessionmaker, make_engine, utcnow
 from clearway.errors import DomainError
 from clearway.exchange import directory
+from clearway.exchange.demo import PARTNER, demo_partner_prepare
 from clearway.exchange.service import message_send, stream_replay
+from clearway.exchange.settings import exchange_settings
 from clearway.exchange.transport import TransportError
+from clearway.migrate import upgrade_head
 
 app = typer.Typer(help="Partner administrations: keys, partners, streams", no_args_is_help=True)
 ACTOR = "cli:exchange"
@@ -126,3 +134,31 @@ def send(code: str, file: Annotated[Path, typer.Argument(help="JSON: doc_type, b
             typer.echo(f"{code}/{row.stream} #{row.seq}: {row.state}")
     except DomainError as exc:
         _fail(exc)
+
+
+@app.command("demo-partner")
+def demo_partner(
+    port: Annotated[int, typer.Option(help="Port of the partner instance")] = 8001,
+    home_url: Annotated[str, typer.Option(help="The demo's URL")] = "http://127.0.0.1:8000",
+    home_db: Annotated[str, typer.Option(help="The demo's database (to register the partner's new key)")]
+    = "sqlite:///./clearway.db",
+    db: Annotated[str, typer.Option(help="The partner instance's own database")] = "sqlite:///./clearway-partner.db",
+) -> None:
+    """Start a second instance as the demo's partner (JP) on its own database and port; it pushes export
+    declarations to the demo, which shows them as pre-arrival data under /exchange."""
+    os.environ.update(CLEARWAY_ENVIRONMENT="demo", CLEARWAY_DATABASE_URL=db, CLEARWAY_EXCHANGE_PARTY=PARTNER,
+                      CLEARWAY_JOBS_IN_SERVER="true")
+    for cached in (get_settings, get_engine, get_sessionmaker, exchange_settings):
+        cached.cache_clear()
+    upgrade_head(db)
+    home_engine = make_engine(home_db, 2)
+    with Session(home_engine) as home, home.begin(), get_sessionmaker()() as partner, partner.begin():
+        now = utcnow()
+        demo_accounts(db=partner, now=now)
+        queued = demo_partner_prepare(home=home, partner=partner, home_url=home_url.rstrip("/"),
+                                      partner_url=f"http://127.0.0.1:{port}", now=now)
+    home_engine.dispose()
+    typer.echo(f"partner {PARTNER} on http://127.0.0.1:{port}: pushing {len(queued)} export declarations "
+               f"({queued[0]} …) to {home_url}; see {home_url}/exchange as officer")
+    uvicorn.run("clearway.main:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning",
+                access_log=False, timeout_graceful_shutdown=5)

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from clearway.exchange import directory, envelope
 from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
-from clearway.exchange.models import ExchangeKey
+from clearway.exchange.models import ExchangeKey, OutMessage
 from clearway.exchange.service import message_send, receipts_apply
+from clearway.exchange.streams import stream_locked
 
 PARTNER = "JP"
 PARTNER_URL = "http://127.0.0.1:8001"
@@ -51,6 +52,13 @@ def _from_partner(jwk: dict[str, Any], seq: int, created: datetime, payload: dic
     return envelope.envelope_build(header=header, payload=payload, jwk=jwk)
 
 
+def _test_from_partner(jwk: dict[str, Any], seq: int, created: datetime) -> dict[str, Any]:
+    header = {"sender": PARTNER, "receiver": "KR", "doc_type": "test", "purpose": "connectivity",
+              "business_id": f"TEST-{seq}", "version": 1, "stream": "test", "seq": seq,
+              "created_at": envelope.rfc3339(created), "expires_at": envelope.rfc3339(created + timedelta(days=3))}
+    return envelope.envelope_build(header=header, payload={"n": seq}, jwk=jwk)
+
+
 def exchange_demo_seed(*, db: Session, now: datetime) -> int:
     """Seed the partner exchange of the demo; how many messages it holds."""
     actor = "demo-seed"
@@ -68,8 +76,8 @@ def exchange_demo_seed(*, db: Session, now: datetime) -> int:
     # One with a field the agreement does not permit (refused with a code), one that expired on the way.
     incoming.append(_from_partner(jwk, 11, now - timedelta(hours=6), _export(11, extra={"exporter_tax_id": "J-77"})))
     incoming.append(_from_partner(jwk, 12, now - timedelta(days=4), _export(12)))
-    # Number 14 arrived before 13: it waits for the gap to be filled.
-    incoming.append(_from_partner(jwk, 14, now - timedelta(minutes=30), _export(14)))
+    # A connectivity test numbered 2 arrived before number 1: it waits for the gap to be filled.
+    incoming.append(_test_from_partner(jwk, 2, now - timedelta(minutes=30)))
     envelopes_receive(db=db, envelopes=incoming, now=now - timedelta(minutes=20), handlers=HANDLERS)
     sent = []
     for n in range(1, 9):
@@ -93,3 +101,38 @@ def exchange_demo_seed(*, db: Session, now: datetime) -> int:
         row.settled_at = row.acknowledged_at = row.created_at + timedelta(seconds=2)
         row.sent_at, row.attempts = row.created_at + timedelta(seconds=1), 1
     return len(incoming) + len(sent)
+
+
+def demo_partner_prepare(*, home: Session, partner: Session, home_url: str, partner_url: str,
+                         now: datetime) -> list[str]:
+    """Make `partner` (an empty, migrated database) the demo's Japan Customs, known to `home` (the demo), where
+    the seeded history left the streams; queue export declarations for home. The business ids queued."""
+    home_code = directory.own_party(db=home)
+    if partner.scalar(select(ExchangeKey.id).where(ExchangeKey.own.is_(True)).limit(1)) is None:
+        directory.own_key_rotate(db=partner, actor="demo-partner", now=now - timedelta(minutes=1), party=PARTNER)
+    key = directory.own_public_keys(db=partner, now=now)[0]
+    directory.partner_key_add(db=home, actor="demo-partner", partner=PARTNER, public_jwk=key, now=now)
+    directory.partner_get(db=home, code=PARTNER).endpoint = partner_url
+    directory.partner_add(db=partner, actor="demo-partner", code=home_code, name=f"Customs {home_code} (demo)",
+                          endpoint=home_url, sends=["export_declaration", "test"],
+                          accepts=["export_declaration", "test"], agreement=AGREEMENT, now=now)
+    for home_key in directory.own_public_keys(db=home, now=now):
+        directory.partner_key_add(db=partner, actor="demo-partner", partner=home_code, public_jwk=home_key, now=now)
+    # Carry on the streams from the seeded history: numbers home already applied from us, and what home
+    # sent us that its signed receipts (made in the seed) already settled.
+    applied = stream_locked(db=home, partner=PARTNER, direction="in", name="export_declaration").last_seq
+    ours = stream_locked(db=partner, partner=home_code, direction="out", name="export_declaration")
+    ours.last_seq = max(ours.last_seq, applied)
+    settled = [row.seq for row in home.scalars(select(OutMessage).where(
+        OutMessage.partner == PARTNER, OutMessage.stream == "export_declaration", OutMessage.settled.is_(True)
+    ).order_by(OutMessage.seq))]
+    contiguous = next((n for n, seq in enumerate(settled, start=1) if seq != n), len(settled) + 1) - 1
+    theirs = stream_locked(db=partner, partner=home_code, direction="in", name="export_declaration")
+    theirs.last_seq = max(theirs.last_seq, contiguous)
+    queued = []
+    for n in range(100, 105):
+        body = _export(n + int(now.timestamp()) % 10_000 * 10)
+        message_send(db=partner, actor="demo-partner", partner=home_code, doc_type="export_declaration",
+                     business_id=body["export_mrn"], version=1, purpose="risk_assessment", payload=body, now=now)
+        queued.append(body["export_mrn"])
+    return queued
