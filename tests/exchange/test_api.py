@@ -5,6 +5,7 @@ from __future__ import annotations
 from clearway.db import get_sessionmaker, utcnow
 from clearway.exchange import envelope
 from clearway.exchange.demo import exchange_demo_seed
+from clearway.performance import metrics
 from tests.exchange.flows import jp_envelope, partner_jp
 from tests.factories import auth
 
@@ -88,3 +89,17 @@ def test_the_demo_shows_partner_messages_each_way_and_pre_arrival_data(client):
     page = client.get("/exchange", headers={**officer, "Accept-Language": "fr"})
     assert "Japan Customs (demo partner)" in page.text and "Expiré avant son arrivée" in page.text
     assert "26JP400000000001" in page.text
+
+
+def test_metrics_show_each_partners_messages_lag_and_error_rate(client):
+    with get_sessionmaker()() as db, db.begin():
+        exchange_demo_seed(db=db, now=utcnow())
+    metrics._database._at = -1e9  # the process keeps gauges a few seconds: read them afresh, and again after
+    try:
+        body = client.get("/metrics").text
+    finally:
+        metrics._database._at = -1e9
+    assert 'clearway_exchange_messages{direction="in",partner="JP",state="accepted"} 10.0' in body
+    assert 'clearway_exchange_messages{direction="out",partner="JP",state="pending"} 2.0' in body
+    assert 'clearway_exchange_lag_p95_seconds{partner="JP"} 2.0' in body
+    assert 'clearway_exchange_error_rate{partner="JP"}' in body
