@@ -127,6 +127,10 @@ class Receiver:
                 refusal = "exchange.from_future"
         if refusal is not None or partner is None or created is None or expires is None:
             return self.receipt(raw, to=claimed, status="refused", reasons=[refusal or "exchange.malformed"])
+        # Lock first (the sender's apply counter, then the stream, always in this order so that concurrent
+        # passes cannot deadlock), then look for an earlier copy: two pushes of one envelope cannot both store it.
+        self.stream(header.sender, "ord", "apply")
+        stream = self.stream(header.sender, "in", header.stream)
         known = self.db.scalar(select(InMessage).where(
             InMessage.sender == header.sender,
             ((InMessage.stream == header.stream) & (InMessage.seq == header.seq))
@@ -135,7 +139,6 @@ class Receiver:
             if known.signature == signature:  # the very same signed copy again: answer as before, do nothing
                 return self._answer(raw, known, duplicate=True)
             return self.receipt(raw, to=header.sender, status="refused", reasons=["exchange.replayed"])
-        stream = self.stream(header.sender, "in", header.stream)
         if header.seq <= stream.last_seq:  # applied long ago and its record purged: a replay
             return self.receipt(raw, to=header.sender, status="refused", reasons=["exchange.replayed"])
         row = InMessage(sender=header.sender, stream=header.stream, seq=header.seq, doc_type=header.doc_type,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, true, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
@@ -75,9 +75,11 @@ def outbox_claim(*, db: Session, partner: str, now: datetime, limit: int) -> lis
 def outbox_pending_after(*, db: Session, partner: str, after: dict[str, int], now: datetime,
                          limit: int) -> list[dict[str, Any]]:
     """Unsettled envelopes for a partner past the numbers it says it has (a pull), in stream order."""
-    rows = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.settled.is_(False))
-                           .order_by(OutMessage.stream, OutMessage.seq)))
-    chosen = [r for r in rows if r.seq > after.get(r.stream, 0)][:limit]
+    past = [(OutMessage.stream == name) & (OutMessage.seq > seq) for name, seq in after.items()]
+    unknown = OutMessage.stream.not_in(list(after)) if after else true()
+    chosen = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.settled.is_(False),
+                                                      or_(unknown, *past))
+                             .order_by(OutMessage.stream, OutMessage.seq).limit(limit)))
     for row in chosen:
         row.attempts += 1
         row.sent_at = row.sent_at or now
