@@ -5,9 +5,11 @@ from __future__ import annotations
 from clearway.db import get_sessionmaker, utcnow
 from clearway.exchange import envelope
 from clearway.exchange.demo import exchange_demo_seed
+from clearway.exchange.exports import exports_send
+from clearway.exchange.models import OutMessage
 from clearway.performance import metrics
 from tests.exchange.flows import jp_envelope, partner_jp
-from tests.factories import auth
+from tests.factories import auth, document
 
 
 def test_a_partners_push_gets_signed_receipts_and_shows_on_the_page(client):
@@ -103,3 +105,27 @@ def test_metrics_show_each_partners_messages_lag_and_error_rate(client):
     assert 'clearway_exchange_messages{direction="out",partner="JP",state="pending"} 2.0' in body
     assert 'clearway_exchange_lag_p95_seconds{partner="JP"} 2.0' in body
     assert 'clearway_exchange_error_rate{partner="JP"}' in body
+
+
+def test_our_export_declarations_go_to_the_partner_of_their_destination(client):
+    partner_jp()
+    with get_sessionmaker()() as db, db.begin():
+        assert exports_send(db=db, now=utcnow()) == 0  # the first pass starts from now
+    trader = auth(client, "trader-a")
+    hanbit = {"id": "KR1000000001", "name": "Hanbit Trading Co.", "country": "KR"}
+    to_japan = document(type="EX", exporter=hanbit, buyer={"name": "Tokyo Buyer KK", "country": "JP"})
+    to_china = document(type="EX", exporter=hanbit, buyer={"name": "Shanghai Buyer Ltd", "country": "CN"})
+    for doc in (to_japan, to_china):
+        r = client.post("/api/v1/declarations", json=doc, headers=trader)
+        assert r.status_code == 201, r.text
+    with get_sessionmaker()() as db, db.begin():
+        assert exports_send(db=db, now=utcnow()) == 1
+        assert exports_send(db=db, now=utcnow()) == 0  # once
+    [sent] = client.get("/api/v1/exchange/messages?direction=out", headers=auth(client, "officer")).json()["items"]
+    assert (sent["partner"], sent["doc_type"], sent["seq"]) == ("JP", "export_declaration", 1)
+    with get_sessionmaker()() as db:
+        row = db.get(OutMessage, sent["id"])
+        assert row is not None
+        payload = row.envelope["payload"]
+    assert payload["export_mrn"] == sent["business_id"] and payload["items"][0]["hs_code"] == "851713"
+    assert "description" not in payload["items"][0]  # not among the fields this agreement lets go

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from clearway.db import utcnow
+from clearway.exchange.exports import exports_send
 from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
 from clearway.exchange.models import InMessage, Partner
@@ -110,8 +111,14 @@ def retention(ctx: Any) -> int:
     return done
 
 
+def exports(ctx: Any) -> int:
+    """Queue new export declarations for the partners of their destinations."""
+    with ctx.sessions() as db, db.begin():
+        return exports_send(db=db, now=utcnow())
+
+
 def jobs() -> list[Job]:
     """This domain's jobs."""
     poll = exchange_settings().poll_s
     return [Job("exchange.deliver", poll, deliver), Job("exchange.pull", max(poll, 1.0), pull),
-            Job("exchange.retention", 3600.0, retention)]
+            Job("exchange.exports", 5.0, exports), Job("exchange.retention", 3600.0, retention)]
