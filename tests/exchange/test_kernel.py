@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -226,3 +227,16 @@ def test_forged_receipts_settle_nothing(pair):
         from clearway.exchange.service import receipts_apply
         counts = receipts_apply(db=db, partner="KR", receipts=[forged, {"receipt": 1}], now=utcnow())
     assert counts["ignored"] == 2 and not outbox(a)[0].settled
+
+
+def test_the_same_batch_pushed_four_times_at_once_is_stored_and_applied_once(pair):
+    a, b = pair
+    envelopes = [send(a, "KR", f"E{i}").envelope for i in range(1, 21)]
+    link = Local(a, b)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: link.push("", envelopes), range(4)))
+    assert {r["receipt"]["status"] for batch in answers for r in batch} == {"accepted"}
+    assert sum(not r["receipt"]["duplicate"] for batch in answers for r in batch) == 20
+    assert [m.seq for m in inbox(b)] == list(range(1, 21))
+    with b.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(PreArrival)) == 20
