@@ -240,3 +240,14 @@ def test_the_same_batch_pushed_four_times_at_once_is_stored_and_applied_once(pai
     assert [m.seq for m in inbox(b)] == list(range(1, 21))
     with b.sessions() as db:
         assert db.scalar(select(func.count()).select_from(PreArrival)) == 20
+
+
+def test_numbers_json_cannot_sign_are_refused_with_a_code_not_a_crash(pair):
+    a, b = pair
+    with pytest.raises(ValidationFailed) as caught:
+        send(a, "KR", "N1", doc_type="test", payload={"n": 2**60}, purpose="connectivity")
+    assert caught.value.problems[0].code == "exchange.payload_not_canonical"
+    good = send(a, "KR", "N2", doc_type="test", payload={"n": 1}, purpose="connectivity").envelope
+    odd = copy.deepcopy(good)
+    odd["payload"]["n"] = float("nan")
+    assert receive(b, [odd])[0]["reasons"] == ["exchange.hash_mismatch"]

@@ -31,6 +31,14 @@ def payload_hash(payload: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical(payload)).hexdigest()
 
 
+def payload_hash_or_none(payload: Any) -> str | None:
+    """The payload's hash, or None when it has no canonical form (NaN, integers past 2^53, deep nesting)."""
+    try:
+        return payload_hash(payload)
+    except (ValueError, RecursionError):
+        return None
+
+
 def key_generate() -> dict[str, Any]:
     """A new Ed25519 key as a private JWK, its kid the RFC 7638 thumbprint."""
     key = OKPKey.generate_key("Ed25519")

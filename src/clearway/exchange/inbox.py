@@ -121,7 +121,7 @@ class Receiver:
                 refusal = "exchange.unknown_key"
             elif not envelope.verify(raw["header"], signature, key):
                 refusal = "exchange.signature_invalid"
-            elif envelope.payload_hash(payload) != header.payload_hash:
+            elif envelope.payload_hash_or_none(payload) != header.payload_hash:
                 refusal = "exchange.hash_mismatch"
             elif created > self.now + timedelta(seconds=self.settings.clock_skew_s):
                 refusal = "exchange.from_future"

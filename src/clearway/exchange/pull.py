@@ -62,14 +62,17 @@ def pull_answer(*, db: Session, request: Any, now: datetime) -> list[dict[str, A
     except (ValidationError, KeyError, TypeError):
         raise ValidationFailed([Problem("exchange.malformed", "", {})]) from None
     settings = exchange_settings()
-    created = datetime.fromisoformat(header.created_at.replace("Z", "+00:00")) \
-        if header.created_at.endswith("Z") else None
+    try:
+        created = datetime.fromisoformat(header.created_at.replace("Z", "+00:00")) \
+            if header.created_at.endswith("Z") else None
+    except ValueError:
+        created = None
     partner = db.get(Partner, header.sender)
     key = partner_public_key(db=db, partner=header.sender, kid=header.kid, at=now) if partner else None
     skew = timedelta(seconds=settings.clock_skew_s)
     if header.receiver != own_party(db=db) or partner is None or not partner.active or key is None \
             or created is None or not (now - skew <= created <= now + skew) \
             or not envelope.verify(request["header"], signature, key) \
-            or envelope.payload_hash(request["payload"]) != header.payload_hash:
+            or envelope.payload_hash_or_none(request["payload"]) != header.payload_hash:
         raise refused
     return outbox_pending_after(db=db, partner=partner.code, after=body.after, now=now, limit=body.limit)

@@ -32,7 +32,10 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
     if reasons:
         raise ValidationFailed([Problem(code, "/doc_type" if "doc_type" in code else "/purpose", {"value": partner})
                                 for code in reasons])
-    digest = envelope.payload_hash(kept)
+    try:
+        digest = envelope.payload_hash(kept)
+    except (ValueError, RecursionError):  # no JCS form: NaN, integers past 2^53, nesting too deep
+        raise ValidationFailed([Problem("exchange.payload_not_canonical", "/payload", {})]) from None
     known = db.scalar(select(OutMessage).where(OutMessage.partner == partner, OutMessage.business_id == business_id,
                                                OutMessage.version == version))
     if known is not None:
