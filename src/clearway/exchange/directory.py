@@ -17,7 +17,6 @@ from clearway.exchange.models import ExchangeKey, Partner
 from clearway.exchange.settings import exchange_settings
 from clearway.notifications.settings import endpoint_url_checked
 
-SYSTEM = "system:exchange"
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 

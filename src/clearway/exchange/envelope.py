@@ -17,8 +17,6 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 ALG = "Ed25519"  # the fully specified JOSE name (RFC 9864) for EdDSA over Ed25519
-HEADER_FIELDS = ("sender", "receiver", "doc_type", "purpose", "business_id", "version", "stream", "seq",
-                 "created_at", "expires_at", "payload_hash", "kid")
 
 
 def canonical(value: Any) -> bytes:
