@@ -16,7 +16,7 @@ from clearway.exchange.agreements import outbound_check
 from clearway.exchange.directory import own_party, own_signing_key, partner_get, partner_public_key
 from clearway.exchange.models import OutMessage
 from clearway.exchange.settings import backoff_s, exchange_settings
-from clearway.exchange.streams import stream_locked
+from clearway.exchange.streams import stream_locked_once, tx_cache
 
 FINAL = ("accepted", "rejected")
 
@@ -42,14 +42,17 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
         if known.doc_type == doc_type and known.envelope["header"]["payload_hash"] == digest:
             return known  # the same message again: one record, one delivery
         raise Conflict([Problem("exchange.version_exists", "/version", {"value": version})])
-    settings, party = exchange_settings(), own_party(db=db)
-    stream = stream_locked(db=db, partner=partner, direction="out", name=doc_type)
+    settings, cache = exchange_settings(), tx_cache(db)
+    if "signer" not in cache:  # our code and key, read once per transaction
+        cache["signer"] = (own_party(db=db), own_signing_key(db=db, now=now))
+    party, jwk = cache["signer"]
+    stream = stream_locked_once(db=db, partner=partner, direction="out", name=doc_type)
     stream.last_seq += 1
     header = {"sender": party, "receiver": partner, "doc_type": doc_type, "purpose": purpose,
               "business_id": business_id, "version": version, "stream": doc_type, "seq": stream.last_seq,
               "created_at": envelope.rfc3339(now),
               "expires_at": envelope.rfc3339(now + timedelta(seconds=settings.expiry_s))}
-    signed = envelope.envelope_build(header=header, payload=kept, jwk=own_signing_key(db=db, now=now))
+    signed = envelope.envelope_build(header=header, payload=kept, jwk=jwk)
     row = OutMessage(partner=partner, stream=doc_type, seq=stream.last_seq, doc_type=doc_type,
                      business_id=business_id, version=version, envelope=signed, state="pending", settled=False,
                      reasons=[], attempts=0, next_attempt_at=now, created_at=now)
