@@ -81,10 +81,10 @@ def outbound_check(*, agreement: dict[str, Any], accepts: list[str], doc_type: s
     return kept, dropped, []
 
 
-def inbound_check(*, agreement: dict[str, Any], sends: list[str], doc_type: str, purpose: str,
+def inbound_check(*, agreement: dict[str, Any] | Agreement, sends: list[str], doc_type: str, purpose: str,
                   payload: dict[str, Any]) -> list[str]:
     """Refusal codes for a message from a partner (empty when the agreement permits it)."""
-    terms = Agreement.model_validate(agreement)
+    terms = agreement if isinstance(agreement, Agreement) else Agreement.model_validate(agreement)
     document = terms.documents.get(doc_type)
     if document is None or not document.into or doc_type not in sends:
         return ["exchange.doc_type_not_permitted"]

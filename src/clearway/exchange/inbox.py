@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
 from clearway.exchange import envelope
-from clearway.exchange.agreements import inbound_check
-from clearway.exchange.directory import own_party, own_signing_key, partner_public_key
-from clearway.exchange.models import InMessage, Partner
+from clearway.exchange.agreements import Agreement, inbound_check
+from clearway.exchange.directory import own_party, own_signing_key
+from clearway.exchange.models import ExchangeKey, InMessage, Partner
 from clearway.exchange.settings import exchange_settings
 from clearway.exchange.streams import stream_locked
 
@@ -72,8 +72,30 @@ class Receiver:
         self.settings = exchange_settings()
         self.jwk = own_signing_key(db=db, now=now)
         self.party = own_party(db=db)
-        # Within one pass (one transaction) a stream row, once locked, stays locked and current.
+        # Within one pass (one transaction) a stream row, once locked, stays locked and current; a partner's
+        # key row and parsed agreement are read once; whether a stream holds buffered messages is tracked.
         self.streams: dict[tuple[str, str, str], Any] = {}
+        self.key_rows: dict[tuple[str, str], ExchangeKey | None] = {}
+        self.terms: dict[str, Agreement] = {}
+        self.buffered: dict[tuple[str, str], bool] = {}
+
+    def key(self, partner: str, kid: str, at: datetime) -> dict[str, Any] | None:
+        """The partner's public key with this kid if it was valid at `at`."""
+        if (partner, kid) not in self.key_rows:
+            self.key_rows[(partner, kid)] = self.db.scalar(select(ExchangeKey).where(
+                ExchangeKey.owner == partner, ExchangeKey.own.is_(False), ExchangeKey.kid == kid))
+        row = self.key_rows[(partner, kid)]
+        if row is None or row.revoked or row.valid_from > at or (row.valid_to is not None and row.valid_to <= at):
+            return None
+        return row.public_jwk
+
+    def has_buffered(self, sender: str, stream: str) -> bool:
+        """Whether the stream holds messages waiting for an earlier number (asked once per pass)."""
+        if (sender, stream) not in self.buffered:
+            self.buffered[(sender, stream)] = self.db.scalar(select(InMessage.id).where(
+                InMessage.sender == sender, InMessage.stream == stream, InMessage.state == "pending").limit(1)
+            ) is not None
+        return self.buffered[(sender, stream)]
 
     def stream(self, partner: str, direction: str, name: str) -> Any:
         """A stream row locked for the rest of this pass."""
@@ -116,7 +138,7 @@ class Receiver:
         elif created is None or expires is None:
             refusal = "exchange.malformed"
         else:
-            key = partner_public_key(db=self.db, partner=header.sender, kid=header.kid, at=created)
+            key = self.key(header.sender, header.kid, created)
             if key is None:
                 refusal = "exchange.unknown_key"
             elif not envelope.verify(raw["header"], signature, key):
@@ -145,10 +167,16 @@ class Receiver:
                         business_id=header.business_id, version=header.version, payload_hash=header.payload_hash,
                         signature=signature, header=raw["header"], payload=payload, state="pending", reasons=[],
                         received_at=self.now, created_at=created)
-        self.db.add(row)
-        self.db.flush()
         if header.seq == stream.last_seq + 1:
-            self._apply_from(partner, stream, row)
+            buffered = self.has_buffered(header.sender, header.stream)
+            self.db.add(row)
+            self.db.flush()
+            self._apply_from(partner, stream, row, buffered)
+        else:
+            self.has_buffered(header.sender, header.stream)
+            self.buffered[(header.sender, header.stream)] = True
+            self.db.add(row)
+            self.db.flush()
         return self._answer(raw, row, duplicate=False, expected=stream.last_seq + 1)
 
     def _answer(self, raw: Any, row: InMessage, *, duplicate: bool, expected: int | None = None) -> dict[str, Any]:
@@ -158,7 +186,7 @@ class Receiver:
             return self.receipt(raw, to=row.sender, status="pending", expected=expected, duplicate=duplicate)
         return self.receipt(raw, to=row.sender, status=row.state, reasons=row.reasons, duplicate=duplicate)
 
-    def _apply_from(self, partner: Partner, stream: Any, row: InMessage) -> None:
+    def _apply_from(self, partner: Partner, stream: Any, row: InMessage, buffered: bool) -> None:
         """Apply the row, then every buffered one that now follows without a gap."""
         order = self.stream(partner.code, "ord", "apply")
         while True:
@@ -166,6 +194,8 @@ class Receiver:
             order.last_seq += 1
             row.apply_order, row.applied_at = order.last_seq, self.now
             stream.last_seq = row.seq
+            if not buffered:  # nothing waits behind this one: no need to look
+                return
             following = self.db.scalar(select(InMessage).where(
                 InMessage.sender == partner.code, InMessage.stream == row.stream, InMessage.seq == row.seq + 1))
             if following is None:
@@ -181,7 +211,9 @@ class Receiver:
         elif row.created_at < row.received_at - timedelta(seconds=self.settings.replay_window_s):
             reasons.append("exchange.too_old")
         else:
-            reasons = inbound_check(agreement=partner.agreement, sends=partner.sends, doc_type=row.doc_type,
+            if partner.code not in self.terms:
+                self.terms[partner.code] = Agreement.model_validate(partner.agreement)
+            reasons = inbound_check(agreement=self.terms[partner.code], sends=partner.sends, doc_type=row.doc_type,
                                     purpose=header["purpose"], payload=row.payload)
         if not reasons:
             handler = self.handlers.get(row.doc_type)
