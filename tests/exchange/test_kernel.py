@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from clearway.audit.models import AuditRecord
 from clearway.db import utcnow
 from clearway.errors import ValidationFailed
-from clearway.exchange import directory, envelope, jobs
+from clearway.exchange import directory, envelope, jobs, selectors
 from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
 from clearway.exchange.models import InMessage, OutMessage, PreArrival
@@ -251,3 +251,20 @@ def test_numbers_json_cannot_sign_are_refused_with_a_code_not_a_crash(pair):
     odd = copy.deepcopy(good)
     odd["payload"]["n"] = float("nan")
     assert receive(b, [odd])[0]["reasons"] == ["exchange.hash_mismatch"]
+
+
+def test_a_partners_aeo_list_is_recognised_here_and_a_new_version_replaces_it(pair):
+    a, b = pair
+    operators = [{"id": "JP-AEO-0001", "name": "Osaka Electronics KK", "valid_until": "2030-12-31"},
+                 {"id": "JP-AEO-0002", "name": "Kobe Pharma KK", "valid_until": "2020-01-01"}]
+    for version, listed in ((1, operators), (2, operators[:1])):
+        send(a, "KR", "AEO-LIST", doc_type="aeo_list", version=version, purpose="mutual_recognition",
+             payload={"operators": listed})
+    a.resources["exchange_transport"] = Local(a, b)
+    jobs.deliver(a)
+    assert [m.state for m in outbox(a)] == ["accepted", "accepted"]
+    today = utcnow().date()
+    with b.sessions() as db:
+        assert selectors.partner_aeo_recognised(db=db, operator_id="JP-AEO-0001", on=today) == "JP"
+        assert selectors.partner_aeo_recognised(db=db, operator_id="JP-AEO-0002", on=today) is None
+        assert selectors.partner_aeo_recognised(db=db, operator_id="KR1000000001", on=today) is None

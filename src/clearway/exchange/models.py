@@ -130,3 +130,17 @@ class PreArrival(Base):
     version: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PartnerAeo(Base):
+    """An operator a partner administration has authorised as AEO (its latest list), for mutual recognition."""
+
+    __tablename__ = "exchange_partner_aeos"
+    __table_args__ = (UniqueConstraint("sender", "operator_id", name="uq_exchange_partner_aeos_sender_operator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(8))
+    operator_id: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    valid_until: Mapped[str | None] = mapped_column(String(10), nullable=True)  # ISO date
+    list_version: Mapped[int] = mapped_column(Integer)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearway.exchange.models import InMessage, OutMessage, Partner, PreArrival
+from clearway.exchange.models import InMessage, OutMessage, Partner, PartnerAeo, PreArrival
 from clearway.exchange.schemas import Counts, MessageRead, PartnerRead
 
 RECENT = 1000  # messages each way that the lag and error figures look at
@@ -89,3 +89,13 @@ def partners(*, db: Session, now: datetime) -> list[PartnerRead]:
 def prearrivals(*, db: Session, limit: int = 50) -> list[PreArrival]:
     """The latest pre-arrival records (partners' export declarations), newest first."""
     return list(db.scalars(select(PreArrival).order_by(PreArrival.id.desc()).limit(limit)))
+
+
+def partner_aeo_recognised(*, db: Session, operator_id: str, on: date) -> str | None:
+    """The partner administration whose current AEO list holds this operator on that day, if any (for risk
+    selection to recognise: mutual recognition)."""
+    rows = db.scalars(select(PartnerAeo).where(PartnerAeo.operator_id == operator_id).order_by(PartnerAeo.sender))
+    for row in rows:
+        if row.valid_until is None or row.valid_until >= on.isoformat():
+            return row.sender
+    return None
