@@ -19,6 +19,7 @@ from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
 from clearway.demo_controls import demo_controls_finish
 from clearway.demo_risk import demo_risk_configure
+from clearway.exchange.demo import exchange_demo_seed
 from clearway.synthetic import generate_world
 from clearway.synthetic.parties import Organisation as WorldOrganisation
 from clearway.synthetic.records import DeclarationRecord
@@ -83,6 +84,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     demo_accounts(db=db, now=now)
     tariff_demo_seed(db=db, now=now)
     borderposts_demo_seed(db=db, now=now)
+    exchange_demo_seed(db=db, now=now)
     lodged: list[tuple[int, DeclarationRecord]] = []
     cut = now - RISK_CONFIGURED_BEFORE
 

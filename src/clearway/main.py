@@ -34,6 +34,8 @@ from clearway.declarations.router import router as declarations_router
 from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
 from clearway.declarations.views import router as declarations_pages
 from clearway.errors import PayloadTooLarge, Problem
+from clearway.exchange.router import router as exchange_router
+from clearway.exchange.views import router as exchange_pages
 from clearway.handlers import install_handlers, problem_body
 from clearway.migrate import is_at_head
 from clearway.notifications.router import router as notifications_router
@@ -110,10 +112,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
-               borderposts_router, agencies_router)
+               borderposts_router, agencies_router, exchange_router)
 PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
-                borderposts_pages, borderposts_portal, agencies_pages)
+                borderposts_pages, borderposts_portal, agencies_pages, exchange_pages)
 
 
 @asynccontextmanager

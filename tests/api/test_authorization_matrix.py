@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from tests.exchange.flows import partner_jp
 from tests.factories import auth, document, lodge_direct
 
 ROLES = ["trader-a", "trader-b", "officer", "analyst", "agency", "admin", "auditor"]
@@ -122,8 +123,17 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/agencies/declarations/{mrn}/joint-inspection"): {"officer"},
     ("PUT", "/api/v1/agencies/declarations/{mrn}/joint-inspection/findings"): {"officer"},
     ("GET", "/api/v1/agencies/performance"): {"officer", "analyst", "admin", "auditor"},
+    # Exchange: partners call these machine to machine, authenticated by the signatures they carry (no token).
+    **{(method, f"/api/v1/exchange/{path}"): EVERYONE
+       for method, path in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"), ("GET", "keys"))},
+    # Customs staff read partners and messages; analysts and admins send.
+    **{("GET", f"/api/v1/exchange/{path}"): {"officer", "analyst", "admin", "auditor"}
+       for path in ("partners", "partners/{partner}", "messages")},
+    ("POST", "/api/v1/exchange/partners/{partner}/messages"): {"analyst", "admin"},
 }
-PUBLIC = {("POST", "/api/v1/auth/token")}
+EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
+                                                              ("GET", "keys"))}
+PUBLIC = {("POST", "/api/v1/auth/token"), *EXCHANGE_PUBLIC}
 PDF = b"%PDF-1.4\n%%EOF\n"
 CONTROL_BODIES = {"/reroute": {"channel": "red", "reason": "matrix test"}, "/assign": {"username": "officer",
                   "reason": "matrix test"}, "/schedule": {"at": "2030-01-01T10:00:00Z", "place": "Shed 1"},
@@ -244,6 +254,8 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     (mrn,) = lodge_direct("trader-a", 1)
     secret_lrn = client.get(f"/api/v1/declarations/{mrn}", headers=auth(client, "trader-a")).json()["lrn"]
     ids = {**_controls_world(client), **_borderposts_world(client), **_agencies_world(client)}
+    partner_jp()
+    ids["{partner}"] = "JP"
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
         anonymous = _request(client, method, path, mrn, {}, ids)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, false, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditRecord
@@ -161,3 +161,16 @@ def item_descriptions(*, db: Session, statuses: tuple[str, ...],
                       .order_by(Declaration.id).limit(limit)).all()
     return [(d_id, i, str(item.get("description") or ""), str(item.get("hs_code") or ""))
             for d_id, document in rows for i, item in enumerate((document or {}).get("items") or [])]
+
+
+def exports_after(*, db: Session, after_id: int, limit: int) -> list[Declaration]:
+    """Export declarations stored after a row id, oldest first, without rejected or cancelled ones (for the
+    partner exchange, which sends them to the country of destination)."""
+    return list(db.scalars(select(Declaration).where(Declaration.id > after_id, Declaration.type == "EX",
+                                                     Declaration.status.not_in(("rejected", "cancelled")))
+                           .order_by(Declaration.id).limit(limit)))
+
+
+def last_declaration_id(*, db: Session) -> int:
+    """The highest declaration row id (0 when there is none)."""
+    return int(db.scalar(select(func.max(Declaration.id))) or 0)

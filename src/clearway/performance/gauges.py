@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from clearway.db import get_sessionmaker
+from clearway.exchange.metrics import exchange_gauges
 from clearway.notifications.service import outbox_backlog
 
 QUEUE_STATUSES = ("under_control", "detained")
@@ -67,4 +68,4 @@ def _notification_backlog(db: Session) -> dict[str, int]:
 def read_all() -> list[Metric]:
     """Every database gauge, read in one short read-only transaction."""
     with get_sessionmaker()() as db, db.begin():
-        return [*_declarations(db), *_backlogs(db)]
+        return [*_declarations(db), *_backlogs(db), *exchange_gauges(db)]

@@ -1,0 +1,1 @@
+"""Partner administrations: signed envelopes, partner directory, agreements, exactly-once exchange."""

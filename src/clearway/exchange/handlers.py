@@ -1,0 +1,57 @@
+"""What an accepted message does, per document type: each returns refusal codes (empty when applied)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from clearway.exchange.inbox import Handler
+from clearway.exchange.models import InMessage, PartnerAeo, PreArrival
+
+
+def _short_text(value: object, limit: int = 40) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit
+
+
+def export_declaration(db: Session, message: InMessage) -> list[str]:
+    """A partner's export declaration becomes pre-arrival data here (a later version replaces an earlier)."""
+    data = message.payload
+    if not _short_text(data.get("export_mrn")) or not isinstance(data.get("items", []), list) \
+            or ("ucr" in data and not _short_text(data["ucr"])):
+        return ["exchange.payload_invalid"]
+    found = db.scalar(select(PreArrival).where(PreArrival.sender == message.sender,
+                                               PreArrival.export_mrn == data["export_mrn"]))
+    if found is None:
+        db.add(PreArrival(sender=message.sender, export_mrn=data["export_mrn"], ucr=data.get("ucr"),
+                          version=message.version, data=data, received_at=message.received_at))
+    elif found.version < message.version:
+        found.version, found.data, found.ucr = message.version, data, data.get("ucr")
+    else:
+        return ["exchange.version_superseded"]
+    return []
+
+
+def aeo_list(db: Session, message: InMessage) -> list[str]:
+    """A partner's list of authorised economic operators replaces its previous one (mutual recognition)."""
+    operators = message.payload.get("operators")
+    if not isinstance(operators, list) or len(operators) > 100_000 or not all(
+            isinstance(o, dict) and _short_text(o.get("id")) and _short_text(o.get("name"), 200)
+            and (o.get("valid_until") is None or _short_text(o.get("valid_until"), 10)) for o in operators):
+        return ["exchange.payload_invalid"]
+    db.execute(delete(PartnerAeo).where(PartnerAeo.sender == message.sender))
+    seen: set[str] = set()
+    for o in operators:
+        if o["id"] in seen:
+            continue
+        seen.add(o["id"])
+        db.add(PartnerAeo(sender=message.sender, operator_id=o["id"], name=o["name"],
+                          valid_until=o.get("valid_until"), list_version=message.version))
+    return []
+
+
+def test_message(db: Session, message: InMessage) -> list[str]:
+    """Connectivity checks: accepted, nothing else happens."""
+    return []
+
+
+HANDLERS: dict[str, Handler] = {"export_declaration": export_declaration, "aeo_list": aeo_list, "test": test_message}

@@ -1,0 +1,118 @@
+"""Exchange JSON API under /api/v1/exchange.
+
+Partners call `inbox`, `pull`, `acks` and `keys` machine to machine: they carry no bearer token, because every
+envelope, pull request and receipt is signed and checked against the partner directory. Customs staff read the
+partners and messages; analysts and admins send.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+
+from clearway.auth.schemas import Principal
+from clearway.db import utcnow
+from clearway.deps import DbSession, roles
+from clearway.exchange import directory, selectors
+from clearway.exchange.handlers import HANDLERS
+from clearway.exchange.inbox import envelopes_receive
+from clearway.exchange.models import Partner
+from clearway.exchange.pull import pull_answer
+from clearway.exchange.schemas import (
+    AckRead,
+    EnvelopeBatch,
+    KeysRead,
+    MessageCreate,
+    MessagePage,
+    MessageRead,
+    PartnerRead,
+    PulledBatch,
+    ReceiptBatch,
+)
+from clearway.exchange.service import message_send, receipts_apply
+from clearway.openapi_docs import PROBLEMS
+
+router = APIRouter(prefix="/exchange", tags=["exchange"])
+Staff = Annotated[Principal, Depends(roles("officer", "analyst", "admin", "auditor"))]
+Sender = Annotated[Principal, Depends(roles("analyst", "admin"))]
+PartnerCode = Annotated[str, Path(min_length=2, max_length=8, pattern="^[A-Z0-9]+$")]
+
+
+@router.post("/inbox", operation_id="exchangeReceive", responses=PROBLEMS)
+def inbox(batch: EnvelopeBatch, db: DbSession) -> ReceiptBatch:
+    """A partner pushes signed envelopes; each gets a signed receipt (accepted, rejected, pending or refused)."""
+    with db.begin():
+        return ReceiptBatch(receipts=envelopes_receive(db=db, envelopes=batch.envelopes, now=utcnow(),
+                                                       handlers=HANDLERS))
+
+
+@router.post("/pull", operation_id="exchangePull", responses=PROBLEMS)
+def pull(request: Annotated[dict[str, Any], Body()], db: DbSession) -> PulledBatch:
+    """A partner's signed pull request: the envelopes held for it past what it has applied, in stream order."""
+    with db.begin():
+        return PulledBatch(envelopes=pull_answer(db=db, request=request, now=utcnow()))
+
+
+@router.post("/acks", operation_id="exchangeAcknowledge", responses=PROBLEMS)
+def acks(batch: ReceiptBatch, db: DbSession) -> AckRead:
+    """A partner's signed receipts for what it pulled; unsigned or forged ones change nothing."""
+    totals = {"settled": 0, "held": 0, "refused": 0, "ignored": 0}
+    by_partner: dict[str, list[Any]] = {}
+    for receipt in batch.receipts:
+        body = receipt.get("receipt")
+        sender = body.get("sender") if isinstance(body, dict) else None
+        by_partner.setdefault(sender if isinstance(sender, str) else "", []).append(receipt)
+    with db.begin():
+        for sender, receipts in by_partner.items():
+            if not sender or db.get(Partner, sender[:8]) is None:
+                totals["ignored"] += len(receipts)
+                continue
+            for name, n in receipts_apply(db=db, partner=sender, receipts=receipts, now=utcnow()).items():
+                totals[name] += n
+    return AckRead(**totals)
+
+
+@router.get("/keys", operation_id="exchangeKeys", responses=PROBLEMS)
+def keys(db: DbSession) -> KeysRead:
+    """Our administration's code and valid public keys, for partners to verify our envelopes and receipts."""
+    with db.begin():
+        return KeysRead(party=directory.own_party(db=db), keys=directory.own_public_keys(db=db, now=utcnow()))
+
+
+@router.get("/partners", operation_id="listExchangePartners", responses=PROBLEMS)
+def partners(db: DbSession, actor: Staff) -> list[PartnerRead]:
+    """Every partner administration with its agreement and figures: counts each way, lag, error rate."""
+    with db.begin():
+        return selectors.partners(db=db, now=utcnow())
+
+
+@router.get("/partners/{partner}", operation_id="readExchangePartner", responses=PROBLEMS)
+def partner(partner: PartnerCode, db: DbSession, actor: Staff) -> PartnerRead:
+    """One partner administration with its figures."""
+    with db.begin():
+        return selectors.partner_summary(db=db, partner=directory.partner_get(db=db, code=partner), now=utcnow())
+
+
+@router.get("/messages", operation_id="listExchangeMessages", responses=PROBLEMS)
+def messages(db: DbSession, actor: Staff, direction: Literal["out", "in"] = "out",
+             partner: Annotated[str | None, Query(min_length=2, max_length=8, pattern="^[A-Z0-9]+$")] = None,
+             state: Literal["pending", "received", "accepted", "rejected"] | None = None,
+             before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> MessagePage:
+    """Messages sent (`out`) or received (`in`), newest first."""
+    with db.begin():
+        items, next_before = selectors.messages(db=db, partner=partner, direction=direction, state=state,
+                                                before=before, limit=limit)
+    return MessagePage(items=items, next_before=next_before)
+
+
+@router.post("/partners/{partner}/messages", status_code=201, operation_id="sendExchangeMessage",
+             responses=PROBLEMS)
+def send(partner: PartnerCode, body: MessageCreate, db: DbSession, actor: Sender) -> MessageRead:
+    """Queue a signed message for a partner (the same business id and version again gives the same message)."""
+    with db.begin():
+        row = message_send(db=db, actor=actor.username, partner=partner, doc_type=body.doc_type,
+                           business_id=body.business_id, version=body.version, purpose=body.purpose,
+                           payload=body.payload, now=utcnow())
+        return selectors.message_read_out(row)

@@ -1,0 +1,110 @@
+"""Shapes of the exchange API: what partners post (envelopes, pull requests, receipts) and what staff read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BusinessId = Field(min_length=1, max_length=80, pattern=r"^[\x21-\x7e]+$")
+
+
+class EnvelopeBatch(BaseModel):
+    """Envelopes pushed by a partner, applied in the order given."""
+
+    envelopes: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
+class ReceiptBatch(BaseModel):
+    """Signed receipts, one per envelope."""
+
+    receipts: list[dict[str, Any]] = Field(max_length=1000)
+
+
+class PulledBatch(BaseModel):
+    """Envelopes held for the partner that pulled."""
+
+    envelopes: list[dict[str, Any]]
+
+
+class AckRead(BaseModel):
+    """How many acknowledgements settled a message, held it, or were ignored (unsigned, forged or stray)."""
+
+    settled: int
+    held: int
+    refused: int
+    ignored: int
+
+
+class KeysRead(BaseModel):
+    """Our administration's code and its valid public keys (JWK, Ed25519)."""
+
+    party: str
+    keys: list[dict[str, Any]]
+
+
+class MessageCreate(BaseModel):
+    """A message to a partner; fields its agreement does not permit are cut before signing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_type: str = Field(min_length=1, max_length=40)
+    business_id: str = BusinessId
+    version: int = Field(default=1, ge=1, le=1_000_000)
+    purpose: str = Field(min_length=1, max_length=40)
+    payload: dict[str, Any]
+
+
+class MessageRead(BaseModel):
+    """One message sent to or received from a partner, and where it stands."""
+
+    id: int
+    direction: str
+    partner: str
+    stream: str
+    seq: int
+    doc_type: str
+    business_id: str
+    version: int
+    state: str
+    reasons: list[str]
+    attempts: int | None = None
+    last_error: str | None = None
+    created_at: datetime
+    settled_at: datetime | None = None
+
+
+class MessagePage(BaseModel):
+    """Messages, newest first; pass `next_before` as `before` for the next page."""
+
+    items: list[MessageRead]
+    next_before: int | None
+
+
+class Counts(BaseModel):
+    """Messages by state."""
+
+    pending: int = 0
+    received: int = 0
+    accepted: int = 0
+    rejected: int = 0
+
+
+class PartnerRead(BaseModel):
+    """A partner administration with its exchange figures."""
+
+    code: str
+    name: str
+    endpoint: str | None
+    active: bool
+    pull: bool
+    sends: list[str]
+    accepts: list[str]
+    agreement: dict[str, Any]
+    sent: Counts
+    received: Counts
+    failing: int = Field(description="Unsettled messages whose last attempt failed")
+    lag_p95_s: float | None = Field(description="p95 of queue-to-settlement time of recent outgoing messages")
+    oldest_pending_s: float | None
+    error_rate: float = Field(description="Share of recent messages rejected or failing, both ways")

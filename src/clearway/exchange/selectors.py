@@ -1,0 +1,101 @@
+"""Reads of the exchange: messages by partner, per-partner figures (counts, lag, error rate)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.exchange.models import InMessage, OutMessage, Partner, PartnerAeo, PreArrival
+from clearway.exchange.schemas import Counts, MessageRead, PartnerRead
+
+RECENT = 1000  # messages each way that the lag and error figures look at
+
+
+def message_read_out(m: OutMessage) -> MessageRead:
+    """An outgoing message as the API shows it."""
+    return MessageRead(id=m.id, direction="out", partner=m.partner, stream=m.stream, seq=m.seq, doc_type=m.doc_type,
+                       business_id=m.business_id, version=m.version, state=m.state, reasons=m.reasons,
+                       attempts=m.attempts, last_error=m.last_error, created_at=m.created_at,
+                       settled_at=m.settled_at)
+
+
+def message_read_in(m: InMessage) -> MessageRead:
+    """An incoming message as the API shows it."""
+    return MessageRead(id=m.id, direction="in", partner=m.sender, stream=m.stream, seq=m.seq, doc_type=m.doc_type,
+                       business_id=m.business_id, version=m.version, state=m.state, reasons=m.reasons,
+                       created_at=m.created_at, settled_at=m.applied_at)
+
+
+def messages(*, db: Session, partner: str | None, direction: str, state: str | None, before: int | None,
+             limit: int) -> tuple[list[MessageRead], int | None]:
+    """Messages one way, newest first, optionally of one partner and state."""
+    model: Any = OutMessage if direction == "out" else InMessage
+    who = OutMessage.partner if direction == "out" else InMessage.sender
+    query = select(model).order_by(model.id.desc()).limit(limit + 1)
+    if partner:
+        query = query.where(who == partner)
+    if state:
+        query = query.where(model.state == state)
+    if before:
+        query = query.where(model.id < before)
+    rows = list(db.scalars(query))
+    read = message_read_out if direction == "out" else message_read_in
+    items = [read(r) for r in rows[:limit]]
+    return items, (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def _p95(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 3)
+
+
+def partner_summary(*, db: Session, partner: Partner, now: datetime) -> PartnerRead:
+    """A partner with its counts each way, p95 lag, oldest pending message and error rate."""
+    sent = Counts(**dict(db.execute(select(OutMessage.state, func.count()).where(OutMessage.partner == partner.code)
+                                    .group_by(OutMessage.state)).tuples().all()))
+    got = Counts(**dict(db.execute(select(InMessage.state, func.count()).where(InMessage.sender == partner.code)
+                                   .group_by(InMessage.state)).tuples().all()))
+    failing = db.scalar(select(func.count()).select_from(OutMessage).where(
+        OutMessage.partner == partner.code, OutMessage.settled.is_(False), OutMessage.last_error.is_not(None))) or 0
+    recent = db.execute(select(OutMessage.created_at, OutMessage.settled_at, OutMessage.state, OutMessage.last_error)
+                        .where(OutMessage.partner == partner.code).order_by(OutMessage.id.desc())
+                        .limit(RECENT)).all()
+    recent_in = list(db.scalars(select(InMessage.state).where(InMessage.sender == partner.code)
+                                .order_by(InMessage.id.desc()).limit(RECENT)))
+    oldest = db.scalar(select(func.min(OutMessage.created_at)).where(OutMessage.partner == partner.code,
+                                                                     OutMessage.settled.is_(False)))
+    bad = sum(1 for r in recent if r.state == "rejected" or (r.settled_at is None and r.last_error)) \
+        + sum(1 for s in recent_in if s == "rejected")
+    total = len(recent) + len(recent_in)
+    return PartnerRead(
+        code=partner.code, name=partner.name, endpoint=partner.endpoint, active=partner.active, pull=partner.pull,
+        sends=partner.sends, accepts=partner.accepts, agreement=partner.agreement, sent=sent, received=got,
+        failing=failing, lag_p95_s=_p95([(r.settled_at - r.created_at).total_seconds() for r in recent
+                                         if r.settled_at is not None]),
+        oldest_pending_s=round((now - oldest).total_seconds(), 3) if oldest else None,
+        error_rate=round(bad / total, 6) if total else 0.0)
+
+
+def partners(*, db: Session, now: datetime) -> list[PartnerRead]:
+    """Every partner with its figures, by code."""
+    return [partner_summary(db=db, partner=p, now=now) for p in db.scalars(select(Partner).order_by(Partner.code))]
+
+
+def prearrivals(*, db: Session, limit: int = 50) -> list[PreArrival]:
+    """The latest pre-arrival records (partners' export declarations), newest first."""
+    return list(db.scalars(select(PreArrival).order_by(PreArrival.id.desc()).limit(limit)))
+
+
+def partner_aeo_recognised(*, db: Session, operator_id: str, on: date) -> str | None:
+    """The partner administration whose current AEO list holds this operator on that day, if any (for risk
+    selection to recognise: mutual recognition)."""
+    rows = db.scalars(select(PartnerAeo).where(PartnerAeo.operator_id == operator_id).order_by(PartnerAeo.sender))
+    for row in rows:
+        if row.valid_until is None or row.valid_until >= on.isoformat():
+            return row.sender
+    return None

@@ -1,0 +1,168 @@
+"""Sending: number, cut to the agreement, sign and keep each message until a signed receipt settles it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, true, update
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import audit_append
+from clearway.errors import Conflict, Problem, ValidationFailed
+from clearway.exchange import envelope
+from clearway.exchange.agreements import outbound_check
+from clearway.exchange.directory import own_party, own_signing_key, partner_get, partner_public_key
+from clearway.exchange.models import OutMessage
+from clearway.exchange.settings import backoff_s, exchange_settings
+from clearway.exchange.streams import stream_locked_once, tx_cache
+
+FINAL = ("accepted", "rejected")
+
+
+def message_send(*, db: Session, actor: str, partner: str, doc_type: str, business_id: str, version: int,
+                 purpose: str, payload: dict[str, Any], now: datetime) -> OutMessage:
+    """Queue one message for a partner: fields the agreement does not permit are cut, never sent."""
+    target = partner_get(db=db, code=partner)
+    if not target.active:
+        raise Conflict([Problem("exchange.partner_inactive", "", {"value": partner})])
+    kept, dropped, reasons = outbound_check(agreement=target.agreement, accepts=target.accepts, doc_type=doc_type,
+                                            purpose=purpose, payload=payload)
+    if reasons:
+        raise ValidationFailed([Problem(code, "/doc_type" if "doc_type" in code else "/purpose", {"value": partner})
+                                for code in reasons])
+    try:
+        digest = envelope.payload_hash(kept)
+    except (ValueError, RecursionError):  # no JCS form: NaN, integers past 2^53, nesting too deep
+        raise ValidationFailed([Problem("exchange.payload_not_canonical", "/payload", {})]) from None
+    known = db.scalar(select(OutMessage).where(OutMessage.partner == partner, OutMessage.business_id == business_id,
+                                               OutMessage.version == version))
+    if known is not None:
+        if known.doc_type == doc_type and known.envelope["header"]["payload_hash"] == digest:
+            return known  # the same message again: one record, one delivery
+        raise Conflict([Problem("exchange.version_exists", "/version", {"value": version})])
+    settings, cache = exchange_settings(), tx_cache(db)
+    if "signer" not in cache:  # our code and key, read once per transaction
+        cache["signer"] = (own_party(db=db), own_signing_key(db=db, now=now))
+    party, jwk = cache["signer"]
+    stream = stream_locked_once(db=db, partner=partner, direction="out", name=doc_type)
+    stream.last_seq += 1
+    header = {"sender": party, "receiver": partner, "doc_type": doc_type, "purpose": purpose,
+              "business_id": business_id, "version": version, "stream": doc_type, "seq": stream.last_seq,
+              "created_at": envelope.rfc3339(now),
+              "expires_at": envelope.rfc3339(now + timedelta(seconds=settings.expiry_s))}
+    signed = envelope.envelope_build(header=header, payload=kept, jwk=jwk)
+    row = OutMessage(partner=partner, stream=doc_type, seq=stream.last_seq, doc_type=doc_type,
+                     business_id=business_id, version=version, envelope=signed, state="pending", settled=False,
+                     reasons=[], attempts=0, next_attempt_at=now, created_at=now)
+    db.add(row)
+    db.flush()
+    audit_append(db=db, actor=actor, actor_org=party, action="exchange.message_queued",
+                 target_type="exchange_out", target_id=f"{partner}/{doc_type}/{row.seq}",
+                 detail={"business_id": business_id, "version": version, "purpose": purpose, "dropped": dropped,
+                         "legal_basis": target.agreement.get("legal_basis")}, at=now)
+    return row
+
+
+def outbox_claim(*, db: Session, partner: str, now: datetime, limit: int) -> list[dict[str, Any]]:
+    """The envelopes due for a partner, in stream order, counted as an attempt (retried later if unanswered)."""
+    rows = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.settled.is_(False),
+                                                    OutMessage.next_attempt_at <= now)
+                           .order_by(OutMessage.stream, OutMessage.seq).limit(limit)))
+    for row in rows:
+        row.attempts += 1
+        row.sent_at = row.sent_at or now
+        # If no receipt comes back (the partner or we die mid-flight), the next try waits out the backoff.
+        row.next_attempt_at = now + timedelta(seconds=backoff_s(row.attempts))
+    return [row.envelope for row in rows]
+
+
+def outbox_pending_after(*, db: Session, partner: str, after: dict[str, int], now: datetime,
+                         limit: int) -> list[dict[str, Any]]:
+    """Unsettled envelopes for a partner past the numbers it says it has (a pull), in stream order."""
+    past = [(OutMessage.stream == name) & (OutMessage.seq > seq) for name, seq in after.items()]
+    unknown = OutMessage.stream.not_in(list(after)) if after else true()
+    chosen = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.settled.is_(False),
+                                                      or_(unknown, *past))
+                             .order_by(OutMessage.stream, OutMessage.seq).limit(limit)))
+    for row in chosen:
+        row.attempts += 1
+        row.sent_at = row.sent_at or now
+    return [row.envelope for row in chosen]
+
+
+def delivery_failed(*, db: Session, partner: str, envelopes: Sequence[dict[str, Any]], error: str) -> None:
+    """Note why a push failed; the backoff set when the envelopes were claimed decides the next try."""
+    for env in envelopes:
+        h = env["header"]
+        db.execute(update(OutMessage).where(OutMessage.partner == partner, OutMessage.stream == h["stream"],
+                                            OutMessage.seq == h["seq"]).values(last_error=error[:200]))
+
+
+def _receipt_body(receipt: Any, partner: str, party: str) -> dict[str, Any] | None:
+    if not isinstance(receipt, dict) or not isinstance(body := receipt.get("receipt"), dict):
+        return None
+    ref = body.get("ref")
+    if body.get("sender") != partner or body.get("receiver") != party or not isinstance(ref, dict) \
+            or not isinstance(body.get("kid"), str) or body.get("status") not in (*FINAL, "pending", "refused"):
+        return None
+    return body
+
+
+def receipts_apply(*, db: Session, partner: str, receipts: Sequence[Any], now: datetime) -> dict[str, int]:
+    """Settle messages by the partner's signed receipts; unsigned, forged or stray receipts change nothing."""
+    settings, party = exchange_settings(), own_party(db=db)
+    counts = {"settled": 0, "held": 0, "refused": 0, "ignored": 0}
+    for receipt in receipts:
+        body = _receipt_body(receipt, partner, party)
+        key = partner_public_key(db=db, partner=partner, kid=body["kid"], at=now) if body else None
+        if body is None or key is None or not envelope.verify(body, receipt.get("signature"), key):
+            counts["ignored"] += 1
+            continue
+        ref = body["ref"]
+        row = db.scalar(select(OutMessage).where(OutMessage.partner == partner, OutMessage.stream == ref.get("stream"),
+                                                 OutMessage.seq == ref.get("seq")))
+        if row is None or row.envelope["header"]["payload_hash"] != ref.get("payload_hash"):
+            counts["ignored"] += 1
+            continue
+        row.acknowledged_at = row.acknowledged_at or now
+        status = body["status"]
+        if status in FINAL:
+            if not row.settled:
+                row.state, row.settled, row.settled_at = status, True, now
+                row.reasons = [str(r)[:80] for r in body.get("reasons", [])][:20]
+                row.last_error = None
+                audit_append(db=db, actor=f"partner:{partner}", actor_org=partner, action=f"exchange.{status}",
+                             target_type="exchange_out", target_id=f"{partner}/{row.stream}/{row.seq}",
+                             detail={"reasons": row.reasons}, at=now)
+            counts["settled"] += 1
+        elif status == "pending":
+            row.state, row.last_error = ("received" if not row.settled else row.state), None
+            row.next_attempt_at = now + timedelta(seconds=settings.recheck_s)
+            counts["held"] += 1
+            expected = body.get("expected_seq")
+            if isinstance(expected, int) and expected < row.seq:
+                # The partner misses earlier numbers: send them again now (a gap re-request).
+                db.execute(update(OutMessage).where(OutMessage.partner == partner, OutMessage.stream == row.stream,
+                                                    OutMessage.seq >= expected, OutMessage.seq < row.seq,
+                                                    OutMessage.settled.is_(False)).values(next_attempt_at=now))
+        else:
+            row.last_error = ",".join(str(r)[:60] for r in body.get("reasons", []))[:200] or "exchange.refused"
+            counts["refused"] += 1
+    return counts
+
+
+def stream_replay(*, db: Session, actor: str, partner: str, stream: str, from_seq: int, now: datetime) -> int:
+    """Deliver a stream again from a number on: the partner answers what it has with its earlier receipts and
+    applies only what it lacks, so a replay can never apply anything twice. How many were put back."""
+    partner_get(db=db, code=partner)
+    rows = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.stream == stream,
+                                                    OutMessage.seq >= from_seq)))
+    for row in rows:
+        row.settled, row.next_attempt_at, row.last_error = False, now, None
+        row.state = "pending" if row.state in FINAL else row.state
+    audit_append(db=db, actor=actor, actor_org=own_party(db=db), action="exchange.stream_replayed",
+                 target_type="partner", target_id=partner, detail={"stream": stream, "from_seq": from_seq,
+                                                                   "messages": len(rows)}, at=now)
+    return len(rows)

@@ -1,0 +1,32 @@
+"""This instance (KR) with a partner (JP) whose private key the test holds, to play the partner's side."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from clearway.db import get_sessionmaker, utcnow
+from clearway.exchange import directory, envelope
+from tests.exchange.kit import AGREEMENT, DOCS
+
+
+def partner_jp(*, pull: bool = False) -> dict[str, Any]:
+    """Give the configured database our key and partner JP; JP's private key."""
+    jp = envelope.key_generate()
+    with get_sessionmaker()() as db, db.begin():
+        now = utcnow()
+        directory.own_key_rotate(db=db, actor="test", now=now - timedelta(days=1), party="KR")
+        directory.partner_add(db=db, actor="test", code="JP", name="Japan Customs (test)",
+                              endpoint="http://127.0.0.1:9", sends=DOCS, accepts=DOCS, agreement=AGREEMENT,
+                              pull=pull, now=now)
+        directory.partner_key_add(db=db, actor="test", partner="JP", public_jwk=envelope.public_of(jp), now=now)
+    return jp
+
+
+def jp_envelope(jwk: dict[str, Any], seq: int, business_id: str, **payload: Any) -> dict[str, Any]:
+    """An export declaration from JP, signed by JP."""
+    now = utcnow()
+    header = {"sender": "JP", "receiver": "KR", "doc_type": "export_declaration", "purpose": "risk_assessment",
+              "business_id": business_id, "version": 1, "stream": "export_declaration", "seq": seq,
+              "created_at": envelope.rfc3339(now), "expires_at": envelope.rfc3339(now + timedelta(days=1))}
+    return envelope.envelope_build(header=header, payload={"export_mrn": business_id, **payload}, jwk=jwk)
