@@ -7,10 +7,10 @@ import time
 from decimal import Decimal
 
 import pytest
-from clearway.risk.facts import ITEMS_KEY
-from clearway.risk.rules_compile import COST_BUDGET, Compiled, RuleTooCostly, compile_rule, matches
-from clearway.risk.rules_lang import RuleSyntaxError
 
+from clearway.risk.rules.compile import COST_BUDGET, Compiled, RuleTooCostly, compile_rule, matches
+from clearway.risk.rules.facts import ITEMS_KEY
+from clearway.risk.rules.lang import RuleSyntaxError
 from tests.factories import auth
 
 
