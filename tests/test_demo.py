@@ -64,6 +64,18 @@ def test_server_refuses_default_secret_outside_demo_mode(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_clearway_demo_seeds_in_demo_mode_as_make_demo_runs_it(tmp_path):
+    """`make demo` runs `clearway demo`: seeding must work in demo mode itself, not only under the test settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLEARWAY_")}
+    env.update(CLEARWAY_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db")
+    done = subprocess.run([sys.executable, "-m", "clearway.cli", "demo", "--seed-only"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=880)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "seeded the demo world" in done.stdout
+
+
+@pytest.mark.slow
 def test_a_server_running_the_jobs_fills_the_traders_feed_by_itself(world, db):
     """The demo serves with the worker's jobs inside: a lodgement reaches the trader's feed with no second command."""
     token = bearer_for("trader-a")

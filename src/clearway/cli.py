@@ -95,6 +95,8 @@ def demo(
     """Migrate and seed the demo world when the database is empty, then serve."""
     os.environ["CLEARWAY_ENVIRONMENT"] = "demo"
     os.environ.setdefault("CLEARWAY_JOBS_IN_SERVER", "true")  # the demo serves and runs the worker's jobs
+    # The demo's partner administration (`clearway exchange demo-partner`) runs on this machine, on loopback.
+    os.environ.setdefault("CLEARWAY_OUTBOUND_ALLOW_LOOPBACK", "true")
     settings = _settings()
     from rich.progress import Progress
 

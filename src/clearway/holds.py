@@ -48,6 +48,24 @@ class Hold:
 HoldProvider = Callable[["Session", "Declaration"], Iterable[Hold]]
 
 
+@dataclass(frozen=True)
+class Lodged:
+    """What the lodging flow knows of a declaration it has just written: its channel and its bill.
+
+    A provider may offer `at_lodging(declaration, lodged)`: the same answer it would read from the
+    database, from these facts alone (nothing else can have been written in the lodging transaction).
+    A test holds each such answer equal to the provider's own.
+    """
+
+    channel: str
+    bill: Any  # clearway.tariff.lodging.Bill (typed loosely: this module stays import-light)
+
+
+def lodging_answer(provider: HoldProvider) -> Callable[[Declaration, Lodged], list[Hold]] | None:
+    """The provider's answer from the lodging facts, if it has one."""
+    return getattr(provider, "at_lodging", None)
+
+
 class Release(Protocol):
     """The one release decision, as the wiring hands it to the routers and services that may release.
 

@@ -73,6 +73,8 @@ def scheduler(ctx: JobContext, *, blocking: bool) -> Any:
     # them lazily from several threads at once can leave them broken for the life of the process.
     load_all()
     configure_mappers()
+    # A pass still running at its next tick is skipped on purpose (max_instances=1): not worth a warning each time.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     kind = BlockingScheduler if blocking else BackgroundScheduler
     sched = kind(executors={"default": ThreadPoolExecutor(4)},
                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC")

@@ -22,7 +22,7 @@ from clearway.declarations.channelling import ChannelContext, ChannelDecision
 from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_note
 from clearway.declarations.models import Declaration
 from clearway.declarations.service import Step
-from clearway.holds import Hold
+from clearway.holds import Hold, Lodged
 from clearway.tariff import service as tariff
 
 CONTROL_TEXT = {"yellow": "documentary check", "red": "physical inspection"}
@@ -76,7 +76,8 @@ def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any
         step.lodged(db=db, declaration=declaration, actor=actor, now=now)
     if not controlled:
         holds = wiring.release.release_or_holds(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                                                reason=bill.released_text(decision.channel), now=now)
+                                                reason=bill.released_text(decision.channel), now=now,
+                                                lodged=Lodged(channel=decision.channel, bill=bill))
         if holds:
             _held_notes(db, declaration, holds, bill, reference, now)
     return declaration

@@ -19,7 +19,7 @@ from clearway.auth.schemas import Principal
 from clearway.declarations.lifecycle import RELEASABLE, declaration_transition
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Problem, ReleaseHeld
-from clearway.holds import Hold, HoldProvider
+from clearway.holds import Hold, HoldProvider, Lodged, lodging_answer
 
 log = logging.getLogger("clearway.clearance")
 DONE = ("released", "cleared")  # nothing holds goods that are gone
@@ -78,10 +78,32 @@ class ReleaseDecision:
         return declaration_transition(db=db, actor=actor, declaration=declaration, target="released",
                                       reason=reason, now=now)
 
+    def holds_at_lodging(self, db: Session, declaration: Declaration, lodged: Lodged) -> list[Hold]:
+        """Every reason the goods are held, for a declaration the lodging flow has just written: providers
+        that can answer from the lodging facts do so without reading them back; the others are asked."""
+        if declaration.status not in RELEASABLE:
+            return holds_of(db=db, declaration=declaration, providers=self.providers)
+        found: list[Hold] = []
+        for provider in self.providers:
+            answer = lodging_answer(provider)
+            if answer is None:
+                found += asked(db=db, declaration=declaration, providers=(provider,))
+                continue
+            try:
+                found += answer(declaration, lodged)
+            except Exception:  # fail closed, as for a provider asked
+                log.exception("lodging answer of %s failed for %s", provider_name(provider), declaration.mrn)
+                found.append(Hold("release.provider_failed", "customs", {"provider": provider_name(provider)}))
+        return found
+
     def release_or_holds(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
-                         now: datetime) -> list[Hold]:
-        """Release the goods if nothing holds them and return []; else leave them and return what holds them."""
-        if holds := self.holds(db, declaration):
+                         now: datetime, lodged: Lodged | None = None) -> list[Hold]:
+        """Release the goods if nothing holds them and return []; else leave them and return what holds them.
+
+        `lodged`: the lodging flow's facts of a declaration it has just written (see `holds_at_lodging`).
+        """
+        holds = self.holds(db, declaration) if lodged is None else self.holds_at_lodging(db, declaration, lodged)
+        if holds:
             return holds
         declaration_transition(db=db, actor=actor, declaration=declaration, target="released", reason=reason,
                                now=now)

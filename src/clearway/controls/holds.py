@@ -10,7 +10,7 @@ from clearway.controls.intake import KIND_OF_CHANNEL
 from clearway.controls.models import Adjustment, ControlTask, EnforcementCase
 from clearway.controls.models import Hold as HoldRow
 from clearway.declarations.models import Declaration
-from clearway.holds import Hold
+from clearway.holds import Hold, Lodged
 
 
 def control_holds(db: Session, declaration: Declaration) -> list[Hold]:
@@ -34,6 +34,16 @@ def control_holds(db: Session, declaration: Declaration) -> list[Hold]:
                    {"hold": str(r.id), "kind": r.kind}) for r in rows if r.source == "hold"]
     holds += [Hold("control.seizure", "customs", {"case": str(r.kind)}) for r in rows if r.source == "seizure"]
     return holds
+
+
+def control_holds_at_lodging(declaration: Declaration, lodged: Lodged) -> list[Hold]:
+    """`control_holds` for a declaration just lodged: a green or blue one has no control, hold or case yet."""
+    if lodged.channel in KIND_OF_CHANNEL:  # lodging opened its control task (never asked: it is under control)
+        return [Hold("control.open", "customs", {"task": "new", "kind": KIND_OF_CHANNEL[lodged.channel]})]
+    return []
+
+
+control_holds.at_lodging = control_holds_at_lodging  # type: ignore[attr-defined]
 
 
 def adjustments_not_final(db: Session, declaration: Declaration) -> list[Hold]:

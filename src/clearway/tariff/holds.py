@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from clearway.config import get_settings
 from clearway.declarations.models import Declaration
-from clearway.holds import Hold
+from clearway.holds import Hold, Lodged
 from clearway.tariff import rules
 from clearway.tariff.models import AssessmentRecord, GuaranteeUse, Payment
+from clearway.tariff.payments import payment_reference_of
 
 _ZERO = Decimal(0)
 
@@ -47,6 +48,25 @@ def duty_holds(db: Session, declaration: Declaration) -> list[Hold]:
     return [Hold("duty.unpaid", "trader", {
         "due": _text(due, record.currency), "secured": _text(secured, record.currency), "currency": record.currency,
         "reference": record.payment_reference or ""})]
+
+
+def duty_holds_at_lodging(declaration: Declaration, lodged: Lodged) -> list[Hold]:
+    """`duty_holds` for a declaration just lodged, from its bill: due, and covered (deferment, guarantee) or not."""
+    bill = lodged.bill
+    if bill.result is None:
+        if declaration.type == "IM" and get_settings().duty_assessment_required:
+            return [Hold("duty.not_assessed", "customs", {})]
+        return []
+    due = bill.result.total
+    if due <= 0 or bill.cover is not None:
+        return []
+    currency = bill.result.currency
+    return [Hold("duty.unpaid", "trader", {
+        "due": _text(due, currency), "secured": _text(_ZERO, currency), "currency": currency,
+        "reference": payment_reference_of(declaration.mrn, declaration.version)})]
+
+
+duty_holds.at_lodging = duty_holds_at_lodging  # type: ignore[attr-defined]
 
 
 def duty_not_final(db: Session, declaration: Declaration) -> list[Hold]:
