@@ -26,7 +26,8 @@ system-deps:
 	  else echo "install the Debian packages chromium and wrk (sudo apt-get install chromium wrk)"; exit 1; fi; \
 	fi
 
-demo: install
+# The demo needs neither Chromium nor wrk (only the tests and the load benchmark do).
+demo: $(STAMP)
 	$(BIN)/clearway demo --host 127.0.0.1 --port 8000
 
 test: install
