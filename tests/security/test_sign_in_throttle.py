@@ -28,8 +28,8 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr("clearway.auth.router.utcnow", clock)
-    monkeypatch.setattr("clearway.auth.views.utcnow", clock)
+    monkeypatch.setattr("clearway.session.router.utcnow", clock)
+    monkeypatch.setattr("clearway.session.views.utcnow", clock)
     return clock
 
 
