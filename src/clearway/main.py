@@ -11,6 +11,7 @@ import anyio.to_thread
 import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,7 +56,9 @@ from clearway.session.views import router as auth_pages
 from clearway.tariff.router import router as tariff_router
 from clearway.tariff.views import router as tariff_pages
 from clearway.transport import StrictTransport
-from clearway.web.routes import web_install
+from clearway.web.errors import install_error_pages
+from clearway.web.routes import STATIC
+from clearway.web.routes import router as web_pages
 from clearway.worker import JobContext, scheduler
 
 API = "/api/v1"
@@ -113,7 +116,8 @@ API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_rou
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
                borderposts_router, agencies_router, exchange_router)
-PAGE_ROUTERS = (auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages, performance_pages,
+PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages,
+                performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
                 borderposts_pages, borderposts_portal, agencies_pages, exchange_pages)
 
@@ -176,9 +180,10 @@ def create_app() -> FastAPI:
     app.state.wiring = wiring_build()
     for router in API_ROUTERS:
         app.include_router(router, prefix=API)
-    web_install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for pages in PAGE_ROUTERS:
         app.include_router(pages)
+    install_error_pages(app)
     install_handlers(app)
     _install_health(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

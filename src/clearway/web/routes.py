@@ -1,18 +1,16 @@
-"""The web UI's own routes: static files, the home redirect, the language switch and the HTML error pages."""
+"""The web UI's own routes: the home redirect and the language switch (`STATIC` is mounted by `create_app`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from clearway.auth.schemas import Principal
 from clearway.deps import principal_optional
 from clearway.i18n import LOCALES
-from clearway.web.errors import install_error_pages
 from clearway.web.security import HOME, LANG_COOKIE, CheckedForm, cookie_set, safe_next
 
 STATIC = Path(__file__).parent / "static"
@@ -33,11 +31,3 @@ def language(form: CheckedForm) -> Response:
     if lang in LOCALES:
         cookie_set(response, LANG_COOKIE, lang, 60 * 60 * 24 * 365)
     return response
-
-
-def web_install(app: FastAPI) -> None:
-    """Add the static files, the home and language routes and the HTML error pages (each domain's pages are
-    registered by `create_app`)."""
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(router)
-    install_error_pages(app)
