@@ -57,12 +57,11 @@ def duty_holds_at_lodging(declaration: Declaration, lodged: Lodged) -> list[Hold
         if declaration.type == "IM" and get_settings().duty_assessment_required:
             return [Hold("duty.not_assessed", "customs", {})]
         return []
-    due = bill.result.total
-    if due <= 0 or bill.cover is not None:
+    if bill.cleared:  # nothing due, or covered by a deferment account or a guarantee
         return []
     currency = bill.result.currency
     return [Hold("duty.unpaid", "trader", {
-        "due": _text(due, currency), "secured": _text(_ZERO, currency), "currency": currency,
+        "due": _text(bill.due, currency), "secured": _text(_ZERO, currency), "currency": currency,
         "reference": payment_reference_of(declaration.mrn, declaration.version)})]
 
 
