@@ -52,7 +52,7 @@ def test_demo_accounts_cannot_sign_in_outside_demo_mode(client, monkeypatch):
     get_settings.cache_clear()
     r = client.post("/api/v1/auth/token", data={"username": "trader-a", "password": "demo"})
     get_settings.cache_clear()
-    assert r.status_code == 401
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
 def test_server_refuses_default_secret_outside_demo_mode(tmp_path):

@@ -79,6 +79,6 @@ def test_unknown_route_and_method(client):
     assert r.status_code == 405 and r.headers["content-type"].startswith(PROBLEM)
 
 
-def test_wrong_password_is_a_problem(client):
+def test_wrong_password_is_an_oauth2_error(client):
     r = client.post("/api/v1/auth/token", data={"username": "trader-a", "password": "nope"})
-    assert r.status_code == 401 and r.headers["content-type"].startswith(PROBLEM)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"

@@ -39,23 +39,23 @@ def _try(client, password, username="trader-a"):
 
 def test_guessing_a_password_meets_429_with_a_back_off_that_doubles(client, clock):
     for _ in range(5):  # the free failures
-        assert _try(client, "wrong").status_code == 401
-    assert _try(client, "wrong").status_code == 401  # the sixth failure starts the back-off
+        assert _try(client, "wrong").status_code == 400
+    assert _try(client, "wrong").status_code == 400  # the sixth failure starts the back-off
     r = _try(client, "demo")  # even the right password waits now: it is not even checked
     assert r.status_code == 429 and r.json()["code"] == "auth.throttled"
     assert r.headers["Retry-After"] == "2"
     clock.advance(2.5)
-    assert _try(client, "wrong").status_code == 401
+    assert _try(client, "wrong").status_code == 400
     assert _try(client, "wrong").headers["Retry-After"] == "4"
     clock.advance(4.5)
-    assert _try(client, "wrong").status_code == 401
+    assert _try(client, "wrong").status_code == 400
     assert _try(client, "wrong").headers["Retry-After"] == "8"
     # Without the throttle, 90 guesses would have been answered; here nearly all of them are 429.
     answers = [_try(client, "wrong").status_code for _ in range(90)]
     assert answers.count(429) == 90
     clock.advance(8.5)
     assert _try(client, "demo").status_code == 200  # it can sign in once it waited
-    assert _try(client, "wrong").status_code == 401  # and a success forgot its failures
+    assert _try(client, "wrong").status_code == 400  # and a success forgot its failures
     assert _try(client, "demo").status_code == 200
 
 
@@ -68,8 +68,8 @@ def test_other_accounts_are_not_blocked_by_one_accounts_failures(client, clock):
 
 def test_spraying_many_accounts_from_one_address_is_throttled_too(client, clock):
     for n in range(20):  # four accounts' worth of free failures, each on another (made-up) account
-        assert _try(client, "wrong", username=f"guess-{n}").status_code == 401
-    assert _try(client, "wrong", username="guess-20").status_code == 401
+        assert _try(client, "wrong", username=f"guess-{n}").status_code == 400
+    assert _try(client, "wrong", username="guess-20").status_code == 400
     r = _try(client, "demo", username="trader-b")
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
 
