@@ -91,7 +91,13 @@ start_node() {  # start_node NAME
   mkdir -p "$dir/$n"
   node_yaml "$n" >"$dir/$n/node.yml"
   [ "$(id -u)" = 0 ] && chown -R postgres: "$dir/$n"
-  HOME="$dir/$n" as_pg /usr/bin/patroni "$dir/$n/node.yml" >>"$dir/$n/patroni.log" 2>&1 &
+  # Not through a shell function: `f &` forks a subshell, and $! must be Patroni's own PID.
+  if [ "$(id -u)" = 0 ]; then
+    HOME="$dir/$n" setpriv --reuid=postgres --regid=postgres --init-groups /usr/bin/patroni "$dir/$n/node.yml" \
+      >>"$dir/$n/patroni.log" 2>&1 &
+  else
+    HOME="$dir/$n" /usr/bin/patroni "$dir/$n/node.yml" >>"$dir/$n/patroni.log" 2>&1 &
+  fi
   echo $! >"$dir/$n/patroni.pid"
 }
 
