@@ -25,7 +25,7 @@ system-deps:
 	  || ! command -v etcd >/dev/null || ! command -v pgbackrest >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk patroni etcd-server etcd-client pgbackrest >/dev/null; \
-	  else echo "install the Debian packages chromium and wrk (sudo apt-get install chromium wrk)"; exit 1; fi; \
+	  else echo "install the Debian packages (sudo apt-get install chromium wrk patroni etcd-server etcd-client pgbackrest)"; exit 1; fi; \
 	fi
 
 # The demo needs neither Chromium nor wrk (only the tests and the load benchmark do).
