@@ -82,3 +82,20 @@ def test_unknown_route_and_method(client):
 def test_wrong_password_is_an_oauth2_error(client):
     r = client.post("/api/v1/auth/token", data={"username": "trader-a", "password": "nope"})
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("currency", ["XXX", "XTS", "XAU", "XDR"])
+def test_no_currency_testing_code_or_metal_is_an_invoice_currency(client, currency):
+    r = _post(client, auth(client, "trader-a"), json=document(currency=currency))
+    assert r.status_code == 422
+    assert [(e["code"], e["pointer"]) for e in r.json()["errors"]] == [("currency.unknown", "/currency")]
+
+
+def test_a_negative_net_mass_is_said_to_be_not_positive(client):
+    doc = document()
+    doc["items"][0]["net_mass_kg"] = "-1.5"
+    r = _post(client, auth(client, "trader-a"), json=doc)
+    assert r.status_code == 422
+    errors = [e for e in r.json()["errors"] if e["pointer"] == "/items/0/net_mass_kg"]
+    assert [e["code"] for e in errors] == ["mass.not_positive"], r.json()["errors"]
+    assert "greater than zero" in errors[0]["message"] or "positive" in errors[0]["message"], errors[0]["message"]

@@ -52,7 +52,7 @@ def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
         "units": list(ref.quantity_units().items()),
         "packages": list(ref.package_kinds().items()),
         "countries": sorted(((c, ref.country_name(c, locale)) for c in ref.countries()), key=lambda x: x[1]),
-        "currencies": list(ref.currencies().items()),
+        "currencies": list(ref.trade_currencies().items()),
     }
 
 

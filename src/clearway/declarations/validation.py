@@ -54,7 +54,7 @@ def _parties(doc: dict[str, Any], declarant_code: str, problems: list[Problem]) 
 
 def _header(doc: dict[str, Any], problems: list[Problem]) -> None:
     _code_in(problems, doc.get("office"), ref.offices(), "office.unknown", "/office")
-    _code_in(problems, doc.get("currency"), ref.currencies(), "currency.unknown", "/currency")
+    _code_in(problems, doc.get("currency"), ref.trade_currencies(), "currency.unknown", "/currency")
     _code_in(problems, doc.get("incoterm"), ref.incoterms(), "incoterm.unknown", "/incoterm")
     transport = doc.get("transport")
     _code_in(problems, _d(transport, "mode"), ref.transport_modes(), "transport.mode_unknown", "/transport/mode")
@@ -129,5 +129,8 @@ def document_check(
         problems: list[Problem] = []
     except ValidationError as exc:
         problems = from_pydantic([dict(e) for e in exc.errors()])
-    problems += rules_check(raw=raw, declarant_code=declarant_code, on=on)
+    rules = rules_check(raw=raw, declarant_code=declarant_code, on=on)
+    # A rule that names the same field says more than the format error ("-1.5" is a number, only not positive).
+    ruled = {p.pointer for p in rules if p.code.endswith(".not_positive")}
+    problems = [p for p in problems if not (p.code == "decimal.format" and p.pointer in ruled)] + rules
     return (parsed if not problems else None), problems

@@ -89,6 +89,18 @@ def currencies() -> dict[str, str]:
     return {r["code"]: r["name"] for r in _rows("currencies.csv")}
 
 
+# ISO 4217 codes that are not money one can invoice in: no currency, testing, precious metals, bond-market
+# units and the IMF's and others' accounting units (they are in the list, but a trader never pays in them).
+NOT_TRADE_CURRENCIES = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR",
+                                  "XSU", "XUA", "XAD"})
+
+
+@lru_cache
+def trade_currencies() -> dict[str, str]:
+    """The ISO 4217 currencies goods can be invoiced and paid in (the list without metals, units and XXX)."""
+    return {code: name for code, name in currencies().items() if code not in NOT_TRADE_CURRENCIES}
+
+
 @lru_cache
 def offices() -> dict[str, Office]:
     """Customs office code -> office."""

@@ -38,7 +38,7 @@ def _amount(value: str, currency: str, pointer: str) -> Decimal:
 
 
 def _currency(currency: str) -> str:
-    if currency not in reference.currencies():
+    if currency not in reference.trade_currencies():
         raise ValidationFailed([problem("currency_unknown", "/currency", currency=currency)])
     return currency
 
