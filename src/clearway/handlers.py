@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from clearway.errors import PROBLEM_BASE, DomainError, Problem
 from clearway.i18n import negotiate, translate
+from clearway.methods import allowed_methods
 from clearway.problems import from_pydantic
 
 log = logging.getLogger("clearway")
@@ -84,8 +85,11 @@ async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     slug = _HTTP_SLUGS.get(exc.status_code, "http-error")
     code = "http." + slug.replace("-", "_")
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:  # Starlette names the methods of one route only; the path may have several
+        headers["Allow"] = allowed_methods(request.app.router.routes, request.scope)
     return problem_response(request, status=exc.status_code, slug=slug, title_code=f"problem.{slug.replace('-', '_')}",
-                            problems=[Problem(code, "", {})], headers=getattr(exc, "headers", None))
+                            problems=[Problem(code, "", {})], headers=headers or None)
 
 
 async def _data_error(request: Request, exc: Exception) -> Response:

@@ -12,6 +12,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +39,7 @@ from clearway.errors import PayloadTooLarge, Problem
 from clearway.exchange.router import router as exchange_router
 from clearway.exchange.views import router as exchange_pages
 from clearway.handlers import install_handlers, problem_body
+from clearway.methods import HeadAsGet
 from clearway.migrate import is_at_head
 from clearway.notifications.router import router as notifications_router
 from clearway.notifications.views import router as notifications_pages
@@ -188,6 +190,9 @@ def create_app() -> FastAPI:
     _install_health(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Large documents (the OpenAPI, lists, exports) travel compressed to clients that ask for it.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(HeadAsGet)
     if settings.secure_cookies and settings.hsts_max_age_s:  # served over https: browsers must keep to it
         app.add_middleware(StrictTransport, max_age_s=settings.hsts_max_age_s)
     return app

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from clearway.deps import SESSION_COOKIE
 from clearway.errors import DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from clearway.i18n import translate
+from clearway.methods import allowed_methods
 from clearway.web.render import render
 from clearway.web.security import cookie_clear, page_locale, principal_or_none
 
@@ -68,7 +69,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if is_api(request):
         return await _as_api(request, exc, HTTPException)
     messages = [] if exc.status_code == 404 else [translate("http.method_not_allowed", page_locale(request))]
-    return await run_in_threadpool(error_page, request, exc.status_code, messages)
+    response = await run_in_threadpool(error_page, request, exc.status_code, messages)
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request.app.router.routes, request.scope)
+    return response
 
 
 def install_error_pages(app: FastAPI) -> None:
