@@ -18,7 +18,7 @@ def signed_snapshot(centre_key: dict[str, Any], now: datetime, **over: Any) -> d
     """A snapshot for POST signed by the centre's key."""
     parts: dict[str, Any] = dict(
         post=POST, issued_at=now, valid_until=now + timedelta(days=7),
-        reference={"hs": ["851713", "300490", "930100"]}, tariff={"8517": "0", "3004": "8", "9301": "20"},
+        reference={"hs": ["851713", "300490", "930190"]}, tariff={"8517": "0", "3004": "8", "9301": "20"},
         rules=[{"id": "R-ARMS", "hs_prefix": "9301", "channel": "red"},
                {"id": "R-PHARMA-IN", "hs_prefix": "3004", "origin": "IN", "channel": "yellow"}],
         watchlist=["Shady Exports Ltd"], model={"version": "m-7", "yellow_above_value": "50000"},

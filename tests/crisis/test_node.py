@@ -48,7 +48,7 @@ def test_unprovisioned_or_expired_node_lodges_nothing(tmp_path):  # type: ignore
 def test_policy_releases_green_and_aeo_yellow_but_red_and_plain_yellow_wait(tmp_path):  # type: ignore[no-untyped-def]
     engine, _ = provisioned_node(str(tmp_path / "post.db"), envelope.key_generate(), NOW)
     pharma = [{**document()["items"][0], "hs_code": "300490", "origin_country": "IN", "value": "1000.00"}]
-    arms = [{**document()["items"][0], "hs_code": "930100", "value": "1000.00"}]
+    arms = [{**document()["items"][0], "hs_code": "930190", "value": "1000.00"}]
     with Session(engine) as db, db.begin():
         green = node_lodge(db=db, raw=document(), now=NOW)
         aeo_yellow = node_lodge(db=db, raw=document(items=pharma, invoice_total="1000.00"), now=NOW)
