@@ -9,6 +9,7 @@ from clearway.auth import models as auth
 from clearway.borderposts import models as borderposts
 from clearway.bulk import models as bulk
 from clearway.controls import models as controls
+from clearway.crisis import models as crisis
 from clearway.db import Base
 from clearway.declarations import models as declarations
 from clearway.exchange import models as exchange
@@ -17,7 +18,7 @@ from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
-MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, declarations, exchange, notifications,
+MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, exchange, notifications,
            performance, risk, tariff)
 
 

@@ -1,0 +1,190 @@
+"""Writes of crisis operations: reconciliation of a post's offline work, emergency profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import audit_append
+from clearway.crisis import journal
+from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisPermitUse, EmergencyProfile
+from clearway.errors import DomainError, Problem, ValidationFailed
+from clearway.exchange import envelope
+
+# The caller (a flow above the domains) lodges one offline document centrally and returns its MRN.
+CentralLodge = Callable[[Session, dict[str, Any], datetime], str]
+KINDS = ("relief", "priority", "surge")
+
+
+class ExportRejected(ValidationFailed):
+    """The post's export is not signed by the node's key, or its journal is broken: nothing is reconciled."""
+
+    slug = "crisis-export-rejected"
+    title_code = "problem.crisis_export_rejected"
+
+
+@dataclass
+class ReconcileReport:
+    """What one reconciliation did."""
+
+    post: str
+    linked: int = 0
+    already_linked: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    mrns: dict[str, str | None] = field(default_factory=dict)
+
+
+def _conflict(db: Session, report: ReconcileReport, *, kind: str, subject: str, detail: dict[str, Any],
+              now: datetime) -> None:
+    if db.scalars(select(CrisisConflict).where(CrisisConflict.kind == kind,
+                                               CrisisConflict.subject == subject)).first() is None:
+        db.add(CrisisConflict(kind=kind, subject=subject, post=report.post, detail=detail, created_at=now))
+    report.conflicts.append({"kind": kind, "subject": subject, **detail})
+
+
+def _check_export(export: Any, node_public_jwk: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(export, dict) or not isinstance(export.get("body"), dict):
+        raise ExportRejected([Problem("crisis.export_malformed", "", {})])
+    body = export["body"]
+    if not envelope.verify(body, str(export.get("signature", "")), node_public_jwk):
+        raise ExportRejected([Problem("crisis.export_signature", "/signature", {})])
+    broken = journal.chain_verify(body["journal"])
+    if broken is not None:
+        raise ExportRejected([Problem("crisis.journal_broken", f"/body/journal/{broken - 1}", {"seq": str(broken)})])
+    lodged = {e["ref"]: e["body"]["doc_hash"] for e in body["journal"] if e["kind"] == "lodged"}
+    held = {d["offline_ref"]: d["doc_hash"] for d in body["declarations"]}
+    if lodged != held:
+        # A declaration missing from the journal, or journalled and missing: either is tampering or loss.
+        missing = sorted(set(lodged) ^ set(held) | {r for r in lodged if held.get(r) != lodged[r]})
+        raise ExportRejected([Problem("crisis.journal_mismatch", "/body/declarations",
+                                      {"refs": ",".join(missing[:5])})])
+    return body
+
+
+def crisis_reconcile(*, db: Session, export: Any, node_public_jwk: dict[str, Any], lodge: CentralLodge,
+                     alerts: Sequence[dict[str, Any]], permits_granted: dict[str, Decimal], actor: str,
+                     now: datetime) -> ReconcileReport:
+    """Bring a post's offline work into the centre once: MRNs linked, permits written off, conflicts as tasks."""
+    body = _check_export(export, node_public_jwk)
+    report = ReconcileReport(post=str(body["post"]))
+    known = {ref: mrn for ref, mrn in db.execute(select(CrisisLink.offline_ref, CrisisLink.mrn).where(
+        CrisisLink.post == report.post))}
+    for d in body["declarations"]:
+        ref = d["offline_ref"]
+        if ref in known:
+            report.already_linked += 1
+            report.mrns[ref] = known[ref]
+            continue
+        mrn: str | None
+        try:
+            with db.begin_nested():
+                mrn = lodge(db, d["doc"], now)
+        except DomainError as exc:
+            # Kept and linked without an MRN: the declaration is not lost, a person decides.
+            mrn = None
+            _conflict(db, report, kind="lodge_refused", subject=ref,
+                      detail={"codes": [p.code for p in exc.problems] or [exc.slug]}, now=now)
+        db.add(CrisisLink(offline_ref=ref, post=report.post, mrn=mrn, doc_hash=d["doc_hash"],
+                          offline_channel=d["channel"], released_offline=d["status"] == "released",
+                          reconciled_at=now))
+        report.linked += 1
+        report.mrns[ref] = mrn
+        _alert_conflicts(db, report, d, mrn, alerts, body.get("snapshot_issued_at"), now)
+    db.flush()
+    _permit_write_off(db, report, body["permits"], permits_granted, now)
+    audit_append(db=db, actor=actor, actor_org="customs", action="crisis.reconciled", target_type="post",
+                 target_id=report.post, detail={"linked": report.linked, "already": report.already_linked,
+                                                "conflicts": len(report.conflicts)}, at=now)
+    return report
+
+
+def _alert_conflicts(db: Session, report: ReconcileReport, d: dict[str, Any], mrn: str | None,
+                     alerts: Sequence[dict[str, Any]], since: str | None, now: datetime) -> None:
+    """An alert the centre issued after the snapshot that matches goods released offline: a post-release control."""
+    if d["status"] != "released":
+        return
+    doc = d["doc"]
+    parties = {str(doc.get(r, {}).get("id", "")) for r in ("declarant", "importer", "exporter")
+               if isinstance(doc.get(r), dict)}
+    for alert in alerts:
+        if since is not None and alert["issued_at"] < since:
+            continue  # the node had it in its snapshot
+        hit = alert.get("party") in parties or any(
+            i["hs_code"].startswith(alert["hs_prefix"]) for i in doc["items"] if alert.get("hs_prefix"))
+        if hit:
+            _conflict(db, report, kind="post_release_control", subject=f"{d['offline_ref']}:{alert['id']}",
+                      detail={"offline_ref": d["offline_ref"], "mrn": mrn or "", "alert": alert["id"]}, now=now)
+
+
+def _permit_write_off(db: Session, report: ReconcileReport, uses: list[dict[str, Any]],
+                      granted: dict[str, Decimal], now: datetime) -> None:
+    """Record each post's draw once (a repeated export replaces, never adds); over-use across posts is a case."""
+    for use in uses:
+        row = db.scalars(select(CrisisPermitUse).where(CrisisPermitUse.post == report.post,
+                                                       CrisisPermitUse.permit == use["number"])).first()
+        if row is None:
+            db.add(CrisisPermitUse(post=report.post, permit=use["number"], used=Decimal(use["used"])))
+        else:
+            row.used = Decimal(use["used"])
+    db.flush()
+    for number in {u["number"] for u in uses}:
+        total = db.scalar(select(func.sum(CrisisPermitUse.used)).where(CrisisPermitUse.permit == number))
+        limit = granted.get(number)
+        if limit is None or Decimal(total or 0) > limit:
+            _conflict(db, report, kind="permit_case", subject=number,
+                      detail={"used": str(total), "granted": str(limit)}, now=now)
+
+
+class EmergencyInvalid(ValidationFailed):
+    """An emergency activation without a known kind, a scope or a future expiry."""
+
+    slug = "crisis-emergency-invalid"
+    title_code = "problem.crisis_emergency_invalid"
+
+
+def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], params: dict[str, Any],
+                       reason: str, expires_at: datetime, actor: str, now: datetime) -> EmergencyProfile:
+    """Activate an emergency profile until its expiry, audited."""
+    problems = []
+    if kind not in KINDS:
+        problems.append(Problem("crisis.emergency_kind", "/kind", {}))
+    if expires_at <= now:
+        problems.append(Problem("crisis.emergency_expiry_past", "/expires_at", {}))
+    if not any(scope.get(k) for k in ("offices", "hs_prefixes", "origins")):
+        problems.append(Problem("crisis.emergency_scope_empty", "/scope", {}))
+    if problems:
+        raise EmergencyInvalid(problems)
+    profile = EmergencyProfile(kind=kind, scope=scope, params=params, reason=reason, activated_by=actor,
+                               activated_at=now, expires_at=expires_at)
+    db.add(profile)
+    db.flush()
+    audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_activated",
+                 target_type="emergency_profile", target_id=str(profile.id),
+                 detail={"kind": kind, "scope": scope, "expires_at": expires_at.isoformat()}, at=now)
+    return profile
+
+
+def emergency_lift(*, db: Session, profile: EmergencyProfile, actor: str, now: datetime) -> EmergencyProfile:
+    """Lift a profile now (a manager, or "system" when its expiry passed), audited once."""
+    if profile.lifted_at is None:
+        profile.lifted_at = min(now, profile.expires_at)
+        profile.lifted_by = actor
+        audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_lifted",
+                     target_type="emergency_profile", target_id=str(profile.id),
+                     detail={"kind": profile.kind, "expired": now >= profile.expires_at}, at=now)
+    return profile
+
+
+def emergency_expire_due(*, db: Session, now: datetime) -> int:
+    """Lift every profile whose expiry has passed; returns how many."""
+    due = db.scalars(select(EmergencyProfile).where(EmergencyProfile.lifted_at.is_(None),
+                                                    EmergencyProfile.expires_at <= now)).all()
+    for profile in due:
+        emergency_lift(db=db, profile=profile, actor="system", now=now)
+    return len(due)
