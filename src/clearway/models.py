@@ -13,13 +13,14 @@ from clearway.crisis import models as crisis
 from clearway.db import Base
 from clearway.declarations import models as declarations
 from clearway.exchange import models as exchange
+from clearway.intelligence import models as intelligence
 from clearway.notifications import models as notifications
 from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
-MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, exchange, notifications,
-           performance, risk, tariff)
+MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, exchange,
+           intelligence, notifications, performance, risk, tariff)
 
 
 def load_all() -> type[Base]:

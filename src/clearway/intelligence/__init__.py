@@ -1,0 +1,1 @@
+"""Intelligence sharing between agencies: alerts with handling markings, need-to-know, outcomes."""

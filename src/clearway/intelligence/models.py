@@ -1,0 +1,112 @@
+"""Intelligence tables: alerts and reports with their marking, attachments, recipients (the inbox),
+the originator's consents, items derived from alerts, and the outcome of each declaration an alert touched."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clearway.db import Base, UTCDateTime
+
+
+class IntelAlert(Base):
+    """An intelligence report or alert: its subject, text, graded source, validity and handling marking."""
+
+    __tablename__ = "intel_alerts"
+    __table_args__ = (Index("ix_intel_alerts_hold", "hold_goods", "status", "subject_type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # alert | report
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_value: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    source_ref: Mapped[str] = mapped_column(String(40))  # a handle for the source, never its identity
+    source_grade: Mapped[str] = mapped_column(String(1))  # A-E: reliability of the source
+    info_grade: Mapped[str] = mapped_column(String(1))  # 1-5: credibility of the information
+    marking: Mapped[str] = mapped_column(String(12))
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    originator_org: Mapped[str] = mapped_column(String(17), index=True)
+    originator_user: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime] = mapped_column(UTCDateTime())
+    hold_goods: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | withdrawn
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntelAttachment(Base):
+    """A file attached to an alert; it leaves the system only through an export the marking allows."""
+
+    __tablename__ = "intel_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("intel_alerts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    media_type: Mapped[str] = mapped_column(String(80))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IntelRecipient(Base):
+    """A permitted recipient of an alert (org:, office:, user: or partner: key) and its acknowledgement."""
+
+    __tablename__ = "intel_recipients"
+    __table_args__ = (UniqueConstraint("alert_id", "key", name="uq_intel_recipients_alert_key"),
+                      Index("ix_intel_recipients_key", "key"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("intel_alerts.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class IntelConsent(Base):
+    """The originator's recorded consent to one action beyond the marking, for one recipient key."""
+
+    __tablename__ = "intel_consents"
+    __table_args__ = (UniqueConstraint("alert_id", "action", "key", name="uq_intel_consents"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("intel_alerts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(80))
+    granted_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntelDerived(Base):
+    """Something made from alerts (a watchlist entry...): it carries the strictest marking of its sources."""
+
+    __tablename__ = "intel_derived"
+    __table_args__ = (Index("ix_intel_derived_target", "kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))  # watchlist
+    target_id: Mapped[int] = mapped_column(Integer)
+    marking: Mapped[str] = mapped_column(String(12))
+    source_ids: Mapped[list[int]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntelOutcome(Base):
+    """What came of an alert on one declaration: hit, no hit, or not controlled."""
+
+    __tablename__ = "intel_outcomes"
+    __table_args__ = (UniqueConstraint("alert_id", "declaration_id", name="uq_intel_outcomes"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("intel_alerts.id"), index=True)
+    declaration_id: Mapped[int] = mapped_column(Integer, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # hit | no_hit | not_controlled
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
