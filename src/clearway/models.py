@@ -18,7 +18,8 @@ from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
-MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, exchange, notifications,
+MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations,
+           exchange, notifications,
            performance, risk, tariff)
 
 
