@@ -8,8 +8,15 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from clearway.crisis.node import NodeDeclaration, NodeJournal, NodeNotProvisioned, node_journal_verify, node_lodge
-from clearway.crisis.node import node_open, node_provision
+from clearway.crisis.node import (
+    NodeDeclaration,
+    NodeJournal,
+    NodeNotProvisioned,
+    node_journal_verify,
+    node_lodge,
+    node_open,
+    node_provision,
+)
 from clearway.crisis.snapshot import SnapshotInvalid
 from clearway.errors import DeclarationInvalid
 from clearway.exchange import envelope

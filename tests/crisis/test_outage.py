@@ -6,7 +6,7 @@ import json
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +19,15 @@ from clearway.auth.service import principal_of
 from clearway.clearance.lodge import declaration_lodge
 from clearway.crisis import selectors
 from clearway.crisis.models import CrisisConflict, CrisisLink
-from clearway.crisis.node import (NodeDeclaration, NodeJournal, NodeMeta, node_export, node_journal_verify,
-                                 node_lodge, node_open)
+from clearway.crisis.node import (
+    NodeDeclaration,
+    NodeJournal,
+    NodeMeta,
+    node_export,
+    node_journal_verify,
+    node_lodge,
+    node_open,
+)
 from clearway.crisis.service import ExportRejected, crisis_reconcile
 from clearway.db import utcnow
 from clearway.declarations.models import Declaration

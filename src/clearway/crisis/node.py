@@ -15,8 +15,21 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import (JSON, CheckConstraint, Engine, Integer, MetaData, Numeric, String, UniqueConstraint,
-                        create_engine, event, func, select, update)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from clearway.crisis import journal
@@ -163,7 +176,7 @@ def _snapshot(db: Session, now: datetime) -> dict[str, Any]:
 def _channel(snapshot: dict[str, Any], doc: dict[str, Any]) -> tuple[str, list[str]]:
     """The channel from the snapshot's watchlist, rules and model thresholds; the most severe wins."""
     order = {"green": 0, "yellow": 1, "red": 2}
-    channel, reasons = "green", []
+    channel, reasons = "green", list[str]()
     names = {str(doc.get(r, {}).get(f, "")).lower() for r in ("declarant", "importer", "exporter", "seller")
              for f in ("id", "name") if isinstance(doc.get(r), dict)}
     for entry in snapshot["watchlist"]:
@@ -196,7 +209,7 @@ def _duty(snapshot: dict[str, Any], doc: dict[str, Any]) -> Decimal:
 
 
 def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
-    """Lodge at the post offline: validated, assessed and channelled from the snapshot, released if its policy allows."""
+    """Lodge at the post offline: validated, assessed, channelled from the snapshot, released if its policy allows."""
     snapshot = _snapshot(db, now)
     try:
         doc = DeclarationCreate.model_validate(raw).model_dump(mode="json", exclude_none=True)
