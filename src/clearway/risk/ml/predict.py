@@ -11,6 +11,7 @@ import pandas as pd
 
 from clearway.risk.ml.bundle import Bundle
 from clearway.risk.ml.features import build_features, build_row
+from clearway.risk.ml.train import calibrated
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Score:
     score: float
     expected_revenue: float
     model_version: str
+    critical_score: float = float("nan")  # calibrated probability of serious fraud; NaN without a severity model
 
 
 def score_batch(frame: pd.DataFrame, bundle: Bundle) -> pd.DataFrame:
@@ -30,7 +32,8 @@ def score_batch(frame: pd.DataFrame, bundle: Bundle) -> pd.DataFrame:
                                 frame["duty_rate"].to_numpy(np.float64), bundle.state.revenue_ratio)
     return pd.DataFrame({"declaration_id": frame["declaration_id"].to_numpy(),
                          "item_no": frame["item_no"].astype("Int64").to_numpy(),
-                         "score": prob, "expected_revenue": revenue})
+                         "score": prob, "critical_score": critical_probability(bundle, x, threads=0),
+                         "expected_revenue": revenue})
 
 
 def score_one(record: Mapping[str, Any], bundle: Bundle) -> Score:
@@ -39,7 +42,16 @@ def score_one(record: Mapping[str, Any], bundle: Bundle) -> Score:
     prob = _probability(bundle, row.x, threads=1)
     revenue = _expected_revenue(prob, np.array([row.atoms.numbers["value"]]),
                                 np.array([row.atoms.numbers["duty_rate"]]), bundle.state.revenue_ratio)
-    return Score(score=float(prob[0]), expected_revenue=float(revenue[0]), model_version=bundle.version)
+    return Score(score=float(prob[0]), expected_revenue=float(revenue[0]), model_version=bundle.version,
+                 critical_score=float(critical_probability(bundle, row.x, threads=1)[0]))
+
+
+def critical_probability(bundle: Bundle, x: np.ndarray, *, threads: int) -> np.ndarray:
+    """Calibrated probability of serious fraud of featured rows (NaN when the bundle has no severity model)."""
+    if bundle.critical is None:
+        return np.full(len(x), np.nan)
+    raw = np.asarray(bundle.critical.predict(x, num_threads=threads), dtype=np.float64)
+    return calibrated(raw, bundle.card["critical"]["calibration"])
 
 
 def _probability(bundle: Bundle, x: np.ndarray, *, threads: int) -> np.ndarray:

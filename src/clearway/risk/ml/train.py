@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from clearway.risk.ml.bundle import Bundle, model_version, schema_hash
-from clearway.risk.ml.evaluate import average_precision, ranking_metrics
+from clearway.risk.ml.evaluate import auc, average_precision, ranking_metrics
 from clearway.risk.ml.features import FEATURE_NAMES, FeatureState, build_features, fit_state
 
 # Chosen by time-ordered validation inside KCS train.csv (Jan–Sep fit, Oct–Dec scored; run
@@ -28,6 +28,7 @@ PARAMS: dict[str, Any] = {
     "verbosity": -1, "num_threads": 1, "deterministic": True, "force_row_wise": True,
 }
 ROUNDS = 200
+MIN_CRITICAL = 20  # fewer serious findings than this and no severity model is trained
 
 Step = Callable[[str], None]
 
@@ -42,12 +43,45 @@ class TrainConfig:
     validate: bool = True
 
 
-def fit_booster(frame: pd.DataFrame, state: FeatureState, *, config: TrainConfig, seed: int) -> lgb.Booster:
-    """Fit the booster on the labelled rows of `frame`, each featured as of its lodgement day."""
-    labelled = frame[frame["fraud"].notna()]
+def fit_booster(frame: pd.DataFrame, state: FeatureState, *, config: TrainConfig, seed: int,
+                target: str = "fraud") -> lgb.Booster:
+    """Fit the booster on the rows of `frame` labelled for `target`, each featured as of its lodgement day."""
+    labelled = frame[frame[target].notna()]
     x = build_features(labelled, state)
-    data = lgb.Dataset(x, labelled["fraud"].to_numpy(np.float64), feature_name=FEATURE_NAMES, free_raw_data=True)
+    data = lgb.Dataset(x, labelled[target].to_numpy(np.float64), feature_name=FEATURE_NAMES, free_raw_data=True)
     return lgb.train({**config.params, "seed": seed}, data, num_boost_round=config.rounds)
+
+
+def has_critical(frame: pd.DataFrame) -> bool:
+    """Whether the data carries enough serious findings to learn the second, severity target from."""
+    return "critical" in frame and frame["critical"].sum() >= MIN_CRITICAL
+
+
+def platt(raw: np.ndarray, outcome: np.ndarray) -> tuple[float, float]:
+    """Logistic recalibration (a, b) of probabilities on outcomes they did not see: p' = σ(a·logit p + b)."""
+    z = _logit(raw)
+    a, b = 1.0, 0.0
+    for _ in range(50):  # Newton steps on the log-loss; two parameters, so this converges in a few
+        p = 1.0 / (1.0 + np.exp(-(a * z + b)))
+        w = np.maximum(p * (1 - p), 1e-9)
+        g = np.array([np.sum((p - outcome) * z), np.sum(p - outcome)])
+        h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-6 * np.eye(2)
+        step = np.linalg.solve(h, g)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-8:
+            break
+    return float(a), float(b)
+
+
+def calibrated(raw: np.ndarray, calibration: tuple[float, float] | list[float]) -> np.ndarray:
+    """Apply a Platt calibration to raw booster probabilities."""
+    a, b = calibration
+    return 1.0 / (1.0 + np.exp(-(a * _logit(raw) + b)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1 - 1e-9)
+    return np.log(q / (1 - q))
 
 
 def validate(frame: pd.DataFrame, *, config: TrainConfig, seed: int) -> dict[str, Any]:
@@ -63,12 +97,19 @@ def validate(frame: pd.DataFrame, *, config: TrainConfig, seed: int) -> dict[str
     booster = fit_booster(past, state, config=config, seed=seed)
     prob = np.asarray(booster.predict(build_features(recent, state)), dtype=np.float64)
     revenue = recent["revenue_recovered"].to_numpy() if "revenue_recovered" in recent else None
-    return {
+    out: dict[str, Any] = {
         "scheme": "time-ordered: fit on days before the cut, score the days after as unseen",
         "train_window": _window(past), "valid_window": _window(recent),
         "metrics": ranking_metrics(prob, recent["fraud"].to_numpy(), revenue),
         "average_precision": average_precision(prob, recent["fraud"].to_numpy()),
     }
+    if has_critical(past) and recent["critical"].sum() > 0:
+        critical = fit_booster(past, state, config=config, seed=seed, target="critical")
+        raw = np.asarray(critical.predict(build_features(recent, state)), dtype=np.float64)
+        serious = recent["critical"].to_numpy(np.float64)
+        out["critical"] = {"metrics": ranking_metrics(raw, serious), "average_precision": average_precision(raw, serious),
+                           "auc": auc(raw, serious), "calibration": list(platt(raw, serious))}
+    return out
 
 
 def train(frame: pd.DataFrame, *, config: TrainConfig | None = None, seed: int = 0,
@@ -84,14 +125,18 @@ def train(frame: pd.DataFrame, *, config: TrainConfig | None = None, seed: int =
     state = fit_state(frame)
     step("fitting booster")
     booster = fit_booster(frame, state, config=config, seed=seed)
+    critical = fit_booster(frame, state, config=config, seed=seed, target="critical") if has_critical(frame) else None
+    # The calibration learnt out of time (validation) carries over to the refit: same recipe, more days.
+    calibration = validation.get("critical", {}).get("calibration", [1.0, 0.0])
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
     card = {
         "model_version": model_version(booster, trained_at), "trained_at": trained_at,
         "schema_hash": schema_hash(), "data_window": _window(frame), "validation": validation,
         "params": {**config.params, "seed": seed}, "rounds": config.rounds, "features": FEATURE_NAMES,
         "revenue_ratio": state.revenue_ratio, "versions": _versions(), **(provenance or {}),
+        "critical": None if critical is None else {"target": "serious fraud", "calibration": calibration},
     }
-    return Bundle(booster=booster, state=state, card=card)
+    return Bundle(booster=booster, state=state, card=card, critical=critical)
 
 
 def _window(frame: pd.DataFrame) -> dict[str, Any]:
