@@ -265,7 +265,8 @@ def kcs(data_dir: Path, seeds: int, critical_only: bool = False) -> None:
 
 def _kcs_frames(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """train.csv and valid.csv through the KCS mapping, with labels."""
-    return (load([data_dir / "train.csv"], KCS, with_labels=True), load([data_dir / "valid.csv"], KCS, with_labels=True))
+    train_frame = load([data_dir / "train.csv"], KCS, with_labels=True)
+    return train_frame, load([data_dir / "valid.csv"], KCS, with_labels=True)
 
 
 def main() -> None:

@@ -58,25 +58,29 @@ def has_critical(frame: pd.DataFrame) -> bool:
 
 
 def platt(raw: np.ndarray, outcome: np.ndarray) -> tuple[float, float]:
-    """Logistic recalibration (a, b) of probabilities on outcomes they did not see: p' = σ(a·logit p + b)."""
-    z = _logit(raw)
+    """Logistic recalibration (a, b) of probabilities on outcomes they did not see: p' = σ(a·logit p + b).
+
+    Fitted by damped Newton steps on the log-loss; when the fit does not settle (too few or perfectly
+    separated outcomes) the booster's own probabilities are kept: (1, 0).
+    """
+    z, y = _logit(raw), np.asarray(outcome, dtype=np.float64)
     a, b = 1.0, 0.0
-    for _ in range(50):  # Newton steps on the log-loss; two parameters, so this converges in a few
-        p = 1.0 / (1.0 + np.exp(-(a * z + b)))
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * z + b, -30, 30)))
         w = np.maximum(p * (1 - p), 1e-9)
-        g = np.array([np.sum((p - outcome) * z), np.sum(p - outcome)])
+        g = np.array([np.sum((p - y) * z), np.sum(p - y)])
         h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-6 * np.eye(2)
-        step = np.linalg.solve(h, g)
+        step = np.clip(np.linalg.solve(h, g), -1.0, 1.0)
         a, b = a - step[0], b - step[1]
         if np.abs(step).max() < 1e-8:
-            break
-    return float(a), float(b)
+            return (float(a), float(b)) if 0.05 <= a <= 20 and abs(b) <= 20 else (1.0, 0.0)
+    return 1.0, 0.0
 
 
 def calibrated(raw: np.ndarray, calibration: tuple[float, float] | list[float]) -> np.ndarray:
     """Apply a Platt calibration to raw booster probabilities."""
     a, b = calibration
-    return 1.0 / (1.0 + np.exp(-(a * _logit(raw) + b)))
+    return 1.0 / (1.0 + np.exp(-np.clip(a * _logit(raw) + b, -30, 30)))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -107,8 +111,9 @@ def validate(frame: pd.DataFrame, *, config: TrainConfig, seed: int) -> dict[str
         critical = fit_booster(past, state, config=config, seed=seed, target="critical")
         raw = np.asarray(critical.predict(build_features(recent, state)), dtype=np.float64)
         serious = recent["critical"].to_numpy(np.float64)
-        out["critical"] = {"metrics": ranking_metrics(raw, serious), "average_precision": average_precision(raw, serious),
-                           "auc": auc(raw, serious), "calibration": list(platt(raw, serious))}
+        out["critical"] = {"metrics": ranking_metrics(raw, serious), "auc": auc(raw, serious),
+                           "average_precision": average_precision(raw, serious),
+                           "calibration": list(platt(raw, serious))}
     return out
 
 
@@ -120,7 +125,8 @@ def train(frame: pd.DataFrame, *, config: TrainConfig | None = None, seed: int =
     if "fraud" not in frame or frame["fraud"].notna().sum() == 0:
         raise ValueError("training data has no labelled rows (fraud column)")
     step("time-ordered validation")
-    validation = validate(frame, config=config, seed=seed) if config.validate else {"scheme": "skipped"}
+    validation: dict[str, Any] = (validate(frame, config=config, seed=seed) if config.validate
+                                  else {"scheme": "skipped"})
     step("fitting feature state")
     state = fit_state(frame)
     step("fitting booster")
