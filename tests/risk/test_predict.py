@@ -22,11 +22,24 @@ def test_golden_sample_one_row_and_batch_give_the_same_scores(model: Bundle, rec
     assert batch["declaration_id"].tolist() == sample["declaration_id"].tolist()
 
 
-def test_expected_revenue_is_probability_times_duty_at_stake(model: Bundle, recent: pd.DataFrame) -> None:
-    scores = score_batch(recent, model)
+def test_without_amount_model_expected_revenue_is_probability_times_duty_at_stake(model: Bundle,
+                                                                                  recent: pd.DataFrame) -> None:
+    plain = Bundle(booster=model.booster, state=model.state, card=model.card, critical=model.critical)
+    scores = score_batch(recent, plain)
     at_stake = recent["value"] * recent["duty_rate"] / 100 * model.state.revenue_ratio
     np.testing.assert_allclose(scores["expected_revenue"], scores["score"] * at_stake)
     assert model.state.revenue_ratio > 1.0  # the synthetic controls recover 1.5 × the declared duty
+
+
+def test_learnt_amount_ranks_the_money_better_than_the_probability(model: Bundle, frame: pd.DataFrame,
+                                                                   recent: pd.DataFrame) -> None:
+    truth = frame[frame["lodged_at"] >= pd.Timestamp("2024-02-15", tz="UTC")].reset_index(drop=True)
+    scores = score_batch(recent, model)
+    assert model.amount is not None
+    money = truth["revenue_recovered"].to_numpy()
+    by_revenue = ranking_metrics(scores["expected_revenue"].to_numpy(), truth["fraud"].to_numpy(), money)
+    by_score = ranking_metrics(scores["score"].to_numpy(), truth["fraud"].to_numpy(), money)
+    assert by_revenue[1]["revenue_share"] > by_score[1]["revenue_share"]
 
 
 def test_explanation_names_the_undervaluation_and_the_model_version(model: Bundle, recent: pd.DataFrame) -> None:

@@ -28,8 +28,8 @@ def score_batch(frame: pd.DataFrame, bundle: Bundle) -> pd.DataFrame:
     """Scores of every row of a canonical frame: id, item, probability, expected revenue."""
     x = build_features(frame, bundle.state)
     prob = _probability(bundle, x, threads=0)
-    revenue = _expected_revenue(prob, frame["value"].to_numpy(np.float64),
-                                frame["duty_rate"].to_numpy(np.float64), bundle.state.revenue_ratio)
+    revenue = _expected_revenue(bundle, x, prob, frame["value"].to_numpy(np.float64),
+                                frame["duty_rate"].to_numpy(np.float64), threads=0)
     return pd.DataFrame({"declaration_id": frame["declaration_id"].to_numpy(),
                          "item_no": frame["item_no"].astype("Int64").to_numpy(),
                          "score": prob, "critical_score": critical_probability(bundle, x, threads=0),
@@ -40,8 +40,8 @@ def score_one(record: Mapping[str, Any], bundle: Bundle) -> Score:
     """Score one declaration item given with canonical field names (see `mappings`)."""
     row = build_row(record, bundle.state)
     prob = _probability(bundle, row.x, threads=1)
-    revenue = _expected_revenue(prob, np.array([row.atoms.numbers["value"]]),
-                                np.array([row.atoms.numbers["duty_rate"]]), bundle.state.revenue_ratio)
+    revenue = _expected_revenue(bundle, row.x, prob, np.array([row.atoms.numbers["value"]]),
+                                np.array([row.atoms.numbers["duty_rate"]]), threads=1)
     return Score(score=float(prob[0]), expected_revenue=float(revenue[0]), model_version=bundle.version,
                  critical_score=float(critical_probability(bundle, row.x, threads=1)[0]))
 
@@ -59,7 +59,12 @@ def _probability(bundle: Bundle, x: np.ndarray, *, threads: int) -> np.ndarray:
     return np.asarray(bundle.booster.predict(x, num_threads=threads), dtype=np.float64)
 
 
-def _expected_revenue(prob: np.ndarray, value: np.ndarray, duty_rate: np.ndarray, ratio: float) -> np.ndarray:
-    """Probability × duty at stake on the declared value × what past hits recovered per unit of it."""
+def _expected_revenue(bundle: Bundle, x: np.ndarray, prob: np.ndarray, value: np.ndarray, duty_rate: np.ndarray,
+                      *, threads: int) -> np.ndarray:
+    """Probability × the amount a finding would recover: learnt from past findings when the bundle has an
+    amount model, else the duty at stake on the declared value × what past hits recovered per unit of it."""
+    if bundle.amount is not None:
+        amount = np.expm1(np.asarray(bundle.amount.predict(x, num_threads=threads), dtype=np.float64))
+        return prob * np.maximum(amount, 0.0)
     at_stake = np.nan_to_num(value * duty_rate / 100.0, nan=0.0)
-    return prob * np.maximum(at_stake, 0.0) * ratio
+    return prob * np.maximum(at_stake, 0.0) * bundle.state.revenue_ratio

@@ -29,6 +29,7 @@ PARAMS: dict[str, Any] = {
 }
 ROUNDS = 200
 MIN_CRITICAL = 20  # fewer serious findings than this and no severity model is trained
+MIN_AMOUNTS = 50  # fewer findings with a recovered amount than this and no amount model is trained
 
 Step = Callable[[str], None]
 
@@ -50,6 +51,25 @@ def fit_booster(frame: pd.DataFrame, state: FeatureState, *, config: TrainConfig
     x = build_features(labelled, state)
     data = lgb.Dataset(x, labelled[target].to_numpy(np.float64), feature_name=FEATURE_NAMES, free_raw_data=True)
     return lgb.train({**config.params, "seed": seed}, data, num_boost_round=config.rounds)
+
+
+def fit_amount(frame: pd.DataFrame, state: FeatureState, *, config: TrainConfig, seed: int) -> lgb.Booster | None:
+    """The revenue a finding recovers, learnt (log scale: amounts are skewed) among past frauds with an amount.
+
+    Learning the amount itself ranked better in the synthetic world (54 % of the oracle's revenue at 5 %,
+    one seed) than learning a multiple of the declared duty (36 %) or the overall ratio (44 %). None when
+    fewer than `MIN_AMOUNTS` findings have an amount; scoring then falls back to the overall ratio.
+    """
+    if "revenue_recovered" not in frame:
+        return None
+    found = frame[(frame["fraud"] == 1) & (frame["revenue_recovered"] > 0)]
+    if len(found) < MIN_AMOUNTS:
+        return None
+    x = build_features(found, state)
+    y = np.log1p(found["revenue_recovered"].to_numpy(np.float64))
+    data = lgb.Dataset(x, y, feature_name=FEATURE_NAMES, free_raw_data=True)
+    params = {**config.params, "objective": "regression", "min_data_in_leaf": 10, "seed": seed}
+    return lgb.train(params, data, num_boost_round=config.rounds)
 
 
 def has_critical(frame: pd.DataFrame) -> bool:
@@ -132,6 +152,7 @@ def train(frame: pd.DataFrame, *, config: TrainConfig | None = None, seed: int =
     step("fitting booster")
     booster = fit_booster(frame, state, config=config, seed=seed)
     critical = fit_booster(frame, state, config=config, seed=seed, target="critical") if has_critical(frame) else None
+    amount = fit_amount(frame, state, config=config, seed=seed)
     # The calibration learnt out of time (validation) carries over to the refit: same recipe, more days.
     calibration = validation.get("critical", {}).get("calibration", [1.0, 0.0])
     trained_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -141,8 +162,9 @@ def train(frame: pd.DataFrame, *, config: TrainConfig | None = None, seed: int =
         "params": {**config.params, "seed": seed}, "rounds": config.rounds, "features": FEATURE_NAMES,
         "revenue_ratio": state.revenue_ratio, "versions": _versions(), **(provenance or {}),
         "critical": None if critical is None else {"target": "serious fraud", "calibration": calibration},
+        "amount": None if amount is None else {"target": "log1p(revenue_recovered) among frauds"},
     }
-    return Bundle(booster=booster, state=state, card=card, critical=critical)
+    return Bundle(booster=booster, state=state, card=card, critical=critical, amount=amount)
 
 
 def _window(frame: pd.DataFrame) -> dict[str, Any]:
