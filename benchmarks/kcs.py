@@ -248,8 +248,8 @@ def synthetic(seeds: int, days: int, per_day: int) -> None:
     for name in ("model", "model, by revenue"):
         cells = []
         for rate in RATES:
-            v = np.array([run[name][f"revenue share@{rate:.0%}"] / run["oracle (true amounts)"][f"revenue share@{rate:.0%}"]
-                          for run in runs])
+            key = f"revenue share@{rate:.0%}"
+            v = np.array([run[name][key] / run["oracle (true amounts)"][key] for run in runs])
             cells.append(f"@{rate:.0%} {v.mean():.3f} ± {v.std():.3f}")
         print(f"  {name:<32}" + "".join(f"{c:>22}" for c in cells))
     print("\nlegacy selection of the world itself in the test months, at its own rate")

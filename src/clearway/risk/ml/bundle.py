@@ -1,7 +1,8 @@
 """A trained model as a directory of plain files, and the check that it fits the running code.
 
 Layout: ``model.txt`` (LightGBM's own text format), ``critical.txt`` (the serious-fraud booster,
-if the data had serious findings), ``amount.txt`` (recovered amounts, likewise), ``state.json`` (the fitted FeatureState), ``card.json`` (data
+if the data had serious findings), ``amount.txt`` (recovered amounts, likewise),
+``state.json`` (the fitted FeatureState), ``card.json`` (data
 window, metrics, parameters, library versions, schema hash). Nothing is pickled:
 loading a bundle parses data and never runs code from it.
 """
