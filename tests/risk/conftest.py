@@ -27,6 +27,7 @@ def make_declarations(n: int = 1500, days: int = 60, seed: int = 0) -> pd.DataFr
     bad_lines = set(rng.choice(len(lines), 50, replace=False).tolist())
     rows = []
     for i in range(n):
+        under = False
         if rng.random() < 0.6:
             k = int(rng.integers(len(lines)))
             item, p = dict(lines[k]), 0.9 if k in bad_lines else 0.05
@@ -43,6 +44,7 @@ def make_declarations(n: int = 1500, days: int = 60, seed: int = 0) -> pd.DataFr
             "transport_mode": str(rng.choice(["1", "3", "4"])), "importer_name": f"Importer {i % 97} Ltd",
             **item, "fraud": fraud,
             "revenue_recovered": round(fraud * item["value"] * item["duty_rate"] / 100 * 1.5, 2),
+            "critical": int(fraud == 1 and under),  # a deep undervaluation is serious; a known bad line is not
         })
     return pd.DataFrame(rows)
 
@@ -86,7 +88,7 @@ def history(frame: pd.DataFrame) -> pd.DataFrame:
 def recent(frame: pd.DataFrame) -> pd.DataFrame:
     """The last 15 days, without labels: what a model scores."""
     later = frame[frame["lodged_at"] >= pd.Timestamp("2024-02-15", tz="UTC")].reset_index(drop=True)
-    return later.drop(columns=["fraud", "revenue_recovered"])
+    return later.drop(columns=["fraud", "revenue_recovered", "critical"])
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ from clearway.risk.ml.predict import score_batch
 
 
 def test_bundle_is_text_model_json_state_and_card(model_dir: Path) -> None:
-    assert sorted(p.name for p in model_dir.iterdir()) == ["card.json", "model.txt", "state.json"]
+    names = sorted(p.name for p in model_dir.iterdir())
+    assert names == ["amount.txt", "card.json", "critical.txt", "model.txt", "state.json"]
     assert (model_dir / "model.txt").read_text().startswith("tree")
     card = json.loads((model_dir / "card.json").read_text())
     assert {"model_version", "data_window", "validation", "versions", "schema_hash"} <= set(card)

@@ -17,7 +17,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def unlabelled_file(tmp_path_factory: pytest.TempPathFactory, declarations: pd.DataFrame) -> Path:
     path = tmp_path_factory.mktemp("cli") / "new.csv"
-    declarations.tail(300).drop(columns=["fraud", "revenue_recovered"]).to_csv(path, index=False)
+    declarations.tail(300).drop(columns=["fraud", "revenue_recovered", "critical"]).to_csv(path, index=False)
     return path
 
 
@@ -36,13 +36,14 @@ def test_train_writes_a_bundle_and_prints_validation(data_file: Path, tmp_path: 
 
 def test_score_a_file_without_label_columns(model_dir: Path, unlabelled_file: Path, tmp_path: Path) -> None:
     scores = _score(model_dir, unlabelled_file, tmp_path / "scores.csv")
-    assert list(scores.columns) == ["declaration_id", "item_no", "score", "expected_revenue"]
+    assert list(scores.columns) == ["declaration_id", "item_no", "score", "critical_score", "expected_revenue"]
     assert len(scores) == 300 and scores["score"].between(0, 1).all()
+    assert scores["critical_score"].between(0, 1).all() and scores["critical_score"].nunique() > 10
 
 
 def test_score_never_reads_label_columns(model_dir: Path, declarations: pd.DataFrame, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    poisoned = declarations.tail(300).assign(fraud="not a label", revenue_recovered="secret")
+    poisoned = declarations.tail(300).assign(fraud="not a label", revenue_recovered="secret", critical="secret")
     poisoned["Critical Fraud"] = "x"
     path = tmp_path / "with_labels.csv"
     poisoned.to_csv(path, index=False)
@@ -55,11 +56,11 @@ def test_score_never_reads_label_columns(model_dir: Path, declarations: pd.DataF
 
     monkeypatch.setattr(loader.pd, "read_csv", spy)
     scores = _score(model_dir, path, tmp_path / "scores.csv")
-    clean = declarations.tail(300).drop(columns=["fraud", "revenue_recovered"])
+    clean = declarations.tail(300).drop(columns=["fraud", "revenue_recovered", "critical"])
     clean.to_csv(tmp_path / "clean.csv", index=False)
     pd.testing.assert_frame_equal(scores, _score(model_dir, tmp_path / "clean.csv", tmp_path / "clean_scores.csv"))
     read = {c for cols in asked for c in cols}
-    assert read and not read & {"fraud", "revenue_recovered", "Critical Fraud"}
+    assert read and not read & {"fraud", "revenue_recovered", "Critical Fraud", "critical"}
 
 
 def test_evaluate_prints_precision_recall_and_revenue_at_three_rates(model_dir: Path, data_file: Path) -> None:

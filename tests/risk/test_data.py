@@ -63,3 +63,19 @@ def test_non_number_is_refused_with_its_row(tmp_path: Path) -> None:
 def test_unknown_mapping_is_refused() -> None:
     with pytest.raises(ValueError, match="kcs"):
         get_mapping("excel")
+
+
+def test_kcs_serious_fraud_is_critical_fraud_two_only(tmp_path: Path) -> None:
+    minor = KCS_ROWS[1].removesuffix(",2") + ",1"  # a fraud KCS ranks 1: found, but not serious
+    frame = load([_write(tmp_path, "\n".join([KCS_HEADER, *KCS_ROWS, minor]))], KCS, with_labels=True)
+    assert frame["fraud"].tolist() == [0.0, 1.0, 1.0]
+    assert frame["critical"].tolist() == [0.0, 1.0, 0.0]
+
+
+def test_native_finding_without_seriousness_is_serious_from_the_revenue_threshold() -> None:
+    from clearway.risk.ml.data import critical_labels
+    from clearway.risk.ml.mappings import CRITICAL_REVENUE, NATIVE
+
+    frame = pd.DataFrame({"fraud": [1.0, 1.0, 0.0, None], "revenue_recovered": [CRITICAL_REVENUE, 10.0, 0.0, None]})
+    assert critical_labels(frame, NATIVE).tolist()[:3] == [1.0, 0.0, 0.0]
+    assert pd.isna(critical_labels(frame, NATIVE).iloc[3])

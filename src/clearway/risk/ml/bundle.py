@@ -1,8 +1,10 @@
 """A trained model as a directory of plain files, and the check that it fits the running code.
 
-Layout: ``model.txt`` (LightGBM's own text format), ``state.json`` (the fitted FeatureState),
-``card.json`` (data window, metrics, parameters, library versions, schema hash). Nothing is
-pickled: loading a bundle parses data and never runs code from it.
+Layout: ``model.txt`` (LightGBM's own text format), ``critical.txt`` (the serious-fraud booster,
+if the data had serious findings), ``amount.txt`` (recovered amounts, likewise),
+``state.json`` (the fitted FeatureState), ``card.json`` (data
+window, metrics, parameters, library versions, schema hash). Nothing is pickled:
+loading a bundle parses data and never runs code from it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from clearway.risk.ml import atoms, features, history
 from clearway.risk.ml.features import FeatureState
 
 MODEL_FILE, STATE_FILE, CARD_FILE = "model.txt", "state.json", "card.json"
+CRITICAL_FILE = "critical.txt"  # the serious-fraud booster, when the training data had serious findings
+AMOUNT_FILE = "amount.txt"  # the recovered-amount booster, when the training data had enough amounts
 # The modules whose code defines what a feature means; any change to them invalidates bundles.
 _FEATURE_CODE = (atoms, history, features)
 
@@ -36,6 +40,8 @@ class Bundle:
     booster: lgb.Booster
     state: FeatureState
     card: dict[str, Any]
+    critical: lgb.Booster | None = None  # serious fraud; its calibration is in card["critical"]
+    amount: lgb.Booster | None = None  # log1p of the revenue a finding recovers
 
     @property
     def version(self) -> str:
@@ -63,6 +69,10 @@ def save(bundle: Bundle, directory: str | Path) -> Path:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     bundle.booster.save_model(str(out / MODEL_FILE))
+    if bundle.critical is not None:
+        bundle.critical.save_model(str(out / CRITICAL_FILE))
+    if bundle.amount is not None:
+        bundle.amount.save_model(str(out / AMOUNT_FILE))
     (out / STATE_FILE).write_text(json.dumps(bundle.state.to_json(), separators=(",", ":")))
     (out / CARD_FILE).write_text(json.dumps(bundle.card, indent=2, sort_keys=True))
     return out
@@ -84,8 +94,11 @@ def load(directory: str | Path) -> Bundle:
     try:
         state = FeatureState.from_json(json.loads((src / STATE_FILE).read_text()))
         booster = lgb.Booster(model_file=str(src / MODEL_FILE))
+        critical = lgb.Booster(model_file=str(src / CRITICAL_FILE)) if card.get("critical") else None
+        amount = lgb.Booster(model_file=str(src / AMOUNT_FILE)) if card.get("amount") else None
     except (OSError, json.JSONDecodeError, KeyError, lgb.basic.LightGBMError) as exc:
         raise BundleError(f"{src}: damaged bundle ({exc})") from None
-    if booster.feature_name() != features.FEATURE_NAMES:
+    if booster.feature_name() != features.FEATURE_NAMES or (
+            any(b is not None and b.feature_name() != features.FEATURE_NAMES for b in (critical, amount))):
         raise BundleError(f"{src}: model features differ from the feature code")
-    return Bundle(booster=booster, state=state, card=card)
+    return Bundle(booster=booster, state=state, card=card, critical=critical, amount=amount)

@@ -15,7 +15,7 @@ from clearway.risk.ml.mappings import (
     ColumnMapping,
 )
 
-LABELS = ("fraud", "revenue_recovered")
+LABELS = ("fraud", "revenue_recovered", "critical")
 
 
 class DataError(ValueError):
@@ -72,6 +72,21 @@ def _add_labels(out: pd.DataFrame, raw: pd.DataFrame, mapping: ColumnMapping, so
         raise DataError(f"{source}: fraud must be 0, 1 or empty")
     if "fraud" in out and "revenue_recovered" not in out and mapping.derive_revenue is not None:
         out["revenue_recovered"] = mapping.derive_revenue(out)
+    if "fraud" in out:
+        out["critical"] = critical_labels(out, mapping)
+
+
+def critical_labels(frame: pd.DataFrame, mapping: ColumnMapping) -> pd.Series:
+    """Serious fraud (0/1, NaN when never controlled): the source's seriousness at or above the mapping's level,
+    else (no seriousness column) a finding whose recovered revenue reaches the mapping's threshold."""
+    fraud = frame["fraud"]
+    if "critical" in frame:
+        serious = frame["critical"].fillna(0.0) >= mapping.critical_level
+    elif "revenue_recovered" in frame:
+        serious = frame["revenue_recovered"].fillna(0.0) >= mapping.critical_revenue
+    else:
+        serious = pd.Series(False, index=frame.index)
+    return pd.Series(np.where(fraud == 1, serious.astype(np.float64), 0.0), index=frame.index).where(fraud.notna())
 
 
 def _numbers(col: pd.Series, name: str, source: str) -> pd.Series:

@@ -41,6 +41,17 @@ def average_precision(score: np.ndarray, fraud: np.ndarray) -> float:
     return float((np.cumsum(y) / np.arange(1, len(y) + 1))[y == 1].mean())
 
 
+def auc(score: np.ndarray, outcome: np.ndarray) -> float:
+    """Area under the ROC curve: the chance a random positive outranks a random negative (ties count half)."""
+    y = np.asarray(outcome, dtype=np.float64)
+    pos = int(y.sum())
+    neg = len(y) - pos
+    if pos == 0 or neg == 0:
+        return float("nan")
+    ranks = pd.Series(np.asarray(score, dtype=np.float64)).rank(method="average").to_numpy()
+    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
 def evaluate_scores(scores: pd.DataFrame, truth: pd.DataFrame, rates: tuple[float, ...] = RATES) -> pd.DataFrame:
     """Metrics of both rankings (fraud probability, expected revenue) on rows with known outcomes."""
     known = truth["fraud"].notna().to_numpy()

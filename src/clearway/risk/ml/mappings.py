@@ -32,12 +32,16 @@ importer_name       no       display only; deliberately never a model input
 fraud               no       label: 1 if a control found an irregularity, 0 if not, empty if
                              never controlled
 revenue_recovered   no       label: revenue raised by the control, national currency
+critical            no       label: seriousness of the finding (1 = serious: a seizure or a
+                             fraud the administration ranks serious); without this column a
+                             finding is serious when its revenue_recovered reaches
+                             ``CRITICAL_REVENUE``
 =================== ======== ==========================================================
 
 ``kcs`` — the Korea Customs Service synthetic declarations (one row = one item, no item
 number, date only). KCS carries no recovered revenue, so the mapping approximates it as the
 duty on the declared price, ``Fraud × Item Price × Tax Rate / 100``: what a fraudulent item
-puts at stake, not what was actually recovered.
+puts at stake, not what was actually recovered. Serious fraud is ``Critical Fraud`` = 2.
 """
 
 from __future__ import annotations
@@ -49,8 +53,10 @@ import numpy as np
 import pandas as pd
 
 # Outcome columns of any known source: never read when scoring, whatever the mapping says.
-LABEL_SOURCE_COLUMNS = frozenset({"Fraud", "Critical Fraud", "fraud", "revenue_recovered", "revenue"})
+LABEL_SOURCE_COLUMNS = frozenset({"Fraud", "Critical Fraud", "fraud", "revenue_recovered", "revenue", "critical"})
 
+# Recovered revenue (national currency) from which a native finding without a seriousness label is serious.
+CRITICAL_REVENUE = 1_000.0
 CANONICAL_TEXT = (
     "declaration_id", "office", "declarant_id", "importer_id", "seller_id", "seller_country",
     "hs_code", "origin_country", "departure_country", "transport_mode", "duty_type", "procedure",
@@ -73,6 +79,8 @@ class ColumnMapping:
     date_format: str | None = None  # None: ISO 8601 with offset
     constants: dict[str, object] = field(default_factory=dict)
     derive_revenue: Callable[[pd.DataFrame], pd.Series] | None = None
+    critical_level: float = 1.0  # a finding is serious when its seriousness label is at least this
+    critical_revenue: float = float("inf")  # ... or, without a seriousness label, when it recovered this much
 
     def feature_sources(self) -> list[str]:
         """Source columns that may be read for scoring (never a label column)."""
@@ -110,8 +118,9 @@ KCS = ColumnMapping(
         "net_mass_kg": "Net Mass",
         "value": "Item Price",
     },
-    labels={"fraud": "Fraud"},
+    labels={"fraud": "Fraud", "critical": "Critical Fraud"},
     date_format="%Y-%m-%d",
+    critical_level=2.0,
     constants={"item_no": 1},
     derive_revenue=_kcs_revenue,
 )
@@ -119,7 +128,8 @@ KCS = ColumnMapping(
 NATIVE = ColumnMapping(
     name="native",
     columns={c: c for c in (*CANONICAL_TEXT, "item_no", "lodged_at", "net_mass_kg", "value", "duty_rate")},
-    labels={"fraud": "fraud", "revenue_recovered": "revenue_recovered"},
+    labels={"fraud": "fraud", "revenue_recovered": "revenue_recovered", "critical": "critical"},
+    critical_revenue=CRITICAL_REVENUE,
 )
 
 MAPPINGS = {m.name: m for m in (KCS, NATIVE)}
