@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -106,10 +106,37 @@ def _busy(exc: OperationalError) -> bool:
                                          "canceling statement due to lock timeout", "deadlock detected"))
 
 
+# Signs of a database that cannot be reached right now (down, failing over, restarting, a standby taking over).
+_UNREACHABLE = ("connection refused", "could not connect", "server closed the connection", "terminating connection",
+                "connection to server", "connection is closed", "the database system is in recovery mode",
+                "the database system is starting up", "the database system is shutting down",
+                "cannot execute", "read-only transaction", "consuming input failed", "ssl syscall error")
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    """True for a database that cannot be reached or cannot take writes now (not for a broken query)."""
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return any(mark in text for mark in _UNREACHABLE)
+
+
+async def _database(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    if isinstance(exc, OperationalError) and _busy(exc):
+        return await _operational(request, exc)
+    if not _unreachable(exc):
+        return await _unexpected(request, exc)
+    # A failover or restart: the client retries later; with the same Idempotency-Key a write is never made twice.
+    log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc.orig or exc)
+    return problem_response(request, status=503, slug="service-unavailable", title_code="problem.unavailable",
+                            problems=[Problem("server.database_unavailable", "", {})], headers={"Retry-After": "5"})
+
+
 async def _operational(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OperationalError)
     if not _busy(exc):
-        return await _unexpected(request, exc)
+        return await _database(request, exc)
     # Busy is not broken: the client may try again shortly (nothing was written, the transaction rolled back).
     log.warning("database busy on %s %s", request.method, request.url.path)
     return problem_response(request, status=503, slug="service-unavailable", title_code="problem.busy",
@@ -129,4 +156,5 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(OperationalError, _operational)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)
