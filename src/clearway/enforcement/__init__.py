@@ -1,0 +1,1 @@
+"""Enforcement: reference prices, mirror gaps, trader networks, money-laundering indicators, FIU cases."""

@@ -1,0 +1,51 @@
+"""Enforcement writes: open a case with its leads, add leads, refer a case to the FIU. Caller commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import audit_append
+from clearway.auth.schemas import Principal
+from clearway.enforcement.models import CaseLead, EnforcementCase
+from clearway.enforcement.schemas import CaseCreate, LeadCreate
+from clearway.errors import Conflict, Problem
+
+
+def case_open(*, db: Session, actor: Principal, body: CaseCreate, now: datetime) -> EnforcementCase:
+    """Open a case with its first leads; the reference is ENF-<year>-<sequence>."""
+    count = db.scalar(select(func.count()).select_from(EnforcementCase)) or 0
+    case = EnforcementCase(reference=f"ENF-{now.year}-{count + 1:05d}", title=body.title, status="open",
+                           marking=body.marking, opened_by=actor.username, opened_at=now, notes=body.notes)
+    db.add(case)
+    db.flush()
+    for lead in body.leads:
+        lead_add(db=db, case=case, lead=lead, now=now)
+    audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="enforcement.case_opened",
+                 target_type="enforcement_case", target_id=case.reference, at=now)
+    return case
+
+
+def lead_add(*, db: Session, case: EnforcementCase, lead: LeadCreate, now: datetime) -> CaseLead:
+    """Add a lead to an open case."""
+    if case.status != "open":
+        raise Conflict([Problem("enforcement.case_not_open", "/reference", {"status": case.status})])
+    row = CaseLead(case_id=case.id, kind=lead.kind, score=lead.score, explanation=lead.explanation,
+                   parties=list(lead.parties), evidence=dict(lead.evidence), added_at=now)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def case_refer(*, db: Session, actor: Principal, case: EnforcementCase, now: datetime) -> EnforcementCase:
+    """Mark a case referred to the FIU (once); the package is built from it by `selectors.referral`."""
+    if case.status != "open":
+        raise Conflict([Problem("enforcement.case_not_open", "/reference", {"status": case.status})])
+    case.status = "referred"
+    case.referred_at = now
+    db.flush()
+    audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="enforcement.case_referred",
+                 target_type="enforcement_case", target_id=case.reference, detail={"marking": case.marking}, at=now)
+    return case
