@@ -12,7 +12,7 @@ from alembic import op
 import clearway.db
 
 revision = "0018"
-down_revision = "0015"
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

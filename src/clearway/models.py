@@ -12,6 +12,7 @@ from clearway.controls import models as controls
 from clearway.crisis import models as crisis
 from clearway.db import Base
 from clearway.declarations import models as declarations
+from clearway.enforcement import models as enforcement
 from clearway.exchange import models as exchange
 from clearway.intelligence import models as intelligence
 from clearway.notifications import models as notifications
@@ -19,8 +20,8 @@ from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
-MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, exchange,
-           intelligence, notifications, performance, risk, tariff)
+MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, enforcement,
+           exchange, intelligence, notifications, performance, risk, tariff)
 
 
 def load_all() -> type[Base]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from clearway.db import Base, UTCDateTime
 
 
-class EnforcementCase(Base):
+class LaunderingCase(Base):
     """A case: leads an analyst groups, works and refers to the financial intelligence unit."""
 
     __tablename__ = "enforcement_cases"

@@ -9,15 +9,15 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
-from clearway.enforcement.models import CaseLead, EnforcementCase
+from clearway.enforcement.models import CaseLead, LaunderingCase
 from clearway.enforcement.schemas import CaseCreate, LeadCreate
 from clearway.errors import Conflict, Problem
 
 
-def case_open(*, db: Session, actor: Principal, body: CaseCreate, now: datetime) -> EnforcementCase:
+def case_open(*, db: Session, actor: Principal, body: CaseCreate, now: datetime) -> LaunderingCase:
     """Open a case with its first leads; the reference is ENF-<year>-<sequence>."""
-    count = db.scalar(select(func.count()).select_from(EnforcementCase)) or 0
-    case = EnforcementCase(reference=f"ENF-{now.year}-{count + 1:05d}", title=body.title, status="open",
+    count = db.scalar(select(func.count()).select_from(LaunderingCase)) or 0
+    case = LaunderingCase(reference=f"ENF-{now.year}-{count + 1:05d}", title=body.title, status="open",
                            marking=body.marking, opened_by=actor.username, opened_at=now, notes=body.notes)
     db.add(case)
     db.flush()
@@ -28,7 +28,7 @@ def case_open(*, db: Session, actor: Principal, body: CaseCreate, now: datetime)
     return case
 
 
-def lead_add(*, db: Session, case: EnforcementCase, lead: LeadCreate, now: datetime) -> CaseLead:
+def lead_add(*, db: Session, case: LaunderingCase, lead: LeadCreate, now: datetime) -> CaseLead:
     """Add a lead to an open case."""
     if case.status != "open":
         raise Conflict([Problem("enforcement.case_not_open", "/reference", {"status": case.status})])
@@ -39,7 +39,7 @@ def lead_add(*, db: Session, case: EnforcementCase, lead: LeadCreate, now: datet
     return row
 
 
-def case_refer(*, db: Session, actor: Principal, case: EnforcementCase, now: datetime) -> EnforcementCase:
+def case_refer(*, db: Session, actor: Principal, case: LaunderingCase, now: datetime) -> LaunderingCase:
     """Mark a case referred to the FIU (once); the package is built from it by `selectors.referral`."""
     if case.status != "open":
         raise Conflict([Problem("enforcement.case_not_open", "/reference", {"status": case.status})])
