@@ -10,7 +10,7 @@ frauds at 1, 5 and 10 % review budgets, for
   ranking (mean of the model's and the indicator score's rank percentiles).
 Speed: reference prices over 1,000,000 lines (train.csv resampled), one declaration's indicators
 (p50/p99 over 300 single-row calls), and the cycle pass over a 1,000,000-flow trade graph.
-Usage: python benchmarks/enforcement.py [--data-dir ../shared/data/kcs] [--no-model]
+Usage: python benchmarks/enforcement.py [--data-dir ../shared/data/kcs] [--no-model] [--flows N]
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def pct(score: np.ndarray) -> np.ndarray:
     return pd.Series(score).rank(pct=True).to_numpy()
 
 
-def quality(data_dir: Path, with_model: bool) -> None:
+def quality(data_dir: Path, with_model: bool, flows_n: int) -> None:
     """The KCS quality table."""
     train_frame = load([data_dir / "train.csv"], KCS, with_labels=True)
     valid = load([data_dir / "valid.csv"], KCS, with_labels=True)
@@ -92,10 +92,10 @@ def quality(data_dir: Path, with_model: bool) -> None:
     for code in hit.columns:
         h = hit[code].to_numpy()
         print(f"  {code:<30} {h.mean():>7.3f} {fraud[h].mean() if h.any() else float('nan'):>7.3f}")
-    speed(history, state)
+    speed(history, state, flows_n)
 
 
-def speed(history: pd.DataFrame, state: indicators.IndicatorState) -> None:
+def speed(history: pd.DataFrame, state: indicators.IndicatorState, flows_n: int = 1_000_000) -> None:
     """The speed figures."""
     rng = np.random.default_rng(0)
     big = history.iloc[rng.integers(0, len(history), 1_000_000)].reset_index(drop=True)
@@ -112,12 +112,12 @@ def speed(history: pd.DataFrame, state: indicators.IndicatorState) -> None:
     ms = np.array(times) * 1000
     print(f"one declaration's indicators: p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms; "
           "target p99 < 2 ms")
-    firms = [f"F{i}" for i in range(200_000)]
-    a, b = rng.integers(0, len(firms), 1_000_000), rng.integers(0, len(firms), 1_000_000)
+    firms = [f"F{i}" for i in range(flows_n // 5)]
+    a, b = rng.integers(0, len(firms), flows_n), rng.integers(0, len(firms), flows_n)
     flows = [(firms[x], firms[y], 1.0) for x, y in zip(a, b, strict=True) if x != y]
     start = time.perf_counter()
     leads = networks.circular_leads(flows, max_length=3)
-    print(f"network cycle pass, 1,000,000 flows / 200,000 firms: {time.perf_counter() - start:.1f} s "
+    print(f"network cycle pass, {flows_n:,} flows / {len(firms):,} firms: {time.perf_counter() - start:.1f} s "
           f"({len(leads)} cycles of ≤ 3 firms); target < 120 s")
 
 
@@ -126,9 +126,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/kcs")
     parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--flows", type=int, default=1_000_000, help="size of the random trade graph of the cycle pass")
     args = parser.parse_args()
     data_dir = args.data_dir if args.data_dir.exists() else Path("/work/shared/data/kcs")
-    quality(data_dir, not args.no_model)
+    quality(data_dir, not args.no_model, args.flows)
 
 
 if __name__ == "__main__":
