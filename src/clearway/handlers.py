@@ -122,9 +122,7 @@ def _unreachable(exc: DBAPIError) -> bool:
 
 
 async def _database(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DBAPIError)
-    if isinstance(exc, OperationalError) and _busy(exc):
-        return await _operational(request, exc)
+    assert isinstance(exc, DBAPIError)  # a busy OperationalError never gets here: _operational answers it first
     if not _unreachable(exc):
         return await _unexpected(request, exc)
     # A failover or restart: the client retries later; with the same Idempotency-Key a write is never made twice.

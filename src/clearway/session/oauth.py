@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from clearway.body import SAFE_TEXT
+
 # RFC 6749 §5.1 and §5.2: token answers must never be cached.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM = "application/x-www-form-urlencoded"
-_SAFE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+_SAFE = re.compile(SAFE_TEXT)
 _LIMITS = {"username": 64, "password": 256, "grant_type": 64, "scope": 256}
 
 
