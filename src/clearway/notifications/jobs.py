@@ -9,7 +9,8 @@ from clearway.db import utcnow
 from clearway.jobs import Job
 from clearway.notifications.delivery import Deliverer, claim, record
 from clearway.notifications.relay import relay_once
-from clearway.notifications.settings import webhook_settings
+from clearway.notifications.settings import stream_settings, webhook_settings
+from clearway.notifications.stream import JetStreamPublisher, stream_consumers_record, stream_publish_once
 
 PASS_BUDGET_S = 2.0
 
@@ -52,7 +53,44 @@ def deliver(ctx: Any) -> int:
     return total
 
 
+def publisher_of(ctx: Any) -> JetStreamPublisher:
+    """The worker's connection to the event stream (kept in its resources)."""
+    found = ctx.resources.get("stream")
+    if found is None:
+        settings = stream_settings()
+        found = ctx.resources["stream"] = JetStreamPublisher(url=settings.url, name=settings.name,
+                                                             duplicate_window_s=settings.duplicate_window_s)
+    return found
+
+
+def stream(ctx: Any) -> int:
+    """Publish every relayed event to the stream (in batches, within the pass budget); how many events.
+
+    A failed publish rolls the pass back (the high-water mark stays) and drops the connection, so the
+    next pass reconnects and publishes the same events again, which the stream stores once.
+    """
+    publisher, total, deadline = publisher_of(ctx), 0, time.monotonic() + PASS_BUDGET_S
+    try:
+        while time.monotonic() < deadline:
+            with ctx.sessions() as db, db.begin():
+                done = stream_publish_once(db=db, publish=publisher.publish, batch=stream_settings().batch,
+                                           now=utcnow())
+            total += done
+            if done == 0:
+                break
+        with ctx.sessions() as db, db.begin():
+            stream_consumers_record(db=db, pending=publisher.consumers_pending())
+    except Exception:
+        ctx.resources.pop("stream", None)
+        publisher.close()
+        raise
+    return total
+
+
 def jobs() -> list[Job]:
-    """This domain's jobs, at the configured poll interval."""
+    """This domain's jobs, at the configured poll interval (the stream only when configured)."""
     poll = webhook_settings().poll_s
-    return [Job("relay", poll, relay), Job("deliver", poll, deliver)]
+    found = [Job("relay", poll, relay), Job("deliver", poll, deliver)]
+    if stream_settings().url:
+        found.append(Job("stream", stream_settings().poll_s, stream))
+    return found

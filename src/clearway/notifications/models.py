@@ -120,6 +120,18 @@ class RelayState(Base):
     gap_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class StreamState(Base):
+    """How far the event stream has published declaration events, and its consumers' lag at the last pass."""
+
+    __tablename__ = "notification_stream_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[int] = mapped_column(Integer, default=0)  # messages stored (duplicates not counted)
+    consumers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # durable name -> pending messages
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class RelayGap(Base):
     """Event ids the relay stepped over (a rollback, or a commit slower than the wait): checked again later."""
 

@@ -44,3 +44,25 @@ def endpoint_url_checked(url: str) -> str:
     """The URL if a webhook may be sent there now (see `clearway.outbound`), else a 422 problem."""
     loopback = get_settings().outbound_loopback
     return outbound.url_checked(url, allow_http=loopback, allow_loopback=loopback)
+
+
+class StreamSettings(BaseSettings):
+    """The event stream to NATS JetStream (CLEARWAY_STREAM_*); off unless `url` is set (e.g. nats://127.0.0.1:4222).
+
+    `duplicate_window_s` must outlast any republication: the relay's gap memory (an hour) and a relay
+    down for a while; messages republished inside it are stored once.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CLEARWAY_STREAM_", env_file=".env", extra="ignore")
+
+    url: str = ""
+    name: str = Field(default="CLEARWAY", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    duplicate_window_s: float = Field(default=7200.0, ge=60, le=86_400)
+    batch: int = Field(default=5000, ge=1, le=50_000)
+    poll_s: float = Field(default=0.25, gt=0, le=60)
+
+
+@lru_cache
+def stream_settings() -> StreamSettings:
+    """The process-wide event-stream settings."""
+    return StreamSettings()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from clearway.db import get_sessionmaker
 from clearway.exchange.metrics import exchange_gauges
 from clearway.notifications.service import outbox_backlog
+from clearway.notifications.stream import stream_pending
 
 QUEUE_STATUSES = ("under_control", "detained")
 RELEASED_STATUSES = ("released", "cleared")
@@ -60,6 +61,22 @@ def _backlogs(db: Session) -> list[Metric]:
     return found
 
 
+def _stream(db: Session) -> list[Metric]:
+    """The event stream's lag: events not yet published, and each durable consumer's pending messages."""
+    pending = stream_pending(db)
+    if pending is None:  # no stream configured in this deployment
+        return []
+    unpublished, consumers = pending
+    lag = GaugeMetricFamily("clearway_stream_unpublished_events", "Declaration events not yet on the event stream")
+    lag.add_metric([], unpublished)
+    consumer = GaugeMetricFamily("clearway_stream_consumer_pending",
+                                 "Stream messages a durable consumer has not yet received or acknowledged",
+                                 labels=["consumer"])
+    for name, n in sorted(consumers.items()):
+        consumer.add_metric([name], int(n))
+    return [lag, consumer]
+
+
 def _notification_backlog(db: Session) -> dict[str, int]:
     value = outbox_backlog(db=db)
     return {str(k): int(v) for k, v in value.items()} if isinstance(value, Mapping) else {"all": int(value)}
@@ -68,4 +85,4 @@ def _notification_backlog(db: Session) -> dict[str, int]:
 def read_all() -> list[Metric]:
     """Every database gauge, read in one short read-only transaction."""
     with get_sessionmaker()() as db, db.begin():
-        return [*_declarations(db), *_backlogs(db), *exchange_gauges(db)]
+        return [*_declarations(db), *_backlogs(db), *_stream(db), *exchange_gauges(db)]
