@@ -54,3 +54,27 @@ def test_the_lodging_answer_equals_the_database_answer(client, tariff, case, use
     assert compared.seen or case == "yellow goods"  # a controlled lodgement is not asked: it is under control
     for fast, read in compared.seen:
         assert sorted(fast) == sorted(read)
+
+
+
+BOOK = {"hs_code": "490199", "description": "Printed books", "origin_country": "GB", "net_mass_kg": "300",
+        "quantity": {"value": "300", "unit": "KGM"}, "value": "4000.00"}
+
+
+@pytest.mark.parametrize("concerned", [False, True])
+def test_the_lodging_answer_of_the_single_window_equals_the_database_answer(client, concerned):
+    from tests.agencies.helpers import FISH, PHONE, doc_with, load_shipped
+
+    load_shipped()
+    base = wiring()
+    compared = Compared(providers=base.release.providers, finality=base.release.finality)
+    compared.seen = []
+    items = [FISH, PHONE] if concerned else [BOOK]
+    with get_sessionmaker()() as db, db.begin():
+        actor = principal_of(db.scalar(select(User).where(User.username == "trader-a")))
+        declaration_lodge(db=db, wiring=replace(base, release=compared), actor=actor, raw=doc_with(*items),
+                          now=utcnow())
+    assert compared.seen
+    for fast, read in compared.seen:
+        assert sorted(fast) == sorted(read)
+    assert (sorted(compared.seen[0][0]).count("agency.pending") == 2) == concerned

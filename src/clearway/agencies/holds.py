@@ -8,12 +8,12 @@ so an item that should have been referred and was not holds the goods too.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from clearway.agencies.models import JointInspection, Permit, PermitUse, Referral
 from clearway.agencies.service import concerned
 from clearway.declarations.models import Declaration
-from clearway.holds import Hold
+from clearway.holds import Hold, Lodged
 
 HOLDING = {None: "agency.pending", "refuse": "agency.refused", "sample": "agency.sample",
            "joint_inspection": "agency.joint_inspection"}
@@ -60,3 +60,18 @@ def agency_holds(db: Session, declaration: Declaration) -> list[Hold]:
             elif not any((n, m.item) in uses for n in cited):
                 holds.append(Hold("permit.not_drawn", "customs", {**params, "permit": cited[0]}))
     return holds
+
+
+def agency_holds_at_lodging(declaration: Declaration, lodged: Lodged) -> list[Hold]:
+    """`agency_holds` for a declaration just lodged: when the lodging step found no live agency concerned,
+    it referred nothing and drew no permit, so nothing holds the goods; otherwise the database is asked."""
+    db = object_session(declaration)
+    if db is None:  # not attached: nothing known, ask nobody's cache (the flow never gets here)
+        return [Hold("release.provider_failed", "customs", {"provider": "agency_holds"})]
+    found = db.info.get(("agencies.concerned", declaration.id, declaration.version))
+    if found is not None and not found[1]:  # the step's own answer in this transaction: no (agency, item) match
+        return []
+    return agency_holds(db, declaration)
+
+
+agency_holds.at_lodging = agency_holds_at_lodging  # type: ignore[attr-defined]
