@@ -19,13 +19,13 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # Debian packages the tests need: Chromium for the browser tests, wrk for the load benchmark; patroni, etcd and
-# pgbackrest for the high-availability and restore drills (scripts/pgha.sh); nats-server for the event stream.
+# pgbackrest for the high-availability and restore drills (scripts/pgha.sh); nats-server for the event stream; nginx in front of several API processes.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v wrk >/dev/null || ! command -v patroni >/dev/null \
-	  || ! command -v etcd >/dev/null || ! command -v pgbackrest >/dev/null || ! command -v nats-server >/dev/null; then \
+	  || ! command -v etcd >/dev/null || ! command -v pgbackrest >/dev/null || ! command -v nats-server >/dev/null || ! test -x /usr/sbin/nginx; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk patroni etcd-server etcd-client pgbackrest nats-server >/dev/null; \
-	  else echo "install the Debian packages (sudo apt-get install chromium wrk patroni etcd-server etcd-client pgbackrest nats-server)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk patroni etcd-server etcd-client pgbackrest nats-server nginx >/dev/null; \
+	  else echo "install the Debian packages (sudo apt-get install chromium wrk patroni etcd-server etcd-client pgbackrest nats-server nginx)"; exit 1; fi; \
 	fi
 
 # The demo needs neither Chromium nor wrk (only the tests and the load benchmark do).

@@ -8,7 +8,9 @@ Prints, in one run, at 32 concurrent clients on 127.0.0.1:
       (duty and control holds), note "awaiting payment", idempotency record; committed durably: fsync
       and synchronous_commit on),
 and the ratios (c)/(a) and (c)/(b). Load comes from wrk (Debian) and pgbench; the server runs
-with --workers processes (default 3: each process waits on the database part of the time). Usage: python benchmarks/api_lodge.py [--seconds 15] [--workers 3]
+with --workers processes (default 3: each process waits on the database part of the time). With --nginx 1,2,3,
+(c) is measured again through nginx in front of 1, 2 and 3 separate single-worker API processes (the scale-out
+shape of deploy/). Usage: python benchmarks/api_lodge.py [--seconds 15] [--workers 3] [--nginx 1,2,3]
 """
 
 from __future__ import annotations
@@ -150,12 +152,32 @@ def _pgbench(port: int, seconds: int, tmp: Path, doc: str) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
+def _behind_nginx(processes: int, tmp: Path, lua: Path, seconds: int) -> dict[str, float]:
+    """Lodge through nginx (Debian, scripts/nginx.sh) in front of `processes` single-worker API processes."""
+    ports = [free_port() for _ in range(processes)]
+    procs = [start_server(p, workers=1) for p in ports]
+    where = tmp / f"nginx-{processes}"
+    try:
+        url = subprocess.check_output([str(ROOT / "scripts/nginx.sh"), "start", str(where), str(free_port()),
+                                       *map(str, ports)], text=True).strip()
+        try:
+            _wrk(url, 3, lua)  # warm-up
+            return _wrk(url, seconds, lua)
+        finally:
+            subprocess.run([str(ROOT / "scripts/nginx.sh"), "stop", str(where)], check=False)
+    finally:
+        for proc in procs:
+            stop_server(proc)
+
+
 def main() -> None:
     """Run the three measurements and print them with their ratios."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--with-worker", action="store_true", help="run `clearway worker` alongside")
+    parser.add_argument("--nginx", default="", help="also lodge through nginx in front of 1,2,3... single-worker "
+                                                  "API processes (e.g. --nginx 1,2,3)")
     args = parser.parse_args()
     os.environ.update(CLEARWAY_ENVIRONMENT="demo", CLEARWAY_SECRET_KEY="benchmark-secret-0123456789abcdef",
                       CLEARWAY_AUDIT_SEAL_INTERVAL_S="2")
@@ -187,6 +209,8 @@ def main() -> None:
                 if worker:
                     worker.terminate()
                     worker.wait(timeout=30)
+            farms = {n: _behind_nginx(n, tmp, lua, args.seconds)
+                     for n in map(int, filter(None, args.nginx.split(",")))}
             db_rate = _pgbench(pg_port, args.seconds, tmp, json.dumps(EXAMPLE))
         finally:
             subprocess.run([str(ROOT / "scripts/pgcluster.sh"), "stop", str(tmp / "pg")], check=False)
@@ -197,6 +221,10 @@ def main() -> None:
     print(f"(c) lodge one-item decl. {lodge['rate']:8.0f} decl/s  p50 {lodge['p50']:6.1f} ms   p99 {lodge['p99']:6.1f} ms"
           f"   non-2xx {lodge['non2xx']} {lodge['socket_errors']}")
     print(f"ratios: (c)/(a) = {lodge['rate'] / noop['rate']:.1%}   (c)/(b) = {lodge['rate'] / db_rate:.1%}")
+    for n, farm in farms.items():
+        print(f"(c) behind nginx, {n} API process(es) of 1 worker: {farm['rate']:8.0f} decl/s  p50 {farm['p50']:6.1f} ms"
+              f"   p99 {farm['p99']:6.1f} ms   non-2xx {farm['non2xx']}   "
+              f"{farm['rate'] / farms[min(farms)]['rate']:.2f}x of {min(farms)}")
 
 
 if __name__ == "__main__":
