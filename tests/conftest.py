@@ -24,9 +24,9 @@ BACKENDS = ["sqlite", "postgresql"]
 def _reset_caches() -> None:
     from clearway.auth.service import principal_cache
     from clearway.config import get_settings
-    from clearway.db import get_engine, get_sessionmaker
+    from clearway.db import get_engine, get_reports_sessionmaker, get_sessionmaker
 
-    for cached in (get_settings, get_engine, get_sessionmaker):
+    for cached in (get_settings, get_engine, get_sessionmaker, get_reports_sessionmaker):
         cached.cache_clear()
     principal_cache.clear()
 

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
 
     environment: Literal["demo", "test", "production"] = "production"
     database_url: str = "sqlite:///./clearway.db"
+    # A streaming read replica for reports, dashboards and the public portal (read-only, may lag a little);
+    # empty: they read the main database.
+    reports_database_url: str = ""
     secret_key: str = DEFAULT_SECRET
     country: str = Field(default="KR", min_length=2, max_length=2)
     national_currency: str = Field(default="KRW", min_length=3, max_length=3)

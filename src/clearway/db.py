@@ -106,6 +106,26 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=False)
 
 
+@lru_cache
+def get_reports_sessionmaker() -> sessionmaker[Session]:
+    """Session factory for reports: on the read replica when one is configured, else the main database's."""
+    settings = get_settings()
+    if not settings.reports_database_url:
+        return get_sessionmaker()
+    engine = make_engine(settings.reports_database_url, settings.db_pool_size, settings.db_busy_timeout_ms)
+    # Marked, so that reports skip the refreshes they would otherwise write (the replica is read-only).
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info={"read_replica": True})
+
+
+async def reports_session_scope() -> AsyncIterator[Session]:
+    """A read-only session for one report request (see `get_reports_sessionmaker`)."""
+    session = get_reports_sessionmaker()()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 async def session_scope() -> AsyncIterator[Session]:
     """A session for one request; the caller owns the transaction.
 

@@ -13,7 +13,7 @@ from clearway.auth.schemas import Principal
 from clearway.auth.service import principal_cache, principal_from_claims, token_claims
 from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
-from clearway.db import get_sessionmaker, session_scope
+from clearway.db import get_sessionmaker, reports_session_scope, session_scope
 from clearway.errors import Forbidden, Problem, Unauthenticated
 from clearway.holds import Release
 from clearway.i18n import negotiate
@@ -23,6 +23,8 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 DbSession = Annotated[Session, Depends(session_scope)]
+# Reports, dashboards and the public portal: the read replica when configured (never for writes).
+ReportSession = Annotated[Session, Depends(reports_session_scope)]
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from clearway.auth.schemas import Principal
 from clearway.body import SAFE_TEXT
 from clearway.db import utcnow
-from clearway.deps import DbSession, roles
+from clearway.deps import ReportSession, roles
 from clearway.openapi_docs import PROBLEMS
 from clearway.performance import anomalies, service
 from clearway.performance.filters import Filters
@@ -51,7 +51,7 @@ Selection = Annotated[Filters, Depends(filters_of)]
 
 
 @router.get("/release-times", operation_id="readReleaseTimes", responses=PROBLEMS)
-def release_times(db: DbSession, actor: Reader, selection: Selection,
+def release_times(db: ReportSession, actor: Reader, selection: Selection,
                   group_by: Annotated[list[Dimension], Query(max_length=5)] = [],  # noqa: B006 (FastAPI copies it)
                   interval: Annotated[list[IntervalName], Query(max_length=15)] = [],  # type: ignore[valid-type]  # noqa: B006
                   ) -> ReleaseTimesRead:
@@ -69,7 +69,7 @@ def release_times(db: DbSession, actor: Reader, selection: Selection,
 
 
 @router.get("/release-times/anomalies", operation_id="listReleaseTimeAnomalies", responses=PROBLEMS)
-def anomaly_list(db: DbSession, actor: Reader, selection: Selection,
+def anomaly_list(db: ReportSession, actor: Reader, selection: Selection,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> AnomalyList:
     """Declarations whose events are missing or out of order, newest lodgement first."""
     with db.begin():
@@ -80,7 +80,7 @@ def anomaly_list(db: DbSession, actor: Reader, selection: Selection,
 
 
 @router.get("/effectiveness", operation_id="readControlEffectiveness", responses=PROBLEMS)
-def effectiveness(db: DbSession, actor: Reader, selection: Selection) -> EffectivenessRead:
+def effectiveness(db: ReportSession, actor: Reader, selection: Selection) -> EffectivenessRead:
     """Inspection, hit, non-compliance (Wilson 95 %) and override rates, per rule and model, over time."""
     with db.begin():
         result = service.effectiveness_report(db=db, filters=selection.scoped(actor), now=utcnow())
@@ -90,7 +90,7 @@ def effectiveness(db: DbSession, actor: Reader, selection: Selection) -> Effecti
 
 
 @router.get("/revenue", operation_id="readRevenue", responses=PROBLEMS)
-def revenue(db: DbSession, actor: Reader, selection: Selection) -> TableRead:
+def revenue(db: ReportSession, actor: Reader, selection: Selection) -> TableRead:
     """Assessed, collected and adjusted revenue by office, month, tax and currency (amounts as decimal strings)."""
     with db.begin():
         rows = service.revenue_report(db=db, filters=selection.scoped(actor))

@@ -51,7 +51,9 @@ class RevenueRow:
 
 
 def refresh(*, db: Session, now: datetime) -> None:
-    """Bring the timelines up to the newest committed events."""
+    """Bring the timelines up to the newest committed events (on a read replica the primary's worker does it)."""
+    if db.info.get("read_replica"):
+        return
     timelines.timelines_refresh(db=db, now=now)
 
 

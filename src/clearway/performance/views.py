@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
-from clearway.deps import DbSession, roles
+from clearway.deps import ReportSession, roles
 from clearway.errors import NotFound, Problem
 from clearway.i18n import translate
 from clearway.performance import service
@@ -118,7 +118,7 @@ def _page(request: Request, actor: Principal, template: str, filters: Filters, b
 
 
 @router.get("/performance")
-def release_dashboard(request: Request, db: DbSession, actor: WebReader) -> Response:
+def release_dashboard(request: Request, db: ReportSession, actor: WebReader) -> Response:
     """Release times (WCO TRS) with their distribution, trend, channel mix and anomalies."""
     filters, by = page_filters(request, actor)
     with db.begin():
@@ -128,7 +128,7 @@ def release_dashboard(request: Request, db: DbSession, actor: WebReader) -> Resp
 
 
 @router.get("/performance/effectiveness")
-def effectiveness_dashboard(request: Request, db: DbSession, actor: WebReader) -> Response:
+def effectiveness_dashboard(request: Request, db: ReportSession, actor: WebReader) -> Response:
     """Inspection, hit, non-compliance and override rates, per rule and model, over time."""
     filters, by = page_filters(request, actor)
     with db.begin():
@@ -142,7 +142,7 @@ def effectiveness_dashboard(request: Request, db: DbSession, actor: WebReader) -
 
 
 @router.get("/performance/revenue")
-def revenue_dashboard(request: Request, db: DbSession, actor: WebReader) -> Response:
+def revenue_dashboard(request: Request, db: ReportSession, actor: WebReader) -> Response:
     """Assessed, collected and adjusted revenue by office, tax and month."""
     filters, by = page_filters(request, actor)
     with db.begin():
@@ -155,7 +155,7 @@ def revenue_dashboard(request: Request, db: DbSession, actor: WebReader) -> Resp
 
 
 @router.get("/performance/export/{name}.csv")
-def export(name: str, request: Request, db: DbSession, actor: WebReader) -> Response:
+def export(name: str, request: Request, db: ReportSession, actor: WebReader) -> Response:
     """Any dashboard table as CSV, with the page's filters."""
     filters, by = page_filters(request, actor)
     with db.begin():

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clearway.body import SAFE_TEXT
 from clearway.db import utcnow
-from clearway.deps import DbSession
+from clearway.deps import ReportSession
 from clearway.performance.opendata import FIELDS, Published, published_release_times
 from clearway.public.content import procedures
 from clearway.reference import service as reference
@@ -35,7 +35,7 @@ RULE = ("A cell is withheld when it counts fewer than {threshold} declarations, 
         "cycle of withheld cells. Statistics resting on fewer than {threshold} declarations are left blank.")
 
 
-def _published(db: DbSession) -> Published:
+def _published(db: ReportSession) -> Published:
     with db.begin():
         return published_release_times(db=db, now=utcnow())
 
@@ -53,7 +53,7 @@ def public_root() -> Response:
 
 
 @router.get("/public/")
-def home(request: Request, db: DbSession) -> Response:
+def home(request: Request, db: ReportSession) -> Response:
     """Average release times per office and transport mode over the last twelve months (TFA 7.6)."""
     published = _published(db)
     return _page(request, "public/home.html", published=published, section="home",
@@ -61,7 +61,7 @@ def home(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/public/tariff")
-def tariff_lookup(request: Request, db: DbSession,
+def tariff_lookup(request: Request, db: ReportSession,
                   q: Annotated[str, Query(max_length=100, pattern=SAFE_TEXT)] = "") -> Response:
     """The national tariff by code prefix or by words of the description, with the rates in force today."""
     today = utcnow().date()
@@ -85,7 +85,7 @@ def offices_page(request: Request) -> Response:
 
 
 @router.get("/public/open-data")
-def open_data_page(request: Request, db: DbSession) -> Response:
+def open_data_page(request: Request, db: ReportSession) -> Response:
     """What the open-data files hold, their dictionary and the suppression rule."""
     published = _published(db)
     return _page(request, "public/open_data.html", fields=FIELDS, published=published, section="open_data",
@@ -106,13 +106,13 @@ def _document(published: Published) -> dict[str, object]:
 
 
 @router.get("/public/open-data/release-times.json")
-def release_times_json(db: DbSession) -> Response:
+def release_times_json(db: ReportSession) -> Response:
     """The published table as JSON, with its period, method, suppression rule and dictionary."""
     return Response(orjson.dumps(_document(_published(db))), media_type="application/json", headers=PUBLIC_CACHE)
 
 
 @router.get("/public/open-data/release-times.csv")
-def release_times_csv(db: DbSession) -> Response:
+def release_times_csv(db: ReportSession) -> Response:
     """The published table as CSV; withheld cells have only their keys and suppressed=true."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[name for name, _ in FIELDS], lineterminator="\r\n")
