@@ -134,20 +134,10 @@ def leads(lines: pd.DataFrame, *, now: datetime, window_days: int = 30, limit: i
     cut = _ts(now) - pd.Timedelta(days=window_days)
     history, recent = lines[lines["date"] < cut], lines[lines["date"] >= cut].reset_index(drop=True)
     out: list[dict[str, Any]] = []
-    if len(history) and len(recent):
-        state = indicators.fit(history)
-        score = indicators.score(recent, state)
-        hit = indicators.hits(recent, state)
-        z = prices.deviations(recent, state.refs, ["hs6", "origin"])
-        for i in np.argsort(-score)[:limit]:
-            codes = [c for c in hit.columns if hit[c].iat[i]]
-            if not codes:
-                continue
-            row = recent.iloc[i]
-            kind = "price" if {"tbml.price_under", "tbml.price_over"} & set(codes) else "indicator"
-            out.append(_lead(kind, float(score[i]), [str(row["importer"])], [str(row["declaration_id"])], codes,
-                             f"{len(codes)} indicators; price {z[i]:+.1f} spreads from the reference",
-                             {"item": int(row["item"]), "deviation": round(float(z[i]), 2)}))
+    for currency in sorted(set(recent["currency"])):  # unit values compare within one currency, as the evidence
+        past, now_lines = history[history["currency"] == currency], recent[recent["currency"] == currency]
+        if len(past):
+            out += _indicator_leads(past, now_lines.reset_index(drop=True), limit)
     flows = [(str(s), str(b), float(v)) for s, b, v in zip(lines["importer"], lines["seller"], lines["value"],
                                                             strict=True) if s and b]
     for lead in networks.circular_leads(flows)[:limit]:
@@ -156,8 +146,26 @@ def leads(lines: pd.DataFrame, *, now: datetime, window_days: int = 30, limit: i
     return sorted(out, key=lambda lead: -lead["score"])[:limit]
 
 
+def _indicator_leads(history: pd.DataFrame, recent: pd.DataFrame, limit: int) -> list[dict[str, Any]]:
+    state = indicators.fit(history)
+    score = indicators.score(recent, state)
+    hit = indicators.hits(recent, state)
+    z = prices.deviations(recent, state.refs, ["hs6", "origin"])
+    out = []
+    for i in np.argsort(-score)[:limit]:
+        codes = [c for c in hit.columns if hit[c].iat[i]]
+        if not codes:
+            continue
+        row = recent.iloc[i]
+        kind = "price" if {"tbml.price_under", "tbml.price_over"} & set(codes) else "indicator"
+        out.append(_lead(kind, float(score[i]), [str(row["importer"])], [str(row["declaration_id"])], codes,
+                         f"{len(codes)} indicators; item {int(row['item'])} priced {z[i]:+.1f} spreads from the "
+                         "reference", {"item": int(row["item"]), "deviation": round(float(z[i]), 2)}))
+    return out
+
+
 def _lead(kind: str, score: float, parties: list[str], mrns: list[str], codes: list[str], explanation: str,
           extra: dict[str, Any]) -> dict[str, Any]:
-    key = hashlib.sha256("|".join([kind, *parties, *mrns]).encode()).hexdigest()[:16]
+    key = hashlib.sha256("|".join([kind, *parties, *mrns, str(extra.get("item", ""))]).encode()).hexdigest()[:16]
     return {"key": key, "kind": kind, "score": round(score, 3), "parties": parties, "explanation": explanation,
             "evidence": {"declarations": mrns, "indicators": codes, **extra}}
