@@ -143,7 +143,8 @@ def newcomer_high_volume(frame: pd.DataFrame, state: IndicatorState) -> np.ndarr
 def value_spike(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
     """A line worth more than 10× the importer's usual line."""
     usual = frame["importer"].map(state.importer_median).to_numpy(dtype=np.float64)
-    return np.nan_to_num(frame["value"].to_numpy() / usual, nan=0.0) > 10
+    with np.errstate(divide="ignore", invalid="ignore"):  # a usual line of 0: any value is a spike
+        return np.nan_to_num(frame["value"].to_numpy() / usual, nan=0.0) > 10
 
 
 def high_risk_origin(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
