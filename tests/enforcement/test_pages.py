@@ -58,7 +58,12 @@ def test_the_analyst_opens_a_case_from_a_lead_sends_it_and_the_fiu_reads_the_sum
     ref = r.headers["location"].rsplit("/", 1)[1]
     mrn = re.search(r'/enforcement/declarations/([0-9A-Z]{18})/prices', case.text)
     r = client.post(f"/enforcement/cases/{ref}/refer", data={"csrf": csrf_of(case.text)}, follow_redirects=False)
-    assert r.status_code == 303 and send not in client.get(f"/enforcement/cases/{ref}", headers=h).text
+    assert r.status_code == 303
+    case = client.get(f"/enforcement/cases/{ref}", headers=h)
+    assert send not in case.text
+    r = client.post(f"/enforcement/cases/{ref}/update", data={"csrf": csrf_of(case.text), "notes": "Ask HK customs"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and "Ask HK customs" in client.get(f"/enforcement/cases/{ref}", headers=h).text
     assert mrn, case.text
     prices = client.get(f"/enforcement/declarations/{mrn.group(1)}/prices", headers=h)
     assert prices.status_code == 200 and per_kg in prices.text

@@ -16,7 +16,7 @@ from clearway.declarations import selectors as declarations
 from clearway.deps import DbSession
 from clearway.enforcement import evidence, selectors, service
 from clearway.enforcement.access import Analyst, Reader
-from clearway.enforcement.schemas import CaseCreate, LeadCreate
+from clearway.enforcement.schemas import CaseCreate, CaseUpdate, LeadCreate
 from clearway.errors import NotFound, Problem
 from clearway.web.render import render
 from clearway.web.security import CheckedForm, page_locale
@@ -80,6 +80,16 @@ def case_refer_form(request: Request, db: DbSession, actor: Analyst, form: Check
     """Send the case to the FIU."""
     with db.begin():
         service.case_refer(db=db, actor=actor, case=selectors.case_get(db, reference[:24]), now=utcnow())
+    return RedirectResponse(f"/enforcement/cases/{reference[:24]}", status_code=303)
+
+
+@router.post("/enforcement/cases/{reference}/update")
+def case_update_form(request: Request, db: DbSession, actor: Analyst, form: CheckedForm, reference: str) -> Response:
+    """Save the analyst's notes, or close the case."""
+    notes = str(form.get("notes") or "").strip()[:4000]
+    body = CaseUpdate(notes=notes, status="closed" if form.get("close") else None)
+    with db.begin():
+        service.case_update(db=db, actor=actor, case=selectors.case_get(db, reference[:24]), body=body, now=utcnow())
     return RedirectResponse(f"/enforcement/cases/{reference[:24]}", status_code=303)
 
 
