@@ -35,6 +35,8 @@ from clearway.db import get_engine, get_sessionmaker
 from clearway.declarations.router import router as declarations_router
 from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
 from clearway.declarations.views import router as declarations_pages
+from clearway.enforcement.router import router as enforcement_router
+from clearway.enforcement.views import router as enforcement_pages
 from clearway.errors import PayloadTooLarge, Problem
 from clearway.exchange.router import router as exchange_router
 from clearway.exchange.views import router as exchange_pages
@@ -117,11 +119,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
-               borderposts_router, agencies_router, exchange_router)
+               borderposts_router, agencies_router, exchange_router, enforcement_router)
 PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages,
                 performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
-                borderposts_pages, borderposts_portal, agencies_pages, exchange_pages)
+                borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages)
 
 
 @asynccontextmanager

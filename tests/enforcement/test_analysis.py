@@ -63,3 +63,21 @@ def test_a_mirror_gap_is_split_into_cif_fob_and_what_is_left_unexplained():
     assert row.cif_fob == pytest.approx(60_000) and row.gap == pytest.approx(360_000)
     assert row.unexplained == pytest.approx(360_000) and row.revenue_at_risk == pytest.approx(28_800)
     assert as_money(row.revenue_at_risk, "USD") == {"amount": "28800.00", "currency": "USD"}
+
+
+def test_the_bounded_cycle_pass_finds_exactly_the_short_cycles_networkx_finds():
+    import networkx as nx
+
+    rng = np.random.default_rng(11)
+    flows = [(f"F{a}", f"F{b}", float(v)) for a, b, v in zip(rng.integers(0, 60, 300), rng.integers(0, 60, 300),
+                                                              rng.integers(1, 100, 300), strict=True) if a != b]
+    graph = nx.DiGraph((a, b) for a, b, _ in flows)
+    def canonical(cycle: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+        i = cycle.index(min(cycle))
+        return tuple(cycle[i:]) + tuple(cycle[:i])
+
+    expected = sorted(canonical(c) for c in nx.simple_cycles(graph, length_bound=3))
+    found = sorted(canonical(lead.parties) for lead in circular_leads(flows, max_length=3))
+    assert found == expected and len(found) > 10
+    ring = [("A", "B", 1.0), ("B", "C", 1.0), ("C", "D", 1.0), ("D", "E", 1.0), ("E", "A", 1.0)]
+    assert circular_leads(ring, max_length=4) == [] and len(circular_leads(ring, max_length=5)) == 1

@@ -21,6 +21,7 @@ from clearway.enforcement import prices
 HIGH_RISK_DEFAULT = frozenset({"IR", "KP", "MM", "SY", "YE", "AF", "VE", "PA", "KY", "VG"})  # configurable
 THIRD_PARTY_PAYMENTS_DEFAULT = frozenset({"13", "14", "43"})  # payment types paid by someone else
 Z_CUT = 3.0
+FACTOR_LOG = float(np.log(20))  # mass per value this many times off the reference is over/under-shipment
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,22 @@ class IndicatorState:
     value_p95: float
     high_risk: frozenset[str] = field(default=HIGH_RISK_DEFAULT)
     third_party: frozenset[str] = field(default=THIRD_PARTY_PAYMENTS_DEFAULT)
+    # The lodging path's lookups, built once by `fit`: (hs6, origin) and hs6 -> (median log unit value, spread).
+    ref_of: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    ref_hs6_of: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def fit(history: pd.DataFrame, *, high_risk: frozenset[str] = HIGH_RISK_DEFAULT,
         third_party: frozenset[str] = THIRD_PARTY_PAYMENTS_DEFAULT) -> IndicatorState:
     """Learn reference prices and traders' habits from past lodged lines."""
+    refs = prices.reference_prices(history, ["hs6", "origin"])
+    refs_hs6 = prices.reference_prices(history, ["hs6"])
     return IndicatorState(
-        refs=prices.reference_prices(history, ["hs6", "origin"]),
-        refs_hs6=prices.reference_prices(history, ["hs6"]),
+        refs=refs, refs_hs6=refs_hs6,
+        ref_of={(str(h), str(o)): (float(m), float(s)) for (h, o), m, s
+                in zip(refs.index, refs["median"], refs["spread"], strict=True)},
+        ref_hs6_of={str(h): (float(m), float(s)) for h, m, s in zip(refs_hs6.index, refs_hs6["median"],
+                                                                     refs_hs6["spread"], strict=True)},
         trader_chapters=frozenset(zip(history["importer"], history["hs6"].str[:2], strict=True)),
         pairs=frozenset(zip(history["hs6"], history["origin"], strict=True)),
         first_seen=history.groupby("importer")["date"].min().to_dict(),
@@ -87,7 +96,9 @@ def price_over_any_origin(frame: pd.DataFrame, state: IndicatorState) -> np.ndar
 
 def weight_per_value_outlier(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
     """Mass per unit of value off by a factor of 20 from the reference (over- or under-shipment)."""
-    return np.abs(_z(frame, state) * state.refs["spread"].median()) > np.log(20) if len(state.refs) else _none(frame)
+    z = _z(frame, state)
+    spread = state.refs.reindex(pd.MultiIndex.from_frame(frame[["hs6", "origin"]]))["spread"].to_numpy()
+    return np.nan_to_num(np.abs(z * spread), nan=0.0) > FACTOR_LOG
 
 
 def round_value(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
@@ -132,7 +143,8 @@ def newcomer_high_volume(frame: pd.DataFrame, state: IndicatorState) -> np.ndarr
 def value_spike(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
     """A line worth more than 10× the importer's usual line."""
     usual = frame["importer"].map(state.importer_median).to_numpy(dtype=np.float64)
-    return np.nan_to_num(frame["value"].to_numpy() / usual, nan=0.0) > 10
+    with np.errstate(divide="ignore", invalid="ignore"):  # a usual line of 0: any value is a spike
+        return np.nan_to_num(frame["value"].to_numpy() / usual, nan=0.0) > 10
 
 
 def high_risk_origin(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
@@ -147,7 +159,7 @@ def high_risk_departure(frame: pd.DataFrame, state: IndicatorState) -> np.ndarra
 
 def illogical_routing(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
     """Goods leave from a country other than their origin (routing through a third country)."""
-    return (frame["departure"] != frame["origin"]).to_numpy() & (frame["departure"] != "")
+    return ((frame["departure"] != frame["origin"]) & (frame["departure"] != "")).to_numpy()
 
 
 def rare_goods_origin(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
@@ -190,10 +202,6 @@ def seller_many_new_importers(frame: pd.DataFrame, state: IndicatorState) -> np.
     new = pd.Series(new_trader(frame, state), index=frame.index)
     firms = frame["importer"].where(new).groupby(frame["seller"]).transform("nunique")
     return new.to_numpy() & (firms.fillna(0).to_numpy() >= 3)
-
-
-def _none(frame: pd.DataFrame) -> np.ndarray:
-    return np.zeros(len(frame), dtype=bool)
 
 
 CATALOGUE: dict[str, Indicator] = {

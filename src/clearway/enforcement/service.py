@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.enforcement.models import CaseLead, LaunderingCase
-from clearway.enforcement.schemas import CaseCreate, LeadCreate
+from clearway.enforcement.schemas import CaseCreate, CaseUpdate, LeadCreate
 from clearway.errors import Conflict, Problem
 
 
@@ -49,3 +49,23 @@ def case_refer(*, db: Session, actor: Principal, case: LaunderingCase, now: date
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="enforcement.case_referred",
                  target_type="enforcement_case", target_id=case.reference, detail={"marking": case.marking}, at=now)
     return case
+
+
+def case_update(*, db: Session, actor: Principal, case: LaunderingCase, body: CaseUpdate,
+                now: datetime) -> LaunderingCase:
+    """Change a case's wording or marking, or close it; a referred case keeps what the FIU received."""
+    if case.status == "closed" or (case.status == "referred" and (body.title or body.marking)):
+        raise Conflict([Problem("enforcement.case_not_open", "/reference", {"status": case.status})])
+    changed = body.model_dump(exclude_none=True)
+    for name, value in changed.items():
+        setattr(case, name, value)
+    db.flush()
+    audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="enforcement.case_updated",
+                 target_type="enforcement_case", target_id=case.reference, detail={"fields": sorted(changed)}, at=now)
+    return case
+
+
+def referral_read_audited(*, db: Session, actor: Principal, case: LaunderingCase, now: datetime) -> None:
+    """Record that someone read a referral package (the FIU's reads and the analysts' alike)."""
+    audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="enforcement.referral_read",
+                 target_type="enforcement_case", target_id=case.reference, at=now)
