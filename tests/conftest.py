@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ os.environ.setdefault("CLEARWAY_PASSWORD_MEMORY_KIB", "1024")
 # Most tests lodge without a national tariff schedule: their imports owe nothing known. The tests of duties
 # load a schedule, and tests/clearance checks that, by default, an unassessed import is held.
 os.environ.setdefault("CLEARWAY_DUTY_ASSESSMENT_REQUIRED", "false")
+# Model bundles the tests train (the demo seed retrains one) go to a scratch folder, never into the checkout.
+os.environ.setdefault("CLEARWAY_RISK_MODELS_DIR", tempfile.mkdtemp(prefix="clearway-test-models-"))
 
 PG_URL = os.environ.get("CLEARWAY_TEST_PG_URL")
 BACKENDS = ["sqlite", "postgresql"]

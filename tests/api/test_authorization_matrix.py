@@ -130,6 +130,13 @@ POLICY: dict[tuple[str, str], set[str]] = {
     **{("GET", f"/api/v1/exchange/{path}"): {"officer", "analyst", "admin", "auditor"}
        for path in ("partners", "partners/{partner}", "messages")},
     ("POST", "/api/v1/exchange/partners/{partner}/messages"): {"analyst", "admin"},
+    # Enforcement: analysts only (the FIU, an agency of its own organisation, reads referred cases: tested in
+    # tests/enforcement); the demo agency user (MFDS) is refused like any other agency.
+    **{(method, f"/api/v1/enforcement/{path}"): {"analyst"} for method, path in (
+        ("GET", "declarations/{mrn}/price-evidence"), ("GET", "leads"), ("GET", "cases"), ("POST", "cases"),
+        ("POST", "cases/from-leads"), ("GET", "cases/{reference}"), ("PATCH", "cases/{reference}"),
+        ("POST", "cases/{reference}/leads"), ("POST", "cases/{reference}/referral"),
+        ("GET", "cases/{reference}/referral"), ("GET", "referral-schema"))},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -201,6 +208,19 @@ def _agencies_world(client):
     return {"{number}": number, "{referral_id}": str(referral["id"])}
 
 
+def _enforcement_world(client):
+    """A case the analyst opened and referred to the FIU, for the paths that name one."""
+    headers = auth(client, "analyst")
+    reference = client.post("/api/v1/enforcement/cases", json={"title": "Matrix case"}, headers=headers).json()[
+        "reference"]
+    assert client.post(f"/api/v1/enforcement/cases/{reference}/referral", headers=headers).status_code == 200
+    return {"{reference}": reference}
+
+
+ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},
+                      "/leads": {"kind": "price", "score": 1, "explanation": "matrix test"}}
+
+
 AGENCY_BODIES = {"/joint-inspection": {"at": "2030-01-01T10:00:00Z", "place": "Shed 1"},
                  "/findings": {"result": "compliant"}, "/answer": {"purpose": "matrix test"},
                  "/permits": {"agency": "MFDS", "lpco": "MFDS-DRUG", "hs_prefixes": ["3004"], "quantity": "1",
@@ -223,6 +243,10 @@ def _request(client, method, path, mrn, headers, ids=None):
         body = next((b for suffix, b in AGENCY_BODIES.items() if url.endswith(suffix)), None)
         if url.endswith("/decision"):
             body = {"outcome": "approved"} if "/permits/" in url else {"decision": "release"}
+        return client.request(method, url, json=body, headers=headers)
+    if "/enforcement/" in url and method in ("POST", "PATCH"):
+        body = {"notes": "matrix test"} if method == "PATCH" else next(
+            (b for suffix, b in ENFORCEMENT_BODIES.items() if url.endswith(suffix)), None)
         return client.request(method, url, json=body, headers=headers)
     if "/controls/" in url or "/notifications/" in url:
         body = next((b for suffix, b in CONTROL_BODIES.items() if url.endswith(suffix)), {"reason": "matrix test"})
@@ -253,7 +277,8 @@ def test_every_endpoint_is_in_the_policy(client):
 def test_every_role_gets_exactly_what_the_policy_allows(client):
     (mrn,) = lodge_direct("trader-a", 1)
     secret_lrn = client.get(f"/api/v1/declarations/{mrn}", headers=auth(client, "trader-a")).json()["lrn"]
-    ids = {**_controls_world(client), **_borderposts_world(client), **_agencies_world(client)}
+    ids = {**_controls_world(client), **_borderposts_world(client), **_agencies_world(client),
+           **_enforcement_world(client)}
     partner_jp()
     ids["{partner}"] = "JP"
     tokens = {role: auth(client, role) for role in ROLES}

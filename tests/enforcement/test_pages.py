@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import clearway
-from tests.enforcement.test_api import fiu, history
+from tests.enforcement.test_api import comparable_mrn, fiu, history
 from tests.web.conftest import csrf_of, sign_in
 
 LOCALES = Path(clearway.__file__).with_name("locales")
@@ -65,7 +65,8 @@ def test_the_analyst_opens_a_case_from_a_lead_sends_it_and_the_fiu_reads_the_sum
                     follow_redirects=False)
     assert r.status_code == 303 and "Ask HK customs" in client.get(f"/enforcement/cases/{ref}", headers=h).text
     assert mrn, case.text
-    prices = client.get(f"/enforcement/declarations/{mrn.group(1)}/prices", headers=h)
+    assert client.get(f"/enforcement/declarations/{mrn.group(1)}/prices", headers=h).status_code == 200
+    prices = client.get(f"/enforcement/declarations/{comparable_mrn()}/prices", headers=h)
     assert prices.status_code == 200 and per_kg in prices.text
     assert "<svg" in prices.text and 'role="img"' in prices.text and "data-this" in prices.text
     assert re.search(r'<table class="data" id="distribution-\d+">', prices.text)  # the chart's table alternative

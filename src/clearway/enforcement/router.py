@@ -25,7 +25,7 @@ from clearway.enforcement.schemas import (
     PriceEvidence,
     Referral,
 )
-from clearway.errors import NotFound, Problem
+from clearway.errors import NotFound, Problem, ValidationFailed
 from clearway.openapi_docs import PROBLEMS
 
 router = APIRouter(prefix="/enforcement", tags=["enforcement"])
@@ -67,13 +67,15 @@ def case_open(body: CaseCreate, db: DbSession, actor: Analyst) -> CaseRead:
 
 @router.post("/cases/from-leads", status_code=201, operation_id="openEnforcementCaseFromLeads", responses=PROBLEMS)
 def case_from_leads(body: CaseFromLeads, db: DbSession, actor: Analyst) -> CaseRead:
-    """Open a case from computed leads, chosen by their keys (an unknown key is a 404: nothing is opened)."""
+    """Open a case from computed leads, chosen by their keys (an unknown key is a 422: nothing is opened)."""
     with db.begin():
         now = utcnow()
         found = {lead["key"]: lead for lead in evidence.leads(evidence.lines_of(db), now=now)}
         missing = [k for k in body.keys if k not in found]
         if missing:
-            raise NotFound([Problem("enforcement.lead_unknown", "/keys", {"key": missing[0][:16]})])
+            # The keys are part of the body, so a stale one makes the request invalid (422), not the URL unknown.
+            raise ValidationFailed([Problem("enforcement.lead_unknown", f"/keys/{body.keys.index(missing[0])}",
+                                            {"key": missing[0][:16]})])
         chosen = [LeadCreate(kind=found[k]["kind"], score=found[k]["score"], explanation=found[k]["explanation"],
                              parties=found[k]["parties"], evidence=found[k]["evidence"]) for k in body.keys]
         case = service.case_open(db=db, actor=actor, now=now,
