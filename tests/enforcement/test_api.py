@@ -112,8 +112,7 @@ def test_price_evidence_and_leads_come_from_the_lodged_declarations_for_analysts
     items = leads.json()["items"]
     assert items and all(lead["explanation"] and lead["evidence"]["indicators"] for lead in items)
     assert items == sorted(items, key=lambda lead: -lead["score"])
-    mrns = list(dict.fromkeys(lead["evidence"]["declarations"][0] for lead in items if lead["evidence"]["declarations"]))
-    mrn = mrns[0]
+    mrn = next(lead["evidence"]["declarations"][0] for lead in items if lead["evidence"]["declarations"])
     for who in ("trader-a", "officer", "fiu", "agency"):
         assert client.get(f"{BASE}/leads", headers=auth(client, who)).status_code == 403, who
         assert client.get(f"{BASE}/declarations/{mrn}/price-evidence",
