@@ -19,7 +19,7 @@ def test_wilson_interval_narrows_with_more_events_and_stays_inside_zero_one():
     few, many = wilson(8, 10), wilson(80, 100)
     assert few is not None and many is not None
     assert 0 <= few[0] < 0.8 < few[1] <= 1 and many[1] - many[0] < few[1] - few[0]
-    assert wilson(10, 10) is not None and wilson(10, 10)[1] == 1.0  # type: ignore[index]
+    assert wilson(10, 10) is not None and wilson(10, 10)[1] > 0.999  # type: ignore[index]
     assert wilson(0, 0) is None
 
 
