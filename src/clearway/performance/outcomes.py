@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from clearway.controls.outcomes import control_outcomes
 from clearway.performance.filters import Filters
+from clearway.training.selectors import projected_ids
 
 
 @dataclass(frozen=True)
@@ -88,4 +89,5 @@ def outcomes_load(*, db: Session, filters: Filters) -> list[Outcome] | None:
     """Control outcomes within the filters, or None when the controls domain does not provide them."""
     since = datetime.combine(filters.date_from, time(0), tzinfo=UTC) if filters.date_from else None
     rows = control_outcomes(db=db, since=since, limit=1_000_000)
+    rows = [r for r in rows if r.declaration_id not in projected_ids(db)]  # training tests are not controls
     return [o for o in map(normalise, rows) if _within(o, filters)]

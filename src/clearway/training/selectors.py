@@ -23,8 +23,18 @@ from clearway.training.models import (
     TrainingCase,
     TrainingWorld,
 )
-from clearway.training.schemas import ExerciseRead, ItemDetail, ItemRead, ScoreRead, TruthRead, WorldRead
-from clearway.training.scoring import counted, d_prime, outcome_of, wilson
+from clearway.training.schemas import (
+    ExerciseRead,
+    ItemDetail,
+    ItemRead,
+    OfficerScore,
+    OfficerScores,
+    ProjectionRead,
+    ScoreRead,
+    TruthRead,
+    WorldRead,
+)
+from clearway.training.scoring import counted, d_prime, outcome_of, split_half, wilson
 
 TRAINING_DECLARANT = "KRTRAINING"  # the organisation projected declarations are lodged by: no real trader
 
@@ -169,3 +179,39 @@ def trainee_report(db: Session, trainee: str) -> list[ScoreRead]:
     attempts = db.execute(select(Attempt, Exercise).join(Exercise, Exercise.id == Attempt.exercise_id)
                           .where(Attempt.trainee == trainee).order_by(Exercise.id)).tuples().all()
     return [score_of(db, e, a) for a, e in attempts]
+
+
+def projection_read(p: Projection) -> ProjectionRead:
+    """A projection; the planted fraud is told only once the officer has decided."""
+    return ProjectionRead(id=p.id, mrn=p.mrn, case_reference=p.case_reference, officer=p.officer, office=p.office,
+                          projected_by=p.projected_by, projected_at=p.projected_at, decided_at=p.decided_at,
+                          decision=p.decision, outcome=p.outcome,
+                          fraud_kind=p.fraud_kind if p.decided_at is not None else None)
+
+
+def projections_list(db: Session, officer: str | None = None, limit: int = 200) -> list[ProjectionRead]:
+    """Projections, newest first (of one officer, or all)."""
+    query = select(Projection).order_by(Projection.id.desc()).limit(limit)
+    if officer is not None:
+        query = query.where(Projection.officer == officer)
+    return [projection_read(p) for p in db.scalars(query)]
+
+
+def officer_scores(db: Session, officer: str | None = None) -> OfficerScores:
+    """Each officer's detection score on projected threats (hits over decided frauds) with its Wilson interval,
+    and the split-half reliability of those scores across officers."""
+    query = select(Projection).order_by(Projection.officer, Projection.id)
+    if officer is not None:
+        query = query.where(Projection.officer == officer)
+    by_officer: dict[str, list[Projection]] = {}
+    for p in db.scalars(query):
+        by_officer.setdefault(p.officer, []).append(p)
+    items, detections = [], []
+    for name, rows in by_officer.items():
+        c = counted([p.outcome for p in rows if p.outcome])
+        items.append(OfficerScore(officer=name, projected=len(rows), decided=sum(p.outcome is not None for p in rows),
+                                  hits=c.hits, misses=c.misses, false_alarms=c.false_alarms,
+                                  detection=c.hits / c.frauds if c.frauds else None,
+                                  detection_ci=wilson(c.hits, c.frauds)))
+        detections.append([int(p.outcome == "hit") for p in rows if p.outcome in ("hit", "miss")])
+    return OfficerScores(items=items, reliability=split_half(detections) if len(detections) >= 3 else None)
