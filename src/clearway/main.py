@@ -59,6 +59,8 @@ from clearway.session.router import router as auth_router
 from clearway.session.views import router as auth_pages
 from clearway.tariff.router import router as tariff_router
 from clearway.tariff.views import router as tariff_pages
+from clearway.training.router import router as training_router
+from clearway.training.views import router as training_pages
 from clearway.transport import StrictTransport
 from clearway.web.errors import install_error_pages
 from clearway.web.routes import STATIC
@@ -120,10 +122,12 @@ API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_rou
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
                borderposts_router, agencies_router, exchange_router, enforcement_router)
+API_ROUTERS += (training_router,)
 PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages,
                 performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
                 borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages)
+PAGE_ROUTERS += (training_pages,)
 
 
 @asynccontextmanager

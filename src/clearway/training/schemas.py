@@ -197,3 +197,10 @@ class OfficerScores(BaseModel):
 
     items: list[OfficerScore]
     reliability: float | None
+
+
+class MyScores(BaseModel):
+    """An officer's own scores: exercises attempted, and the detection score on threats projected to it."""
+
+    exercises: list[ScoreRead]
+    projections: OfficerScore | None
