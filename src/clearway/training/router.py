@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 
 from clearway.db import utcnow
 from clearway.deps import DbSession
+from clearway.openapi_docs import PROBLEMS
 from clearway.training import projection, selectors, service
 from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
@@ -28,7 +29,6 @@ from clearway.training.schemas import (
     ScoreRead,
     WorldList,
 )
-from clearway.openapi_docs import PROBLEMS
 
 router = APIRouter(prefix="/training", tags=["training"])
 ExerciseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
