@@ -122,12 +122,10 @@ API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_rou
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
                borderposts_router, agencies_router, exchange_router, enforcement_router)
-API_ROUTERS += (training_router,)
 PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages,
                 performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
                 borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages)
-PAGE_ROUTERS += (training_pages,)
 
 
 @asynccontextmanager
@@ -188,9 +186,11 @@ def create_app() -> FastAPI:
     app.state.wiring = wiring_build()
     for router in API_ROUTERS:
         app.include_router(router, prefix=API)
+    app.include_router(training_router, prefix=API)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for pages in PAGE_ROUTERS:
         app.include_router(pages)
+    app.include_router(training_pages)
     install_error_pages(app)
     install_handlers(app)
     _install_health(app)
