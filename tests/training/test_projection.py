@@ -171,3 +171,24 @@ def test_officer_scores_carry_a_confidence_interval(db, world):
     assert (one.officer, one.projected, one.hits, one.misses) == ("officer", 3, 2, 1)
     assert one.detection == pytest.approx(2 / 3) and one.detection_ci[0] < 2 / 3 < one.detection_ci[1]
     assert scores.reliability is None  # one officer: nothing to correlate
+
+
+def test_notifications_of_a_projection_reach_no_real_trader(db, world):
+    from clearway.notifications.jobs import relay
+    from tests.factories import job_context, lodge_direct
+
+    _, declaration_id, _ = _project(db, fraud=True)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="check", now=NOW)
+        projections_sync(db=db, now=NOW)
+    fresh(db)
+    lodge_direct("trader-a", 1)  # a real lodgement, so the relay has something a trader should hear of
+    relay(job_context())
+    fresh(db)
+    mrn = db.get(Declaration, declaration_id).mrn
+    told = set(db.execute(text("SELECT organisation FROM notifications")).scalars())
+    assert "KR1000000001" in told  # the relay did run
+    about = db.execute(text("SELECT organisation, payload FROM notifications")).all()
+    assert {org for org, payload in about if mrn in str(payload)} == {"KRTRAINING"}  # its declarant only

@@ -14,7 +14,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
@@ -78,7 +78,7 @@ def projection_create(*, db: Session, actor: Principal, body: ProjectionCreate, 
     officer = _officer(db, body.officer)
     office = str(officer.office)
     training_organisation_ensure(db=db, now=now)
-    count = len(db.scalars(select(Projection.id)).all())
+    count = db.scalar(select(func.count()).select_from(Projection)) or 0
     raw = projected_document(case.document, office=office, lrn=f"PRJ-{count + 1:06d}-{now:%y%m%d%H%M%S}", now=now)
     lodgement = declarations.lodgement_prepare(db=db, actor=TRAINING_ACTOR, raw=raw, now=now)
     reasons: list[dict[str, Any]] = [{"text": MARK, "training": True}]
