@@ -126,3 +126,17 @@ def test_a_trainee_report_lists_every_exercise_attempted(db):
     fresh(db)
     assert [(s.exercise_id, s.size) for s in selectors.trainee_report(db, "officer")] == [(first, 3), (second, 4)]
     assert selectors.trainee_report(db, "nobody") == []
+
+
+def test_the_frauds_most_often_missed_come_first(db):
+    small_world(db)
+    ex, items = _queue(db, exercise(db, size=6, frauds=2, budget=2))
+    first, second = [i for i in items if _truth(db, i.reference)]
+    with fresh(db).begin():
+        service.decision_record(db=db, actor=trainee("ana"), exercise=ex, item_id=first.id, now=NOW,
+                                body=DecisionCreate(decision="flag"))
+        for name in ("ana", "ben"):
+            service.attempt_start(db=db, actor=trainee(name), exercise=ex, now=NOW)
+            service.attempt_finish(db=db, actor=trainee(name), exercise=ex, now=NOW)
+    fresh(db)
+    assert selectors.most_missed(selectors.exercise_report(db, ex)) == [(second.reference, 2), (first.reference, 1)]

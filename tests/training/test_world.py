@@ -63,3 +63,21 @@ def test_the_command_seeds_a_world_with_a_progress_bar(db_url):
     assert "training world cli:" in result.output and "declarations" in result.output
     refused = CliRunner().invoke(app, ["training", "world", "--cohort", "cli", "--days", "0"])
     assert refused.exit_code == 2
+
+
+def test_working_an_exercise_releases_pays_and_counts_nothing(db):
+    from clearway.training import selectors, service
+    from clearway.training.schemas import DecisionCreate
+    from tests.training.helpers import NOW, fresh, trainee
+
+    tables = _live_tables(db)
+    small_world(db)
+    ex = selectors.exercise_get(db, exercise(db, size=5, frauds=2, budget=5))
+    items = selectors.exercise_read(db, ex, trainee="officer").items
+    with fresh(db).begin():
+        for n, item in enumerate(items):
+            service.decision_record(db=db, actor=trainee(), exercise=ex, item_id=item.id, now=NOW,
+                                    body=DecisionCreate(decision="clear" if n % 2 else "flag"))
+        service.attempt_finish(db=db, actor=trainee(), exercise=ex, now=NOW)
+    fresh(db)
+    assert {t: _count(db, t) for t in tables} == dict.fromkeys(tables, 0)

@@ -174,6 +174,15 @@ def exercise_report(db: Session, exercise: Exercise, trainee: str | None = None)
     return [score_of(db, exercise, a) for a in db.scalars(query)]
 
 
+def most_missed(report: list[ScoreRead], limit: int = 5) -> list[tuple[str, int]]:
+    """The frauds most trainees missed (handed-in attempts), most missed first: what to teach again."""
+    counts: dict[str, int] = {}
+    for score in report:
+        for reference in score.missed:
+            counts[reference] = counts.get(reference, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
 def trainee_report(db: Session, trainee: str) -> list[ScoreRead]:
     """A trainee's scores on every exercise attempted."""
     attempts = db.execute(select(Attempt, Exercise).join(Exercise, Exercise.id == Attempt.exercise_id)

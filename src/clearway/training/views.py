@@ -82,6 +82,7 @@ def exercise_page(request: Request, db: DbSession, actor: Staff, exercise_id: in
             instructor=instructor, queue=queue, exercise=selectors.exercise_read(db, exercise, instructor=instructor),
             score=selectors.score_of(db, exercise, attempt) if attempt else None,
             report=selectors.exercise_report(db, exercise) if instructor else [],
+            missed=selectors.most_missed(selectors.exercise_report(db, exercise)) if instructor else [],
             flagged=sum(i.decision == "flag" for i in queue.items) if queue else 0)
     return _page(request, "training/exercise.html", actor, **context)
 
