@@ -5,6 +5,8 @@
     Spearman-Brown corrected; `clearway.training.scoring.split_half`) is computed over --officers officers, for
     --runs independent cohorts. Also the correlation of the measured score with the true skill.
 (b) Seeding: `world_seed` of --days days at --per-day declarations into a fresh SQLite database, timed.
+(c) The release decision's cost with and without the training hold provider, asked of --declarations live
+    declarations (the demo's example document, lodged through the flow) in the same database: p50 and p99.
 
 Usage: python benchmarks/training.py [--officers 40] [--events 100] [--runs 50] [--days 30] [--per-day 40]
 """
@@ -62,6 +64,47 @@ def seeding(days: int, per_day: int) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
+def release_cost(count: int, rounds: int = 5) -> dict[str, tuple[float, float]]:
+    """p50 and p99 (ms) of asking the release decision about live declarations, with and without training's hold."""
+    import copy
+    import dataclasses
+
+    from sqlalchemy import select
+
+    from clearway.assembly import wiring_build
+    from clearway.auth.demo import demo_accounts
+    from clearway.auth.schemas import Principal
+    from clearway.clearance.lodge import declaration_lodge
+    from clearway.db import get_sessionmaker
+    from clearway.declarations.models import Declaration
+    from clearway.declarations.schemas import EXAMPLE
+    from clearway.training.holds import projection_holds
+
+    wiring = wiring_build()
+    now = datetime.now(UTC)
+    trader = Principal(user_id=0, username="bench", role="trader", organisation_id=0, organisation_code="KR1000000001")
+    with get_sessionmaker()() as db, db.begin():
+        demo_accounts(db=db, now=now)
+        for n in range(count):
+            doc = copy.deepcopy(EXAMPLE)
+            doc["lrn"] = f"BENCH-{n:06d}"
+            declaration_lodge(db=db, wiring=wiring, actor=trader, raw=doc, now=now)
+    full = wiring.release
+    plain = dataclasses.replace(full, providers=tuple(p for p in full.providers if p is not projection_holds))
+    timings: dict[str, list[float]] = {"with training hold": [], "without": []}
+    with get_sessionmaker()() as db, db.begin():
+        declarations = list(db.scalars(select(Declaration)))
+        asked = sum(d.status not in ("released", "cleared") for d in declarations)
+        for _ in range(rounds):
+            for d in declarations:  # interleaved, so load on the machine falls on both alike
+                for name, release in (("with training hold", full), ("without", plain)):
+                    started = time.perf_counter()
+                    release.holds(db, d)
+                    timings[name].append((time.perf_counter() - started) * 1000)
+    print(f"  ({asked} of {len(declarations)} declarations still held, so every provider is asked of them)")
+    return {name: (statistics.median(v), statistics.quantiles(v, n=100)[98]) for name, v in timings.items()}
+
+
 def main() -> None:
     """Run both measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,6 +116,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--per-day", type=int, default=40)
+    parser.add_argument("--declarations", type=int, default=300)
     args = parser.parse_args()
     r = reliability(args.officers, args.events, args.runs, args.low, args.high, args.seed)
     print(f"split-half reliability, {args.officers} officers x {args.events} projected events, {args.runs} cohorts, "
@@ -84,6 +128,9 @@ def main() -> None:
     count, seconds = seeding(args.days, args.per_day)
     print(f"training world: {count} declarations seeded in {seconds:.2f} s (SQLite, {args.days} days x "
           f"{args.per_day}/day)")
+    for name, (p50, p99) in release_cost(args.declarations).items():
+        print(f"release decision asked of {args.declarations} live declarations, {name}: p50 {p50:.3f} ms, "
+              f"p99 {p99:.3f} ms")
 
 
 if __name__ == "__main__":
