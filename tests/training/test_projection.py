@@ -192,3 +192,19 @@ def test_notifications_of_a_projection_reach_no_real_trader(db, world):
     assert "KR1000000001" in told  # the relay did run
     about = db.execute(text("SELECT organisation, payload FROM notifications")).all()
     assert {org for org, payload in about if mrn in str(payload)} == {"KRTRAINING"}  # its declarant only
+
+
+def test_the_reveal_job_scores_what_officers_decided(db, world):
+    from clearway.training.jobs import jobs, reveal
+    from tests.factories import job_context
+
+    _, declaration_id, _ = _project(db, fraud=False)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_accept(db=db, actor=officer, task_id=row.id, note=None, release=wiring().release,
+                                    now=NOW)
+    fresh(db)
+    assert [j.name for j in jobs()] == ["training-reveal"]
+    assert reveal(job_context()) == 1 and reveal(job_context()) == 0
+    assert selectors.projections_list(db)[0].outcome == "correct"
