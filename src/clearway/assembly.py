@@ -6,6 +6,8 @@ provider), the channel decider and the outcomes source. Domains never import it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from clearway.agencies import holds as agency_holds
 from clearway.agencies.service import SingleWindowStep
 from clearway.clearance.release import ReleaseDecision
@@ -15,6 +17,7 @@ from clearway.controls.service import control_outcomes
 from clearway.risk.service import channel_engine
 from clearway.tariff import holds as duty_holds
 from clearway.tariff.service import payment_gateway
+from clearway.training import holds as training_holds
 
 
 def wiring_build() -> Wiring:
@@ -23,5 +26,7 @@ def wiring_build() -> Wiring:
         providers=(control_holds.control_holds, duty_holds.duty_holds, agency_holds.agency_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
+    # Training: a projected (test) declaration is never released.
+    release = dataclasses.replace(release, providers=(*release.providers, training_holds.projection_holds))
     return Wiring(channel=channel_engine(), release=release, outcomes=control_outcomes, gateway=payment_gateway(),
                   steps=(SingleWindowStep(),))

@@ -19,6 +19,7 @@ from clearway.notifications import cli as stream_cli
 from clearway.performance import cli as performance_cli
 from clearway.risk.api import cli as risk_cli
 from clearway.tariff import cli as tariff_cli
+from clearway.training import cli as training_cli
 
 app = typer.Typer(help="Clearway customs clearance platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
@@ -215,6 +216,7 @@ app.add_typer(borderposts_cli.app, name="borderposts")
 app.add_typer(agencies_cli.app, name="agencies")
 app.add_typer(exchange_cli.app, name="exchange")
 app.add_typer(stream_cli.app, name="stream")
+app.add_typer(training_cli.app, name="training")
 bulk_cli.register(import_app)
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from clearway.synthetic.parties import Organisation as WorldOrganisation
 from clearway.synthetic.records import DeclarationRecord
 from clearway.tariff.accounts import account_open
 from clearway.tariff.demo import demo_seed as tariff_demo_seed
+from clearway.training.demo import training_demo_seed
 
 __all__ = ["DEMO_PASSWORD", "ORGANISATIONS", "USERS", "demo_accounts", "demo_history", "demo_is_seeded", "demo_seed"]
 
@@ -97,6 +98,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged, pause=(cut, configure))
     demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
     enforcement_demo_seed(db=db, now=now)
+    training_demo_seed(db=db, now=now)  # a training world and one finished, scored exercise
     # The single window: agencies live, permits with balances, referrals in every state.
     return count + agencies_demo_seed(
         db=db, now=now, release=wiring.release,

@@ -59,6 +59,8 @@ from clearway.session.router import router as auth_router
 from clearway.session.views import router as auth_pages
 from clearway.tariff.router import router as tariff_router
 from clearway.tariff.views import router as tariff_pages
+from clearway.training.router import router as training_router
+from clearway.training.views import router as training_pages
 from clearway.transport import StrictTransport
 from clearway.web.errors import install_error_pages
 from clearway.web.routes import STATIC
@@ -184,9 +186,11 @@ def create_app() -> FastAPI:
     app.state.wiring = wiring_build()
     for router in API_ROUTERS:
         app.include_router(router, prefix=API)
+    app.include_router(training_router, prefix=API)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for pages in PAGE_ROUTERS:
         app.include_router(pages)
+    app.include_router(training_pages)
     install_error_pages(app)
     install_handlers(app)
     _install_health(app)

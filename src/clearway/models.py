@@ -19,9 +19,11 @@ from clearway.notifications import models as notifications
 from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
+from clearway.training import models as training
 
 MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, enforcement,
            exchange, intelligence, notifications, performance, risk, tariff)
+MODULES_LATER = (training,)  # domains added since; their import registers their tables
 
 
 def load_all() -> type[Base]:

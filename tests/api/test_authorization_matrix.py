@@ -137,6 +137,16 @@ POLICY: dict[tuple[str, str], set[str]] = {
         ("POST", "cases/from-leads"), ("GET", "cases/{reference}"), ("PATCH", "cases/{reference}"),
         ("POST", "cases/{reference}/leads"), ("POST", "cases/{reference}/referral"),
         ("GET", "cases/{reference}/referral"), ("GET", "referral-schema"))},
+    # Training: instructors are admins and supervising officers (the demo officer is made one below); trainees
+    # are officers. Traders, analysts, agencies and auditors are refused.
+    **{(method, f"/api/v1/training/{path}"): {"officer", "admin"} for method, path in (
+        ("GET", "worlds"), ("GET", "exercises"), ("POST", "exercises"), ("GET", "exercises/{exercise_id}/key"),
+        ("GET", "exercises/{exercise_id}/report"), ("POST", "exercises/{exercise_id}/close"),
+        ("POST", "projections"), ("GET", "projections"), ("GET", "projections/scores"))},
+    **{(method, f"/api/v1/training/{path}"): {"officer"} for method, path in (
+        ("GET", "exercises/{exercise_id}"), ("POST", "exercises/{exercise_id}/items/{item_id}/open"),
+        ("PUT", "exercises/{exercise_id}/items/{item_id}/decision"), ("POST", "exercises/{exercise_id}/finish"),
+        ("GET", "me"))},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -217,6 +227,22 @@ def _enforcement_world(client):
     return {"{reference}": reference}
 
 
+def _training_world(client):
+    """A cohort's training world and an exercise of it, for the paths that name one."""
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.training.service import world_seed
+
+    with get_sessionmaker()() as db, db.begin():
+        world_seed(db=db, cohort="matrix", seed=3, days=10, per_day=20, now=utcnow())
+    made = client.post("/api/v1/training/exercises", json=TRAINING_BODIES["/exercises"],
+                       headers=auth(client, "admin")).json()
+    return {"{exercise_id}": str(made["id"]), "{item_id}": str(made["items"][0]["id"])}
+
+
+TRAINING_BODIES = {"/exercises": {"cohort": "matrix", "title": "matrix test", "budget": 1, "size": 2, "frauds": 1},
+                   "/decision": {"decision": "clear"}, "/projections": {"case": "TRN-1-1", "officer": "officer"}}
+
+
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},
                       "/leads": {"kind": "price", "score": 1, "explanation": "matrix test"}}
 
@@ -247,6 +273,9 @@ def _request(client, method, path, mrn, headers, ids=None):
     if "/enforcement/" in url and method in ("POST", "PATCH"):
         body = {"notes": "matrix test"} if method == "PATCH" else next(
             (b for suffix, b in ENFORCEMENT_BODIES.items() if url.endswith(suffix)), None)
+        return client.request(method, url, json=body, headers=headers)
+    if "/training/" in url and method in ("POST", "PUT"):
+        body = next((b for suffix, b in TRAINING_BODIES.items() if url.endswith(suffix)), None)
         return client.request(method, url, json=body, headers=headers)
     if "/controls/" in url or "/notifications/" in url:
         body = next((b for suffix, b in CONTROL_BODIES.items() if url.endswith(suffix)), {"reason": "matrix test"})
@@ -279,6 +308,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     secret_lrn = client.get(f"/api/v1/declarations/{mrn}", headers=auth(client, "trader-a")).json()["lrn"]
     ids = {**_controls_world(client), **_borderposts_world(client), **_agencies_world(client),
            **_enforcement_world(client)}
+    ids.update(_training_world(client))
     partner_jp()
     ids["{partner}"] = "JP"
     tokens = {role: auth(client, role) for role in ROLES}

@@ -27,6 +27,7 @@ from clearway.performance.milestones import MILESTONE_KINDS, MILESTONES
 from clearway.performance.models import PerformanceState
 from clearway.performance.releases import pg_tune
 from clearway.performance.rollup import hours_digest, rollup_apply, rollup_rebuild, timelines_frame
+from clearway.training.selectors import TRAINING_DECLARANT
 
 LOOKBACK = 10_000
 CHUNK = 5_000  # declarations per upsert statement (SQLite allows 32,766 bound parameters)
@@ -88,6 +89,7 @@ FROM (
 JOIN declarations d ON d.id = ev.declaration_id {p['lateral']}
 LEFT JOIN organisations o ON o.code = d.declarant_id
 WHERE true
+AND d.declarant_id <> '{TRAINING_DECLARANT}' -- projected training tests stand for no goods
 {conflict}"""
 
 

@@ -1,0 +1,1 @@
+"""Training of personnel: a training world, scored exercises, declaration threat projection."""

@@ -1,0 +1,123 @@
+"""Training tables: the training world (its own cases, never declarations), exercises, attempts, decisions,
+and threat projections into the live control queue.
+
+Training cases live in their own table on purpose: nothing that releases goods, takes payment or counts
+performance reads it, so a training declaration cannot be released, paid or counted (fail closed by design).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clearway.db import Base, UTCDateTime
+
+
+class TrainingWorld(Base):
+    """One cohort's training world: seeded from the synthetic generator, reset with one command."""
+
+    __tablename__ = "training_worlds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort: Mapped[str] = mapped_column(String(64), unique=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int] = mapped_column(Integer)
+    per_day: Mapped[int] = mapped_column(Integer)
+    case_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reset_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TrainingCase(Base):
+    """A training declaration: the document as lodged in the training world and its ground truth."""
+
+    __tablename__ = "training_cases"
+    __table_args__ = (Index("ix_training_cases_world_lodged", "world_id", "lodged_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    world_id: Mapped[int] = mapped_column(ForeignKey("training_worlds.id"))
+    reference: Mapped[str] = mapped_column(String(32), unique=True)  # TRN-<world>-<n>
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    declarant: Mapped[str] = mapped_column(String(17))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fraud_kind: Mapped[str | None] = mapped_column(String(24), nullable=True)  # None: compliant
+    truth: Mapped[dict[str, Any]] = mapped_column(JSON)  # true items, revenue impact (KRW), what was concealed
+
+
+class Exercise(Base):
+    """An instructor's exercise: a set of training cases with known truth and an inspection budget."""
+
+    __tablename__ = "training_exercises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    world_id: Mapped[int] = mapped_column(ForeignKey("training_worlds.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    budget: Mapped[int] = mapped_column(Integer)  # how many declarations a trainee may flag for inspection
+    status: Mapped[str] = mapped_column(String(12))  # "open" | "closed"
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExerciseItem(Base):
+    """One training case in an exercise, in the order trainees see the queue."""
+
+    __tablename__ = "training_exercise_items"
+    __table_args__ = (UniqueConstraint("exercise_id", "case_id", name="uq_training_exercise_items_case"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("training_exercises.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("training_cases.id"))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Attempt(Base):
+    """A trainee working an exercise's queue once: started, finished, and scored from its decisions."""
+
+    __tablename__ = "training_attempts"
+    __table_args__ = (UniqueConstraint("exercise_id", "trainee", name="uq_training_attempts_trainee"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("training_exercises.id"), index=True)
+    trainee: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Decision(Base):
+    """A trainee's decision on one item: opened (inspected) when, flagged or cleared, and the suspected fraud."""
+
+    __tablename__ = "training_decisions"
+    __table_args__ = (UniqueConstraint("attempt_id", "item_id", name="uq_training_decisions_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("training_attempts.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("training_exercise_items.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "flag" | "clear"
+    suspected: Mapped[str | None] = mapped_column(String(24), nullable=True)  # the fraud kind the trainee names
+
+
+class Projection(Base):
+    """A training declaration projected into an officer's live control queue, and how the officer decided.
+
+    The truth is copied here (not referenced) so resetting a training world never loses a projection's score.
+    """
+
+    __tablename__ = "training_projections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), unique=True)
+    mrn: Mapped[str] = mapped_column(String(18))
+    case_reference: Mapped[str] = mapped_column(String(32))
+    fraud_kind: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    officer: Mapped[str] = mapped_column(String(64), index=True)
+    office: Mapped[str] = mapped_column(String(8))
+    projected_by: Mapped[str] = mapped_column(String(64))
+    projected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "flag" | "clear"
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # hit | miss | false_alarm | correct

@@ -1,0 +1,158 @@
+"""The training API under /api/v1/training: worlds, exercises and their scoring, the trainee's queue, threat
+projection into the live queue and officers' detection scores. Thin: parse, authorise, one service call in one
+transaction, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from clearway.db import utcnow
+from clearway.deps import DbSession
+from clearway.openapi_docs import PROBLEMS
+from clearway.training import projection, selectors, service
+from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
+from clearway.training.schemas import (
+    DecisionCreate,
+    ExerciseCreate,
+    ExerciseList,
+    ExerciseRead,
+    ItemDetail,
+    ItemRead,
+    MyScores,
+    OfficerScores,
+    ProjectionCreate,
+    ProjectionList,
+    ProjectionRead,
+    Report,
+    ScoreRead,
+    WorldList,
+)
+
+router = APIRouter(prefix="/training", tags=["training"])
+ExerciseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/worlds", operation_id="listTrainingWorlds", responses=PROBLEMS)
+def worlds(db: DbSession, actor: Staff) -> WorldList:
+    """Every cohort's training world (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        return WorldList(items=selectors.worlds_list(db))
+
+
+@router.get("/exercises", operation_id="listTrainingExercises", responses=PROBLEMS)
+def exercises(db: DbSession, actor: Staff) -> ExerciseList:
+    """Exercises: every one for instructors, the open ones for trainees."""
+    with db.begin():
+        return ExerciseList(items=selectors.exercises_list(db, open_only=not is_instructor(db, actor)))
+
+
+@router.post("/exercises", status_code=201, operation_id="createTrainingExercise", responses=PROBLEMS)
+def exercise_create(body: ExerciseCreate, db: DbSession, actor: Staff) -> ExerciseRead:
+    """Define an exercise: named cases of a cohort's world, or a sample with a number of planted frauds."""
+    with db.begin():
+        instructor_check(db, actor)
+        exercise = service.exercise_create(db=db, actor=actor, body=body, now=utcnow())
+        return selectors.exercise_read(db, exercise, instructor=True)
+
+
+@router.get("/exercises/{exercise_id}", operation_id="getTrainingExercise", responses=PROBLEMS)
+def exercise_get(exercise_id: ExerciseId, db: DbSession, actor: Trainee) -> ExerciseRead:
+    """The trainee's queue: each declaration with the trainee's decision (the truth once handed in)."""
+    with db.begin():
+        return selectors.exercise_read(db, selectors.exercise_get(db, exercise_id), trainee=actor.username)
+
+
+@router.get("/exercises/{exercise_id}/key", operation_id="getTrainingExerciseKey", responses=PROBLEMS)
+def exercise_key(exercise_id: ExerciseId, db: DbSession, actor: Staff) -> ExerciseRead:
+    """The exercise with the truth of every declaration (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        return selectors.exercise_read(db, selectors.exercise_get(db, exercise_id), instructor=True)
+
+
+@router.get("/exercises/{exercise_id}/report", operation_id="getTrainingExerciseReport", responses=PROBLEMS)
+def exercise_report(exercise_id: ExerciseId, db: DbSession, actor: Staff) -> Report:
+    """Every trainee's score on the exercise (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        return Report(items=selectors.exercise_report(db, selectors.exercise_get(db, exercise_id)))
+
+
+@router.post("/exercises/{exercise_id}/close", operation_id="closeTrainingExercise", responses=PROBLEMS)
+def exercise_close(exercise_id: ExerciseId, db: DbSession, actor: Staff) -> ExerciseRead:
+    """Close an exercise: unfinished attempts are handed in as they stand."""
+    with db.begin():
+        instructor_check(db, actor)
+        exercise = service.exercise_close(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id),
+                                          now=utcnow())
+        return selectors.exercise_read(db, exercise, instructor=True, with_items=False)
+
+
+@router.post("/exercises/{exercise_id}/items/{item_id}/open", operation_id="openTrainingItem", responses=PROBLEMS)
+def item_open(exercise_id: ExerciseId, item_id: ItemId, db: DbSession, actor: Trainee) -> ItemDetail:
+    """Open a declaration to inspect it (its time counts from the first opening); the whole document."""
+    with db.begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        service.item_open(db=db, actor=actor, exercise=exercise, item_id=item_id, now=utcnow())
+        return selectors.item_detail(db, exercise, item_id, actor.username)
+
+
+@router.put("/exercises/{exercise_id}/items/{item_id}/decision", operation_id="decideTrainingItem",
+            responses=PROBLEMS)
+def item_decide(exercise_id: ExerciseId, item_id: ItemId, body: DecisionCreate, db: DbSession,
+                actor: Trainee) -> ItemRead:
+    """Flag a declaration for inspection (within the budget, naming the suspected fraud) or clear it."""
+    with db.begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        service.decision_record(db=db, actor=actor, exercise=exercise, item_id=item_id, body=body, now=utcnow())
+        detail = selectors.item_detail(db, exercise, item_id, actor.username)
+        return ItemRead(**detail.model_dump(exclude={"document"}))
+
+
+@router.post("/exercises/{exercise_id}/finish", operation_id="finishTrainingExercise", responses=PROBLEMS)
+def exercise_finish(exercise_id: ExerciseId, db: DbSession, actor: Trainee) -> ScoreRead:
+    """Hand in: undecided declarations count as cleared; the score against the truth."""
+    with db.begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        service.attempt_start(db=db, actor=actor, exercise=exercise, now=utcnow())
+        attempt = service.attempt_finish(db=db, actor=actor, exercise=exercise, now=utcnow())
+        return selectors.score_of(db, exercise, attempt)
+
+
+@router.get("/me", operation_id="getMyTrainingScores", responses=PROBLEMS)
+def my_scores(db: DbSession, actor: Trainee) -> MyScores:
+    """The officer's own scores: exercises, and detection of the threats projected to it."""
+    with db.begin():
+        projection.projections_sync(db=db, now=utcnow(), officer=actor.username)
+        mine = selectors.officer_scores(db, officer=actor.username).items
+        return MyScores(exercises=selectors.trainee_report(db, actor.username), projections=mine[0] if mine else None)
+
+
+@router.post("/projections", status_code=201, operation_id="projectTrainingDeclaration", responses=PROBLEMS)
+def project(body: ProjectionCreate, db: DbSession, actor: Staff) -> ProjectionRead:
+    """Project a training case into an officer's live control queue as a test; it can never be released."""
+    with db.begin():
+        instructor_check(db, actor)
+        return selectors.projection_read(projection.projection_create(db=db, actor=actor, body=body, now=utcnow()))
+
+
+@router.get("/projections", operation_id="listTrainingProjections", responses=PROBLEMS)
+def projections(db: DbSession, actor: Staff) -> ProjectionList:
+    """Projections, newest first, with the officers' decisions revealed and scored (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        projection.projections_sync(db=db, now=utcnow())
+        return ProjectionList(items=selectors.projections_list(db))
+
+
+@router.get("/projections/scores", operation_id="getTrainingDetectionScores", responses=PROBLEMS)
+def scores(db: DbSession, actor: Staff) -> OfficerScores:
+    """Each officer's detection score with its 95 % interval, and the split-half reliability (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        projection.projections_sync(db=db, now=utcnow())
+        return selectors.officer_scores(db)

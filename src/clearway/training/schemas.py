@@ -1,0 +1,206 @@
+"""Training request and response models: worlds, exercises, the trainee's queue, scores and projections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from clearway.synthetic.records import FRAUD_KINDS
+
+Reference = Annotated[str, StringConstraints(pattern=r"^TRN-[0-9]{1,6}-[0-9]{1,7}$", max_length=32)]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]
+Cohort = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quantity", "prohibited"]
+assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorldRead(BaseModel):
+    """A cohort's training world."""
+
+    cohort: str
+    seed: int
+    days: int
+    per_day: int
+    case_count: int
+    fraud_count: int
+    created_at: datetime
+    reset_at: datetime
+
+
+class WorldList(BaseModel):
+    """Every training world."""
+
+    items: list[WorldRead]
+
+
+class ExerciseCreate(Strict):
+    """An exercise: chosen cases of a cohort's world, or a sample with a number of planted frauds."""
+
+    cohort: Cohort
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    budget: int = Field(ge=0, le=500, description="How many declarations a trainee may flag for inspection")
+    cases: list[Reference] | None = Field(None, min_length=1, max_length=200)
+    size: int | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
+    frauds: int | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ExerciseCreate:
+        if (self.cases is None) == (self.size is None):
+            raise ValueError("give either cases or size")
+        if self.size is not None and (self.frauds or 0) > self.size:
+            raise ValueError("frauds cannot exceed size")
+        return self
+
+
+class TruthRead(BaseModel):
+    """What an all-seeing inspector would know of a case (instructors, and trainees once finished)."""
+
+    fraud: bool
+    fraud_kind: str | None
+    revenue_impact: str  # KRW
+    concealed: str | None = None
+
+
+class ItemRead(BaseModel):
+    """One declaration of an exercise queue as a trainee sees it (no truth until the attempt is finished)."""
+
+    id: int
+    position: int
+    reference: str
+    lodged_at: datetime
+    declarant: str
+    office: str
+    currency: str
+    invoice_total: str
+    item_count: int
+    decision: str | None = None
+    suspected: str | None = None
+    truth: TruthRead | None = None
+
+
+class ItemDetail(ItemRead):
+    """An item opened for inspection: the whole document."""
+
+    document: dict[str, Any]
+
+
+class ExerciseRead(BaseModel):
+    """An exercise with its queue."""
+
+    id: int
+    cohort: str
+    title: str
+    budget: int
+    status: str
+    created_by: str
+    created_at: datetime
+    size: int
+    items: list[ItemRead] = []
+
+
+class ExerciseList(BaseModel):
+    """Exercises (trainees: the open ones)."""
+
+    items: list[ExerciseRead]
+
+
+class DecisionCreate(Strict):
+    """A trainee's decision on one declaration: flag it for inspection (naming the suspected fraud) or clear it."""
+
+    decision: Literal["flag", "clear"]
+    suspected: FraudKind | None = None
+
+
+class ScoreRead(BaseModel):
+    """A trainee's score on one exercise, against the ground truth."""
+
+    exercise_id: int
+    trainee: str
+    finished: bool
+    decided: int
+    size: int
+    hits: int
+    misses: int
+    false_alarms: int
+    correct_rejections: int
+    kinds_named: int = Field(description="Hits where the trainee named the planted fraud")
+    hit_rate: float | None
+    hit_rate_ci: tuple[float, float] | None
+    false_alarm_rate: float | None
+    d_prime: float | None
+    revenue_found: str  # KRW of the frauds flagged
+    revenue_missed: str
+    seconds: float | None = Field(description="From start to finish (or to the last decision)")
+    seconds_per_decision: float | None
+    missed: list[str] = Field(default_factory=list, description="References of the frauds missed")
+
+
+class Report(BaseModel):
+    """Scores per trainee (an exercise's report, or one trainee's own)."""
+
+    items: list[ScoreRead]
+
+
+class ProjectionCreate(Strict):
+    """Project a training case into an officer's live control queue (a test: it can never be released)."""
+
+    case: Reference
+    officer: Username
+
+
+class ProjectionRead(BaseModel):
+    """A projected declaration and, once the officer decided, the outcome."""
+
+    id: int
+    mrn: str
+    case_reference: str
+    officer: str
+    office: str
+    projected_by: str
+    projected_at: datetime
+    test: bool = True
+    decided_at: datetime | None
+    decision: str | None
+    outcome: str | None
+    fraud_kind: str | None = None  # revealed once decided
+
+
+class ProjectionList(BaseModel):
+    """Projections, newest first."""
+
+    items: list[ProjectionRead]
+
+
+class OfficerScore(BaseModel):
+    """An officer's detection score on projected threats, with its 95 % Wilson interval."""
+
+    officer: str
+    projected: int
+    decided: int
+    hits: int
+    misses: int
+    false_alarms: int
+    detection: float | None
+    detection_ci: tuple[float, float] | None
+
+
+class OfficerScores(BaseModel):
+    """Detection scores per officer, and the split-half reliability across officers (None when too few)."""
+
+    items: list[OfficerScore]
+    reliability: float | None
+
+
+class MyScores(BaseModel):
+    """An officer's own scores: exercises attempted, and the detection score on threats projected to it."""
+
+    exercises: list[ScoreRead]
+    projections: OfficerScore | None

@@ -1,0 +1,226 @@
+"""Training reads: worlds, exercises and their queues, scores against the truth; what other domains may read.
+
+Other domains read two things from here: `TRAINING_DECLARANT`, the organisation every projected declaration is
+lodged by, and `projected_ids`, so that performance and public figures leave projected declarations out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.errors import NotFound, Problem
+from clearway.training.models import (
+    Attempt,
+    Decision,
+    Exercise,
+    ExerciseItem,
+    Projection,
+    TrainingCase,
+    TrainingWorld,
+)
+from clearway.training.schemas import (
+    ExerciseRead,
+    ItemDetail,
+    ItemRead,
+    OfficerScore,
+    OfficerScores,
+    ProjectionRead,
+    ScoreRead,
+    TruthRead,
+    WorldRead,
+)
+from clearway.training.scoring import counted, d_prime, outcome_of, split_half, wilson
+
+TRAINING_DECLARANT = "KRTRAINING"  # the organisation projected declarations are lodged by: no real trader
+
+
+def projected_ids(db: Session, declaration_ids: Iterable[int] | None = None) -> set[int]:
+    """Ids of projected (test) declarations, of those given or all."""
+    query = select(Projection.declaration_id)
+    if declaration_ids is not None:
+        query = query.where(Projection.declaration_id.in_(list(declaration_ids)))
+    return set(db.scalars(query))
+
+
+def worlds_list(db: Session) -> list[WorldRead]:
+    """Every cohort's world with its number of planted frauds."""
+    frauds = dict(db.execute(select(TrainingCase.world_id, func.count()).where(TrainingCase.fraud_kind.is_not(None))
+                             .group_by(TrainingCase.world_id)).tuples().all())
+    return [WorldRead(cohort=w.cohort, seed=w.seed, days=w.days, per_day=w.per_day, case_count=w.case_count,
+                      fraud_count=int(frauds.get(w.id, 0)), created_at=w.created_at, reset_at=w.reset_at)
+            for w in db.scalars(select(TrainingWorld).order_by(TrainingWorld.cohort))]
+
+
+def exercise_get(db: Session, exercise_id: int) -> Exercise:
+    """An exercise, else 404."""
+    exercise = db.get(Exercise, exercise_id)
+    if exercise is None:
+        raise NotFound([Problem("training.exercise_not_found", "", {"exercise": exercise_id})])
+    return exercise
+
+
+def truth_read(case: TrainingCase) -> TruthRead:
+    """The case's ground truth."""
+    return TruthRead(fraud=case.fraud_kind is not None, fraud_kind=case.fraud_kind,
+                     revenue_impact=str(case.truth.get("revenue_impact", "0")), concealed=case.truth.get("concealed"))
+
+
+def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, reveal: bool) -> dict[str, Any]:
+    doc = case.document
+    return dict(id=item.id, position=item.position, reference=case.reference, lodged_at=case.lodged_at,
+                declarant=case.declarant, office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
+                invoice_total=str(doc.get("invoice_total", "")), item_count=len(doc.get("items", [])),
+                decision=decision.decision if decision else None, suspected=decision.suspected if decision else None,
+                truth=truth_read(case) if reveal else None)
+
+
+def _rows(db: Session, exercise: Exercise) -> list[tuple[ExerciseItem, TrainingCase]]:
+    return [(i, c) for i, c in db.execute(
+        select(ExerciseItem, TrainingCase).join(TrainingCase, TrainingCase.id == ExerciseItem.case_id)
+        .where(ExerciseItem.exercise_id == exercise.id).order_by(ExerciseItem.position)).tuples()]
+
+
+def attempt_of(db: Session, exercise: Exercise, trainee: str) -> Attempt | None:
+    """The trainee's attempt at the exercise, if started."""
+    return db.scalar(select(Attempt).where(Attempt.exercise_id == exercise.id, Attempt.trainee == trainee))
+
+
+def _decisions(db: Session, attempt: Attempt | None) -> dict[int, Decision]:
+    if attempt is None:
+        return {}
+    return {d.item_id: d for d in db.scalars(select(Decision).where(Decision.attempt_id == attempt.id))}
+
+
+def exercise_read(db: Session, exercise: Exercise, *, trainee: str | None = None, instructor: bool = False,
+                  with_items: bool = True) -> ExerciseRead:
+    """An exercise with its queue: the truth for instructors, or for a trainee who has finished."""
+    world = db.get(TrainingWorld, exercise.world_id)
+    rows = _rows(db, exercise) if with_items else []
+    attempt = attempt_of(db, exercise, trainee) if trainee else None
+    decisions = _decisions(db, attempt)
+    reveal = instructor or (attempt is not None and attempt.finished_at is not None)
+    size = len(rows) if with_items else int(db.scalar(select(func.count()).select_from(ExerciseItem).where(
+        ExerciseItem.exercise_id == exercise.id)) or 0)
+    return ExerciseRead(id=exercise.id, cohort=world.cohort if world else "", title=exercise.title,
+                        budget=exercise.budget, status=exercise.status, created_by=exercise.created_by,
+                        created_at=exercise.created_at, size=size,
+                        items=[ItemRead(**_item(i, c, decisions.get(i.id), reveal)) for i, c in rows])
+
+
+def exercises_list(db: Session, *, open_only: bool) -> list[ExerciseRead]:
+    """Exercises, newest first (trainees see the open ones)."""
+    query = select(Exercise).order_by(Exercise.id.desc())
+    if open_only:
+        query = query.where(Exercise.status == "open")
+    return [exercise_read(db, e, with_items=False) for e in db.scalars(query)]
+
+
+def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> ItemDetail:
+    """One declaration of the queue with its whole document (the truth once the attempt is finished)."""
+    item = db.get(ExerciseItem, item_id)
+    if item is None or item.exercise_id != exercise.id:
+        raise NotFound([Problem("training.item_not_found", "", {"item": item_id})])
+    case = db.get(TrainingCase, item.case_id)
+    assert case is not None
+    attempt = attempt_of(db, exercise, trainee)
+    reveal = attempt is not None and attempt.finished_at is not None
+    return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal), document=case.document)
+
+
+def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
+    """The attempt scored against the truth: undecided counts as cleared; time from start to finish."""
+    rows = _rows(db, exercise)
+    decisions = _decisions(db, attempt)
+    outcomes, named, found, missed_value, missed = [], 0, Decimal(0), Decimal(0), []
+    for item, case in rows:
+        decision = decisions.get(item.id)
+        flagged = decision is not None and decision.decision == "flag"
+        outcome = outcome_of(case.fraud_kind is not None, flagged)
+        outcomes.append(outcome)
+        impact = Decimal(str(case.truth.get("revenue_impact", "0")))
+        if outcome == "hit":
+            found += impact
+            named += decision is not None and decision.suspected == case.fraud_kind
+        elif outcome == "miss":
+            missed_value += impact
+            missed.append(case.reference)
+    c = counted(outcomes)
+    decided = [d for d in decisions.values() if d.decided_at is not None]
+    end = attempt.finished_at or max((d.decided_at for d in decided if d.decided_at), default=None)
+    spent = [(d.decided_at - d.opened_at).total_seconds() for d in decided if d.decided_at]
+    ci = wilson(c.hits, c.frauds)
+    return ScoreRead(
+        exercise_id=exercise.id, trainee=attempt.trainee, finished=attempt.finished_at is not None,
+        decided=len(decided), size=len(rows), hits=c.hits, misses=c.misses, false_alarms=c.false_alarms,
+        correct_rejections=c.correct_rejections, kinds_named=int(named),
+        hit_rate=c.hits / c.frauds if c.frauds else None, hit_rate_ci=ci,
+        false_alarm_rate=c.false_alarms / c.compliant if c.compliant else None, d_prime=d_prime(c),
+        revenue_found=str(found), revenue_missed=str(missed_value),
+        seconds=(end - attempt.started_at).total_seconds() if end else None,
+        seconds_per_decision=sum(spent) / len(spent) if spent else None,
+        missed=missed if attempt.finished_at is not None else [])
+
+
+def exercise_report(db: Session, exercise: Exercise, trainee: str | None = None) -> list[ScoreRead]:
+    """Every trainee's score on the exercise (or one trainee's)."""
+    query = select(Attempt).where(Attempt.exercise_id == exercise.id).order_by(Attempt.trainee)
+    if trainee is not None:
+        query = query.where(Attempt.trainee == trainee)
+    return [score_of(db, exercise, a) for a in db.scalars(query)]
+
+
+def most_missed(report: list[ScoreRead], limit: int = 5) -> list[tuple[str, int]]:
+    """The frauds most trainees missed (handed-in attempts), most missed first: what to teach again."""
+    counts: dict[str, int] = {}
+    for score in report:
+        for reference in score.missed:
+            counts[reference] = counts.get(reference, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def trainee_report(db: Session, trainee: str) -> list[ScoreRead]:
+    """A trainee's scores on every exercise attempted."""
+    attempts = db.execute(select(Attempt, Exercise).join(Exercise, Exercise.id == Attempt.exercise_id)
+                          .where(Attempt.trainee == trainee).order_by(Exercise.id)).tuples().all()
+    return [score_of(db, e, a) for a, e in attempts]
+
+
+def projection_read(p: Projection) -> ProjectionRead:
+    """A projection; the planted fraud is told only once the officer has decided."""
+    return ProjectionRead(id=p.id, mrn=p.mrn, case_reference=p.case_reference, officer=p.officer, office=p.office,
+                          projected_by=p.projected_by, projected_at=p.projected_at, decided_at=p.decided_at,
+                          decision=p.decision, outcome=p.outcome,
+                          fraud_kind=p.fraud_kind if p.decided_at is not None else None)
+
+
+def projections_list(db: Session, officer: str | None = None, limit: int = 200) -> list[ProjectionRead]:
+    """Projections, newest first (of one officer, or all)."""
+    query = select(Projection).order_by(Projection.id.desc()).limit(limit)
+    if officer is not None:
+        query = query.where(Projection.officer == officer)
+    return [projection_read(p) for p in db.scalars(query)]
+
+
+def officer_scores(db: Session, officer: str | None = None) -> OfficerScores:
+    """Each officer's detection score on projected threats (hits over decided frauds) with its Wilson interval,
+    and the split-half reliability of those scores across officers."""
+    query = select(Projection).order_by(Projection.officer, Projection.id)
+    if officer is not None:
+        query = query.where(Projection.officer == officer)
+    by_officer: dict[str, list[Projection]] = {}
+    for p in db.scalars(query):
+        by_officer.setdefault(p.officer, []).append(p)
+    items, detections = [], []
+    for name, rows in by_officer.items():
+        c = counted([p.outcome for p in rows if p.outcome])
+        items.append(OfficerScore(officer=name, projected=len(rows), decided=sum(p.outcome is not None for p in rows),
+                                  hits=c.hits, misses=c.misses, false_alarms=c.false_alarms,
+                                  detection=c.hits / c.frauds if c.frauds else None,
+                                  detection_ci=wilson(c.hits, c.frauds)))
+        detections.append([int(p.outcome == "hit") for p in rows if p.outcome in ("hit", "miss")])
+    return OfficerScores(items=items, reliability=split_half(detections) if len(detections) >= 3 else None)

@@ -1,0 +1,149 @@
+"""Training pages: the instructor's dashboard (worlds, exercises, projections and detection scores), the trainee's
+queue, a declaration to inspect and decide, and each trainee's scores. Every page says it is the training world.
+Forms post their CSRF token and call the same services as the API inside one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from clearway.db import utcnow
+from clearway.deps import DbSession
+from clearway.errors import Problem, ValidationFailed
+from clearway.synthetic.records import FRAUD_KINDS
+from clearway.training import projection, selectors, service
+from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
+from clearway.training.schemas import DecisionCreate, ExerciseCreate, ProjectionCreate
+from clearway.web.render import render
+from clearway.web.security import CheckedForm
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, template: str, actor: Any, **context: Any) -> Response:
+    return render(request, template, user=actor, nav="training", kinds=FRAUD_KINDS, **context)
+
+
+def _checked(model: Any, data: dict[str, Any]) -> Any:
+    """A form parsed by the API's model; its errors as the same coded 422 problems."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed([Problem("field.invalid", "/" + "/".join(str(p) for p in e["loc"]), {})
+                                for e in exc.errors()]) from None
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 7 else None
+
+
+@router.get("/training")
+def home(request: Request, db: DbSession, actor: Staff) -> Response:
+    """Instructors: worlds, exercises, projections and scores; officers: open exercises and their own scores."""
+    with db.begin():
+        instructor = is_instructor(db, actor)
+        if instructor:
+            projection.projections_sync(db=db, now=utcnow())
+        context: dict[str, Any] = dict(
+            instructor=instructor, exercises=selectors.exercises_list(db, open_only=not instructor),
+            worlds=selectors.worlds_list(db) if instructor else [],
+            projections=selectors.projections_list(db, limit=50) if instructor else [],
+            scores=selectors.officer_scores(db) if instructor else None,
+            mine=selectors.trainee_report(db, actor.username) if actor.role == "officer" else [],
+            own=selectors.officer_scores(db, officer=actor.username).items if actor.role == "officer" else [])
+    return _page(request, "training/home.html", actor, **context)
+
+
+@router.post("/training/exercises")
+def exercise_form(request: Request, db: DbSession, actor: Staff, form: CheckedForm) -> Response:
+    """Define an exercise as a sample of a cohort's world and go to it."""
+    body = _checked(ExerciseCreate, {"cohort": str(form.get("cohort") or "")[:64],
+                                     "title": str(form.get("title") or "")[:200], "budget": _int(form.get("budget")),
+                                     "size": _int(form.get("size")), "frauds": _int(form.get("frauds")) or 0})
+    with db.begin():
+        instructor_check(db, actor)
+        exercise_id = service.exercise_create(db=db, actor=actor, body=body, now=utcnow()).id
+    return RedirectResponse(f"/training/exercises/{exercise_id}", status_code=303)
+
+
+@router.get("/training/exercises/{exercise_id}")
+def exercise_page(request: Request, db: DbSession, actor: Staff, exercise_id: int) -> Response:
+    """An officer's queue for the exercise; instructors also see every trainee's score and the answer key."""
+    with db.begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        instructor = is_instructor(db, actor)
+        queue = selectors.exercise_read(db, exercise, trainee=actor.username) if actor.role == "officer" else None
+        attempt = selectors.attempt_of(db, exercise, actor.username)
+        context: dict[str, Any] = dict(
+            instructor=instructor, queue=queue, exercise=selectors.exercise_read(db, exercise, instructor=instructor),
+            score=selectors.score_of(db, exercise, attempt) if attempt else None,
+            report=selectors.exercise_report(db, exercise) if instructor else [],
+            missed=selectors.most_missed(selectors.exercise_report(db, exercise)) if instructor else [],
+            flagged=sum(i.decision == "flag" for i in queue.items) if queue else 0)
+    return _page(request, "training/exercise.html", actor, **context)
+
+
+@router.post("/training/exercises/{exercise_id}/items/{item_id}/open")
+def item_open_form(request: Request, db: DbSession, actor: Trainee, form: CheckedForm, exercise_id: int,
+                   item_id: int) -> Response:
+    """Open a declaration for inspection (the clock of this decision starts) and show it."""
+    with db.begin():
+        service.item_open(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id), item_id=item_id,
+                          now=utcnow())
+    return RedirectResponse(f"/training/exercises/{exercise_id}/items/{item_id}", status_code=303)
+
+
+@router.get("/training/exercises/{exercise_id}/items/{item_id}")
+def item_page(request: Request, db: DbSession, actor: Trainee, exercise_id: int, item_id: int) -> Response:
+    """A declaration of the queue, its items and parties, and the decision form."""
+    with db.begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        item = selectors.item_detail(db, exercise, item_id, actor.username)
+        view = selectors.exercise_read(db, exercise, with_items=False)
+    return _page(request, "training/item.html", actor, exercise=view, item=item)
+
+
+@router.post("/training/exercises/{exercise_id}/items/{item_id}/decision")
+def decision_form(request: Request, db: DbSession, actor: Trainee, form: CheckedForm, exercise_id: int,
+                  item_id: int) -> Response:
+    """Flag or clear the declaration and go back to the queue."""
+    body = _checked(DecisionCreate, {"decision": str(form.get("decision") or "")[:8],
+                                     "suspected": str(form.get("suspected") or "")[:24] or None})
+    with db.begin():
+        service.decision_record(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id),
+                                item_id=item_id, body=body, now=utcnow())
+    return RedirectResponse(f"/training/exercises/{exercise_id}", status_code=303)
+
+
+@router.post("/training/exercises/{exercise_id}/finish")
+def finish_form(request: Request, db: DbSession, actor: Trainee, form: CheckedForm, exercise_id: int) -> Response:
+    """Hand in the exercise: the score and the truth appear on its page."""
+    with db.begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        service.attempt_start(db=db, actor=actor, exercise=exercise, now=utcnow())
+        service.attempt_finish(db=db, actor=actor, exercise=exercise, now=utcnow())
+    return RedirectResponse(f"/training/exercises/{exercise_id}", status_code=303)
+
+
+@router.post("/training/exercises/{exercise_id}/close")
+def close_form(request: Request, db: DbSession, actor: Staff, form: CheckedForm, exercise_id: int) -> Response:
+    """Close the exercise (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        service.exercise_close(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id), now=utcnow())
+    return RedirectResponse(f"/training/exercises/{exercise_id}", status_code=303)
+
+
+@router.post("/training/projections")
+def projection_form(request: Request, db: DbSession, actor: Staff, form: CheckedForm) -> Response:
+    """Project a training case into an officer's live queue (instructors)."""
+    body = _checked(ProjectionCreate, {"case": str(form.get("case") or "").strip()[:32],
+                                       "officer": str(form.get("officer") or "").strip()[:64]})
+    with db.begin():
+        instructor_check(db, actor)
+        projection.projection_create(db=db, actor=actor, body=body, now=utcnow())
+    return RedirectResponse("/training", status_code=303)

@@ -1,0 +1,101 @@
+"""Training pages in English, Spanish and French: every page says it is the training world; the instructor
+creates an exercise and projects a test; the officer inspects, decides, hands in and sees the score."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import clearway
+from tests.training.helpers import small_world
+from tests.web.conftest import csrf_of, sign_in
+
+LOCALES = Path(clearway.__file__).with_name("locales")
+SAME = {"es": set(), "fr": {"ui.training.projections", "ui.training.minutes"}}  # French spells these as English
+WORDS = {"en": ("Training world.", "Create the exercise", "Hand in", "Frauds found"),
+         "es": ("Mundo de formación.", "Crear el ejercicio", "Entregar", "Fraudes detectados"),
+         "fr": ("Monde de formation.", "Créer l'exercice", "Rendre", "Fraudes détectées")}
+
+
+def _load(lang: str) -> dict[str, str]:
+    return json.loads((LOCALES / f"training_{lang}.json").read_text("utf-8"))
+
+
+def test_spanish_and_french_have_every_key_with_its_placeholders_and_no_english_left():
+    en = _load("en")
+    for lang in ("es", "fr"):
+        other = _load(lang)
+        assert set(other) == set(en), lang
+        for key, text in en.items():
+            assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", text)), (lang, key)
+            if key not in SAME[lang]:
+                assert other[key] != text, (lang, key)
+
+
+def test_every_fraud_kind_and_outcome_has_a_label():
+    from clearway.synthetic.records import FRAUD_KINDS
+
+    en = _load("en")
+    assert all(f"ui.training.kind.{k}" in en for k in FRAUD_KINDS)
+    assert all(f"ui.training.outcome.{k}" in en for k in ("hit", "miss", "false_alarm", "correct"))
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_instructor_creates_an_exercise_and_the_officer_works_it_to_a_score(client, db, lang):
+    small_world(db)
+    banner, create, hand_in, found = WORDS[lang]
+    h = {"Accept-Language": lang}
+    sign_in(client, "admin")
+    home = client.get("/training", headers=h)
+    assert home.status_code == 200 and banner in home.text and create in html.unescape(home.text)
+    r = client.post("/training/exercises", data={"csrf": csrf_of(home.text), "cohort": "c1", "title": "Day one",
+                                                 "size": "4", "frauds": "1", "budget": "1"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    where = r.headers["location"]
+    client.cookies.clear()
+    sign_in(client, "officer")
+    queue = client.get(where, headers=h)
+    assert queue.status_code == 200 and banner in queue.text and hand_in in queue.text
+    opened = re.search(r'action="(/training/exercises/\d+/items/\d+)/open"', queue.text).group(1)  # type: ignore[union-attr]
+    r = client.post(f"{opened}/open", data={"csrf": csrf_of(queue.text)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == opened
+    item = client.get(opened, headers=h)
+    assert item.status_code == 200 and banner in item.text and 'name="decision" value="flag"' in item.text
+    r = client.post(f"{opened}/decision", data={"csrf": csrf_of(item.text), "decision": "flag",
+                                                "suspected": "undervaluation"}, follow_redirects=False)
+    assert r.status_code == 303
+    queue = client.get(where, headers=h)
+    r = client.post(f"{where}/finish", data={"csrf": csrf_of(queue.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    done = client.get(where, headers=h)
+    assert 'id="score"' in done.text and found in done.text and hand_in not in done.text
+    mine = client.get("/training", headers=h)
+    assert f'href="{where}"' in mine.text
+
+
+def test_the_instructor_projects_a_test_from_the_dashboard(client, db):
+    from sqlalchemy import select
+
+    from clearway.training.models import TrainingCase
+
+    small_world(db)
+    reference = db.scalar(select(TrainingCase.reference).where(TrainingCase.fraud_kind.is_not(None)))
+    db.commit()
+    sign_in(client, "admin")
+    home = client.get("/training")
+    r = client.post("/training/projections", data={"csrf": csrf_of(home.text), "case": reference,
+                                                   "officer": "officer"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/training")
+    assert reference in page.text and "awaiting the officer" in page.text
+
+
+def test_traders_and_analysts_get_no_training_page(client):
+    for role in ("trader-a", "analyst"):
+        client.cookies.clear()
+        sign_in(client, role)
+        assert client.get("/training").status_code == 403, role

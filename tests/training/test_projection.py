@@ -1,0 +1,210 @@
+"""Declaration threat projection: a training case lodged into an officer's live queue, marked as a test. It is
+never released, reaches no trader, counts in no performance figure; the officer's decision is revealed and scored,
+and the declaration withdrawn."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from clearway.controls import service as controls
+from clearway.declarations.models import Declaration
+from clearway.errors import ReleaseHeld, ValidationFailed
+from clearway.training import selectors
+from clearway.training.models import TrainingCase
+from clearway.training.projection import MARK, projection_create, projections_sync
+from clearway.training.schemas import ProjectionCreate
+from tests.factories import wiring
+from tests.training.helpers import INSTRUCTOR, NOW, fresh, small_world
+
+
+def _principal(db, username: str):
+    from clearway.auth.models import User
+    from clearway.auth.service import principal_of
+
+    return principal_of(db.scalar(select(User).where(User.username == username)))
+
+
+def _case(db, fraud: bool) -> str:
+    query = select(TrainingCase.reference).order_by(TrainingCase.id)
+    query = query.where(TrainingCase.fraud_kind.is_not(None) if fraud else TrainingCase.fraud_kind.is_(None))
+    return str(db.scalars(query).first())
+
+
+def _project(db, fraud: bool = True, officer: str = "officer", at=NOW):
+    if not db.scalar(select(TrainingCase.id).limit(1)):
+        small_world(db)
+    reference = _case(db, fraud)
+    with fresh(db).begin():
+        projection = projection_create(db=db, actor=INSTRUCTOR, now=at,
+                                       body=ProjectionCreate(case=reference, officer=officer))
+        return projection.id, projection.declaration_id, reference
+
+
+def _task(db, declaration_id: int):
+    officer = _principal(db, "officer")
+    mrn = db.get(Declaration, declaration_id).mrn
+    rows = controls.queue_fetch(db=db, office="KR0101", limit=50, assignee="officer")
+    return officer, next((r for r in rows if r.mrn == mrn), None)
+
+
+def test_the_projection_lands_in_the_officers_queue_marked_as_a_test_and_lodged_by_no_trader(db, world):
+    _, declaration_id, _ = _project(db)
+    _, row = _task(db, declaration_id)
+    assert row is not None and row.kind == "documentary"
+    declaration = db.get(Declaration, declaration_id)
+    assert declaration.status == "under_control" and declaration.office == "KR0101"
+    assert declaration.channel_reasons[0]["text"] == MARK
+    assert declaration.declarant_id == "KRTRAINING"
+    parties = [declaration.document[r]["id"] for r in ("declarant", "importer", "buyer")]
+    assert parties == ["KRTRAINING"] * 3
+
+
+def test_a_projected_declaration_can_never_be_released(db, world):
+    _, declaration_id, _ = _project(db)
+    release = wiring().release
+    with fresh(db).begin():
+        declaration = db.get(Declaration, declaration_id)
+        codes = [h.code for h in release.holds(db, declaration)]
+        assert "training.projected" in codes
+        with pytest.raises(ReleaseHeld):
+            release.decide(db=db, declaration=declaration, actor=_principal(db, "officer"), reason="go", now=NOW)
+
+
+def test_the_officer_clearing_a_planted_fraud_is_a_miss_and_the_declaration_is_withdrawn(db, world):
+    _, declaration_id, _ = _project(db, fraud=True)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_accept(db=db, actor=officer, task_id=row.id, note="looks fine", release=wiring().release,
+                                    now=NOW + timedelta(minutes=5))
+    assert db.get(Declaration, declaration_id).status == "under_control"  # the release decision held it
+    assert selectors.projections_list(db)[0].fraud_kind is None  # not revealed before the sync
+    with fresh(db).begin():
+        assert projections_sync(db=db, now=NOW + timedelta(minutes=6)) == 1
+    fresh(db)
+    (seen,) = selectors.projections_list(db)
+    assert (seen.decision, seen.outcome) == ("clear", "miss") and seen.fraud_kind
+    assert db.get(Declaration, declaration_id).status == "cancelled"
+    assert _task(db, declaration_id)[1] is None  # out of the queue
+    with fresh(db).begin():
+        assert projections_sync(db=db, now=NOW + timedelta(minutes=7)) == 0  # scored once
+
+
+def test_asking_for_an_inspection_reveals_it_at_once_as_a_hit_and_no_team_is_sent(db, world):
+    _, declaration_id, _ = _project(db, fraud=True)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="value too low", now=NOW)
+        assert projections_sync(db=db, now=NOW) == 1
+    fresh(db)
+    assert selectors.projections_list(db)[0].outcome == "hit"
+    assert db.get(Declaration, declaration_id).status == "cancelled"
+    rows = controls.queue_fetch(db=db, office="KR0101", limit=50)
+    assert all(r.mrn != db.get(Declaration, declaration_id).mrn for r in rows)  # the inspection reaches no one's queue
+
+
+def test_flagging_a_compliant_projection_is_a_false_alarm(db, world):
+    _, declaration_id, _ = _project(db, fraud=False)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="odd", now=NOW)
+        projections_sync(db=db, now=NOW)
+    fresh(db)
+    assert selectors.projections_list(db)[0].outcome == "false_alarm"
+
+
+def test_projections_count_in_no_performance_figure(db, world):
+    from clearway.performance.filters import Filters
+    from clearway.performance.outcomes import outcomes_load
+    from clearway.performance.timelines import timelines_refresh
+    from tests.factories import lodge_direct
+
+    _, declaration_id, _ = _project(db, fraud=True)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_accept(db=db, actor=officer, task_id=row.id, note=None, release=wiring().release,
+                                    now=NOW)
+    fresh(db)
+    (real,) = lodge_direct("trader-a", 1)
+    with fresh(db).begin():
+        timelines_refresh(db=db, now=NOW + timedelta(days=1))
+    fresh(db)
+    counted = set(db.execute(text("SELECT declaration_id FROM performance_timelines")).scalars())
+    real_id = db.scalar(select(Declaration.id).where(Declaration.mrn == real))
+    assert real_id in counted and declaration_id not in counted
+    outcomes = outcomes_load(db=db, filters=Filters()) or []
+    assert all(o.mrn != db.get(Declaration, declaration_id).mrn for o in outcomes)
+
+
+def test_only_an_officer_with_an_office_can_be_projected_to_and_the_case_must_exist(db, world):
+    small_world(db)
+    with pytest.raises(ValidationFailed) as unknown, fresh(db).begin():
+        projection_create(db=db, actor=INSTRUCTOR, now=NOW, body=ProjectionCreate(case=_case(db, True),
+                                                                                 officer="analyst"))
+    assert unknown.value.problems[0].pointer == "/officer"
+    with pytest.raises(ValidationFailed) as missing, fresh(db).begin():
+        projection_create(db=db, actor=INSTRUCTOR, now=NOW, body=ProjectionCreate(case="TRN-99-1", officer="officer"))
+    assert missing.value.problems[0].pointer == "/case"
+
+
+def test_officer_scores_carry_a_confidence_interval(db, world):
+    for n in range(3):
+        _, declaration_id, _ = _project(db, fraud=True, at=NOW + timedelta(minutes=n))
+        officer, row = _task(db, declaration_id)
+        with fresh(db).begin():
+            controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+            if n < 2:
+                controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="check", now=NOW)
+            else:
+                controls.documentary_accept(db=db, actor=officer, task_id=row.id, note=None,
+                                            release=wiring().release, now=NOW)
+            projections_sync(db=db, now=NOW)
+    fresh(db)
+    scores = selectors.officer_scores(db)
+    (one,) = scores.items
+    assert (one.officer, one.projected, one.hits, one.misses) == ("officer", 3, 2, 1)
+    assert one.detection == pytest.approx(2 / 3) and one.detection_ci[0] < 2 / 3 < one.detection_ci[1]
+    assert scores.reliability is None  # one officer: nothing to correlate
+
+
+def test_notifications_of_a_projection_reach_no_real_trader(db, world):
+    from clearway.notifications.jobs import relay
+    from tests.factories import job_context, lodge_direct
+
+    _, declaration_id, _ = _project(db, fraud=True)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="check", now=NOW)
+        projections_sync(db=db, now=NOW)
+    fresh(db)
+    lodge_direct("trader-a", 1)  # a real lodgement, so the relay has something a trader should hear of
+    relay(job_context())
+    fresh(db)
+    mrn = db.get(Declaration, declaration_id).mrn
+    told = set(db.execute(text("SELECT organisation FROM notifications")).scalars())
+    assert "KR1000000001" in told  # the relay did run
+    about = db.execute(text("SELECT organisation, payload FROM notifications")).all()
+    assert {org for org, payload in about if mrn in str(payload)} == {"KRTRAINING"}  # its declarant only
+
+
+def test_the_reveal_job_scores_what_officers_decided(db, world):
+    from clearway.training.jobs import jobs, reveal
+    from tests.factories import job_context
+
+    _, declaration_id, _ = _project(db, fraud=False)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_accept(db=db, actor=officer, task_id=row.id, note=None, release=wiring().release,
+                                    now=NOW)
+    fresh(db)
+    assert [j.name for j in jobs()] == ["training-reveal"]
+    assert reveal(job_context()) == 1 and reveal(job_context()) == 0
+    assert selectors.projections_list(db)[0].outcome == "correct"
