@@ -208,3 +208,22 @@ def test_the_reveal_job_scores_what_officers_decided(db, world):
     assert [j.name for j in jobs()] == ["training-reveal"]
     assert reveal(job_context()) == 1 and reveal(job_context()) == 0
     assert selectors.projections_list(db)[0].outcome == "correct"
+
+
+def test_a_finished_check_of_a_projection_never_becomes_a_risk_model_label(db, world):
+    from clearway.risk.ml.retrain import _labels
+
+    _, declaration_id, _ = _project(db, fraud=True)
+    officer, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer, task_id=row.id, now=NOW)
+        controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="value too low", now=NOW)
+        projections_sync(db=db, now=NOW)
+    fresh(db)
+    assert declaration_id not in _labels(db)
+
+
+def test_the_worker_reveals_projections(db, world):
+    from clearway.worker import jobs_all
+
+    assert "training-reveal" in {job.name for job in jobs_all()}

@@ -30,12 +30,15 @@ from clearway.risk.ml.predict import score_batch
 from clearway.risk.ml.registry import model_register
 from clearway.risk.ml.scoring import models_root
 from clearway.risk.models import RiskModel
+from clearway.training.selectors import projected_ids
 
 
 def _labels(db: Session) -> dict[int, tuple[int, float, bool]]:
-    """Declaration id -> (fraud found, revenue raised, picked by the random sample)."""
+    """Declaration id -> (fraud found, revenue raised, picked by the random sample), training projections left out
+    (an officer's check of a planted test declaration says nothing about real traders)."""
+    projected = projected_ids(db)
     return {o.declaration_id: (int(o.fraud_found), float(o.revenue_raised), o.random_pick)
-            for o in control_outcomes(db=db)}
+            for o in control_outcomes(db=db) if o.declaration_id not in projected}
 
 
 def _wilson(hits: float, n: int, z: float = 1.96) -> tuple[float, float]:
