@@ -12,6 +12,8 @@ from clearway.clearance.release import ReleaseDecision
 from clearway.clearance.wiring import Wiring
 from clearway.controls import holds as control_holds
 from clearway.controls.service import control_outcomes
+from clearway.crisis import holds as crisis_holds
+from clearway.crisis.emergency import EmergencyChannel
 from clearway.risk.service import channel_engine
 from clearway.tariff import holds as duty_holds
 from clearway.tariff.service import payment_gateway
@@ -23,5 +25,9 @@ def wiring_build() -> Wiring:
         providers=(control_holds.control_holds, duty_holds.duty_holds, agency_holds.agency_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
-    return Wiring(channel=channel_engine(), release=release, outcomes=control_outcomes, gateway=payment_gateway(),
+    # Emergency profiles: a closure holds goods through the same release decision as every other reason.
+    release = ReleaseDecision(providers=(*release.providers, crisis_holds.emergency_holds), finality=release.finality)
+    # Emergency profiles adjust the engine's channel (and record it under the profile's id).
+    channel = EmergencyChannel(channel_engine())
+    return Wiring(channel=channel, release=release, outcomes=control_outcomes, gateway=payment_gateway(),
                   steps=(SingleWindowStep(),))

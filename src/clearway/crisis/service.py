@@ -19,7 +19,12 @@ from clearway.exchange import envelope
 
 # The caller (a flow above the domains) lodges one offline document centrally and returns its MRN.
 CentralLodge = Callable[[Session, dict[str, Any], datetime], str]
-KINDS = ("relief", "priority", "surge")
+KINDS = ("relief", "priority", "surge", "closure")
+EFFECTS = ("lighter", "green_lane", "documentary", "hold")
+# What each kind does unless the manager says otherwise: relief (RKC J5) and priority goods go lighter,
+# a surge sends everything to a documentary check, a closure suspends release at the offices in scope.
+DEFAULT_EFFECT = {"relief": "lighter", "priority": "green_lane", "surge": "documentary", "closure": "hold"}
+MAX_DAYS = 90  # an emergency mode is for a time: renewing it is a new, audited decision
 
 
 class ExportRejected(ValidationFailed):
@@ -149,24 +154,34 @@ class EmergencyInvalid(ValidationFailed):
 
 
 def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], params: dict[str, Any],
-                       reason: str, expires_at: datetime, actor: str, now: datetime) -> EmergencyProfile:
-    """Activate an emergency profile until its expiry, audited."""
+                       reason: str, expires_at: datetime, actor: str, now: datetime, effect: str | None = None,
+                       public: bool = False, notice: dict[str, str] | None = None) -> EmergencyProfile:
+    """Activate an emergency profile until its mandatory end time, audited."""
     problems = []
     if kind not in KINDS:
         problems.append(Problem("crisis.emergency_kind", "/kind", {}))
+    effect = effect or DEFAULT_EFFECT.get(kind, "")
+    if effect not in EFFECTS:
+        problems.append(Problem("crisis.emergency_effect", "/effect", {}))
     if expires_at <= now:
         problems.append(Problem("crisis.emergency_expiry_past", "/expires_at", {}))
+    elif (expires_at - now).total_seconds() > MAX_DAYS * 86400:
+        problems.append(Problem("crisis.emergency_expiry_far", "/expires_at", {"days": str(MAX_DAYS)}))
     if not any(scope.get(k) for k in ("offices", "hs_prefixes", "origins")):
         problems.append(Problem("crisis.emergency_scope_empty", "/scope", {}))
+    if public and not (notice or {}).get("en"):
+        problems.append(Problem("crisis.emergency_notice_missing", "/notice/en", {}))
     if problems:
         raise EmergencyInvalid(problems)
     profile = EmergencyProfile(kind=kind, scope=scope, params=params, reason=reason, activated_by=actor,
-                               activated_at=now, expires_at=expires_at)
+                               activated_at=now, expires_at=expires_at, effect=effect, public=public,
+                               notice=notice or None)
     db.add(profile)
     db.flush()
     audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_activated",
                  target_type="emergency_profile", target_id=str(profile.id),
-                 detail={"kind": kind, "scope": scope, "expires_at": expires_at.isoformat()}, at=now)
+                 detail={"kind": kind, "effect": effect, "scope": scope, "expires_at": expires_at.isoformat(),
+                         "public": public}, at=now)
     return profile
 
 
@@ -181,10 +196,10 @@ def emergency_lift(*, db: Session, profile: EmergencyProfile, actor: str, now: d
     return profile
 
 
-def emergency_expire_due(*, db: Session, now: datetime) -> int:
-    """Lift every profile whose expiry has passed; returns how many."""
-    due = db.scalars(select(EmergencyProfile).where(EmergencyProfile.lifted_at.is_(None),
-                                                    EmergencyProfile.expires_at <= now)).all()
+def emergency_expire_due(*, db: Session, now: datetime) -> list[EmergencyProfile]:
+    """Lift every profile whose expiry has passed; returns them."""
+    due = list(db.scalars(select(EmergencyProfile).where(EmergencyProfile.lifted_at.is_(None),
+                                                         EmergencyProfile.expires_at <= now)))
     for profile in due:
         emergency_lift(db=db, profile=profile, actor="system", now=now)
-    return len(due)
+    return due
