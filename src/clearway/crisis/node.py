@@ -253,6 +253,44 @@ def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
     return OfflineOutcome(ref, channel, released, duty, reasons)
 
 
+class NodeDecisionInvalid(ValidationFailed):
+    """A decision at the post on a declaration that is not waiting, or that the node does not hold."""
+
+    slug = "crisis-node-decision-invalid"
+    title_code = "problem.crisis_node_decision_invalid"
+
+
+DECISIONS = {"release": "released", "detain": "detained"}
+
+
+def node_decide(*, db: Session, offline_ref: str, decision: str, officer: str, note: str, now: datetime) -> str:
+    """An officer's decision at the post on goods waiting for a control: released or detained, journalled."""
+    _snapshot(db, now)
+    if decision not in DECISIONS:
+        raise NodeDecisionInvalid([Problem("crisis.node_decision_unknown", "/decision", {})])
+    declaration = db.scalars(select(NodeDeclaration).where(NodeDeclaration.offline_ref == offline_ref)).first()
+    if declaration is None:
+        raise NodeDecisionInvalid([Problem("crisis.node_declaration_unknown", "/offline_ref", {"ref": offline_ref})])
+    if declaration.status != "waiting":
+        raise NodeDecisionInvalid([Problem("crisis.node_not_waiting", "/offline_ref",
+                                           {"ref": offline_ref, "status": declaration.status})])
+    declaration.status = DECISIONS[decision]
+    _append(db, at=now, kind="decided", ref=offline_ref,
+            body={"decision": decision, "officer": officer, "note": note[:200], "channel": declaration.channel})
+    return declaration.status
+
+
+def node_status(*, db: Session) -> dict[str, Any]:
+    """What the node holds: its post, snapshot validity, declarations by status, journal length and soundness."""
+    counts = {status: n for status, n in db.execute(select(NodeDeclaration.status, func.count())
+                                                    .group_by(NodeDeclaration.status))}
+    snapshot = _meta(db, "snapshot") or {}
+    return {"post": _meta(db, "post"), "snapshot_hash": _meta(db, "snapshot_hash"),
+            "valid_until": snapshot.get("valid_until"), "declarations": counts,
+            "journal": db.scalar(select(func.count()).select_from(NodeJournal)) or 0,
+            "journal_broken_at": node_journal_verify(db=db)}
+
+
 def node_journal_verify(*, db: Session) -> int | None:
     """The first broken journal entry's seq, or None when the journal is whole."""
     rows = db.scalars(select(NodeJournal).order_by(NodeJournal.seq)).all()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearway.crisis.models import CrisisConflict, CrisisLink, EmergencyProfile
+from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisNode, EmergencyProfile
 
 
 def emergency_active(*, db: Session, now: datetime, office: str | None = None,
@@ -49,3 +49,8 @@ def emergency_report(*, db: Session, profile: EmergencyProfile, links: list[Cris
     inside = [lk for lk in links if profile.activated_at <= lk.reconciled_at <= end]
     return {"id": profile.id, "kind": profile.kind, "from": profile.activated_at.isoformat(),
             "to": end.isoformat(), "declarations": len(inside)}
+
+
+def node_of(*, db: Session, post: str) -> CrisisNode | None:
+    """The node the centre provisioned for a post."""
+    return db.get(CrisisNode, post)

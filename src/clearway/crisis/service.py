@@ -74,13 +74,16 @@ def _check_export(export: Any, node_public_jwk: dict[str, Any]) -> dict[str, Any
 
 def crisis_reconcile(*, db: Session, export: Any, node_public_jwk: dict[str, Any], lodge: CentralLodge,
                      alerts: Sequence[dict[str, Any]], permits_granted: dict[str, Decimal], actor: str,
-                     now: datetime) -> ReconcileReport:
+                     now: datetime, progress: Callable[[int, int], None] | None = None) -> ReconcileReport:
     """Bring a post's offline work into the centre once: MRNs linked, permits written off, conflicts as tasks."""
     body = _check_export(export, node_public_jwk)
     report = ReconcileReport(post=str(body["post"]))
     known = {ref: mrn for ref, mrn in db.execute(select(CrisisLink.offline_ref, CrisisLink.mrn).where(
         CrisisLink.post == report.post))}
-    for d in body["declarations"]:
+    total = len(body["declarations"])
+    for n, d in enumerate(body["declarations"], 1):
+        if progress is not None and n % 100 == 0:
+            progress(n, total)
         ref = d["offline_ref"]
         if ref in known:
             report.already_linked += 1
