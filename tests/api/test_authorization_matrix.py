@@ -137,6 +137,13 @@ POLICY: dict[tuple[str, str], set[str]] = {
         ("POST", "cases/from-leads"), ("GET", "cases/{reference}"), ("PATCH", "cases/{reference}"),
         ("POST", "cases/{reference}/leads"), ("POST", "cases/{reference}/referral"),
         ("GET", "cases/{reference}/referral"), ("GET", "referral-schema"))},
+    # Crisis: customs staff read profiles, nodes and tasks; administrators declare, lift and provision;
+    # officers (and administrators) reconcile a post's export.
+    **{("GET", f"/api/v1/crisis/{path}"): {"officer", "analyst", "admin", "auditor"}
+       for path in ("emergencies", "emergencies/{profile_id}", "posts", "conflicts")},
+    **{("POST", f"/api/v1/crisis/{path}"): {"admin"}
+       for path in ("emergencies", "emergencies/{profile_id}/lift", "posts/{post}/snapshot", "posts/{post}/node")},
+    ("POST", "/api/v1/crisis/posts/{post}/reconcile"): {"officer", "admin"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -217,6 +224,20 @@ def _enforcement_world(client):
     return {"{reference}": reference}
 
 
+def _crisis_world():
+    """An active emergency profile for the paths that name one, and a post."""
+    from datetime import UTC, datetime
+
+    from clearway.crisis.service import emergency_activate
+    from clearway.db import get_sessionmaker
+
+    now = datetime.now(UTC)
+    with get_sessionmaker()() as db, db.begin():
+        profile = emergency_activate(db=db, kind="relief", scope={"offices": ["KR0201"]}, params={}, reason="matrix",
+                                     expires_at=now + timedelta(days=1), actor="admin", now=now)
+        return {"{profile_id}": str(profile.id), "{post}": "KR0101"}
+
+
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},
                       "/leads": {"kind": "price", "score": 1, "explanation": "matrix test"}}
 
@@ -281,6 +302,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
            **_enforcement_world(client)}
     partner_jp()
     ids["{partner}"] = "JP"
+    ids.update(_crisis_world())
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
         anonymous = _request(client, method, path, mrn, {}, ids)

@@ -51,7 +51,7 @@ def test_surge_sends_everything_in_scope_to_a_documentary_check(world, db):  # t
 
 
 def test_a_profile_for_another_office_changes_nothing(world, db):  # type: ignore[no-untyped-def]
-    _activate(db, "surge", offices=["KR0202"])
+    _activate(db, "surge", offices=["KR0201"])
     declaration = _declaration(db, lodge_direct("trader-a")[0])
     assert (declaration.channel, declaration.status) == ("green", "released")
     assert db.scalar(select(EmergencyDecision)) is None
@@ -91,7 +91,7 @@ def test_an_activation_needs_a_future_end_time_and_a_scope(world, db):  # type: 
     with pytest.raises(EmergencyInvalid) as err, db.begin():
         emergency_activate(db=db, kind="relief", scope={}, params={}, reason="x", actor="admin",
                            expires_at=utcnow() - timedelta(minutes=1), now=utcnow())
-    assert {p.pointer for p in err.value.problems} == {"/expires_at", "/scope"}
+    assert {p.pointer for p in err.value.problems} == {"/ends_at", "/scope"}
     with pytest.raises(EmergencyInvalid) as err, db.begin():
         emergency_activate(db=db, kind="relief", scope={"offices": ["KR0101"]}, params={}, reason="x",
                            actor="admin", expires_at=utcnow() + timedelta(days=400), now=utcnow())

@@ -16,6 +16,7 @@ from clearway.crisis import journal
 from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisPermitUse, EmergencyProfile
 from clearway.errors import DomainError, Problem, ValidationFailed
 from clearway.exchange import envelope
+from clearway.reference.service import offices
 
 # The caller (a flow above the domains) lodges one offline document centrally and returns its MRN.
 CentralLodge = Callable[[Session, dict[str, Any], datetime], str]
@@ -167,11 +168,14 @@ def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], p
     if effect not in EFFECTS:
         problems.append(Problem("crisis.emergency_effect", "/effect", {}))
     if expires_at <= now:
-        problems.append(Problem("crisis.emergency_expiry_past", "/expires_at", {}))
+        problems.append(Problem("crisis.emergency_expiry_past", "/ends_at", {}))
     elif (expires_at - now).total_seconds() > MAX_DAYS * 86400:
-        problems.append(Problem("crisis.emergency_expiry_far", "/expires_at", {"days": str(MAX_DAYS)}))
+        problems.append(Problem("crisis.emergency_expiry_far", "/ends_at", {"days": str(MAX_DAYS)}))
     if not any(scope.get(k) for k in ("offices", "hs_prefixes", "origins")):
         problems.append(Problem("crisis.emergency_scope_empty", "/scope", {}))
+    known = offices()
+    problems += [Problem("crisis.emergency_office_unknown", f"/scope/offices/{i}", {"office": o})
+                 for i, o in enumerate(scope.get("offices", [])) if o not in known]
     if public and not (notice or {}).get("en"):
         problems.append(Problem("crisis.emergency_notice_missing", "/notice/en", {}))
     if problems:
