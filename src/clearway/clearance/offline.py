@@ -32,13 +32,17 @@ class DeclarantUnknown(ValidationFailed):
 
 def central_lodge(*, wiring: Wiring, post: str) -> CentralLodge:
     """Lodge one offline document at the centre as its declarant's organisation; returns the national MRN."""
+    actors: dict[str, Principal] = {}  # a post's traders are few: one lookup each per reconciliation
+
     def lodge(db: Session, doc: dict[str, Any], now: datetime) -> str:
         code = str(doc.get("declarant", {}).get("id", ""))
-        org = db.scalar(select(Organisation).where(Organisation.code == code, Organisation.kind == "trader"))
-        if org is None:
-            raise DeclarantUnknown([Problem("crisis.declarant_unknown", "/declarant/id", {"id": code})])
-        actor = Principal(user_id=0, username=f"post:{post}", role="trader", organisation_id=org.id,
-                          organisation_code=org.code)
+        actor = actors.get(code)
+        if actor is None:
+            org = db.scalar(select(Organisation).where(Organisation.code == code, Organisation.kind == "trader"))
+            if org is None:
+                raise DeclarantUnknown([Problem("crisis.declarant_unknown", "/declarant/id", {"id": code})])
+            actor = actors[code] = Principal(user_id=0, username=f"post:{post}", role="trader",
+                                             organisation_id=org.id, organisation_code=org.code)
         return declaration_lodge(db=db, wiring=wiring, actor=actor, raw=doc, now=now).mrn
     return lodge
 

@@ -5,21 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisNode, EmergencyDecision, EmergencyProfile
 from clearway.declarations.models import Declaration
+
+CACHE = "crisis.profiles"
+
+
+def _profiles(db: Session) -> list[EmergencyProfile]:
+    """Every profile, read once per transaction (lodging asks twice per declaration; the writes below drop it)."""
+    transaction = db.get_transaction()
+    cached = db.info.get(CACHE)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return list(cached[1])
+    rows = list(db.scalars(select(EmergencyProfile).order_by(EmergencyProfile.id)))
+    if transaction is not None:
+        db.info[CACHE] = (transaction, rows)
+    return rows
+
+
+def profiles_changed(db: Session) -> None:
+    """Forget this transaction's profiles: one was declared or lifted."""
+    db.info.pop(CACHE, None)
 
 
 def emergency_active(*, db: Session, now: datetime, office: str | None = None,
                      doc: dict[str, Any] | None = None) -> list[EmergencyProfile]:
     """Profiles in force at `now` (activated, not yet lifted, end time not passed: they end even if no job ran),
     matching the scope; `now` may be a past lodgement time (a replayed history)."""
-    rows = db.scalars(select(EmergencyProfile).where(
-        EmergencyProfile.activated_at <= now, EmergencyProfile.expires_at > now,
-        or_(EmergencyProfile.lifted_at.is_(None), EmergencyProfile.lifted_at > now))).all()
-    return [p for p in rows if _in_scope(p.scope, office, doc)]
+    return [p for p in _profiles(db) if p.activated_at <= now < p.expires_at
+            and (p.lifted_at is None or p.lifted_at > now) and _in_scope(p.scope, office, doc)]
 
 
 def _in_scope(scope: dict[str, list[str]], office: str | None, doc: dict[str, Any] | None) -> bool:

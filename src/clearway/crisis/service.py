@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
-from clearway.crisis import journal
+from clearway.crisis import journal, selectors
 from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisPermitUse, EmergencyProfile
 from clearway.errors import DomainError, Problem, ValidationFailed
 from clearway.exchange import envelope
@@ -185,6 +185,7 @@ def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], p
                                notice=notice or None)
     db.add(profile)
     db.flush()
+    selectors.profiles_changed(db)
     audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_activated",
                  target_type="emergency_profile", target_id=str(profile.id),
                  detail={"kind": kind, "effect": effect, "scope": scope, "expires_at": expires_at.isoformat(),
@@ -197,6 +198,7 @@ def emergency_lift(*, db: Session, profile: EmergencyProfile, actor: str, now: d
     if profile.lifted_at is None:
         profile.lifted_at = min(now, profile.expires_at)
         profile.lifted_by = actor
+        selectors.profiles_changed(db)
         audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_lifted",
                      target_type="emergency_profile", target_id=str(profile.id),
                      detail={"kind": profile.kind, "expired": now >= profile.expires_at}, at=now)
