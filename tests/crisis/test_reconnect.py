@@ -162,3 +162,30 @@ def test_node_commands_lodge_decide_and_export_offline(world, db, tmp_path):  # 
     with Session(node_open(str(node_db))) as ndb:
         assert node_journal_verify(db=ndb) is None
     assert utcnow() - timedelta(minutes=5) < db.scalar(select(func.max(CrisisLink.reconciled_at)))
+
+
+def test_a_post_provisioned_again_on_a_new_node_reconciles_everything_it_lodged(world, db, tmp_path):  # type: ignore[no-untyped-def]
+    first = drill_run(sessions=get_sessionmaker(), wiring=wiring(), post=POST, count=15, workdir=tmp_path,
+                      now=utcnow)
+    (tmp_path / "b").mkdir()
+    second = drill_run(sessions=get_sessionmaker(), wiring=wiring(), post=POST, count=15, workdir=tmp_path / "b",
+                       now=utcnow)
+    assert (first.linked, second.linked) == (15, 15)  # the new node's references are its own
+    assert (second.lost, second.duplicates) == (0, 0)
+    assert db.scalar(select(func.count()).select_from(CrisisLink)) == 30
+
+
+def test_a_reference_the_centre_holds_for_another_document_is_a_task_not_already_linked(world, db, tmp_path):  # type: ignore[no-untyped-def]
+    engine, _snapshot = _provisioned(db, str(tmp_path / "post.db"))
+    with Session(engine) as ndb, ndb.begin():
+        ref = node_lodge(db=ndb, raw=document(), now=utcnow()).offline_ref
+        export = node_export(db=ndb, now=utcnow())
+    with db.begin():
+        post_reconcile(db=db, wiring=wiring(), post=POST, export=export, actor="officer", now=utcnow())
+        link = selectors.link_of(db=db, offline_ref=ref)
+        assert link is not None
+        link.doc_hash = "sha-256:another"  # as if an earlier node had used the reference
+    with db.begin():
+        report = post_reconcile(db=db, wiring=wiring(), post=POST, export=export, actor="officer", now=utcnow())
+    assert report.already_linked == 0 and [c["kind"] for c in report.conflicts] == ["ref_reused"]
+    db.rollback()

@@ -69,7 +69,16 @@ def _templates(db: Session, snapshot: dict[str, Any], post: str) -> list[dict[st
         items = [{k: v for k, v in i.items() if k != "permits"} for i in doc.get("items", [])]
         if items and all(i["hs_code"][:6] in known for i in items):
             found.append({**copy.deepcopy(doc), "items": items, "office": post})
-    return found or [{**copy.deepcopy(EXAMPLE), "office": post}]
+    found = found or [{**copy.deepcopy(EXAMPLE), "office": post}]
+    # Every tenth lodgement is goods the snapshot sends to a control (arms; medicines from India), so the
+    # drill also exercises what waits at the post and the officers' decisions there.
+    base = found[0]
+    for hs, origin in (("930190", "CN"), ("300490", "IN")):
+        if hs in known:
+            item = {**base["items"][0], "hs_code": hs, "origin_country": origin, "description": "Drill control goods"}
+            control = {**copy.deepcopy(base), "items": [item], "invoice_total": item["value"]}
+            found += [control] * max(1, len(found) // 9)
+    return found
 
 
 def drill_run(*, sessions: sessionmaker[Session], wiring: Wiring, post: str, count: int, workdir: Path,
@@ -88,6 +97,7 @@ def drill_run(*, sessions: sessionmaker[Session], wiring: Wiring, post: str, cou
     with Session(engine) as ndb, ndb.begin():
         node_key = post_node.node_provision(db=ndb, signed=issued["signed"], post=post, now=now(),
                                             centre_public_jwk=issued["centre_public_jwk"])
+        node_id = post_node.node_id(ndb)
     with sessions() as db, db.begin():
         provision.node_register(db=db, post=post, public_jwk=node_key, snapshot_hash=issued["signed"]["hash"],
                                 actor="drill", now=now())
@@ -98,7 +108,7 @@ def drill_run(*, sessions: sessionmaker[Session], wiring: Wiring, post: str, cou
     waiting: list[str] = []
     for n in range(count):
         doc = copy.deepcopy(templates[n % len(templates)])
-        doc["lrn"] = f"DRILL-{stamp}-{n:06d}"
+        doc["lrn"] = f"DRILL-{stamp}-{node_id}-{n:06d}"  # unique across drills, even two in one second
         try:
             with Session(engine) as ndb, ndb.begin():
                 outcome = post_node.node_lodge(db=ndb, raw=doc, now=now())
@@ -133,7 +143,9 @@ def drill_run(*, sessions: sessionmaker[Session], wiring: Wiring, post: str, cou
         again = post_reconcile(db=db, wiring=wiring, post=post, export=export, actor="drill", now=now())
     refs = [d["offline_ref"] for d in export["body"]["declarations"]]
     with sessions() as db:
-        links = db.execute(select(CrisisLink.offline_ref, CrisisLink.mrn).where(CrisisLink.offline_ref.in_(refs))).all()
+        hashes = {d["offline_ref"]: d["doc_hash"] for d in export["body"]["declarations"]}
+        links = [(r, m) for r, m, h in db.execute(select(CrisisLink.offline_ref, CrisisLink.mrn, CrisisLink.doc_hash)
+                                                  .where(CrisisLink.offline_ref.in_(refs))) if hashes[r] == h]
         mrns = [m for _r, m in links if m is not None]
         central = db.scalar(select(func.count()).select_from(Declaration).where(Declaration.mrn.in_(mrns))) or 0
     report.linked, report.relinked = first.linked, again.linked

@@ -276,7 +276,8 @@ def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
     released = channel in policy.get("release_channels", ["green"]) or (
         aeo and channel in policy.get("aeo_release_channels", []))
     count = db.scalar(select(func.max(NodeDeclaration.id))) or 0  # O(log n), unlike a count
-    ref = f"{snapshot['post']}-OFF-{count + 1:07d}"
+    # The node's own id in the reference: a post re-provisioned on a new node never reuses an earlier reference.
+    ref = f"{snapshot['post']}-{node_id(db)}-{count + 1:07d}"
     doc_hash = envelope.payload_hash(doc)
     db.add(NodeDeclaration(offline_ref=ref, declarant=declarant, lrn=doc["lrn"], doc=doc, doc_hash=doc_hash,
                            channel=channel, reasons=reasons, duty=str(duty),
@@ -322,6 +323,11 @@ def node_status(*, db: Session) -> dict[str, Any]:
             "valid_until": snapshot.get("valid_until"), "declarations": counts,
             "journal": db.scalar(select(func.count()).select_from(NodeJournal)) or 0,
             "journal_broken_at": node_journal_verify(db=db)}
+
+
+def node_id(db: Session) -> str:
+    """Six hex digits naming this node (from its key), part of every offline reference it gives."""
+    return hashlib.sha256(str((_meta(db, "node_key") or {}).get("kid", "")).encode()).hexdigest()[:6].upper()
 
 
 def node_journal_verify(*, db: Session) -> int | None:

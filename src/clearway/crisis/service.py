@@ -79,16 +79,21 @@ def crisis_reconcile(*, db: Session, export: Any, node_public_jwk: dict[str, Any
     """Bring a post's offline work into the centre once: MRNs linked, permits written off, conflicts as tasks."""
     body = _check_export(export, node_public_jwk)
     report = ReconcileReport(post=str(body["post"]))
-    known = {ref: mrn for ref, mrn in db.execute(select(CrisisLink.offline_ref, CrisisLink.mrn).where(
-        CrisisLink.post == report.post))}
+    known = {ref: (mrn, digest) for ref, mrn, digest in db.execute(
+        select(CrisisLink.offline_ref, CrisisLink.mrn, CrisisLink.doc_hash).where(CrisisLink.post == report.post))}
     total = len(body["declarations"])
     for n, d in enumerate(body["declarations"], 1):
         if progress is not None and n % 100 == 0:
             progress(n, total)
         ref = d["offline_ref"]
         if ref in known:
+            if known[ref][1] != d["doc_hash"]:
+                # The same reference for another document: never taken as "already linked" (that would lose it).
+                _conflict(db, report, kind="ref_reused", subject=ref,
+                          detail={"offline_ref": ref, "doc_hash": d["doc_hash"]}, now=now)
+                continue
             report.already_linked += 1
-            report.mrns[ref] = known[ref]
+            report.mrns[ref] = known[ref][0]
             continue
         mrn: str | None
         try:
