@@ -14,6 +14,8 @@ from clearway.clearance.release import ReleaseDecision
 from clearway.clearance.wiring import Wiring
 from clearway.controls import holds as control_holds
 from clearway.controls.service import control_outcomes
+from clearway.crisis import holds as crisis_holds
+from clearway.crisis.emergency import EmergencyChannel
 from clearway.risk.service import channel_engine
 from clearway.tariff import holds as duty_holds
 from clearway.tariff.service import payment_gateway
@@ -28,5 +30,9 @@ def wiring_build() -> Wiring:
     )
     # Training: a projected (test) declaration is never released.
     release = dataclasses.replace(release, providers=(*release.providers, training_holds.projection_holds))
-    return Wiring(channel=channel_engine(), release=release, outcomes=control_outcomes, gateway=payment_gateway(),
+    # Emergency profiles: a closure holds goods through the same release decision as every other reason.
+    release = dataclasses.replace(release, providers=(*release.providers, crisis_holds.emergency_holds))
+    # Emergency profiles adjust the engine's channel (and record it under the profile's id).
+    channel = EmergencyChannel(channel_engine())
+    return Wiring(channel=channel, release=release, outcomes=control_outcomes, gateway=payment_gateway(),
                   steps=(SingleWindowStep(),))

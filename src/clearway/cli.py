@@ -12,8 +12,10 @@ from clearway.agencies import cli as agencies_cli
 from clearway.borderposts import cli as borderposts_cli
 from clearway.bulk import cli as bulk_cli
 from clearway.classification import cli as classification_cli
+from clearway.clearance import cli as clearance_cli
 from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
+from clearway.crisis import cli as crisis_cli
 from clearway.exchange import cli as exchange_cli
 from clearway.notifications import cli as stream_cli
 from clearway.performance import cli as performance_cli
@@ -218,6 +220,8 @@ app.add_typer(exchange_cli.app, name="exchange")
 app.add_typer(stream_cli.app, name="stream")
 app.add_typer(training_cli.app, name="training")
 bulk_cli.register(import_app)
+app.add_typer(crisis_cli.app, name="crisis")
+clearance_cli.register(crisis_cli.app)
 
 if __name__ == "__main__":
     sys.exit(app())

@@ -17,6 +17,7 @@ from clearway.borderposts.demo import borderposts_demo_seed
 from clearway.clearance.lodge import declaration_lodge
 from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
+from clearway.crisis.demo import crisis_demo_seed
 from clearway.demo_controls import demo_controls_finish
 from clearway.demo_risk import demo_risk_configure
 from clearway.enforcement.demo import enforcement_demo_seed
@@ -87,6 +88,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     tariff_demo_seed(db=db, now=now)
     borderposts_demo_seed(db=db, now=now)
     exchange_demo_seed(db=db, now=now)
+    crisis_demo_seed(db=db, now=now)  # before the history: what was lodged under a profile is recorded with it
     lodged: list[tuple[int, DeclarationRecord]] = []
     cut = now - RISK_CONFIGURED_BEFORE
 

@@ -25,12 +25,15 @@ from clearway.borderposts.router import router as borderposts_router
 from clearway.borderposts.views import router as borderposts_pages
 from clearway.classification.router import router as classification_router
 from clearway.classification.views import router as classification_pages
+from clearway.clearance.offline_router import router as crisis_reconnect_router
 from clearway.clearance.router import router as clearance_router
 from clearway.clearance.views import router as clearance_pages
 from clearway.config import get_settings
 from clearway.controls.decisions_router import router as controls_decisions_router
 from clearway.controls.router import router as controls_router
 from clearway.controls.views import router as controls_pages
+from clearway.crisis.router import router as crisis_router
+from clearway.crisis.views import router as crisis_pages
 from clearway.db import get_engine, get_sessionmaker
 from clearway.declarations.router import router as declarations_router
 from clearway.declarations.schemas import DeclarationAmend, DeclarationCreate
@@ -126,6 +129,8 @@ PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk
                 performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
                 borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages)
+API_ROUTERS = (*API_ROUTERS, crisis_router, crisis_reconnect_router)  # type: ignore[assignment]
+PAGE_ROUTERS = (*PAGE_ROUTERS, crisis_pages)  # type: ignore[assignment]
 
 
 @asynccontextmanager

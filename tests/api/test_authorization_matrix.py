@@ -147,6 +147,13 @@ POLICY: dict[tuple[str, str], set[str]] = {
         ("GET", "exercises/{exercise_id}"), ("POST", "exercises/{exercise_id}/items/{item_id}/open"),
         ("PUT", "exercises/{exercise_id}/items/{item_id}/decision"), ("POST", "exercises/{exercise_id}/finish"),
         ("GET", "me"))},
+    # Crisis: customs staff read profiles, nodes and tasks; administrators declare, lift and provision;
+    # officers (and administrators) reconcile a post's export.
+    **{("GET", f"/api/v1/crisis/{path}"): {"officer", "analyst", "admin", "auditor"}
+       for path in ("emergencies", "emergencies/{profile_id}", "posts", "conflicts")},
+    **{("POST", f"/api/v1/crisis/{path}"): {"admin"}
+       for path in ("emergencies", "emergencies/{profile_id}/lift", "posts/{post}/snapshot", "posts/{post}/node")},
+    ("POST", "/api/v1/crisis/posts/{post}/reconcile"): {"officer", "admin"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -243,6 +250,20 @@ TRAINING_BODIES = {"/exercises": {"cohort": "matrix", "title": "matrix test", "b
                    "/decision": {"decision": "clear"}, "/projections": {"case": "TRN-1-1", "officer": "officer"}}
 
 
+def _crisis_world():
+    """An active emergency profile for the paths that name one, and a post."""
+    from datetime import UTC, datetime
+
+    from clearway.crisis.service import emergency_activate
+    from clearway.db import get_sessionmaker
+
+    now = datetime.now(UTC)
+    with get_sessionmaker()() as db, db.begin():
+        profile = emergency_activate(db=db, kind="relief", scope={"offices": ["KR0201"]}, params={}, reason="matrix",
+                                     expires_at=now + timedelta(days=1), actor="admin", now=now)
+        return {"{profile_id}": str(profile.id), "{post}": "KR0101"}
+
+
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},
                       "/leads": {"kind": "price", "score": 1, "explanation": "matrix test"}}
 
@@ -311,6 +332,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     ids.update(_training_world(client))
     partner_jp()
     ids["{partner}"] = "JP"
+    ids.update(_crisis_world())
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
         anonymous = _request(client, method, path, mrn, {}, ids)

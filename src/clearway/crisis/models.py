@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearway.db import Base, UTCDateTime
@@ -56,7 +56,7 @@ class EmergencyProfile(Base):
 
     __tablename__ = "crisis_emergency_profiles"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))  # relief | priority | surge
+    kind: Mapped[str] = mapped_column(String(12))  # relief | priority | surge | closure
     scope: Mapped[Any] = mapped_column(JSON)  # {"offices": [...], "hs_prefixes": [...], "origins": [...]}
     params: Mapped[Any] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(String(200))
@@ -65,3 +65,35 @@ class EmergencyProfile(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lifted_by: Mapped[str | None] = mapped_column(String(60))
+    # What the profile does to selection: lighter | green_lane | documentary | hold (see crisis.emergency).
+    effect: Mapped[str] = mapped_column(String(16), server_default="lighter")
+    public: Mapped[bool] = mapped_column(Boolean, server_default=false())  # announced on the public portal
+    notice: Mapped[Any] = mapped_column(JSON, nullable=True)  # {"en": ..., "es": ..., "fr": ...}
+
+
+class EmergencyDecision(Base):
+    """One channel decision taken under an emergency profile: what the engine said, what the profile made of it."""
+
+    __tablename__ = "crisis_emergency_decisions"
+    __table_args__ = (UniqueConstraint("profile_id", "declaration_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("crisis_emergency_profiles.id"), index=True)
+    declaration_id: Mapped[int] = mapped_column(Integer, index=True)
+    mrn: Mapped[str] = mapped_column(String(40))
+    office: Mapped[str] = mapped_column(String(8))
+    effect: Mapped[str] = mapped_column(String(16))
+    channel_before: Mapped[str] = mapped_column(String(8))
+    channel_after: Mapped[str] = mapped_column(String(8))
+    post_clearance_audit: Mapped[bool]
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CrisisNode(Base):
+    """A post node the centre provisioned: the key its exports must be signed with, and its snapshot."""
+
+    __tablename__ = "crisis_nodes"
+    post: Mapped[str] = mapped_column(String(8), primary_key=True)
+    public_jwk: Mapped[Any] = mapped_column(JSON)
+    snapshot_hash: Mapped[str] = mapped_column(String(80))
+    provisioned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

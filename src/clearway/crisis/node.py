@@ -163,14 +163,47 @@ def node_provision(*, db: Session, signed: dict[str, Any], centre_public_jwk: di
     return envelope.public_of(key)
 
 
-def _snapshot(db: Session, now: datetime) -> dict[str, Any]:
-    snapshot = _meta(db, "snapshot")
-    if snapshot is None:
-        raise NodeNotProvisioned([Problem("crisis.node_not_provisioned", "", {})])
-    if datetime.fromisoformat(snapshot["valid_until"]) <= now:
+@dataclass(frozen=True)
+class Prepared:
+    """A verified snapshot made ready for lodging: the lookups each lodgement needs, built once."""
+
+    snapshot: dict[str, Any]
+    known: frozenset[str]
+    rates: dict[str, Decimal]
+    lengths: tuple[int, ...]  # tariff prefix lengths, longest first
+    aeo: frozenset[str]
+
+
+# Prepared snapshots by content hash: a snapshot never changes under its hash, so this is a pure memo.
+_PREPARED: dict[str, Prepared] = {}
+
+
+def _prepare(snapshot: dict[str, Any]) -> Prepared:
+    rates = {p: Decimal(r) for p, r in snapshot["tariff"].items()}
+    return Prepared(snapshot=snapshot, known=frozenset(snapshot["reference"].get("hs", [])), rates=rates,
+                    lengths=tuple(sorted({len(p) for p in rates}, reverse=True)), aeo=frozenset(snapshot["aeo"]))
+
+
+def _prepared(db: Session, now: datetime) -> Prepared:
+    digest = _meta(db, "snapshot_hash")
+    prepared = _PREPARED.get(digest) if digest else None
+    if prepared is None:
+        snapshot = _meta(db, "snapshot")
+        if snapshot is None:
+            raise NodeNotProvisioned([Problem("crisis.node_not_provisioned", "", {})])
+        prepared = _prepare(snapshot)
+        if len(_PREPARED) >= 8:
+            _PREPARED.clear()
+        _PREPARED[str(digest)] = prepared
+    valid_until = prepared.snapshot["valid_until"]
+    if datetime.fromisoformat(valid_until) <= now:
         # A stale snapshot could release goods against rules the centre has since changed: fail closed.
-        raise NodeNotProvisioned([Problem("crisis.snapshot_expired", "", {"valid_until": snapshot["valid_until"]})])
-    return snapshot
+        raise NodeNotProvisioned([Problem("crisis.snapshot_expired", "", {"valid_until": valid_until})])
+    return prepared
+
+
+def _snapshot(db: Session, now: datetime) -> dict[str, Any]:
+    return _prepared(db, now).snapshot
 
 
 def _channel(snapshot: dict[str, Any], doc: dict[str, Any]) -> tuple[str, list[str]]:
@@ -197,27 +230,27 @@ def _channel(snapshot: dict[str, Any], doc: dict[str, Any]) -> tuple[str, list[s
     return channel, reasons
 
 
-def _duty(snapshot: dict[str, Any], doc: dict[str, Any]) -> Decimal:
+def _duty(prepared: Prepared, doc: dict[str, Any]) -> Decimal:
     total = Decimal(0)
-    for item in doc["items"]:
-        rate = next((Decimal(r) for p, r in sorted(snapshot["tariff"].items(), key=lambda kv: -len(kv[0]))
-                     if item["hs_code"].startswith(p)), None)
+    for i, item in enumerate(doc["items"]):
+        code = item["hs_code"]
+        rate = next((prepared.rates[code[:n]] for n in prepared.lengths if code[:n] in prepared.rates), None)
         if rate is None:
-            raise DeclarationInvalid([Problem("tariff.line_unknown", "/items/0/hs_code", {})])
+            raise DeclarationInvalid([Problem("tariff.line_unknown", f"/items/{i}/hs_code", {})])
         total += Decimal(item["value"]) * rate / 100
     return total.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
     """Lodge at the post offline: validated, assessed, channelled from the snapshot, released if its policy allows."""
-    snapshot = _snapshot(db, now)
+    prepared = _prepared(db, now)
+    snapshot = prepared.snapshot
     try:
         doc = DeclarationCreate.model_validate(raw).model_dump(mode="json", exclude_none=True)
     except ValidationError as exc:
         raise DeclarationInvalid([Problem("declaration.schema", "/" + "/".join(str(p) for p in e["loc"]), {})
                                   for e in exc.errors()]) from exc
-    known = set(snapshot["reference"].get("hs", []))
-    bad = [i for i, item in enumerate(doc["items"]) if item["hs_code"][:6] not in known]
+    bad = [i for i, item in enumerate(doc["items"]) if item["hs_code"][:6] not in prepared.known]
     if bad:
         raise DeclarationInvalid([Problem("declaration.hs_unknown", f"/items/{i}/hs_code", {}) for i in bad])
     declarant = doc["declarant"].get("id", "")
@@ -229,7 +262,7 @@ def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
             raise DeclarationInvalid([Problem("declaration.lrn_duplicate", "/lrn", {})])
         return OfflineOutcome(existing.offline_ref, existing.channel, existing.status == "released",
                               Decimal(existing.duty), list(existing.reasons))
-    duty = _duty(snapshot, doc)
+    duty = _duty(prepared, doc)
     for i, item in enumerate(doc["items"]):
         for number in item.get("permits", []):
             drawn = db.execute(update(NodePermit).where(
@@ -239,11 +272,12 @@ def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
                 raise DeclarationInvalid([Problem("permit.exhausted", f"/items/{i}/permits", {"permit": number})])
     channel, reasons = _channel(snapshot, doc)
     policy = snapshot["policy"]
-    aeo = declarant in set(snapshot["aeo"])
+    aeo = declarant in prepared.aeo
     released = channel in policy.get("release_channels", ["green"]) or (
         aeo and channel in policy.get("aeo_release_channels", []))
-    count = db.scalar(select(func.count()).select_from(NodeDeclaration)) or 0
-    ref = f"{snapshot['post']}-OFF-{count + 1:07d}"
+    count = db.scalar(select(func.max(NodeDeclaration.id))) or 0  # O(log n), unlike a count
+    # The node's own id in the reference: a post re-provisioned on a new node never reuses an earlier reference.
+    ref = f"{snapshot['post']}-{node_id(db)}-{count + 1:07d}"
     doc_hash = envelope.payload_hash(doc)
     db.add(NodeDeclaration(offline_ref=ref, declarant=declarant, lrn=doc["lrn"], doc=doc, doc_hash=doc_hash,
                            channel=channel, reasons=reasons, duty=str(duty),
@@ -251,6 +285,49 @@ def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
     _append(db, at=now, kind="lodged", ref=ref, body={"doc_hash": doc_hash, "channel": channel,
                                                       "duty": str(duty), "released": released})
     return OfflineOutcome(ref, channel, released, duty, reasons)
+
+
+class NodeDecisionInvalid(ValidationFailed):
+    """A decision at the post on a declaration that is not waiting, or that the node does not hold."""
+
+    slug = "crisis-node-decision-invalid"
+    title_code = "problem.crisis_node_decision_invalid"
+
+
+DECISIONS = {"release": "released", "detain": "detained"}
+
+
+def node_decide(*, db: Session, offline_ref: str, decision: str, officer: str, note: str, now: datetime) -> str:
+    """An officer's decision at the post on goods waiting for a control: released or detained, journalled."""
+    _snapshot(db, now)
+    if decision not in DECISIONS:
+        raise NodeDecisionInvalid([Problem("crisis.node_decision_unknown", "/decision", {})])
+    declaration = db.scalars(select(NodeDeclaration).where(NodeDeclaration.offline_ref == offline_ref)).first()
+    if declaration is None:
+        raise NodeDecisionInvalid([Problem("crisis.node_declaration_unknown", "/offline_ref", {"ref": offline_ref})])
+    if declaration.status != "waiting":
+        raise NodeDecisionInvalid([Problem("crisis.node_not_waiting", "/offline_ref",
+                                           {"ref": offline_ref, "status": declaration.status})])
+    declaration.status = DECISIONS[decision]
+    _append(db, at=now, kind="decided", ref=offline_ref,
+            body={"decision": decision, "officer": officer, "note": note[:200], "channel": declaration.channel})
+    return declaration.status
+
+
+def node_status(*, db: Session) -> dict[str, Any]:
+    """What the node holds: its post, snapshot validity, declarations by status, journal length and soundness."""
+    counts = {status: n for status, n in db.execute(select(NodeDeclaration.status, func.count())
+                                                    .group_by(NodeDeclaration.status))}
+    snapshot = _meta(db, "snapshot") or {}
+    return {"post": _meta(db, "post"), "snapshot_hash": _meta(db, "snapshot_hash"),
+            "valid_until": snapshot.get("valid_until"), "declarations": counts,
+            "journal": db.scalar(select(func.count()).select_from(NodeJournal)) or 0,
+            "journal_broken_at": node_journal_verify(db=db)}
+
+
+def node_id(db: Session) -> str:
+    """Six hex digits naming this node (from its key), part of every offline reference it gives."""
+    return hashlib.sha256(str((_meta(db, "node_key") or {}).get("kid", "")).encode()).hexdigest()[:6].upper()
 
 
 def node_journal_verify(*, db: Session) -> int | None:

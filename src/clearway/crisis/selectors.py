@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearway.crisis.models import CrisisConflict, CrisisLink, EmergencyProfile
+from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisNode, EmergencyDecision, EmergencyProfile
+from clearway.declarations.models import Declaration
+
+CACHE = "crisis.profiles"
+
+
+def _profiles(db: Session) -> list[EmergencyProfile]:
+    """Every profile, read once per transaction (lodging asks twice per declaration; the writes below drop it)."""
+    transaction = db.get_transaction()
+    cached = db.info.get(CACHE)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return list(cached[1])
+    rows = list(db.scalars(select(EmergencyProfile).order_by(EmergencyProfile.id)))
+    if transaction is not None:
+        db.info[CACHE] = (transaction, rows)
+    return rows
+
+
+def profiles_changed(db: Session) -> None:
+    """Forget this transaction's profiles: one was declared or lifted."""
+    db.info.pop(CACHE, None)
 
 
 def emergency_active(*, db: Session, now: datetime, office: str | None = None,
                      doc: dict[str, Any] | None = None) -> list[EmergencyProfile]:
-    """Profiles in force now (not lifted, expiry not passed: they end even if no job ran), matching the scope."""
-    rows = db.scalars(select(EmergencyProfile).where(EmergencyProfile.lifted_at.is_(None),
-                                                     EmergencyProfile.expires_at > now)).all()
-    return [p for p in rows if _in_scope(p.scope, office, doc)]
+    """Profiles in force at `now` (activated, not yet lifted, end time not passed: they end even if no job ran),
+    matching the scope; `now` may be a past lodgement time (a replayed history)."""
+    return [p for p in _profiles(db) if p.activated_at <= now < p.expires_at
+            and (p.lifted_at is None or p.lifted_at > now) and _in_scope(p.scope, office, doc)]
 
 
 def _in_scope(scope: dict[str, list[str]], office: str | None, doc: dict[str, Any] | None) -> bool:
@@ -49,3 +69,60 @@ def emergency_report(*, db: Session, profile: EmergencyProfile, links: list[Cris
     inside = [lk for lk in links if profile.activated_at <= lk.reconciled_at <= end]
     return {"id": profile.id, "kind": profile.kind, "from": profile.activated_at.isoformat(),
             "to": end.isoformat(), "declarations": len(inside)}
+
+
+def node_of(*, db: Session, post: str) -> CrisisNode | None:
+    """The node the centre provisioned for a post."""
+    return db.get(CrisisNode, post)
+
+
+def nodes_list(*, db: Session) -> list[CrisisNode]:
+    """Every provisioned node, by post."""
+    return list(db.scalars(select(CrisisNode).order_by(CrisisNode.post)))
+
+
+def emergency_state(profile: EmergencyProfile, now: datetime) -> Literal["active", "expired", "lifted"]:
+    """active, expired (its end time passed) or lifted (by a manager before its end)."""
+    if profile.lifted_at is not None:
+        return "expired" if profile.lifted_by == "system" or profile.lifted_at >= profile.expires_at else "lifted"
+    return "active" if profile.expires_at > now else "expired"
+
+
+def emergencies_list(*, db: Session, limit: int = 200) -> list[EmergencyProfile]:
+    """Profiles, newest first."""
+    return list(db.scalars(select(EmergencyProfile).order_by(EmergencyProfile.id.desc()).limit(limit)))
+
+
+def emergency_get(*, db: Session, profile_id: int) -> EmergencyProfile | None:
+    """One profile."""
+    return db.get(EmergencyProfile, profile_id)
+
+
+def notices_public(*, db: Session, now: datetime) -> list[EmergencyProfile]:
+    """The public profiles in force now, soonest end first (what the public portal announces)."""
+    return list(db.scalars(select(EmergencyProfile).where(
+        EmergencyProfile.public.is_(True), EmergencyProfile.lifted_at.is_(None), EmergencyProfile.expires_at > now)
+        .order_by(EmergencyProfile.expires_at)))
+
+
+def notice_text(profile: EmergencyProfile, locale: str) -> str:
+    """The notice in the reader's language, English when it was not given in it."""
+    notice = profile.notice or {}
+    return str(notice.get(locale) or notice.get("en") or profile.reason)
+
+
+def emergency_summary(*, db: Session, profile: EmergencyProfile, recent: int = 50) -> dict[str, Any]:
+    """What passed under a profile: decisions by resulting channel, audit flags, released and held now."""
+    rows = db.execute(select(EmergencyDecision, Declaration.status).join(
+        Declaration, Declaration.id == EmergencyDecision.declaration_id).where(
+        EmergencyDecision.profile_id == profile.id).order_by(EmergencyDecision.id.desc())).all()
+    by_channel: dict[str, int] = {}
+    for decision, _status in rows:
+        by_channel[decision.channel_after] = by_channel.get(decision.channel_after, 0) + 1
+    released = sum(1 for _d, status in rows if status in ("released", "cleared"))
+    return {"decisions": len(rows), "by_channel": by_channel,
+            "post_clearance_audit": sum(1 for d, _s in rows if d.post_clearance_audit), "released": released,
+            "held": len(rows) - released,
+            "recent": [{"mrn": d.mrn, "office": d.office, "effect": d.effect, "channel_before": d.channel_before,
+                        "channel_after": d.channel_after, "post_clearance_audit": d.post_clearance_audit,
+                        "decided_at": d.decided_at, "status": s} for d, s in rows[:recent]]}

@@ -12,14 +12,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
-from clearway.crisis import journal
+from clearway.crisis import journal, selectors
 from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisPermitUse, EmergencyProfile
 from clearway.errors import DomainError, Problem, ValidationFailed
 from clearway.exchange import envelope
+from clearway.reference.service import offices
 
 # The caller (a flow above the domains) lodges one offline document centrally and returns its MRN.
 CentralLodge = Callable[[Session, dict[str, Any], datetime], str]
-KINDS = ("relief", "priority", "surge")
+KINDS = ("relief", "priority", "surge", "closure")
+EFFECTS = ("lighter", "green_lane", "documentary", "hold")
+# What each kind does unless the manager says otherwise: relief (RKC J5) and priority goods go lighter,
+# a surge sends everything to a documentary check, a closure suspends release at the offices in scope.
+DEFAULT_EFFECT = {"relief": "lighter", "priority": "green_lane", "surge": "documentary", "closure": "hold"}
+MAX_DAYS = 90  # an emergency mode is for a time: renewing it is a new, audited decision
 
 
 class ExportRejected(ValidationFailed):
@@ -69,17 +75,25 @@ def _check_export(export: Any, node_public_jwk: dict[str, Any]) -> dict[str, Any
 
 def crisis_reconcile(*, db: Session, export: Any, node_public_jwk: dict[str, Any], lodge: CentralLodge,
                      alerts: Sequence[dict[str, Any]], permits_granted: dict[str, Decimal], actor: str,
-                     now: datetime) -> ReconcileReport:
+                     now: datetime, progress: Callable[[int, int], None] | None = None) -> ReconcileReport:
     """Bring a post's offline work into the centre once: MRNs linked, permits written off, conflicts as tasks."""
     body = _check_export(export, node_public_jwk)
     report = ReconcileReport(post=str(body["post"]))
-    known = {ref: mrn for ref, mrn in db.execute(select(CrisisLink.offline_ref, CrisisLink.mrn).where(
-        CrisisLink.post == report.post))}
-    for d in body["declarations"]:
+    known = {ref: (mrn, digest) for ref, mrn, digest in db.execute(
+        select(CrisisLink.offline_ref, CrisisLink.mrn, CrisisLink.doc_hash).where(CrisisLink.post == report.post))}
+    total = len(body["declarations"])
+    for n, d in enumerate(body["declarations"], 1):
+        if progress is not None and n % 100 == 0:
+            progress(n, total)
         ref = d["offline_ref"]
         if ref in known:
+            if known[ref][1] != d["doc_hash"]:
+                # The same reference for another document: never taken as "already linked" (that would lose it).
+                _conflict(db, report, kind="ref_reused", subject=ref,
+                          detail={"offline_ref": ref, "doc_hash": d["doc_hash"]}, now=now)
+                continue
             report.already_linked += 1
-            report.mrns[ref] = known[ref]
+            report.mrns[ref] = known[ref][0]
             continue
         mrn: str | None
         try:
@@ -149,24 +163,38 @@ class EmergencyInvalid(ValidationFailed):
 
 
 def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], params: dict[str, Any],
-                       reason: str, expires_at: datetime, actor: str, now: datetime) -> EmergencyProfile:
-    """Activate an emergency profile until its expiry, audited."""
+                       reason: str, expires_at: datetime, actor: str, now: datetime, effect: str | None = None,
+                       public: bool = False, notice: dict[str, str] | None = None) -> EmergencyProfile:
+    """Activate an emergency profile until its mandatory end time, audited."""
     problems = []
     if kind not in KINDS:
         problems.append(Problem("crisis.emergency_kind", "/kind", {}))
+    effect = effect or DEFAULT_EFFECT.get(kind, "")
+    if effect not in EFFECTS:
+        problems.append(Problem("crisis.emergency_effect", "/effect", {}))
     if expires_at <= now:
-        problems.append(Problem("crisis.emergency_expiry_past", "/expires_at", {}))
+        problems.append(Problem("crisis.emergency_expiry_past", "/ends_at", {}))
+    elif (expires_at - now).total_seconds() > MAX_DAYS * 86400:
+        problems.append(Problem("crisis.emergency_expiry_far", "/ends_at", {"days": str(MAX_DAYS)}))
     if not any(scope.get(k) for k in ("offices", "hs_prefixes", "origins")):
         problems.append(Problem("crisis.emergency_scope_empty", "/scope", {}))
+    known = offices()
+    problems += [Problem("crisis.emergency_office_unknown", f"/scope/offices/{i}", {"office": o})
+                 for i, o in enumerate(scope.get("offices", [])) if o not in known]
+    if public and not (notice or {}).get("en"):
+        problems.append(Problem("crisis.emergency_notice_missing", "/notice/en", {}))
     if problems:
         raise EmergencyInvalid(problems)
     profile = EmergencyProfile(kind=kind, scope=scope, params=params, reason=reason, activated_by=actor,
-                               activated_at=now, expires_at=expires_at)
+                               activated_at=now, expires_at=expires_at, effect=effect, public=public,
+                               notice=notice or None)
     db.add(profile)
     db.flush()
+    selectors.profiles_changed(db)
     audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_activated",
                  target_type="emergency_profile", target_id=str(profile.id),
-                 detail={"kind": kind, "scope": scope, "expires_at": expires_at.isoformat()}, at=now)
+                 detail={"kind": kind, "effect": effect, "scope": scope, "expires_at": expires_at.isoformat(),
+                         "public": public}, at=now)
     return profile
 
 
@@ -175,16 +203,17 @@ def emergency_lift(*, db: Session, profile: EmergencyProfile, actor: str, now: d
     if profile.lifted_at is None:
         profile.lifted_at = min(now, profile.expires_at)
         profile.lifted_by = actor
+        selectors.profiles_changed(db)
         audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_lifted",
                      target_type="emergency_profile", target_id=str(profile.id),
                      detail={"kind": profile.kind, "expired": now >= profile.expires_at}, at=now)
     return profile
 
 
-def emergency_expire_due(*, db: Session, now: datetime) -> int:
-    """Lift every profile whose expiry has passed; returns how many."""
-    due = db.scalars(select(EmergencyProfile).where(EmergencyProfile.lifted_at.is_(None),
-                                                    EmergencyProfile.expires_at <= now)).all()
+def emergency_expire_due(*, db: Session, now: datetime) -> list[EmergencyProfile]:
+    """Lift every profile whose expiry has passed; returns them."""
+    due = list(db.scalars(select(EmergencyProfile).where(EmergencyProfile.lifted_at.is_(None),
+                                                         EmergencyProfile.expires_at <= now)))
     for profile in due:
         emergency_lift(db=db, profile=profile, actor="system", now=now)
-    return len(due)
+    return due
