@@ -31,7 +31,7 @@ from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound, Problem
 from clearway.holds import Release
-from clearway.tariff import service as tariff
+from clearway.tariff.supplement import supplement_raise
 
 
 def task_for_work(*, db: Session, actor: Principal, task_id: int,
@@ -137,8 +137,8 @@ def _billed(db: Session, task: ControlTask, declaration: Declaration, findings: 
     """The findings' adjustment, billed by the tariff in the assessment's currency when the declaration was
     assessed (the trader then owes it and the goods stay held until it is paid); else at the stated rates."""
     corrections = {f.item_index: f.corrected for f in findings if f.result == "discrepancy" and f.corrected}
-    supplement = tariff.supplement_raise(db=db, declaration=declaration, corrections=corrections,
-                                         penalty_rate=PENALTY_RATE, reason=f"control {task.id} findings", now=now)
+    supplement = supplement_raise(db=db, declaration=declaration, corrections=corrections,
+                                  penalty_rate=PENALTY_RATE, reason=f"control {task.id} findings", now=now)
     if supplement is None:
         figures = findings_adjustment(document=declaration.document, findings=findings)
         return figures, ""

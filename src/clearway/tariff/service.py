@@ -36,14 +36,12 @@ from clearway.tariff.settlement import (
     payment_confirmed,
 )
 from clearway.tariff.snapshot import Line
-from clearway.tariff.supplement import Supplement, supplement_raise
 
 __all__ = [  # what other domains call (some defined in lodging and settlement, gathered here)
     "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_record", "bill_rows",
     "declaration_pay", "declaration_secure", "duties_calculate", "duties_view",
     "lines_search", "lodging_assess", "payment_confirmed", "payment_gateway", "payment_reference_of",
     "schedule_snapshot", "schedule_version_current",
-    "Supplement", "supplement_raise",
 ]
 
 def duties_calculate(*, db: Session, document: DeclarationCreate, on: date) -> Assessment:
