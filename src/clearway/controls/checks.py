@@ -33,6 +33,9 @@ from clearway.errors import Conflict, Forbidden, NotFound, Problem
 from clearway.holds import Release
 from clearway.tariff.supplement import supplement_raise
 
+# Findings after which the goods wait for an officer's explicit decision instead of the automatic release.
+DECIDED_BY_OFFICER = ("prohibited", "concealment")
+
 
 def task_for_work(*, db: Session, actor: Principal, task_id: int,
                   statuses: tuple[str, ...] = ("in_progress",)) -> tuple[ControlTask, Declaration]:
@@ -167,6 +170,9 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
                                opened_at=now)
         db.add(case)
     summary = f"{task.kind} {task.result}" + (f"; {len(seized)} item(s) seized" if seized else "")
+    officer_decides = any(f.result == "discrepancy" and f.kind in DECIDED_BY_OFFICER for f in findings)
+    if officer_decides:
+        summary += "; awaiting an officer's release decision"
     # A documentary check's end is the TRS milestone "check_done"; an inspection's is "inspection_ended" (already
     # written), so its summary is an informational "control_finished".
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, reason=summary, now=now,
@@ -184,6 +190,8 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
                  target_type="control_task", target_id=str(task.id),
                  detail={"result": task.result, "revenue": str(task.revenue_raised)}, at=now)
     db.flush()
+    if officer_decides:  # prohibited or concealed goods never go by themselves: an officer releases or detains
+        return task
     release.attempt(db=db, declaration=declaration, actor=actor, reason="controls completed", now=now)
     return task
 

@@ -126,6 +126,13 @@ def inspection_end(*, db: Session, actor: Principal, task_id: int, note: str | N
     task, declaration = _physical(db, actor, task_id)
     if task.started_at is None:
         raise Conflict([Problem("control.inspection_not_started", "", {"id": task_id})])
+    # An item without a finding was not found compliant: perhaps its finding was refused. Ending would label
+    # the goods compliant and release them, so every item must have its finding first.
+    recorded = set(db.scalars(select(Finding.item_index).where(Finding.task_id == task.id)))
+    missing = [i for i in range(len(declaration.document["items"])) if i not in recorded]
+    if missing:
+        raise Conflict([Problem("control.findings_missing", f"/findings/{missing[0]}",
+                                {"items": ", ".join(str(i + 1) for i in missing), "count": len(missing)})])
     task.note = note
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="inspection_ended",
                                   reason=note, now=now)
