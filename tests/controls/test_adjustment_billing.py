@@ -109,3 +109,17 @@ def test_without_an_assessment_the_adjustment_stays_at_the_stated_rates(client):
     task, _ = _inspect_and_count_more(client, mrn, "125")
     (adjustment,) = task["adjustments"]
     assert (adjustment["currency"], adjustment["total"]) == ("USD", "275")  # 3,125 USD more at 8 % + 10 %
+
+
+def test_a_counted_quantity_values_and_weighs_the_goods_pro_rata_within_the_schema():
+    from clearway.declarations.schemas import DeclarationCreate
+    from clearway.tariff.supplement import corrected_document
+    from tests.factories import document
+
+    doc = document()
+    doc["items"][0].update(value="12500.00", net_mass_kg="42.5", quantity={"value": "3", "unit": "NAR"})
+    corrected = corrected_document(doc, {0: {"quantity": "7"}})
+    item = corrected["items"][0]
+    assert (item["value"], item["net_mass_kg"], item["quantity"]["value"]) == ("29166.67", "99.167", "7")
+    assert corrected["invoice_total"] == "29166.67"
+    DeclarationCreate.model_validate(corrected)  # the schema takes it: amounts within their digits

@@ -29,6 +29,7 @@ from clearway.tariff.revenue import revenue_book_supplement
 METHOD = "tariff-reassessment-v1"
 PENALTY_TAXES = ("duty", "excise")  # the penalty is on the duty short-declared, not on VAT
 _ZERO = Decimal(0)
+MASS_QUANTUM = Decimal("0.001")  # a gram: the schema allows six decimals, a pro rata mass needs no more
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ def corrected_document(document: Mapping[str, Any], corrections: Mapping[int, Ma
             declared = _decimal(item.get("quantity", {}).get("value", "0"))
             counted = _decimal(corrected["quantity"])
             if declared > 0 and "value" not in corrected:
-                item["value"] = _text(_decimal(item["value"]) * counted / declared)
+                value = _decimal(item["value"]) * counted / declared
+                item["value"] = _text(rules.round_money(value, rules.money_quantum(str(doc["currency"]))))
                 if item.get("net_mass_kg"):
-                    item["net_mass_kg"] = _text(_decimal(item["net_mass_kg"]) * counted / declared)
+                    mass = _decimal(item["net_mass_kg"]) * counted / declared
+                    item["net_mass_kg"] = _text(rules.round_money(mass, MASS_QUANTUM))
             item["quantity"] = {**item.get("quantity", {}), "value": _text(counted)}
         for key in ("value", "hs_code", "origin_country"):
             if key in corrected:
