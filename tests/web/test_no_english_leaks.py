@@ -9,8 +9,8 @@ legal description, say) is English on purpose and is skipped, as are scripts, st
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
 
@@ -98,20 +98,20 @@ def seeded(db_url: str) -> dict[str, Any]:
 
     from sqlalchemy import select
 
+    from clearway.agencies.demo import agencies_demo_seed
     from clearway.agencies.models import Referral
+    from clearway.borderposts.demo import borderposts_demo_seed
+    from clearway.clearance.lodge import declaration_lodge
     from clearway.controls.models import ControlTask
     from clearway.db import get_sessionmaker, utcnow
     from clearway.declarations.models import Declaration
-    from clearway.agencies.demo import agencies_demo_seed
-    from clearway.borderposts.demo import borderposts_demo_seed
-    from clearway.clearance.lodge import declaration_lodge
     from clearway.demo import demo_accounts, demo_history
     from clearway.demo_controls import demo_controls_finish
     from clearway.demo_risk import demo_risk_configure
     from clearway.enforcement.demo import enforcement_demo_seed
+    from clearway.enforcement.models import LaunderingCase
     from clearway.exchange.demo import exchange_demo_seed
     from clearway.tariff.demo import demo_seed as tariff_demo_seed
-    from clearway.enforcement.models import LaunderingCase
     from tests.factories import wiring
 
     now, wired = utcnow(), wiring()
