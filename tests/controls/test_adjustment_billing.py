@@ -92,6 +92,12 @@ def test_a_quantity_discrepancy_is_billed_in_won_with_vat_and_holds_the_goods_un
     r = client.post(f"/api/v1/controls/declarations/{mrn}/release", json={"reason": "try"}, headers=officer)
     assert r.status_code == 409 and [e["code"] for e in r.json()["errors"]] == ["hold.duty.unpaid"]
 
+    # The officer's task page states the bill in won, in the officer's language.
+    assert sign_in(client, "officer").status_code == 303
+    task_page = client.get(f"/controls/tasks/{task['id']}", headers={"Accept-Language": "es"}).text
+    spanish = f"{owed:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")  # 840.044,00
+    assert f"Ajuste: {spanish}\u00a0KRW a pagar" in task_page
+
     # The trader's page shows what is due, and not that the duties are paid.
     assert sign_in(client, "trader-a").status_code == 303
     page = client.get(f"/declarations/{mrn}").text
