@@ -9,15 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.controls.flows import REVOLVERS, claimed, lodge, status_of
+from tests.controls.flows import REVOLVERS, TOBACCO, claimed, lodge, set_examiner, status_of
 from tests.factories import auth
 from tests.web.conftest import sign_in
 
-# Revolvers (chapter 93, red channel) at 8 % duty and 10 % VAT; USD at 1,300 KRW.
+# Revolvers (chapter 93, red channel) at 8 % duty, cigarettes (24, yellow) at 40 %, 10 % VAT; USD at 1,300 KRW.
 SCHEDULE = """record,code,description,unit,basis,rate_pct,amount,currency,per_unit,agreement,agency,valid_from
 line,93020000,Revolvers and pistols,NAR,,,,,,,,
+line,24022000,Cigarettes containing tobacco,NAR,,,,,,,,
 duty,93,,,ad_valorem,8,,,,,,2020-01-01
 vat,93,,,ad_valorem,10,,,,,,2020-01-01
+duty,24,,,ad_valorem,40,,,,,,2020-01-01
+vat,24,,,ad_valorem,10,,,,,,2020-01-01
 """
 
 
@@ -49,7 +52,7 @@ def _pay(client, mrn, key):
     return r.json()
 
 
-def _inspect_and_count_more(client, mrn, counted: str):
+def _inspect_and_count_more(client, mrn, counted: str, finding: dict | None = None):
     task_id, officer = claimed(client, mrn)
     base = f"/api/v1/controls/tasks/{task_id}"
     at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
@@ -57,7 +60,7 @@ def _inspect_and_count_more(client, mrn, counted: str):
                        headers=officer).status_code == 200
     assert client.post(base + "/inspection/goods-available", headers=officer).status_code == 200
     assert client.post(base + "/inspection/start", headers=officer).status_code == 200
-    finding = {"result": "discrepancy", "kind": "quantity", "corrected": {"quantity": counted}}
+    finding = finding or {"result": "discrepancy", "kind": "quantity", "corrected": {"quantity": counted}}
     r = client.put(base + "/findings/0", json=finding, headers=officer)
     assert r.status_code == 200, r.text
     r = client.post(base + "/inspection/end", json={"note": "more revolvers than declared"}, headers=officer)
@@ -129,3 +132,58 @@ def test_a_counted_quantity_values_and_weighs_the_goods_pro_rata_within_the_sche
     assert (item["value"], item["net_mass_kg"], item["quantity"]["value"]) == ("29166.67", "99.167", "7")
     assert corrected["invoice_total"] == "29166.67"
     DeclarationCreate.model_validate(corrected)  # the schema takes it: amounts within their digits
+
+
+def test_a_second_control_bills_only_what_it_adds_and_earlier_penalties_stay_owed(client, revolver_tariff):
+    mrn = lodge(client, TOBACCO, quantity={"value": "100", "unit": "NAR"})  # yellow: a documentary check
+    declared = _duties(client, mrn)
+    _pay(client, mrn, "first-bill")
+    task_id, officer = claimed(client, mrn)
+    base = f"/api/v1/controls/tasks/{task_id}"
+    finding = {"result": "discrepancy", "kind": "quantity", "corrected": {"quantity": "125"}}
+    assert client.put(base + "/findings/0", json=finding, headers=officer).status_code == 200
+    assert client.post(base + "/accept", json={}, headers=officer).status_code == 200
+    first = _duties(client, mrn)
+    assert _pay(client, mrn, "first-adjustment")["released"] is True
+    # A tip-off after release: a supervisor sends the goods to inspection, which counts still more.
+    set_examiner(client, "officer", supervisor=True)
+    r = client.post(f"/api/v1/controls/declarations/{mrn}/reroute", json={"channel": "red", "reason": "tip-off"},
+                    headers=officer)
+    assert r.status_code == 200, r.text
+    _inspect_and_count_more(client, mrn, "150")
+    second = _duties(client, mrn)
+    d0, d1, d2 = (Decimal(d["totals"]["duty"]) for d in (declared, first, second))
+    assert d1 - d0 == (d0 / 4).quantize(Decimal(1)) and d2 - d1 == (d0 / 4).quantize(Decimal(1))
+    penalties = [Decimal(x["amount"]) for x in second["lines"] if x["tax"] == "penalty"]
+    assert [x["item"] for x in second["lines"] if x["tax"] == "penalty"] == [-1, -1]
+    assert penalties[0] == Decimal(first["totals"]["penalty"])  # the first control's penalty stays owed
+    assert penalties[1] == ((d2 - d1) / 10).quantize(Decimal(1))  # the second one's is on its own increment
+    assert Decimal(second["due"]) == Decimal(second["total"]) - Decimal(first["total"]) > 0
+    assert status_of(client, mrn) == "under_control"
+
+
+def test_a_correction_that_changes_no_tax_bills_nothing_and_holds_nothing(client, revolver_tariff):
+    mrn = lodge(client, REVOLVERS)
+    _pay(client, mrn, "bill")
+    origin = {"result": "discrepancy", "kind": "origin", "corrected": {"origin_country": "DE"}}
+    task, _ = _inspect_and_count_more(client, mrn, "", finding=origin)
+    assert task["adjustments"] == [] and task["fraud_found"] is True and task["revenue_raised"] == "0"
+    assert status_of(client, mrn) == "released"
+
+
+@pytest.mark.parametrize(("kind", "corrected"), [("value", {"value": "-5"}), ("value", {"value": "lots"}),
+                                                 ("quantity", {"quantity": "0"}), ("origin", {"origin_country": "ZZ"}),
+                                                 ("classification", {"hs_code": "93AB"})])
+def test_a_correction_the_declaration_could_not_carry_is_refused_at_its_field(client, kind, corrected):
+    mrn = lodge(client, REVOLVERS)
+    task_id, officer = claimed(client, mrn)
+    base = f"/api/v1/controls/tasks/{task_id}"
+    at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    client.post(base + "/inspection/schedule", json={"at": at, "place": "Shed 1"}, headers=officer)
+    client.post(base + "/inspection/goods-available", headers=officer)
+    client.post(base + "/inspection/start", headers=officer)
+    r = client.put(base + "/findings/0", json={"result": "discrepancy", "kind": kind, "corrected": corrected},
+                   headers=officer)
+    assert r.status_code == 422
+    (key,) = corrected
+    assert [e["pointer"] for e in r.json()["errors"]] == [f"/corrected/{key}"]  # the schema's code or ours

@@ -31,7 +31,7 @@ from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound, Problem
 from clearway.holds import Release
-from clearway.tariff.supplement import supplement_raise
+from clearway.tariff.supplement import supplement_applies, supplement_raise
 
 # Findings after which the goods wait for an officer's explicit decision instead of the automatic release.
 DECIDED_BY_OFFICER = ("prohibited", "concealment")
@@ -139,12 +139,22 @@ def _billed(db: Session, task: ControlTask, declaration: Declaration, findings: 
             now: datetime) -> tuple[AdjustmentFigures | None, str]:
     """The findings' adjustment, billed by the tariff in the assessment's currency when the declaration was
     assessed (the trader then owes it and the goods stay held until it is paid); else at the stated rates."""
-    corrections = {f.item_index: f.corrected for f in findings if f.result == "discrepancy" and f.corrected}
-    supplement = supplement_raise(db=db, declaration=declaration, corrections=corrections,
-                                  penalty_rate=PENALTY_RATE, reason=f"control {task.id} findings", now=now)
+    if not supplement_applies(db=db, declaration_id=declaration.id):
+        return findings_adjustment(document=declaration.document, findings=findings), ""
+    if not any(f.result == "discrepancy" and f.corrected for f in findings):
+        return None, ""  # this control corrected nothing: nothing new to bill
+    # Every correction found on the declaration so far (an earlier control's too, later ones prevailing): the
+    # bill compares the goods as now known with the assessment in force, which may already carry earlier findings.
+    corrections: dict[int, dict[str, Any]] = {}
+    for found in db.scalars(select(Finding).where(Finding.declaration_id == declaration.id,
+                                                  Finding.result == "discrepancy")
+                            .order_by(Finding.task_id, Finding.id)):
+        corrections.setdefault(found.item_index, {}).update(found.corrected or {})
+    supplement = supplement_raise(db=db, declaration=declaration, penalty_rate=PENALTY_RATE, now=now,
+                                  corrections={i: c for i, c in corrections.items() if c},
+                                  reason=f"control {task.id} findings")
     if supplement is None:
-        figures = findings_adjustment(document=declaration.document, findings=findings)
-        return figures, ""
+        return None, ""  # the corrections change no tax
     figures = AdjustmentFigures(supplement.currency, supplement.declared, supplement.corrected,
                                 supplement.difference, supplement.penalty, supplement.total, method=supplement.method,
                                 basis=supplement.basis)

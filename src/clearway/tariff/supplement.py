@@ -17,10 +17,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationCreate
+from clearway.errors import DeclarationInvalid
+from clearway.problems import from_pydantic
 from clearway.tariff import payments, rules
 from clearway.tariff.lodging import bill_assess, line_rows
 from clearway.tariff.models import AssessmentLineRecord, AssessmentRecord
@@ -37,7 +40,7 @@ class Supplement:
     """What the findings add to the bill, in the assessment's currency, and the assessment that bills it."""
 
     currency: str
-    declared: Decimal  # the total of the assessment the findings corrected
+    declared: Decimal  # the total of the assessment the findings corrected (earlier penalties included)
     corrected: Decimal  # the corrected goods' total, before the penalty
     difference: Decimal
     penalty: Decimal
@@ -91,6 +94,11 @@ def _per_tax(pairs: Any) -> dict[str, Decimal]:
     return totals
 
 
+def supplement_applies(*, db: Session, declaration_id: int) -> bool:
+    """True when the declaration has an assessment in force, so that findings are billed by the tariff."""
+    return payments.assessment_current(db=db, declaration_id=declaration_id) is not None
+
+
 def supplement_raise(*, db: Session, declaration: Declaration, corrections: Mapping[int, Mapping[str, Any]],
                      penalty_rate: Decimal, reason: str, now: datetime) -> Supplement | None:
     """Bill the findings' corrections: a new assessment in the assessment's currency, or None when there is
@@ -99,7 +107,10 @@ def supplement_raise(*, db: Session, declaration: Declaration, corrections: Mapp
     current = payments.assessment_current(db=db, declaration_id=declaration.id)
     if current is None or not corrections:
         return None
-    document = DeclarationCreate.model_validate(corrected_document(declaration.document, corrections))
+    try:
+        document = DeclarationCreate.model_validate(corrected_document(declaration.document, corrections))
+    except ValidationError as exc:  # a correction the declaration's schema refuses: said where, never a 500
+        raise DeclarationInvalid(from_pydantic([dict(e) for e in exc.errors()])) from None
     # The day of the assessment in force: its schedule and, above all, its exchange rate.
     bill = bill_assess(db=db, document=document, declarant=declaration.declarant_id, on=current.assessed_on)
     if bill.result is None:
@@ -107,16 +118,22 @@ def supplement_raise(*, db: Session, declaration: Declaration, corrections: Mapp
     result = bill.result
     quantum = rules.money_quantum(result.currency)
     rows = line_rows(result, None)
-    before = _per_tax((line.tax, line.amount) for line in current.lines)
+    # Penalties of earlier controls stay owed; the taxes are compared with what the goods were assessed at.
+    penalties = [line for line in current.lines if line.tax == "penalty"]
+    before = _per_tax((line.tax, line.amount) for line in current.lines if line.tax != "penalty")
     after = _per_tax((row["tax"], row["amount"]) for row in rows)
     per_tax = {tax: after.get(tax, _ZERO) - before.get(tax, _ZERO) for tax in sorted(set(before) | set(after))}
     short = sum((per_tax.get(tax, _ZERO) for tax in PENALTY_TAXES), _ZERO)
     penalty = rules.round_money(short * penalty_rate, quantum) if short > 0 else _ZERO
-    difference = result.total - current.total
+    earlier = sum((line.amount for line in penalties), _ZERO)
+    difference = result.total - (current.total - earlier)
     if difference == 0 and penalty == 0:
         return None
     current.superseded = True
     lines = [AssessmentLineRecord(**{k: v for k, v in row.items() if k != "assessment_id"}) for row in rows]
+    lines += [AssessmentLineRecord(item_index=p.item_index, line_code=p.line_code, tax=p.tax, base=p.base,
+                                   quantity=p.quantity, rate=p.rate, amount=p.amount, measure_ref=p.measure_ref,
+                                   preference=p.preference, relief=p.relief) for p in penalties]
     if penalty:
         lines.append(AssessmentLineRecord(item_index=-1, line_code="", tax="penalty", base=short, quantity=None,
                                           rate=f"{_text(penalty_rate * 100)} %", amount=penalty,
@@ -124,7 +141,7 @@ def supplement_raise(*, db: Session, declaration: Declaration, corrections: Mapp
     record = AssessmentRecord(declaration_id=declaration.id, declaration_version=declaration.version,
                               office=declaration.office, schedule_version_id=result.schedule_version,
                               assessed_on=current.assessed_on, currency=result.currency,
-                              customs_value=result.customs_value, total=result.total + penalty, final=True,
+                              customs_value=result.customs_value, total=result.total + earlier + penalty, final=True,
                               superseded=False, payment_reference=None, created_at=now, lines=lines)
     db.add(record)
     db.flush()
