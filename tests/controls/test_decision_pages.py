@@ -122,3 +122,18 @@ def test_the_declaration_page_offers_exactly_the_decisions_the_state_allows(stat
     html = environment().get_template("controls/_decisions.html").render(
         mrn="X", status=status, t=lambda key, **_: key)
     assert re.findall(r'id="decide-(\w+)"', html) == decisions_open(SimpleNamespace(status=status))  # type: ignore[arg-type]
+
+
+def test_only_officers_of_the_office_reach_the_decision_pages(client):
+    from tests.controls.flows import add_officer
+
+    mrn = lodge(client, REVOLVERS)
+    assert sign_in(client, "trader-a").status_code == 303
+    assert client.get(f"/controls/declarations/{mrn}/decide/release").status_code == 403
+    assert 'id="decisions"' not in client.get(f"/declarations/{mrn}").text  # the trader has no decision panel
+    add_officer("busan-officer", office="KR0201")
+    client.cookies.clear()
+    assert sign_in(client, "busan-officer").status_code == 303
+    assert client.get(f"/controls/declarations/{mrn}/decide/release").status_code == 404
+    assert client.get(f"/controls/declarations/{mrn}/decide/confiscate").status_code == 404
+    assert status_of(client, mrn) == "under_control"
