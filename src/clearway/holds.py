@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from clearway.i18n import translate
+from clearway.i18n import catalogue, translate
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -37,8 +37,11 @@ class Hold:
     params: Mapping[str, str] = field(default_factory=dict)
 
     def text(self, locale: str) -> str:
-        """The reason in the reader's language."""
-        return translate(f"hold.{self.code}", locale, **self.params)
+        """The reason in the reader's language; a parameter that is a code (a control's kind, a channel, a
+        status) is shown by its label "hold.param.<name>.<value>" where the catalogues have one."""
+        params = {name: translate(key, locale) if (key := f"hold.param.{name}.{value}") in catalogue(locale)
+                  else value for name, value in self.params.items()}
+        return translate(f"hold.{self.code}", locale, **params)
 
     def as_json(self, locale: str) -> dict[str, Any]:
         """The hold as the API shows it."""

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.controls import storage
-from clearway.controls.adjust import findings_adjustment, seized_lines
+from clearway.controls.adjust import PENALTY_RATE, AdjustmentFigures, findings_adjustment, seized_lines
 from clearway.controls.intake import task_values
 from clearway.controls.models import (
     Adjustment,
@@ -31,6 +31,10 @@ from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound, Problem
 from clearway.holds import Release
+from clearway.tariff.supplement import supplement_applies, supplement_raise
+
+# Findings after which the goods wait for an officer's explicit decision instead of the automatic release.
+DECIDED_BY_OFFICER = ("prohibited", "concealment")
 
 
 def task_for_work(*, db: Session, actor: Principal, task_id: int,
@@ -131,11 +135,38 @@ def documentary_escalate(*, db: Session, actor: Principal, task_id: int, reason:
     return inspection
 
 
+def _billed(db: Session, task: ControlTask, declaration: Declaration, findings: list[Finding],
+            now: datetime) -> tuple[AdjustmentFigures | None, str]:
+    """The findings' adjustment, billed by the tariff in the assessment's currency when the declaration was
+    assessed (the trader then owes it and the goods stay held until it is paid); else at the stated rates."""
+    if not supplement_applies(db=db, declaration_id=declaration.id):
+        return findings_adjustment(document=declaration.document, findings=findings), ""
+    if not any(f.result == "discrepancy" and f.corrected for f in findings):
+        return None, ""  # this control corrected nothing: nothing new to bill
+    # Every correction found on the declaration so far (an earlier control's too, later ones prevailing): the
+    # bill compares the goods as now known with the assessment in force, which may already carry earlier findings.
+    corrections: dict[int, dict[str, Any]] = {}
+    for found in db.scalars(select(Finding).where(Finding.declaration_id == declaration.id,
+                                                  Finding.result == "discrepancy")
+                            .order_by(Finding.task_id, Finding.id)):
+        corrections.setdefault(found.item_index, {}).update(found.corrected or {})
+    supplement = supplement_raise(db=db, declaration=declaration, penalty_rate=PENALTY_RATE, now=now,
+                                  corrections={i: c for i, c in corrections.items() if c},
+                                  reason=f"control {task.id} findings")
+    if supplement is None:
+        return None, ""  # the corrections change no tax
+    figures = AdjustmentFigures(supplement.currency, supplement.declared, supplement.corrected,
+                                supplement.difference, supplement.penalty, supplement.total, method=supplement.method,
+                                basis=supplement.basis)
+    taxes = ", ".join(f"{tax} {amount}" for tax, amount in supplement.per_tax.items() if amount)
+    return figures, f"({taxes}), payment reference {supplement.record.payment_reference}"
+
+
 def control_finish(*, db: Session, actor: Principal, task: ControlTask, declaration: Declaration, note: str | None,
                    release: Release, now: datetime) -> ControlTask:
     """Close a control with its outcome label, adjustment and enforcement case; release if nothing else holds."""
     findings = list(db.scalars(select(Finding).where(Finding.task_id == task.id).order_by(Finding.item_index)))
-    figures = findings_adjustment(document=declaration.document, findings=findings)
+    figures, billed = _billed(db, task, declaration, findings, now)
     task.fraud_found = any(f.result == "discrepancy" for f in findings)
     task.result = "irregular" if task.fraud_found else "compliant"
     task.revenue_raised = max(figures.total, 0) if figures else 0  # type: ignore[assignment]
@@ -149,6 +180,9 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
                                opened_at=now)
         db.add(case)
     summary = f"{task.kind} {task.result}" + (f"; {len(seized)} item(s) seized" if seized else "")
+    officer_decides = any(f.result == "discrepancy" and f.kind in DECIDED_BY_OFFICER for f in findings)
+    if officer_decides:
+        summary += "; awaiting an officer's release decision"
     # A documentary check's end is the TRS milestone "check_done"; an inspection's is "inspection_ended" (already
     # written), so its summary is an informational "control_finished".
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, reason=summary, now=now,
@@ -159,13 +193,15 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
                           difference=figures.difference, penalty=figures.penalty, total=figures.total,
                           method=figures.method, basis=figures.basis, final=True, created_by=actor.username,
                           created_at=now))
+        detail = billed or f"(duty {figures.difference}, penalty {figures.penalty})"
         declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="duty_adjusted",
-                                      reason=f"{figures.total} {figures.currency} to pay "
-                                             f"(duty {figures.difference}, penalty {figures.penalty})", now=now)
+                                      reason=f"{figures.total} {figures.currency} to pay {detail}", now=now)
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="control.finished",
                  target_type="control_task", target_id=str(task.id),
                  detail={"result": task.result, "revenue": str(task.revenue_raised)}, at=now)
     db.flush()
+    if officer_decides:  # prohibited or concealed goods never go by themselves: an officer releases or detains
+        return task
     release.attempt(db=db, declaration=declaration, actor=actor, reason="controls completed", now=now)
     return task
 

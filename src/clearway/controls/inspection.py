@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,10 +17,13 @@ from clearway.controls.models import ControlFile, ControlTask, Finding
 from clearway.declarations import service as declarations
 from clearway.errors import Conflict, Problem, ValidationFailed
 from clearway.holds import Release
+from clearway.reference.service import countries
 
 DISCREPANCIES = ("value", "classification", "origin", "quantity", "description", "prohibited", "concealment")
 # Which corrected field each kind of discrepancy may carry.
 CORRECTABLE = {"value": "value", "classification": "hs_code", "origin": "origin_country", "quantity": "quantity"}
+AMOUNT = re.compile(r"\d{1,15}(\.\d{1,6})?")  # the declaration's decimal strings
+HS_CODE = re.compile(r"\d{6}(\d{2}){0,2}")
 
 
 def _physical(db: Session, actor: Principal, task_id: int) -> tuple[ControlTask, Any]:
@@ -63,6 +67,16 @@ def inspection_start(*, db: Session, actor: Principal, task_id: int, now: dateti
     return task
 
 
+def _correction_valid(key: str, value: Any) -> bool:
+    """A corrected value as the declaration itself would carry it: it is billed and becomes the label."""
+    text = str(value)
+    if key in ("value", "quantity"):
+        return bool(AMOUNT.fullmatch(text)) and Decimal(text) > 0
+    if key == "hs_code":
+        return bool(HS_CODE.fullmatch(text))
+    return text in countries()  # origin_country
+
+
 def _checked_finding(item_count: int, item: int, result: str, kind: str | None,
                      corrected: dict[str, Any], seized: Decimal | None) -> None:
     problems = []
@@ -72,9 +86,11 @@ def _checked_finding(item_count: int, item: int, result: str, kind: str | None,
         problems.append(Problem("control.discrepancy_kind_required", "/kind", {}))
     if result == "compliant" and (kind or corrected or seized):
         problems.append(Problem("control.compliant_with_discrepancy", "/result", {}))
-    for key in corrected:
+    for key, value in corrected.items():
         if kind is None or CORRECTABLE.get(kind) != key:
             problems.append(Problem("control.correction_not_for_kind", f"/corrected/{key}", {"kind": kind or "-"}))
+        elif not _correction_valid(key, value):
+            problems.append(Problem("control.correction_invalid", f"/corrected/{key}", {"value": str(value)[:40]}))
     if problems:
         raise ValidationFailed(problems)
 
@@ -126,6 +142,13 @@ def inspection_end(*, db: Session, actor: Principal, task_id: int, note: str | N
     task, declaration = _physical(db, actor, task_id)
     if task.started_at is None:
         raise Conflict([Problem("control.inspection_not_started", "", {"id": task_id})])
+    # An item without a finding was not found compliant: perhaps its finding was refused. Ending would label
+    # the goods compliant and release them, so every item must have its finding first.
+    recorded = set(db.scalars(select(Finding.item_index).where(Finding.task_id == task.id)))
+    missing = [i for i in range(len(declaration.document["items"])) if i not in recorded]
+    if missing:
+        raise Conflict([Problem("control.findings_missing", f"/findings/{missing[0]}",
+                                {"items": ", ".join(str(i + 1) for i in missing), "count": len(missing)})])
     task.note = note
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="inspection_ended",
                                   reason=note, now=now)

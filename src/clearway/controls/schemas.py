@@ -224,6 +224,8 @@ class TaskRead(BaseModel):
     result: str | None
     fraud_found: bool | None
     revenue_raised: str | None
+    currency: str | None = Field(None, description="ISO 4217 code of revenue_raised (the assessment's currency when "
+                                                  "the findings were billed by the tariff)")
     mrn: str
     declaration_status: str
     channel: str | None

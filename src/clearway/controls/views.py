@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from clearway.auth.schemas import Principal
 from clearway.controls import service
+from clearway.controls.decision_views import router as decision_pages
 from clearway.controls.inspection import DISCREPANCIES
 from clearway.controls.models import DocumentRequest
 from clearway.controls.reads import cursor_decode, cursor_encode, queue_item, task_read
@@ -31,6 +32,7 @@ from clearway.web.render import render
 from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
+router.include_router(decision_pages)  # release, detain, lift, re-route and clear, each with its confirmation page
 WebOfficer = Annotated[Principal, Depends(roles("officer"))]
 WebTrader = Annotated[Principal, Depends(roles("trader"))]
 

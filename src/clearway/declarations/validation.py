@@ -28,6 +28,23 @@ def _dec(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+# Minus signs one may type or paste instead of "-": figure dash, en dash, minus, small and full-width hyphen-minus.
+_MINUS = {ord(c): "-" for c in "\u2012\u2013\u2212\ufe63\uff0d"}
+
+
+def _signed(value: Any) -> Decimal | None:
+    """A number as a person or a client may write it (a JSON number, a typographic minus, a decimal comma), for
+    the sign rules only: "-5", -5 and "−5,5" are all negative masses, whatever else is wrong with how they are
+    written (the format rule says that once the sign is right)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    return _dec(value.strip().translate(_MINUS).replace(",", "."))
+
+
 def _d(obj: Any, key: str) -> Any:
     return obj.get(key) if isinstance(obj, dict) else None
 
@@ -77,16 +94,18 @@ def _item(item: Any, i: int, on: date, problems: list[Problem]) -> Decimal | Non
                                     {"value": hs, "edition": edition.name, "date": on.isoformat()}))
     _code_in(problems, item.get("origin_country"), ref.countries(), "country.unknown", f"{at}/origin_country")
     net = _dec(item.get("net_mass_kg"))
-    if net is not None and net <= 0:
-        problems.append(Problem("mass.not_positive", f"{at}/net_mass_kg", {"value": item["net_mass_kg"]}))
+    signed = _signed(item.get("net_mass_kg"))
+    if signed is not None and signed <= 0:
+        problems.append(Problem("mass.not_positive", f"{at}/net_mass_kg", {"value": str(item["net_mass_kg"])}))
     gross = _dec(item.get("gross_mass_kg"))
     if gross is not None and net is not None and gross < net:
         problems.append(Problem("mass.gross_below_net", f"{at}/gross_mass_kg", {"value": item["gross_mass_kg"]}))
     quantity = item.get("quantity")
     _code_in(problems, _d(quantity, "unit"), ref.quantity_units(), "quantity.unit_unknown", f"{at}/quantity/unit")
-    qty = _dec(_d(quantity, "value"))
+    qty = _signed(_d(quantity, "value"))
     if qty is not None and qty <= 0:
-        problems.append(Problem("quantity.not_positive", f"{at}/quantity/value", {"value": _d(quantity, "value")}))
+        problems.append(Problem("quantity.not_positive", f"{at}/quantity/value",
+                                {"value": str(_d(quantity, "value"))}))
     _code_in(problems, _d(item.get("packages"), "kind"), ref.package_kinds(), "packages.kind_unknown",
              f"{at}/packages/kind")
     return _dec(item.get("value"))
@@ -132,5 +151,5 @@ def document_check(
     rules = rules_check(raw=raw, declarant_code=declarant_code, on=on)
     # A rule that names the same field says more than the format error ("-1.5" is a number, only not positive).
     ruled = {p.pointer for p in rules if p.code.endswith(".not_positive")}
-    problems = [p for p in problems if not (p.code == "decimal.format" and p.pointer in ruled)] + rules
+    problems = [p for p in problems if not (p.code in ("decimal.format", "field.type") and p.pointer in ruled)] + rules
     return (parsed if not problems else None), problems

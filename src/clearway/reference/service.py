@@ -93,6 +93,9 @@ def currencies() -> dict[str, str]:
 # units and the IMF's and others' accounting units (they are in the list, but a trader never pays in them).
 NOT_TRADE_CURRENCIES = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR",
                                   "XSU", "XUA", "XAD"})
+# ISO 4217 fund codes (List One's "fund" entries): indexed units and settlement variants, not invoice currencies.
+FUND_CURRENCIES = frozenset({"BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"})
+NOT_TRADE_CURRENCIES = NOT_TRADE_CURRENCIES | FUND_CURRENCIES
 
 
 @lru_cache

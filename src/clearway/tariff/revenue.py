@@ -75,6 +75,12 @@ def revenue_book_assessment(*, db: Session, record: AssessmentRecord, previous: 
     _book_differences(db, record, kind, _booked(db, record.declaration_id, "assessed"), on, reason, now)
 
 
+def revenue_book_supplement(*, db: Session, record: AssessmentRecord, reason: str, now: datetime) -> None:
+    """Book a control's supplementary bill: per tax (penalty included), the difference as adjusted."""
+    _book_differences(db, record, "adjusted", _booked(db, record.declaration_id, "assessed"), now.date(),
+                      reason[:255], now)
+
+
 def revenue_book_collected(*, db: Session, record: AssessmentRecord, now: datetime) -> None:
     """Book collected revenue once an assessment is settled: per tax, what was not collected before."""
     _book_differences(db, record, "collected", _booked(db, record.declaration_id, "collected"), now.date(),

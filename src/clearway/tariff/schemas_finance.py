@@ -74,7 +74,8 @@ class GuaranteeCreate(_In):
 class DutyLineRead(BaseModel):
     """One tax on one item, with the measure that is its legal basis."""
 
-    item: int = Field(description="Index of the item (pointer /items/{item})")
+    item: int = Field(description="Index of the item (pointer /items/{item}); -1 for a line of the whole "
+                      "declaration (the penalty of a control's supplementary bill)")
     line: str
     tax: str
     base: str
