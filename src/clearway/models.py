@@ -16,12 +16,14 @@ from clearway.enforcement import models as enforcement
 from clearway.exchange import models as exchange
 from clearway.intelligence import models as intelligence
 from clearway.notifications import models as notifications
+from clearway.ops import models as ops
 from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 
 MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, enforcement,
-           exchange, intelligence, notifications, performance, risk, tariff)
+           exchange, intelligence, notifications, performance, risk, tariff,
+           ops)
 
 
 def load_all() -> type[Base]:
