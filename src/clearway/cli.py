@@ -16,6 +16,7 @@ from clearway.clikit import CliState, wiring_of
 from clearway.config import Settings
 from clearway.exchange import cli as exchange_cli
 from clearway.notifications import cli as stream_cli
+from clearway.ops import cli as ops_cli
 from clearway.performance import cli as performance_cli
 from clearway.risk.api import cli as risk_cli
 from clearway.tariff import cli as tariff_cli
@@ -215,6 +216,7 @@ app.add_typer(borderposts_cli.app, name="borderposts")
 app.add_typer(agencies_cli.app, name="agencies")
 app.add_typer(exchange_cli.app, name="exchange")
 app.add_typer(stream_cli.app, name="stream")
+app.add_typer(ops_cli.app, name="drill")
 bulk_cli.register(import_app)
 
 if __name__ == "__main__":
