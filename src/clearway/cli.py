@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -216,7 +216,16 @@ app.add_typer(borderposts_cli.app, name="borderposts")
 app.add_typer(agencies_cli.app, name="agencies")
 app.add_typer(exchange_cli.app, name="exchange")
 app.add_typer(stream_cli.app, name="stream")
-app.add_typer(ops_cli.app, name="drill")
+
+
+def _drill_lodge(db: Any, wiring: Any, actor: Any, raw: dict[str, Any], now: Any) -> str:
+    """The clearance flow's lodging, for the restore drill (it lodges while it backs up); its MRN."""
+    from clearway.clearance.lodge import declaration_lodge
+
+    return declaration_lodge(db=db, wiring=wiring, actor=actor, raw=raw, now=now).mrn
+
+
+app.add_typer(ops_cli.drill_app(_drill_lodge), name="drill")
 bulk_cli.register(import_app)
 
 if __name__ == "__main__":

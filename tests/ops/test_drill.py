@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from clearway.cli import _drill_lodge
 from tests.factories import wiring
 
 
@@ -25,7 +26,8 @@ def _drill(url: str, tmp_path: Path, backend: Any = None, **options: Any) -> Any
 
     backend = backend or SqliteBackend(source=sqlite_path(url), scratch=tmp_path, interval_s=0.5)
     seen: list[str] = []
-    report = restore_drill(source_url=url, backend=backend, wiring=wiring(), duration_s=2.0, run_id="t",
+    report = restore_drill(source_url=url, backend=backend, lodge=_drill_lodge, wiring=wiring(), duration_s=2.0,
+                           run_id="t",
                            progress=lambda phase, done, total: seen.append(phase), **options)
     return report, backend, seen
 

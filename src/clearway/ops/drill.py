@@ -1,7 +1,7 @@
 """The restore drill: back up a live database while declarations keep being lodged, restore it to a point in
 time into a scratch location, and count what an operator would lose.
 
-`restore_drill` runs the lodging flow itself (one writer thread, as a trader of the database) and
+`restore_drill` runs the lodging flow (handed in: one writer thread, as a trader of the database) and
 records every lodgement it was told is stored (its commit returned: "acknowledged"). While that goes on,
 the backend takes its backups; then the writer stops and the backend restores to the target time.
 The restored copy is opened like a Clearway database and checked: integrity, the audit chain end to
@@ -31,13 +31,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from clearway.audit.service import audit_verify
 from clearway.auth.schemas import Principal
 from clearway.auth.service import principal_of, users_list
-from clearway.clearance.lodge import declaration_lodge
 from clearway.db import make_engine, utcnow
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import EXAMPLE
 
 # progress(phase, done, total): the command line draws it as a bar.
 Progress = Callable[[str, float, float], None]
+# lodge(db, wiring, actor, document, now) -> MRN: the clearance flow's lodging, handed in by the entry point
+# (a domain never imports the flows).
+Lodge = Callable[[Session, Any, Principal, dict[str, Any], datetime], str]
 
 
 class DrillError(RuntimeError):
@@ -150,10 +152,11 @@ def drill_document(actor: Principal, lrn: str) -> dict[str, Any]:
 class Writer(threading.Thread):
     """Lodges declarations through the lodging flow, one transaction each, and keeps the acknowledged ones."""
 
-    def __init__(self, *, sessions: sessionmaker[Session], wiring: Any, actor: Principal, run_id: str,
+    def __init__(self, *, sessions: sessionmaker[Session], lodge: Lodge, wiring: Any, actor: Principal, run_id: str,
                  pause_s: float = 0.0):
         super().__init__(name="drill-writer", daemon=True)
         self.sessions, self.wiring, self.actor, self.run_id, self.pause_s = sessions, wiring, actor, run_id, pause_s
+        self.lodge = lodge
         self.acknowledged: list[Acknowledged] = []
         self.errors: list[str] = []
         self.stopping = threading.Event()
@@ -165,9 +168,8 @@ class Writer(threading.Thread):
             n += 1
             try:
                 with self.sessions() as db, db.begin():
-                    declaration = declaration_lodge(db=db, wiring=self.wiring, actor=self.actor, now=utcnow(),
-                                                    raw=drill_document(self.actor, f"DRILL-{self.run_id}-{n:06d}"))
-                    mrn = declaration.mrn
+                    mrn = self.lodge(db, self.wiring, self.actor,
+                                     drill_document(self.actor, f"DRILL-{self.run_id}-{n:06d}"), utcnow())
                 self.acknowledged.append(Acknowledged(mrn, utcnow()))  # the commit returned: acknowledged
             except Exception as exc:  # a drill notes failures and goes on; they are in the report
                 if len(self.errors) < 20:
@@ -187,7 +189,7 @@ def _integrity(db: Session, url: str) -> str:
     return "ok" if rows == ["ok"] else "; ".join(map(str, rows))[:300]
 
 
-def restore_drill(*, source_url: str, backend: Backend, wiring: Any, duration_s: float, run_id: str,
+def restore_drill(*, source_url: str, backend: Backend, lodge: Lodge, wiring: Any, duration_s: float, run_id: str,
                   progress: Progress, target: datetime | None = None, pause_s: float = 0.0) -> DrillReport:
     """Back up `source_url` while lodging for `duration_s`, restore to `target` (default: when writing stopped)
     and verify the copy."""
@@ -196,7 +198,7 @@ def restore_drill(*, source_url: str, backend: Backend, wiring: Any, duration_s:
     try:
         with sessions() as db:
             actor = drill_trader(db)
-        writer = Writer(sessions=sessions, wiring=wiring, actor=actor, run_id=run_id, pause_s=pause_s)
+        writer = Writer(sessions=sessions, lodge=lodge, wiring=wiring, actor=actor, run_id=run_id, pause_s=pause_s)
         writer.start()
         started = time.monotonic()
         try:
