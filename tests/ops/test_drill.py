@@ -91,3 +91,23 @@ def test_the_command_prints_the_recovery_time_and_nothing_lost(db_url, world, tm
     assert re.search(r"^\s+lost\s+0$", result.stdout, re.M), result.stdout
     assert re.search(r"^recovery time\s+\d+\.\d\d s", result.stdout, re.M) and "drill passed" in result.stdout
     assert list(tmp_path.glob("drill-*/restored.db"))  # kept, as asked
+
+
+def test_postgresql_restores_to_the_target_time_from_a_base_backup_and_streamed_wal(db_url, world):
+    from clearway.db import utcnow
+    from clearway.ops.drill import restore_drill
+    from clearway.ops.drill_pg import PgBackend
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL drill")
+    backend = PgBackend(source_url=db_url, scratch=Path("/tmp"))
+    target = utcnow() + timedelta(seconds=2)  # in the middle of the lodging
+    try:
+        report = restore_drill(source_url=db_url, backend=backend, lodge=_drill_lodge, wiring=wiring(),
+                               duration_s=4.0, run_id="pg", progress=lambda *_: None, target=target)
+    finally:
+        backend.stop()
+    assert report.ok and report.lost == 0 and report.unknown == 0, report.lines()
+    assert report.recovery_point == target and report.acknowledged_by_point > 0 and report.after_point > 0
+    assert report.restored_declarations < report.source_declarations and report.audit_ok
+    assert not Path(report.location).exists()  # the restored server and its files are gone

@@ -68,6 +68,10 @@ def drill_app(lodge: Lodge) -> typer.Typer:
         backend: Any
         if url.startswith("sqlite"):
             backend = SqliteBackend(source=sqlite_path(url), scratch=folder, interval_s=interval)
+        elif url.startswith("postgresql"):
+            from clearway.ops.drill_pg import PgBackend
+
+            backend = PgBackend(source_url=url, scratch=folder)
         else:
             typer.secho(f"no restore drill for {url.split(':', 1)[0]}", fg=typer.colors.RED, err=True)
             raise typer.Exit(code=2)
