@@ -95,19 +95,20 @@ def test_the_command_prints_the_recovery_time_and_nothing_lost(db_url, world, tm
 
 def test_postgresql_restores_to_the_target_time_from_a_base_backup_and_streamed_wal(db_url, world):
     from clearway.db import utcnow
-    from clearway.ops.drill import restore_drill
+    from clearway.ops.drill import DrillError, restore_drill
     from clearway.ops.drill_pg import PgBackend
 
     if not db_url.startswith("postgresql"):
         pytest.skip("the PostgreSQL drill")
     backend = PgBackend(source_url=db_url, scratch=Path("/tmp"))
-    target = utcnow() + timedelta(seconds=2)  # in the middle of the lodging
-    try:
+    try:  # restored to 1.5 s before lodging stopped, while it went on
         report = restore_drill(source_url=db_url, backend=backend, lodge=_drill_lodge, wiring=wiring(),
-                               duration_s=4.0, run_id="pg", progress=lambda *_: None, target=target)
+                               duration_s=4.0, run_id="pg", progress=lambda *_: None, back_s=1.5)
+        with pytest.raises(DrillError, match="before the base backup ended"):
+            backend.restore(utcnow() - timedelta(hours=1), lambda *_: None)
     finally:
         backend.stop()
     assert report.ok and report.lost == 0 and report.unknown == 0, report.lines()
-    assert report.recovery_point == target and report.acknowledged_by_point > 0 and report.after_point > 0
+    assert report.recovery_point == report.target and report.acknowledged_by_point > 0 and report.after_point > 0
     assert report.restored_declarations < report.source_declarations and report.audit_ok
     assert not Path(report.location).exists()  # the restored server and its files are gone

@@ -45,6 +45,8 @@ def drill_app(lodge: Lodge) -> typer.Typer:
                                                            "temporary folder)")] = None,
         target: Annotated[str | None, typer.Option(help="Restore to this UTC time (default: when lodging "
                                                         "stopped)")] = None,
+        back: Annotated[float, typer.Option(min=0, help="Without --target: restore to this many seconds before "
+                                                   "lodging stopped")] = 0.0,
         keep: Annotated[bool, typer.Option(help="Keep the backups and the restored copy")] = False,
         pause: Annotated[float, typer.Option(min=0, max=10, help="Seconds between two lodgements")] = 0.0,
         production: Annotated[bool, typer.Option("--on-production", help="Run although the environment is "
@@ -89,7 +91,8 @@ def drill_app(lodge: Lodge) -> typer.Typer:
 
                 report = restore_drill(source_url=url, backend=backend, lodge=lodge, wiring=wiring_of(ctx),
                                        duration_s=duration,
-                                       run_id=run_id, progress=progress, target=_target(target), pause_s=pause)
+                                       run_id=run_id, progress=progress, target=_target(target), back_s=back,
+                                       pause_s=pause)
         except DrillError as exc:
             typer.secho(f"drill failed: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(code=2) from None

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,7 +62,7 @@ class Restored:
     recovery_point: datetime
     restore_s: float
     location: str
-    cleanup: Callable[[], None] = lambda: None
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step of the restore, in order
 
 
 class Backend(Protocol):
@@ -106,6 +106,7 @@ class DrillReport:
     integrity: str
     write_rate: float  # acknowledged lodgements per second while writing
     errors: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -120,7 +121,8 @@ class DrillReport:
             f"restored into        {self.location}",
             f"target time          {self.target.isoformat()}",
             f"recovery point       {self.recovery_point.isoformat()} ({window:.2f} s before the target)",
-            f"recovery time        {self.restore_s:.2f} s (+ {self.verify_s:.2f} s verification)",
+            f"recovery time        {self.restore_s:.2f} s (+ {self.verify_s:.2f} s verification)"
+            + (f": {', '.join(f'{k} {v:.2f} s' for k, v in self.phases.items())}" if self.phases else ""),
             f"acknowledged         {self.acknowledged} lodgements ({self.write_rate:.1f}/s while backing up)",
             f"  up to the point    {self.acknowledged_by_point}",
             f"  lost               {self.lost}",
@@ -190,9 +192,10 @@ def _integrity(db: Session, url: str) -> str:
 
 
 def restore_drill(*, source_url: str, backend: Backend, lodge: Lodge, wiring: Any, duration_s: float, run_id: str,
-                  progress: Progress, target: datetime | None = None, pause_s: float = 0.0) -> DrillReport:
-    """Back up `source_url` while lodging for `duration_s`, restore to `target` (default: when writing stopped)
-    and verify the copy."""
+                  progress: Progress, target: datetime | None = None, back_s: float = 0.0,
+                  pause_s: float = 0.0) -> DrillReport:
+    """Back up `source_url` while lodging for `duration_s` after the base backup, restore to `target` (default:
+    `back_s` seconds before writing stopped) and verify the copy."""
     engine = make_engine(source_url, pool_size=2)
     sessions = sessionmaker(engine, expire_on_commit=False)
     try:
@@ -200,9 +203,10 @@ def restore_drill(*, source_url: str, backend: Backend, lodge: Lodge, wiring: An
             actor = drill_trader(db)
         writer = Writer(sessions=sessions, lodge=lodge, wiring=wiring, actor=actor, run_id=run_id, pause_s=pause_s)
         writer.start()
-        started = time.monotonic()
+        begun = time.monotonic()
         try:
-            backend.start(progress)
+            backend.start(progress)  # lodging goes on during the base backup; the duration counts after it
+            started = time.monotonic()
             while (elapsed := time.monotonic() - started) < duration_s:
                 progress("writing and backing up", min(elapsed, duration_s), duration_s)
                 backend.tick(utcnow(), progress)
@@ -211,9 +215,9 @@ def restore_drill(*, source_url: str, backend: Backend, lodge: Lodge, wiring: An
         finally:
             writer.stopping.set()
             writer.join()
-        wrote_s = time.monotonic() - started
+        wrote_s = time.monotonic() - begun
         stop = utcnow()
-        goal = target or stop
+        goal = target or stop - timedelta(seconds=back_s)
         with sessions() as db:
             source = _mrns(db)
         restored = backend.restore(goal, progress)
@@ -248,7 +252,8 @@ def _verify(restored: Restored, goal: datetime, writer: Writer, source: set[str]
         after_point=sum(1 for a in writer.acknowledged if a.at > point), unknown=len(present - source),
         source_declarations=len(source), restored_declarations=count, audit_ok=chain.ok, audit_sealed=chain.sealed,
         audit_unsealed=chain.unsealed, integrity=integrity,
-        write_rate=len(writer.acknowledged) / wrote_s if wrote_s else 0.0, errors=writer.errors)
+        write_rate=len(writer.acknowledged) / wrote_s if wrote_s else 0.0, errors=writer.errors,
+        phases=restored.phases)
 
 
 def scratch_of(base: Path, run_id: str) -> Path:

@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from clearway.db import make_engine
+from clearway.db import make_engine, utcnow
 from clearway.ops.drill import DrillError, Progress, Restored
 
 PGBIN = Path(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"))
@@ -55,13 +55,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _folder(prefix: str) -> Path:
-    """A folder the postgres user owns (a drill's scratch may sit below one it cannot enter)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    folder.chmod(0o755)
-    if os.geteuid() == 0:
+def _folder(within: Path, prefix: str) -> Path:
+    """A folder the postgres user owns, inside `within` when that user can reach it, else in the system's
+    temporary folder (a scratch folder may sit below one it cannot enter, e.g. a 0700 home)."""
+    for parent in (within, None):
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        folder.chmod(0o755)
+        if os.geteuid() != 0:
+            return folder
         shutil.chown(folder, "postgres", "postgres")
-    return folder
+        reachable = subprocess.run(_as_postgres(["test", "-w", str(folder)]), cwd="/", check=False).returncode == 0
+        if reachable:
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)
+    raise DrillError("no folder the postgres user can write to")
 
 
 @dataclass
@@ -75,6 +82,7 @@ class PgBackend:
     root: Path | None = None
     receiver: subprocess.Popen[bytes] | None = None
     restored_data: Path | None = None
+    earliest: datetime | None = None
 
     @property
     def url(self) -> URL:
@@ -95,18 +103,19 @@ class PgBackend:
             if not (PGBIN / tool).exists():
                 raise DrillError(f"{PGBIN / tool} not found: install Debian's postgresql package or set PGBIN")
         self._env()
-        self.root = _folder("clearway-drill-pg-")
+        self.root = _folder(self.scratch, "pg-")
         wal = self.root / "wal"
         _run(["mkdir", str(wal)], "making the WAL archive")
         progress("base backup", 0, 2)
         _run([str(PGBIN / "pg_receivewal"), *self._conn(), "-D", str(wal), "--slot", self.slot, "--create-slot"],
              "creating the replication slot")
-        self.receiver = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
+        self.receiver = subprocess.Popen(  # fixed arguments, no shell
             _as_postgres([str(PGBIN / "pg_receivewal"), *self._conn(), "-D", str(wal), "--slot", self.slot,
                           "--synchronous", "--no-loop"]),
             cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _run([str(PGBIN / "pg_basebackup"), *self._conn(), "-D", str(self.root / "base"), "-X", "stream",
               "-c", "fast", "--no-sync"], "pg_basebackup", timeout=3600)
+        self.earliest = utcnow()  # a restore needs the base backup's end: no earlier target can be reached
         progress("base backup", 2, 2)
 
     def tick(self, now: datetime, progress: Progress) -> None:
@@ -140,8 +149,11 @@ class PgBackend:
 
     def restore(self, target: datetime, progress: Progress) -> Restored:
         """Replay the base backup and archived WAL up to `target` in a new server; ready when this returns."""
-        if self.root is None or self.receiver is None:
+        if self.root is None or self.receiver is None or self.earliest is None:
             raise DrillError("no base backup was taken")
+        if target < self.earliest:
+            raise DrillError(f"{target.isoformat()} is before the base backup ended ({self.earliest.isoformat()}): "
+                             "the earliest time this backup restores to")
         self._archive_past(progress)
         self.receiver.terminate()
         self.receiver.wait(timeout=30)
@@ -152,6 +164,7 @@ class PgBackend:
         data = self.restored_data = self.root / "restored"
         progress("restoring", 0, 3)
         _run(["cp", "-a", str(self.root / "base"), str(data)], "copying the base backup")
+        phases = {"copy": time.monotonic() - started}
         progress("restoring", 1, 3)
         port = _free_port()
         settings = (f"restore_command = 'cp {wal}/%f %p'\n"
@@ -161,6 +174,8 @@ class PgBackend:
                     # No queries during recovery: then the source's max_connections and the like need not
                     # be matched (hot standby checks them); the server answers once promoted.
                     "hot_standby = off\n"
+                    # One syncfs of the file system at start instead of an fsync of every file copied.
+                    "recovery_init_sync_method = syncfs\n"
                     f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.root}'\n")
         with (data / "postgresql.auto.conf").open("a") as conf:  # appending keeps the postgres user's file
             conf.write(settings)
@@ -171,11 +186,14 @@ class PgBackend:
         except DrillError as exc:
             log = (self.root / "restored.log").read_text(errors="replace")[-800:]
             raise DrillError(f"{exc}\n{log}") from None
+        phases["start"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 2, 3)
         url = self.url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
         self._promoted(url)
+        phases["replay and promote"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 3, 3)
-        return Restored(url=url, recovery_point=target, restore_s=time.monotonic() - started, location=str(data))
+        return Restored(url=url, recovery_point=target, restore_s=time.monotonic() - started, location=str(data),
+                        phases=phases)
 
     def _promoted(self, url: str) -> None:
         """Wait until recovery reached the target and the restored server takes writes."""
