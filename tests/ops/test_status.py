@@ -193,3 +193,36 @@ def test_spanish_and_french_have_every_key_with_its_placeholders_and_no_english_
             assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", text)), (lang, key)
             if key not in SAME[lang]:
                 assert other[key] != text, (lang, key)
+
+
+def test_a_failing_probe_opens_an_incident_that_subscribers_hear_of_and_recovery_resolves_it(client, monkeypatch):
+    from clearway.notifications.jobs import relay
+    from clearway.ops.jobs import status_watch
+    from clearway.risk.engine import live
+
+    client.put("/api/v1/status/subscription", headers=auth(client, "trader-a"))
+    trader = auth(client, "trader-a")
+
+    def unusable(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("snapshot")
+
+    monkeypatch.setattr(live, "snapshot_load", unusable)
+    live.engine.snapshot = None
+    client.post("/api/v1/declarations", json=document(), headers=trader)
+    assert status_watch(job_context()) == 1
+    assert status_watch(job_context()) == 0  # one incident per outage, not one per check
+    (incident,) = client.get("/api/v1/status").json()["notices"]
+    assert (incident["kind"], incident["state"], incident["services"]) == ("incident", "investigating", ["risk"])
+    assert incident["title"]["es"] == "Evaluación de riesgos: interrupción detectada"
+    assert "degradado" in incident["updates"][0]["message"]["es"]
+
+    monkeypatch.undo()
+    live.engine.snapshot = None
+    client.post("/api/v1/declarations", json=document(), headers=trader)
+    assert status_watch(job_context()) == 1
+    assert client.get("/api/v1/status").json()["notices"] == []
+    relay(job_context())
+    told = [(n["data"]["notice_id"], n["data"]["state"]) for n in _feed(client, "trader-a")]
+    assert told == [(incident["id"], "investigating"), (incident["id"], "resolved")]
+    history = client.get(f"/api/v1/status/notices/{incident['id']}").json()
+    assert history["state"] == "resolved" and history["updates"][0]["message"]["fr"].endswith("de nouveau opérationnel.")

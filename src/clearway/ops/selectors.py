@@ -26,6 +26,7 @@ HEARTBEAT_S = 10.0
 STALE_S = 60.0
 RISK_WINDOW = timedelta(minutes=15)
 UPCOMING = timedelta(days=14)
+OUTBOX_BACKLOG = 1000  # notifications not yet relayed beyond which delivery counts as degraded
 
 
 def _probe(key: str, run: Callable[[], tuple[str, str]]) -> ComponentRead:
@@ -55,11 +56,14 @@ def _risk(db: Session, now: datetime) -> tuple[str, str]:
 
 
 def _outbound(db: Session, now: datetime) -> tuple[str, str]:
+    # A trader's own endpoint failing (retrying, dead) is that trader's, not an outage: it is in the detail only.
+    # Degraded: the relay is not draining the outbox, or a partner administration's messages are failing.
     backlog = notifications.outbox_backlog(db=db)
     failing = [p.code for p in exchange.partners(db=db, now=now) if p.failing]
-    detail = (f"notifications pending {backlog['pending']}, retrying {backlog['retrying']}, dead {backlog['dead']}"
+    detail = (f"outbox {backlog['outbox']}, notifications pending {backlog['pending']}, retrying "
+              f"{backlog['retrying']}, dead {backlog['dead']}"
               + (f"; partner messages failing: {', '.join(failing)}" if failing else ""))
-    return ("degraded" if backlog["dead"] or backlog["retrying"] or failing else "operational"), detail
+    return ("degraded" if backlog["outbox"] > OUTBOX_BACKLOG or failing else "operational"), detail
 
 
 def _database(db: Session) -> tuple[str, str]:
@@ -115,13 +119,18 @@ def notice_get(*, db: Session, notice_id: int, now: datetime) -> NoticeRead | No
     return None if notice is None else _with_updates(db, [notice], now)[0]
 
 
+def component_probes(*, db: Session, now: datetime) -> dict[str, ComponentRead]:
+    """Every component as its probe finds it now, before notices are taken into account."""
+    return {"api": ComponentRead(key="api", status="operational", detail="answering"),
+            "database": _probe("database", lambda: _database(db)),
+            "worker": _probe("worker", lambda: _worker(db, now)),
+            "risk": _probe("risk", lambda: _risk(db, now)),
+            "outbound": _probe("outbound", lambda: _outbound(db, now))}
+
+
 def status_now(*, db: Session, now: datetime) -> StatusRead:
     """Every component probed now, adjusted by the active notices, and the overall status (the worst)."""
-    components = {"api": ComponentRead(key="api", status="operational", detail="answering"),
-                  "database": _probe("database", lambda: _database(db)),
-                  "worker": _probe("worker", lambda: _worker(db, now)),
-                  "risk": _probe("risk", lambda: _risk(db, now)),
-                  "outbound": _probe("outbound", lambda: _outbound(db, now))}
+    components = component_probes(db=db, now=now)
     notices = notices_current(db=db, now=now)
     for notice in notices:
         if not notice.active:

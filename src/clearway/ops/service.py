@@ -17,11 +17,24 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem
+from clearway.i18n import LOCALES, translate
 from clearway.notifications.service import notification_emit
 from clearway.ops.models import Heartbeat, StatusNotice, StatusNoticeUpdate, StatusSubscription
-from clearway.ops.schemas import CLOSED, STATES, NoticeCreate, NoticeUpdateCreate
+from clearway.ops.schemas import (
+    CLOSED,
+    STATES,
+    ComponentRead,
+    MessageText,
+    NoticeCreate,
+    NoticeUpdateCreate,
+    TitleText,
+)
 
 NOTICE_KIND = "status.notice"
+# Automatic incidents: opened when a probe finds a watched component failing, resolved when it is back.
+# The database and the worker are not watched here: this check runs in the worker and writes to the database.
+WATCHED = ("risk", "outbound")
+PROBE = Principal(user_id=0, username="system:probe", role="system", organisation_id=0, organisation_code="system")
 
 
 def _notify(db: Session, notice: StatusNotice, update: StatusNoticeUpdate, now: datetime) -> int:
@@ -114,3 +127,32 @@ def heartbeat_beat(*, db: Session, name: str, now: datetime, started_at: datetim
     else:
         beat.host, beat.pid, beat.beat_at, beat.started_at = socket.gethostname()[:64], os.getpid(), now, started_at
     db.flush()
+
+
+def _texts(key: str, component: str, health: str = "") -> dict[str, str]:
+    """A message in every language of the status page, naming the component and its health in that language."""
+    return {lang: translate(key, lang, component=translate(f"ui.status.component.{component}", lang),
+                            health=translate(f"ui.status.health.{health}", lang) if health else "")
+            for lang in LOCALES}
+
+
+def status_watch(*, db: Session, probes: dict[str, ComponentRead], now: datetime) -> int:
+    """Open an incident for each watched component its probe finds failing (unless one is open), resolve it
+    once the probe finds the component operational again; subscribers are told both. How many changed."""
+    automatic = {n.services[0]: n for n in db.scalars(select(StatusNotice).where(
+        StatusNotice.created_by == PROBE.username, StatusNotice.state.not_in(CLOSED))) if n.services}
+    changed = 0
+    for key in WATCHED:
+        failing = probes[key].status in ("down", "degraded")
+        notice = automatic.get(key)
+        if failing and notice is None:
+            notice_post(db=db, actor=PROBE, now=now, draft=NoticeCreate(
+                kind="incident", services=[key], starts_at=now, state="investigating",  # type: ignore[list-item]
+                title=TitleText(**_texts("status.auto.title", key)),
+                message=MessageText(**_texts("status.auto.opened", key, probes[key].status))))
+            changed += 1
+        elif not failing and notice is not None:
+            notice_update(db=db, actor=PROBE, notice_id=notice.id, now=now, draft=NoticeUpdateCreate(
+                state="resolved", message=MessageText(**_texts("status.auto.resolved", key))))
+            changed += 1
+    return changed
