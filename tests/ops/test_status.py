@@ -225,4 +225,5 @@ def test_a_failing_probe_opens_an_incident_that_subscribers_hear_of_and_recovery
     told = [(n["data"]["notice_id"], n["data"]["state"]) for n in _feed(client, "trader-a")]
     assert told == [(incident["id"], "investigating"), (incident["id"], "resolved")]
     history = client.get(f"/api/v1/status/notices/{incident['id']}").json()
-    assert history["state"] == "resolved" and history["updates"][0]["message"]["fr"].endswith("de nouveau opérationnel.")
+    assert history["state"] == "resolved"
+    assert history["updates"][0]["message"]["fr"].endswith("de nouveau opérationnel.")
