@@ -76,6 +76,7 @@ def test_the_risk_engine_in_degraded_mode_shows_and_clears_by_itself(client, mon
     live.engine.snapshot = None
     assert client.post("/api/v1/declarations", json=document(), headers=trader).json()["channel"] == "green"
     assert _components(client)["risk"]["status"] == "operational"
+    assert live.engine.mode is None  # the engine's own mode followed
 
 
 def test_admins_post_notices_that_mark_components_and_keep_a_history(client):

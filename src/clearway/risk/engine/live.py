@@ -184,9 +184,9 @@ class Engine:
     def record(self, *, db: Any, declaration_id: int, mrn: str, decision: ChannelDecision, now: datetime) -> None:
         """Store the decision with the declaration, with the promoted model's explanation of its top item."""
         record = decision.record
+        self._mode(db, record.get("degraded") if record else None, mrn, now)  # the default rules count as normal
         if record is None:
             return
-        self._mode(db, record.get("degraded"), mrn, now)
         values = {k: v for k, v in record.items() if k != "explain"}
         contributions: list[dict[str, Any]] = []
         if record.get("explain"):
