@@ -193,11 +193,10 @@ class Engine:
             slot, item = record["explain"]
             try:
                 contributions = slot.explain(item)
-            except (ValueError, ArithmeticError) as exc:  # an explanation never blocks lodging
+            except Exception as exc:  # an explanation never blocks lodging, even from a model failing now
                 log.warning("no explanation for %s: %s", mrn, exc)
         db.connection().execute(_INSERT_DECISION, {**values, "declaration_id": declaration_id, "decided_at": now,
                                                    "contributions": contributions})
-
 
     def _mode(self, db: Any, cause: str | None, mrn: str, now: datetime) -> None:
         """Record the engine's change of mode (degraded, recovered) once per change, with the lodgement."""
