@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +18,7 @@ from clearway.config import Settings
 from clearway.crisis import cli as crisis_cli
 from clearway.exchange import cli as exchange_cli
 from clearway.notifications import cli as stream_cli
+from clearway.ops import cli as ops_cli
 from clearway.performance import cli as performance_cli
 from clearway.risk.api import cli as risk_cli
 from clearway.tariff import cli as tariff_cli
@@ -219,6 +220,16 @@ app.add_typer(agencies_cli.app, name="agencies")
 app.add_typer(exchange_cli.app, name="exchange")
 app.add_typer(stream_cli.app, name="stream")
 app.add_typer(training_cli.app, name="training")
+
+
+def _drill_lodge(db: Any, wiring: Any, actor: Any, raw: dict[str, Any], now: Any) -> str:
+    """The clearance flow's lodging, for the restore drill (it lodges while it backs up); its MRN."""
+    from clearway.clearance.lodge import declaration_lodge
+
+    return declaration_lodge(db=db, wiring=wiring, actor=actor, raw=raw, now=now).mrn
+
+
+app.add_typer(ops_cli.drill_app(_drill_lodge), name="drill")
 bulk_cli.register(import_app)
 app.add_typer(crisis_cli.app, name="crisis")
 clearance_cli.register(crisis_cli.app)

@@ -49,6 +49,8 @@ from clearway.migrate import is_at_head
 from clearway.notifications.router import router as notifications_router
 from clearway.notifications.views import router as notifications_pages
 from clearway.openapi_docs import ProblemDocument
+from clearway.ops.router import router as ops_router
+from clearway.ops.views import router as ops_pages
 from clearway.performance.metrics import install_metrics
 from clearway.performance.router import router as performance_router
 from clearway.performance.views import router as performance_pages
@@ -124,11 +126,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
-               borderposts_router, agencies_router, exchange_router, enforcement_router)
+               borderposts_router, agencies_router, exchange_router, enforcement_router,
+               ops_router)
 PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages,
                 performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
-                borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages)
+                borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages,
+                ops_pages)
 API_ROUTERS = (*API_ROUTERS, crisis_router, crisis_reconnect_router)  # type: ignore[assignment]
 PAGE_ROUTERS = (*PAGE_ROUTERS, crisis_pages)  # type: ignore[assignment]
 

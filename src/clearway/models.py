@@ -16,13 +16,15 @@ from clearway.enforcement import models as enforcement
 from clearway.exchange import models as exchange
 from clearway.intelligence import models as intelligence
 from clearway.notifications import models as notifications
+from clearway.ops import models as ops
 from clearway.performance import models as performance
 from clearway.risk import models as risk
 from clearway.tariff import models as tariff
 from clearway.training import models as training
 
 MODULES = (idempotency, agencies, audit, auth, borderposts, bulk, controls, crisis, declarations, enforcement,
-           exchange, intelligence, notifications, performance, risk, tariff)
+           exchange, intelligence, notifications, performance, risk, tariff,
+           ops)
 MODULES_LATER = (training,)  # domains added since; their import registers their tables
 
 

@@ -158,6 +158,15 @@ POLICY: dict[tuple[str, str], set[str]] = {
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
 PUBLIC = {("POST", "/api/v1/auth/token"), *EXCHANGE_PUBLIC}
+# Status: anyone reads (no sign-in); administrators post notices; traders subscribe their organisation.
+STATUS_POLICY: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/v1/status"): EVERYONE, ("GET", "/api/v1/status/notices"): EVERYONE,
+    ("GET", "/api/v1/status/notices/{notice_id}"): EVERYONE,
+    ("POST", "/api/v1/status/notices"): {"admin"}, ("POST", "/api/v1/status/notices/{notice_id}/updates"): {"admin"},
+    **{(m, "/api/v1/status/subscription"): {"trader-a", "trader-b"} for m in ("GET", "PUT", "DELETE")},
+}
+POLICY.update(STATUS_POLICY)
+PUBLIC |= {key for key in STATUS_POLICY if key[0] == "GET" and "subscription" not in key[1]}
 PDF = b"%PDF-1.4\n%%EOF\n"
 CONTROL_BODIES = {"/reroute": {"channel": "red", "reason": "matrix test"}, "/assign": {"username": "officer",
                   "reason": "matrix test"}, "/schedule": {"at": "2030-01-01T10:00:00Z", "place": "Shed 1"},
@@ -274,6 +283,15 @@ AGENCY_BODIES = {"/joint-inspection": {"at": "2030-01-01T10:00:00Z", "place": "S
                               "unit": "KGM", "purpose": "matrix test"}}
 
 
+def _status_world(client):
+    """An open incident notice, for the paths that name one."""
+    text = {"en": "Matrix", "es": "Matriz", "fr": "Matrice"}
+    r = client.post("/api/v1/status/notices", headers=auth(client, "admin"), json={
+        "kind": "incident", "services": ["api"], "starts_at": "2030-01-01T10:00:00Z", "title": text, "message": text})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
 def _operations(client):
     spec = client.get("/api/v1/openapi.json").json()
     return [(m.upper(), path) for path, ops in spec["paths"].items() for m in ops]
@@ -333,6 +351,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     partner_jp()
     ids["{partner}"] = "JP"
     ids.update(_crisis_world())
+    ids["{notice_id}"] = str(_status_world(client))
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
         anonymous = _request(client, method, path, mrn, {}, ids)

@@ -147,6 +147,8 @@ class RiskDecision(Base):
     contributions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     rule_errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     config_version: Mapped[int] = mapped_column(Integer)
+    # Why the engine could not decide normally (risk.engine.degraded.CAUSES), None for a normal decision.
+    degraded: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
 
 class RiskChange(Base):

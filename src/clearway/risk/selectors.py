@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.risk.api.schemas import RuleRead, RuleVersionRead, TestRunRead, WatchlistRead
 from clearway.risk.api.schemas_models import ModelRead, SelectionRead
+from clearway.risk.engine import stored
 from clearway.risk.models import RiskDecision, RiskModel, RiskRule, RiskRuleVersion, SelectionSetting, WatchlistEntry
 from clearway.risk.rules.ruleset import evaluation_errors
 from clearway.risk.rules.testrun import TestRun
@@ -66,3 +68,25 @@ def rule_hit_counts(*, db: Session, rule_id: int, since: object) -> dict[str, in
 def decisions_count(*, db: Session) -> int:
     """How many decisions the engine has stored."""
     return int(db.scalar(select(func.count()).select_from(RiskDecision)) or 0)
+
+
+@dataclass(frozen=True)
+class EngineMode:
+    """How the risk engine has been deciding lately, from the stored decisions (the same in every process)."""
+
+    degraded: str | None  # the cause of the latest decision when it was degraded, else None
+    decisions: int  # decisions since the given time
+    degraded_count: int  # of which degraded
+    last_at: datetime | None
+
+
+def engine_mode(*, db: Session, since: datetime) -> EngineMode:
+    """The engine's mode as its decisions since a time show it: degraded while the last lodgement's decision was
+    (a lodgement the engine, unconfigured, left to the default rules has no decision and counts as normal)."""
+    last = stored.latest_declaration_id(db=db, since=since)
+    latest = None if last is None else db.execute(
+        select(RiskDecision.degraded, RiskDecision.decided_at).where(RiskDecision.declaration_id == last)).first()
+    total, degraded = db.execute(select(func.count(), func.count(RiskDecision.degraded))
+                                 .where(RiskDecision.decided_at >= since)).one()
+    return EngineMode(degraded=latest[0] if latest else None, decisions=int(total), degraded_count=int(degraded),
+                      last_at=latest[1] if latest else None)

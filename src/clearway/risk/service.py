@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from clearway.declarations import channelling
 from clearway.risk.engine.decision import ENGINE
+from clearway.risk.engine.degraded import CODE as DEGRADED_CODE
 from clearway.risk.engine.live import Engine, engine
 from clearway.risk.models import RiskDecision
 
@@ -43,6 +44,7 @@ class DecisionView:
     contributions: list[dict[str, Any]] = field(default_factory=list)
     rule_errors: list[dict[str, Any]] = field(default_factory=list)
     decided_at: datetime | None = None
+    degraded: str | None = None  # the cause when the engine decided in degraded mode (fallback channel)
 
 
 def decision_view(*, db: Session, declaration_id: int, channel: str | None,
@@ -52,7 +54,8 @@ def decision_view(*, db: Session, declaration_id: int, channel: str | None,
     if row is None:
         texts = [str(r.get("text", "")) for r in channel_reasons if isinstance(r, dict)]
         return DecisionView(engine=channelling.ChannelDecision("green").engine, channel=channel, reasons=texts)
-    texts = [h["text"] for h in row.rule_hits] + [h["text"] for h in row.watchlist_hits]
+    texts = [r["text"] for r in channel_reasons if isinstance(r, dict) and r.get("rule") == DEGRADED_CODE]
+    texts += [h["text"] for h in row.rule_hits] + [h["text"] for h in row.watchlist_hits]
     texts += [c["text"] for c in row.contributions]
     if row.random_pick:
         texts.append("random compliance sample")
@@ -61,4 +64,4 @@ def decision_view(*, db: Session, declaration_id: int, channel: str | None,
         random_pick=row.random_pick, aeo=row.aeo, score=row.score, model_version=row.model_version,
         shadow_score=row.shadow_score, shadow_version=row.shadow_version, rule_hits=list(row.rule_hits),
         watchlist_hits=list(row.watchlist_hits), contributions=list(row.contributions),
-        rule_errors=list(row.rule_errors), decided_at=row.decided_at)
+        rule_errors=list(row.rule_errors), decided_at=row.decided_at, degraded=row.degraded)

@@ -144,3 +144,5 @@ class DecisionRead(BaseModel):
     rule_errors: list[dict[str, Any]]
     reasons: list[str]
     decided_at: datetime | None
+    degraded: str | None = Field(default=None, description="Set when the engine decided in degraded mode "
+                                 "(fallback channel): model.unavailable, model.error, engine.error or timeout")

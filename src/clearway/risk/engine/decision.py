@@ -44,11 +44,14 @@ class Snapshot:
     model: ModelSlot | None = None
     shadow: ModelSlot | None = None
     loaded_at: float = 0.0
+    # A promoted model is registered but its bundle did not load: decisions are degraded until it does.
+    degraded: str | None = None
 
     @property
     def configured(self) -> bool:
         """False while nothing is configured: lodging then gets the documented default unchanged."""
-        return bool(len(self.rules) or len(self.watchlists) or self.model or self.shadow or len(self.selection))
+        return bool(len(self.rules) or len(self.watchlists) or self.model or self.shadow or len(self.selection)
+                    or self.degraded)
 
 
 def _baseline(document: dict[str, Any], total: Decimal) -> list[dict[str, Any]]:

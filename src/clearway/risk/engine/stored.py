@@ -68,3 +68,9 @@ def aeo_operators(*, db: Session) -> frozenset[str]:
 def declaration_id_of(*, db: Session, mrn: str) -> int | None:
     """The row id of a declaration by MRN (callers have already checked the reader may see it)."""
     return db.scalar(select(Declaration.id).where(Declaration.mrn == mrn))
+
+
+def latest_declaration_id(*, db: Session, since: datetime) -> int | None:
+    """The row id of the declaration lodged last since a time, if any."""
+    return db.scalar(select(Declaration.id).where(Declaration.lodged_at >= since)
+                     .order_by(Declaration.lodged_at.desc(), Declaration.id.desc()).limit(1))
