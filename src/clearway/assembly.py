@@ -6,12 +6,15 @@ provider), the channel decider and the outcomes source. Domains never import it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from clearway.agencies import holds as agency_holds
 from clearway.agencies.service import SingleWindowStep
 from clearway.clearance.release import ReleaseDecision
 from clearway.clearance.wiring import Wiring
 from clearway.controls import holds as control_holds
 from clearway.controls.service import control_outcomes
+from clearway.intelligence import holds as intelligence_holds
 from clearway.risk.service import channel_engine
 from clearway.tariff import holds as duty_holds
 from clearway.tariff.service import payment_gateway
@@ -23,5 +26,7 @@ def wiring_build() -> Wiring:
         providers=(control_holds.control_holds, duty_holds.duty_holds, agency_holds.agency_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
+    # Intelligence: an alert that targets or matches the goods holds them until its outcome is reported.
+    release = replace(release, providers=(*release.providers, intelligence_holds.intelligence_holds))
     return Wiring(channel=channel_engine(), release=release, outcomes=control_outcomes, gateway=payment_gateway(),
                   steps=(SingleWindowStep(),))

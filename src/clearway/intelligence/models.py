@@ -110,3 +110,25 @@ class IntelOutcome(Base):
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntelAction(Base):
+    """An action taken on an alert: a declaration or a party targeted, held for control until an outcome."""
+
+    __tablename__ = "intel_actions"
+    __table_args__ = (Index("ix_intel_actions_declaration", "declaration_id", "status"),
+                      Index("ix_intel_actions_party", "party_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("intel_alerts.id"), index=True)
+    target: Mapped[str] = mapped_column(String(12))  # declaration | party
+    declaration_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    party_id: Mapped[str | None] = mapped_column(String(17), nullable=True)
+    hold: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | lifted
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_org: Mapped[str] = mapped_column(String(17))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
