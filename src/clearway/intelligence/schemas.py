@@ -147,3 +147,13 @@ class AlertRead(BaseModel):
     actions: list[ActionRead]
     outcomes: list[OutcomeRead]
     may: dict[str, bool]  # forward / export / print for this reader and purpose, as the marking decides
+
+
+class ConsentRead(BaseModel):
+    """A recorded consent."""
+
+    action: str
+    key: str
+    granted_by: str
+    note: str | None
+    granted_at: datetime

@@ -56,6 +56,13 @@ def _community_member(party: Party) -> None:
         raise Forbidden([Problem("intelligence.no_need_to_know", "", {"role": party.role})])
 
 
+def community_check(*, db: Session, actor: Principal) -> Party:
+    """The caller as a party of the intelligence community, or 403 (traders, admins, auditors, strangers)."""
+    party = selectors.party_of(db=db, actor=actor)
+    _community_member(party)
+    return party
+
+
 def _next_reference(db: Session, now: datetime) -> str:
     prefix = f"INT-{now.year}-"
     last = db.scalar(select(func.max(IntelAlert.reference)).where(IntelAlert.reference.like(f"{prefix}%")))
