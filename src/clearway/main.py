@@ -42,6 +42,7 @@ from clearway.exchange.router import router as exchange_router
 from clearway.exchange.views import router as exchange_pages
 from clearway.handlers import install_handlers, problem_body
 from clearway.intelligence.router import router as intelligence_router
+from clearway.intelligence.views import router as intelligence_pages
 from clearway.methods import HeadAsGet
 from clearway.migrate import is_at_head
 from clearway.notifications.router import router as notifications_router
@@ -122,11 +123,13 @@ API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_rou
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
                borderposts_router, agencies_router, exchange_router, enforcement_router)
+PAGE_ROUTERS: tuple[APIRouter, ...]  # domains may append theirs below
 PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages,
                 performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
                 borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages)
 API_ROUTERS = (*API_ROUTERS, intelligence_router)  # intelligence: alerts with handling markings
+PAGE_ROUTERS = (*PAGE_ROUTERS, intelligence_pages)
 
 
 @asynccontextmanager
