@@ -21,6 +21,7 @@ from clearway.demo_controls import demo_controls_finish
 from clearway.demo_risk import demo_risk_configure
 from clearway.enforcement.demo import enforcement_demo_seed
 from clearway.exchange.demo import exchange_demo_seed
+from clearway.intelligence.demo import intelligence_demo_seed
 from clearway.synthetic import generate_world
 from clearway.synthetic.parties import Organisation as WorldOrganisation
 from clearway.synthetic.records import DeclarationRecord
@@ -97,6 +98,8 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged, pause=(cut, configure))
     demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
     enforcement_demo_seed(db=db, now=now)
+    # Intelligence: alerts in every marking between customs, the MFDS and the FIU, one with its outcome.
+    intelligence_demo_seed(db=db, now=now, release=wiring.release)
     # The single window: agencies live, permits with balances, referrals in every state.
     return count + agencies_demo_seed(
         db=db, now=now, release=wiring.release,
