@@ -1,4 +1,5 @@
-"""intelligence: actions taken on an alert (a declaration or a party targeted and held until an outcome)
+"""intelligence: actions taken on an alert (a declaration or a party targeted and held until an outcome), and
+alerts indexed by subject for matching lodgements
 
 Revision ID: 0033
 Revises: 0026
@@ -41,9 +42,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_intel_actions_alert_id"), ["alert_id"], unique=False)
         batch_op.create_index("ix_intel_actions_declaration", ["declaration_id", "status"], unique=False)
         batch_op.create_index("ix_intel_actions_party", ["party_id", "status"], unique=False)
+    with op.batch_alter_table("intel_alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_intel_alerts_subject", ["subject_type", "subject_value"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("intel_alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_intel_alerts_subject")
     with op.batch_alter_table("intel_actions", schema=None) as batch_op:
         batch_op.drop_index("ix_intel_actions_party")
         batch_op.drop_index("ix_intel_actions_declaration")

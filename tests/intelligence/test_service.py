@@ -195,3 +195,45 @@ def test_an_expired_or_unreadable_alert_holds_nothing_and_outcomes_are_reported_
         "intelligence.outcome_exists"]
     with get_sessionmaker()() as db:
         assert db.scalars(select(IntelRecipient.key)).all() == ["org:KRMFDS"]  # the first alert's only
+
+
+def test_the_lodging_answer_equals_the_providers_own_reading():
+    from clearway.assembly import wiring_build
+    from clearway.auth.models import User
+    from clearway.auth.service import principal_of
+    from clearway.clearance.lodge import declaration_lodge
+    from clearway.declarations.models import Declaration
+    from clearway.holds import Lodged
+    from clearway.intelligence.holds import intelligence_holds, intelligence_holds_at_lodging
+    from tests.factories import document
+
+    matched = create(hold_goods=True, marking="GREEN")
+    targeted = create(marking="GREEN", subject_type="person", subject_value="a courier")
+    create(hold_goods=True, marking="GREEN", subject_type="goods", subject_value="9302")  # revolvers: not these goods
+    with get_sessionmaker()() as db, db.begin():
+        service.action_take(db=db, actor=principals()["analyst"], reference=targeted, purpose="control", now=utcnow(),
+                            body=ActionCreate(target="party", party_id="KR1000000001"))
+    with get_sessionmaker()() as db, db.begin():
+        actor = principal_of(db.scalar(select(User).where(User.username == "trader-a")))
+        d = declaration_lodge(db=db, wiring=wiring_build(), actor=actor, raw=document(), now=utcnow())
+        fast = intelligence_holds_at_lodging(db.get(Declaration, d.id), Lodged(channel="green", bill=None))
+        db.flush()
+        read = intelligence_holds(db, d)
+    assert [h.params["alert"] for h in fast] == [h.params["alert"] for h in read] == [matched, targeted]
+
+
+def test_past_twenty_alerts_the_rest_hold_as_one_that_counts_them_and_gives_the_strictest_marking():
+    from clearway.intelligence.holds import LISTED
+
+    refs = [create(marking="GREEN", hold_goods=True, recipients=[]) for _ in range(LISTED + 1)]
+    refs.append(create(marking="RED", hold_goods=True, recipients=[]))
+    (mrn,) = lodge_direct("trader-a")
+    status, holds = status_and_holds(mrn)
+    assert status == "channelled" and holds[:LISTED] == [f"intelligence.alert:{r}" for r in refs[:LISTED]]
+    with get_sessionmaker()() as db:
+        from clearway.declarations.models import Declaration
+        from clearway.intelligence.holds import intelligence_holds
+
+        last = intelligence_holds(db, db.scalar(select(Declaration).where(Declaration.mrn == mrn)))[-1]
+    assert (last.code, dict(last.params)) == ("intelligence.more_alerts", {"count": "2", "marking": "RED"})
+    assert "2" in last.text("fr") and "RED" in last.text("es")

@@ -15,7 +15,9 @@ class IntelAlert(Base):
     """An intelligence report or alert: its subject, text, graded source, validity and handling marking."""
 
     __tablename__ = "intel_alerts"
-    __table_args__ = (Index("ix_intel_alerts_hold", "hold_goods", "status", "subject_type"),)
+    __table_args__ = (Index("ix_intel_alerts_hold", "hold_goods", "status", "subject_type"),
+                      # Matching a lodgement against the alerts: by subject, then the live ones (migration 0033).
+                      Index("ix_intel_alerts_subject", "subject_type", "subject_value"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

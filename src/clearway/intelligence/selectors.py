@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from clearway.auth import selectors as auth
@@ -76,10 +76,11 @@ def recipient_party(*, db: Session, key: str) -> Party | None:
 
 def handling_of(*, db: Session, alert: IntelAlert) -> Handling:
     """The alert's handling: marking, purposes, recipients, originator and recorded consents."""
-    recipients = frozenset(db.scalars(select(IntelRecipient.key).where(IntelRecipient.alert_id == alert.id)))
-    consents = frozenset((a, k) for a, k in db.execute(
-        select(IntelConsent.action, IntelConsent.key).where(IntelConsent.alert_id == alert.id)))
-    return _handling(alert, recipients, consents)
+    # One round trip for both: this runs on every read, and the marking check must stay cheap.
+    rows = db.execute(union_all(
+        select(IntelRecipient.key, literal("", String).label("action")).where(IntelRecipient.alert_id == alert.id),
+        select(IntelConsent.key, IntelConsent.action).where(IntelConsent.alert_id == alert.id))).all()
+    return _handling(alert, [k for k, a in rows if not a], [(a, k) for k, a in rows if a])
 
 
 def _handling(alert: IntelAlert, recipients: Iterable[str], consents: Iterable[tuple[str, str]]) -> Handling:
