@@ -98,14 +98,37 @@ def alert_get(*, db: Session, reference: str, for_update: bool = False) -> Intel
     return alert
 
 
+def _alert_with_handling(db: Session, reference: str, for_update: bool) -> tuple[IntelAlert, Handling]:
+    """The alert and its handling in one round trip (the alert row joined to its recipient and consent keys):
+    every read pays for this, so the marking check costs no query of its own."""
+    if for_update:  # a write locks the alert row first, then reads its handling
+        alert = alert_get(db=db, reference=reference, for_update=True)
+        return alert, handling_of(db=db, alert=alert)
+    # Each branch filtered by the alert's reference, so no engine materialises every alert's keys.
+    alert_id = select(IntelAlert.id).where(IntelAlert.reference == reference).scalar_subquery()
+    keys = union_all(
+        select(IntelRecipient.alert_id, IntelRecipient.key, literal("", String).label("action"))
+        .where(IntelRecipient.alert_id == alert_id),
+        select(IntelConsent.alert_id, IntelConsent.key, IntelConsent.action)
+        .where(IntelConsent.alert_id == alert_id)).subquery()
+    rows = db.execute(select(IntelAlert, keys.c.key, keys.c.action)
+                      .outerjoin(keys, keys.c.alert_id == IntelAlert.id)
+                      .where(IntelAlert.reference == reference)).all()
+    if not rows:
+        raise NotFound([Problem("intelligence.alert_unknown", "/reference", {"reference": reference})])
+    alert = rows[0][0]
+    return alert, _handling(alert, [k for _, k, a in rows if k is not None and not a],
+                            [(a, k) for _, k, a in rows if k is not None and a])
+
+
 def alert_readable(*, db: Session, actor: Principal, reference: str, purpose: str | None,
                    for_update: bool = False) -> tuple[IntelAlert, Handling, Party]:
     """The alert if the caller may read it for this purpose; otherwise 404, as if it did not exist.
 
     A refusal answers exactly like an unknown reference, so the existence of a RED alert leaks to nobody.
     """
-    alert = alert_get(db=db, reference=reference, for_update=for_update)
-    handling, party = handling_of(db=db, alert=alert), party_of(db=db, actor=actor)
+    alert, handling = _alert_with_handling(db, reference, for_update)
+    party = party_of(db=db, actor=actor)
     if not permitted(handling, party, "read", purpose):
         raise NotFound([Problem("intelligence.alert_unknown", "/reference", {"reference": reference})])
     return alert, handling, party
