@@ -43,7 +43,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_intel_actions_declaration", ["declaration_id", "status"], unique=False)
         batch_op.create_index("ix_intel_actions_party", ["party_id", "status"], unique=False)
     with op.batch_alter_table("intel_alerts", schema=None) as batch_op:
-        batch_op.create_index("ix_intel_alerts_subject", ["subject_type", "subject_value"], unique=False)
+        batch_op.create_index("ix_intel_alerts_subject", ["subject_type", "subject_value", "hold_goods", "status"],
+                              unique=False)
 
 
 def downgrade() -> None:

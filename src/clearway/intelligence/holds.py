@@ -44,7 +44,8 @@ def _concerned(declaration: Declaration, *, with_declaration: bool) -> CompoundS
     subjects = {kind: sorted(values) for kind, values in subjects_of(declaration).items() if values}
     queries: list[Select[Any]] = [
         select(IntelAlert.id).where(IntelAlert.subject_type == kind, IntelAlert.subject_value.in_(values),
-                                    IntelAlert.hold_goods.is_(True)) for kind, values in subjects.items()]
+                                    IntelAlert.hold_goods.is_(True), IntelAlert.status == "open")
+        for kind, values in subjects.items()]
     parties = subjects.get("trader", [])
     targets = [IntelAction.declaration_id == declaration.id] if with_declaration else []
     if parties:

@@ -17,7 +17,7 @@ class IntelAlert(Base):
     __tablename__ = "intel_alerts"
     __table_args__ = (Index("ix_intel_alerts_hold", "hold_goods", "status", "subject_type"),
                       # Matching a lodgement against the alerts: by subject, then the live ones (migration 0033).
-                      Index("ix_intel_alerts_subject", "subject_type", "subject_value"))
+                      Index("ix_intel_alerts_subject", "subject_type", "subject_value", "hold_goods", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import String, func, literal, select, union_all
+from sqlalchemy import String, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from clearway.auth import selectors as auth
@@ -74,12 +74,17 @@ def recipient_party(*, db: Session, key: str) -> Party | None:
     return None
 
 
+_HANDLING = union_all(
+    select(IntelRecipient.key, literal("", String).label("action"))
+    .where(IntelRecipient.alert_id == bindparam("alert")),
+    select(IntelConsent.key, IntelConsent.action).where(IntelConsent.alert_id == bindparam("alert")))
+
+
 def handling_of(*, db: Session, alert: IntelAlert) -> Handling:
     """The alert's handling: marking, purposes, recipients, originator and recorded consents."""
-    # One round trip for both: this runs on every read, and the marking check must stay cheap.
-    rows = db.execute(union_all(
-        select(IntelRecipient.key, literal("", String).label("action")).where(IntelRecipient.alert_id == alert.id),
-        select(IntelConsent.key, IntelConsent.action).where(IntelConsent.alert_id == alert.id))).all()
+    # Every read runs this: one prebuilt statement on the session's connection (no ORM, no statement to build)
+    # keeps the marking check at a few hundredths of a millisecond. Services flush before they read.
+    rows = db.connection().execute(_HANDLING, {"alert": alert.id}).all()
     return _handling(alert, [k for k, a in rows if not a], [(a, k) for k, a in rows if a])
 
 
@@ -98,37 +103,14 @@ def alert_get(*, db: Session, reference: str, for_update: bool = False) -> Intel
     return alert
 
 
-def _alert_with_handling(db: Session, reference: str, for_update: bool) -> tuple[IntelAlert, Handling]:
-    """The alert and its handling in one round trip (the alert row joined to its recipient and consent keys):
-    every read pays for this, so the marking check costs no query of its own."""
-    if for_update:  # a write locks the alert row first, then reads its handling
-        alert = alert_get(db=db, reference=reference, for_update=True)
-        return alert, handling_of(db=db, alert=alert)
-    # Each branch filtered by the alert's reference, so no engine materialises every alert's keys.
-    alert_id = select(IntelAlert.id).where(IntelAlert.reference == reference).scalar_subquery()
-    keys = union_all(
-        select(IntelRecipient.alert_id, IntelRecipient.key, literal("", String).label("action"))
-        .where(IntelRecipient.alert_id == alert_id),
-        select(IntelConsent.alert_id, IntelConsent.key, IntelConsent.action)
-        .where(IntelConsent.alert_id == alert_id)).subquery()
-    rows = db.execute(select(IntelAlert, keys.c.key, keys.c.action)
-                      .outerjoin(keys, keys.c.alert_id == IntelAlert.id)
-                      .where(IntelAlert.reference == reference)).all()
-    if not rows:
-        raise NotFound([Problem("intelligence.alert_unknown", "/reference", {"reference": reference})])
-    alert = rows[0][0]
-    return alert, _handling(alert, [k for _, k, a in rows if k is not None and not a],
-                            [(a, k) for _, k, a in rows if k is not None and a])
-
-
 def alert_readable(*, db: Session, actor: Principal, reference: str, purpose: str | None,
                    for_update: bool = False) -> tuple[IntelAlert, Handling, Party]:
     """The alert if the caller may read it for this purpose; otherwise 404, as if it did not exist.
 
     A refusal answers exactly like an unknown reference, so the existence of a RED alert leaks to nobody.
     """
-    alert, handling = _alert_with_handling(db, reference, for_update)
-    party = party_of(db=db, actor=actor)
+    alert = alert_get(db=db, reference=reference, for_update=for_update)
+    handling, party = handling_of(db=db, alert=alert), party_of(db=db, actor=actor)
     if not permitted(handling, party, "read", purpose):
         raise NotFound([Problem("intelligence.alert_unknown", "/reference", {"reference": reference})])
     return alert, handling, party
