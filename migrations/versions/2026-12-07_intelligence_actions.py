@@ -1,5 +1,5 @@
 """intelligence: actions taken on an alert (a declaration or a party targeted and held until an outcome), and
-alerts indexed by subject for matching lodgements
+alerts indexed by subject for matching lodgements, their handling keys kept on the row
 
 Revision ID: 0033
 Revises: 0026
@@ -43,6 +43,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_intel_actions_declaration", ["declaration_id", "status"], unique=False)
         batch_op.create_index("ix_intel_actions_party", ["party_id", "status"], unique=False)
     with op.batch_alter_table("intel_alerts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("handling_keys", sa.JSON(), nullable=True))
         batch_op.create_index("ix_intel_alerts_subject", ["subject_type", "subject_value", "hold_goods", "status"],
                               unique=False)
 
@@ -50,6 +51,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("intel_alerts", schema=None) as batch_op:
         batch_op.drop_index("ix_intel_alerts_subject")
+        batch_op.drop_column("handling_keys")
     with op.batch_alter_table("intel_actions", schema=None) as batch_op:
         batch_op.drop_index("ix_intel_actions_party")
         batch_op.drop_index("ix_intel_actions_declaration")

@@ -237,3 +237,26 @@ def test_past_twenty_alerts_the_rest_hold_as_one_that_counts_them_and_gives_the_
         last = intelligence_holds(db, db.scalar(select(Declaration).where(Declaration.mrn == mrn)))[-1]
     assert (last.code, dict(last.params)) == ("intelligence.more_alerts", {"count": "2", "marking": "RED"})
     assert "2" in last.text("fr") and "RED" in last.text("es")
+
+
+def test_the_handling_kept_on_the_alert_row_equals_its_recipient_and_consent_rows():
+    fiu()
+    ref = create(recipients=["org:KRMFDS", "user:agency"])
+    analyst = principals()["analyst"]
+    with get_sessionmaker()() as db, db.begin():  # two consents in one transaction: the row keeps both
+        service.consent_grant(db=db, actor=analyst, reference=ref, now=utcnow(),
+                              body=ConsentCreate(action="forward", key="org:KRKOFIU"))
+        service.consent_grant(db=db, actor=analyst, reference=ref, now=utcnow(),
+                              body=ConsentCreate(action="export", key="org:KRMFDS"))
+    with get_sessionmaker()() as db, db.begin():
+        service.alert_forward(db=db, actor=principals()["agency"], reference=ref, keys=["org:KRKOFIU"],
+                              purpose="control", now=utcnow())
+    with get_sessionmaker()() as db:
+        alert = selectors.alert_get(db=db, reference=ref)
+        row = selectors.handling_of(db=db, alert=alert)
+        tables = selectors.handling_keys_from_tables(db=db, alert=alert)
+        alert.handling_keys = None  # an alert from before the keys were kept on the row reads the tables
+        older = selectors.handling_of(db=db, alert=alert)
+    assert row == older
+    assert row.recipients == {"org:KRMFDS", "user:agency", "org:KRKOFIU"} == set(tables["recipients"])
+    assert row.consents == {("forward", "org:KRKOFIU"), ("export", "org:KRMFDS")}

@@ -4,6 +4,7 @@ the originator's consents, items derived from alerts, and the outcome of each de
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,6 +38,10 @@ class IntelAlert(Base):
     hold_goods: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | withdrawn
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The handling's keys travel with the row ({"recipients": [...], "consents": [[action, key], ...]}), written by
+    # the services with the recipient and consent rows, so a read checks the marking without another query.
+    # None (rows from before migration 0033): the keys are read from those tables.
+    handling_keys: Mapped[dict[str, list[Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class IntelAttachment(Base):

@@ -7,6 +7,7 @@ the service fails closed rather than guess who a name means.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -49,6 +50,15 @@ def _audit(db: Session, actor: Principal, what: str, alert: IntelAlert, now: dat
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action=f"intelligence.{what}",
                  target_type="intel_alert", target_id=alert.reference, detail={"marking": alert.marking, **detail},
                  at=now)
+
+
+def _keys_add(db: Session, alert: IntelAlert, recipients: Sequence[str] = (),
+              consents: Sequence[list[str]] = ()) -> None:
+    """Keep the keys on the alert row equal to its recipient and consent rows (a new dict: JSON is not mutable)."""
+    keys = alert.handling_keys if alert.handling_keys is not None else selectors.handling_keys_from_tables(
+        db=db, alert=alert)
+    alert.handling_keys = {"recipients": [*keys["recipients"], *recipients],
+                           "consents": [*keys["consents"], *consents]}
 
 
 def _community_member(party: Party) -> None:
@@ -113,7 +123,8 @@ def alert_create(*, db: Session, actor: Principal, body: AlertCreate, now: datet
         text=body.text, source_ref=body.source_ref, source_grade=body.source_grade, info_grade=body.info_grade,
         marking=body.marking, purposes=list(dict.fromkeys(body.purposes)), originator_org=author.organisation,
         originator_user=actor.username, valid_from=now, valid_to=now + timedelta(days=body.valid_days),
-        hold_goods=body.hold_goods, status="open", created_at=now)
+        hold_goods=body.hold_goods, status="open", created_at=now,
+        handling_keys={"recipients": [k for k, _ in recipients], "consents": []})
     db.add(alert)
     db.flush()
     for key, _party in recipients:
@@ -159,6 +170,7 @@ def alert_forward(*, db: Session, actor: Principal, reference: str, keys: list[s
         raise Conflict([Problem("intelligence.already_recipients", "/recipients", {"reference": reference})])
     for key, _to in wanted:
         db.add(IntelRecipient(alert_id=alert.id, key=key, added_by=actor.username, added_at=now))
+    _keys_add(db, alert, recipients=[k for k, _ in wanted])
     db.flush()
     _audit(db, actor, "alert_forwarded", alert, now, purpose=purpose, recipients=[k for k, _ in wanted])
     return alert
@@ -196,6 +208,7 @@ def consent_grant(*, db: Session, actor: Principal, reference: str, body: Consen
     consent = IntelConsent(alert_id=alert.id, action=body.action, key=body.key, granted_by=actor.username,
                            note=body.note, granted_at=now)
     db.add(consent)
+    _keys_add(db, alert, consents=[[body.action, body.key]])
     db.flush()
     _audit(db, actor, "consent_granted", alert, now, consented=body.action, key=body.key)
     return consent
