@@ -1,8 +1,9 @@
 """Intelligence costs, each next to its baseline measured in the same run, on a fresh database.
 
-(a) The marking check per read: reading an alert by reference with its handling (recipients, consents, the
-    reader's organisation) and `markings.permitted`, against the bare read of the alert row; and the pure
-    `permitted` call alone. Target: the check adds < 0.2 ms per read.
+(a) The marking check per read: reading an alert by reference with its handling (recipients and consents are
+    kept on the row; the reader's organisation is looked up once per session) and `markings.permitted`,
+    against the bare read of the alert row; the pure `permitted` call alone; and the first read of a request
+    (a new session), where the organisation lookup is paid. Target: the check adds < 0.2 ms per read.
 (b) Lodging with N active alerts: `declaration_lodge` and its commit through the wiring with the intelligence
     hold provider, against the same wiring without it, alternating one lodgement each so drift hits both
     alike; for N active alerts that do not match the goods, then N more that all match them (each lodgement
@@ -102,6 +103,13 @@ def main() -> None:
             bare.append(_timed(lambda: selectors.alert_get(db=db, reference=reference)))
             checked.append(_timed(lambda: selectors.alert_readable(db=db, actor=agency, reference=reference,
                                                                    purpose="control")))
+        fresh_bare, fresh_checked = [], []
+        for _ in range(max(50, args.reads // 5)):  # a request: a new session, the reader's organisation looked up
+            with sessions() as fresh:
+                fresh_bare.append(_timed(lambda s=fresh: selectors.alert_get(db=s, reference=reference)))  # type: ignore[misc]
+            with sessions() as fresh:
+                fresh_checked.append(_timed(lambda s=fresh: selectors.alert_readable(  # type: ignore[misc]
+                    db=s, actor=agency, reference=reference, purpose="control")))
         alert = selectors.alert_get(db=db, reference=reference)
         handling, party = selectors.handling_of(db=db, alert=alert), selectors.party_of(db=db, actor=agency)
         pure = [_timed(lambda: permitted(handling, party, "read", "control")) for _ in range(args.reads)]
@@ -111,6 +119,11 @@ def main() -> None:
     print(f"    with its handling and the marking check       {_ms(checked)}")
     print(f"    the pure markings.permitted call              {_ms(pure)}")
     print(f"    => the check adds {added * 1000:.3f} ms per read at the median (target < 0.2 ms)")
+    print("    the first read of a request (new session: the reader's organisation is looked up once)")
+    print(f"    baseline: the alert row by reference          {_ms(fresh_bare)}")
+    print(f"    with its handling and the marking check       {_ms(fresh_checked)}")
+    print(f"    => {(statistics.median(fresh_checked) - statistics.median(fresh_bare)) * 1000:.3f} ms more "
+          "for the first read of a request")
 
     # (b) lodging with N active alerts
     base = wiring_build()

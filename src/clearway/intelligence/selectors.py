@@ -36,9 +36,13 @@ ORG_ROLE = {"customs": "analyst", "agency": "agency", "trader": "trader"}
 
 def party_of(*, db: Session, actor: Principal) -> Party:
     """The caller as the marking sees it: its organisation (and its kind), role, username and office."""
-    org = auth.organisation_of(db=db, actor=actor)
-    # An organisation we cannot find is no part of the community: the marking refuses it (fail closed).
-    kind = org.kind if org is not None else "unknown"
+    # Looked up once per session (a request): an inbox checks hundreds of markings for one reader.
+    cached = ("intelligence.org_kind", actor.organisation_id)
+    kind = db.info.get(cached)
+    if kind is None:
+        org = auth.organisation_of(db=db, actor=actor)
+        # An organisation we cannot find is no part of the community: the marking refuses it (fail closed).
+        kind = db.info[cached] = org.kind if org is not None else "unknown"
     return Party(organisation=actor.organisation_code, org_kind=kind, role=actor.role, username=actor.username,
                  office=actor.office)
 
