@@ -146,6 +146,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
         ("POST", "alerts/{alert_ref}/recipients"))},
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/acknowledgement"): {"agency"},
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/consents"): {"analyst"},
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/withdrawal"): {"analyst"},
     **{("POST", f"/api/v1/intelligence/alerts/{{alert_ref}}/{path}"): {"officer", "analyst"}
        for path in ("actions", "outcomes")},
 }

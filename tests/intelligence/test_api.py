@@ -103,3 +103,18 @@ def test_passing_on_is_all_or_nothing_and_acknowledged_by_the_recipient(client):
     r = client.post(f"{BASE}/alerts/{ref}/acknowledgement", params={"purpose": "control"},
                     headers=auth(client, "agency"))
     assert r.status_code == 200 and r.json()["recipients"][0]["acknowledged_by"] == "agency"
+
+
+def test_only_the_originator_withdraws_and_a_withdrawn_alert_holds_nothing(client):
+    ref = _create(client, marking="GREEN", hold_goods=True).json()["reference"]
+    mrn = lodge(client)
+    assert client.get(f"/api/v1/declarations/{mrn}/holds", headers=auth(client, "officer")).json()["holds"]
+    for who in ("officer", "agency"):  # they read it; reading is not withdrawing
+        r = client.post(f"{BASE}/alerts/{ref}/withdrawal", params={"purpose": "control"}, headers=auth(client, who))
+        assert r.status_code == 403 and r.json()["code"] == "intelligence.not_the_originator", who
+    r = client.post(f"{BASE}/alerts/{ref}/withdrawal", params={"purpose": "control"}, headers=auth(client, "analyst"))
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    assert client.get(f"/api/v1/declarations/{mrn}/holds", headers=auth(client, "officer")).json()["holds"] == []
+    r = client.post(f"{BASE}/alerts/{ref}/actions", params={"purpose": "control"},
+                    json={"target": "declaration", "mrn": mrn}, headers=auth(client, "officer"))
+    assert r.status_code == 409 and r.json()["code"] == "intelligence.alert_not_open"

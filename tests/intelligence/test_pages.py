@@ -88,6 +88,11 @@ def test_the_analyst_creates_an_alert_the_officer_reports_its_outcome_and_the_an
     sign_in(client, "analyst")
     back = client.get(f"/intelligence/alerts/{ref}", headers=h)
     assert re.search(rf'<tr data-outcome="no_hit"><td>{mrn}</td><td>{no_find}</td>', unescape(back.text))
+    # The originator withdraws it from the same page: from then on it holds nothing.
+    r = client.post(f"/intelligence/alerts/{ref}/withdraw", data={"csrf": csrf_of(back.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert 'action="/intelligence/alerts/' + ref + '/withdraw' not in client.get(r.headers["location"]).text
+    assert status_and_holds(lodge(client))[1] == []
 
 
 def test_a_trader_has_no_intelligence_page_and_an_unreadable_alert_is_a_404(client):

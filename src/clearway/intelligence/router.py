@@ -128,3 +128,11 @@ def outcome_record(alert_ref: Reference, body: OutcomeCreate, db: DbSession, act
                                    release=release, now=utcnow())
         return OutcomeRead(mrn=body.mrn, outcome=o.outcome, note=o.note,
                            recorded_by=o.recorded_by, recorded_at=o.recorded_at)
+
+
+@router.post("/alerts/{alert_ref}/withdrawal", operation_id="withdrawIntelligenceAlert", responses=PROBLEMS)
+def alert_withdraw(alert_ref: Reference, db: DbSession, actor: CurrentUser, purpose: Purpose) -> AlertRead:
+    """The originator withdraws its alert: it holds no goods from now on."""
+    with db.begin():
+        service.alert_withdraw(db=db, actor=actor, reference=alert_ref, now=utcnow())
+        return _read(db, actor, alert_ref, purpose)

@@ -196,10 +196,7 @@ def consent_grant(*, db: Session, actor: Principal, reference: str, body: Consen
                   now: datetime) -> IntelConsent:
     """Record the originator's consent to one action beyond the marking for one recipient key."""
     alert = selectors.alert_get(db=db, reference=reference, for_update=True)
-    party = selectors.party_of(db=db, actor=actor)
-    author = actor.username == alert.originator_user and party.organisation == alert.originator_org
-    if not (author or (party.organisation == alert.originator_org and actor.role == "analyst")):
-        raise Forbidden([Problem("intelligence.not_the_originator", "", {"reference": reference})])
+    _originator_check(db, actor, alert)
     if selectors.recipient_party(db=db, key=body.key) is None:
         raise ValidationFailed([Problem("intelligence.recipient_unknown", "/key", {"key": body.key})])
     if db.scalar(select(IntelConsent.id).where(IntelConsent.alert_id == alert.id, IntelConsent.action == body.action,
@@ -212,6 +209,25 @@ def consent_grant(*, db: Session, actor: Principal, reference: str, body: Consen
     db.flush()
     _audit(db, actor, "consent_granted", alert, now, consented=body.action, key=body.key)
     return consent
+
+
+def _originator_check(db: Session, actor: Principal, alert: IntelAlert) -> None:
+    party = selectors.party_of(db=db, actor=actor)
+    author = actor.username == alert.originator_user and party.organisation == alert.originator_org
+    if not (author or (party.organisation == alert.originator_org and actor.role == "analyst")):
+        raise Forbidden([Problem("intelligence.not_the_originator", "", {"reference": alert.reference})])
+
+
+def alert_withdraw(*, db: Session, actor: Principal, reference: str, now: datetime) -> IntelAlert:
+    """The originator withdraws its alert: it holds no goods from now on and takes no new action."""
+    alert = selectors.alert_get(db=db, reference=reference, for_update=True)
+    _originator_check(db, actor, alert)
+    if alert.status != "open":
+        raise Conflict([Problem("intelligence.alert_not_open", "/reference", {"status": alert.status})])
+    alert.status = "withdrawn"
+    db.flush()
+    _audit(db, actor, "alert_withdrawn", alert, now)
+    return alert
 
 
 def action_take(*, db: Session, actor: Principal, reference: str, body: ActionCreate, purpose: str | None,

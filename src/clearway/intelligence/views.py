@@ -119,8 +119,10 @@ def _detail(request: Request, db: Any, actor: Principal, reference: str, purpose
                                                             purpose=purpose, now=utcnow())
         read = selectors.alert_read(db=db, alert=alert, handling=handling, party=party, purpose=purpose)
         recipient = bool(party.keys() & handling.recipients)
+        originator = party.organisation == alert.originator_org and (
+            actor.username == alert.originator_user or actor.role == "analyst")
     return _page(request, "intelligence/alert.html", actor, a=read, purpose=purpose, errors=errors or {},
-                 status=status, outcomes=OUTCOMES, recipient=recipient,
+                 status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator,
                  customs=actor.role in service.CUSTOMS_ACTORS)
 
 
@@ -182,4 +184,13 @@ def acknowledge_form(request: Request, db: DbSession, actor: CurrentUser, form: 
     purpose = _purpose(request, actor)
     with db.begin():
         service.alert_acknowledge(db=db, actor=actor, reference=reference[:20], purpose=purpose, now=utcnow())
+    return _back(reference, purpose)
+
+
+@router.post("/intelligence/alerts/{reference}/withdraw")
+def withdraw_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm, reference: str) -> Response:
+    """The originator withdraws the alert."""
+    purpose = _purpose(request, actor)
+    with db.begin():
+        service.alert_withdraw(db=db, actor=actor, reference=reference[:20], now=utcnow())
     return _back(reference, purpose)
