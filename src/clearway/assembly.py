@@ -16,6 +16,7 @@ from clearway.controls import holds as control_holds
 from clearway.controls.service import control_outcomes
 from clearway.crisis import holds as crisis_holds
 from clearway.crisis.emergency import EmergencyChannel
+from clearway.intelligence import holds as intelligence_holds
 from clearway.risk.service import channel_engine
 from clearway.tariff import holds as duty_holds
 from clearway.tariff.service import payment_gateway
@@ -28,6 +29,8 @@ def wiring_build() -> Wiring:
         providers=(control_holds.control_holds, duty_holds.duty_holds, agency_holds.agency_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
+    # Intelligence: an alert that targets or matches the goods holds them until its outcome is reported.
+    release = dataclasses.replace(release, providers=(*release.providers, intelligence_holds.intelligence_holds))
     # Training: a projected (test) declaration is never released.
     release = dataclasses.replace(release, providers=(*release.providers, training_holds.projection_holds))
     # Emergency profiles: a closure holds goods through the same release decision as every other reason.

@@ -22,6 +22,7 @@ from clearway.demo_controls import demo_controls_finish
 from clearway.demo_risk import demo_risk_configure
 from clearway.enforcement.demo import enforcement_demo_seed
 from clearway.exchange.demo import exchange_demo_seed
+from clearway.intelligence.demo import intelligence_demo_seed
 from clearway.synthetic import generate_world
 from clearway.synthetic.parties import Organisation as WorldOrganisation
 from clearway.synthetic.records import DeclarationRecord
@@ -101,6 +102,8 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
     enforcement_demo_seed(db=db, now=now)
     training_demo_seed(db=db, now=now)  # a training world and one finished, scored exercise
+    # Intelligence: alerts in every marking between customs, the MFDS and the FIU, one with its outcome.
+    intelligence_demo_seed(db=db, now=now, release=wiring.release)
     # The single window: agencies live, permits with balances, referrals in every state.
     return count + agencies_demo_seed(
         db=db, now=now, release=wiring.release,

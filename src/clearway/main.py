@@ -9,7 +9,7 @@ from typing import Any
 
 import anyio.to_thread
 import orjson
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
@@ -44,6 +44,8 @@ from clearway.errors import PayloadTooLarge, Problem
 from clearway.exchange.router import router as exchange_router
 from clearway.exchange.views import router as exchange_pages
 from clearway.handlers import install_handlers, problem_body
+from clearway.intelligence.router import router as intelligence_router
+from clearway.intelligence.views import router as intelligence_pages
 from clearway.methods import HeadAsGet
 from clearway.migrate import is_at_head
 from clearway.notifications.router import router as notifications_router
@@ -123,18 +125,22 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 # The JSON API's routers and the pages' routers, in the order they match (clearance before the reads it
 # shares its prefix with is not needed: no two routes overlap).
+API_ROUTERS: tuple[APIRouter, ...]  # domains may append theirs below
 API_ROUTERS = (auth_router, clearance_router, declarations_router, reference_router, tariff_router,
                controls_router, controls_decisions_router, notifications_router, performance_router,
                risk_router, risk_models_router, classification_router,
                borderposts_router, agencies_router, exchange_router, enforcement_router,
                ops_router)
+PAGE_ROUTERS: tuple[APIRouter, ...]  # domains may append theirs below
 PAGE_ROUTERS = (web_pages, auth_pages, declarations_pages, clearance_pages, risk_pages, risk_model_pages,
                 performance_pages,
                 public_pages, tariff_pages, controls_pages, notifications_pages, classification_pages,
                 borderposts_pages, borderposts_portal, agencies_pages, exchange_pages, enforcement_pages,
                 ops_pages)
-API_ROUTERS = (*API_ROUTERS, crisis_router, crisis_reconnect_router)  # type: ignore[assignment]
-PAGE_ROUTERS = (*PAGE_ROUTERS, crisis_pages)  # type: ignore[assignment]
+API_ROUTERS = (*API_ROUTERS, crisis_router, crisis_reconnect_router)
+PAGE_ROUTERS = (*PAGE_ROUTERS, crisis_pages)
+API_ROUTERS = (*API_ROUTERS, intelligence_router)  # intelligence: alerts with handling markings
+PAGE_ROUTERS = (*PAGE_ROUTERS, intelligence_pages)
 
 
 @asynccontextmanager

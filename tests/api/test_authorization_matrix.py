@@ -154,6 +154,18 @@ POLICY: dict[tuple[str, str], set[str]] = {
     **{("POST", f"/api/v1/crisis/{path}"): {"admin"}
        for path in ("emergencies", "emergencies/{profile_id}/lift", "posts/{post}/snapshot", "posts/{post}/node")},
     ("POST", "/api/v1/crisis/posts/{post}/reconcile"): {"officer", "admin"},
+    # Intelligence: the community (officers, analysts, agencies) reads what the marking lets it (the matrix's alert
+    # is GREEN, from the analyst, sent to MFDS); admins, auditors and traders read nothing. Reading never
+    # implies writing: only customs officers and analysts act and report outcomes, only the originating
+    # analyst consents, only a recipient (MFDS) acknowledges. The marking itself: tests/intelligence.
+    **{(method, f"/api/v1/intelligence/{path}"): {"officer", "analyst", "agency"} for method, path in (
+        ("GET", "alerts"), ("POST", "alerts"), ("GET", "alerts/{alert_ref}"), ("GET", "alerts/{alert_ref}/export"),
+        ("POST", "alerts/{alert_ref}/recipients"))},
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/acknowledgement"): {"agency"},
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/consents"): {"analyst"},
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/withdrawal"): {"analyst"},
+    **{("POST", f"/api/v1/intelligence/alerts/{{alert_ref}}/{path}"): {"officer", "analyst"}
+       for path in ("actions", "outcomes")},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -273,6 +285,20 @@ def _crisis_world():
         return {"{profile_id}": str(profile.id), "{post}": "KR0101"}
 
 
+def _intelligence_world(client):
+    """A GREEN alert of the analyst, sent to MFDS, for the paths that name one."""
+    from tests.intelligence.helpers import create
+
+    return {"{alert_ref}": create(marking="GREEN", subject_type="goods", subject_value="240220")}
+
+
+INTELLIGENCE_BODIES = {"/alerts": {"subject_type": "vessel", "subject_value": "KE0082", "text": "matrix test",
+                                   "source_ref": "M-1", "source_grade": "C", "info_grade": "3", "marking": "GREEN",
+                                   "purposes": ["control"]},
+                       "/recipients": {"recipients": ["user:agency"]},
+                       "/consents": {"action": "export", "key": "org:KRMFDS"}}
+
+
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},
                       "/leads": {"kind": "price", "score": 1, "explanation": "matrix test"}}
 
@@ -316,6 +342,13 @@ def _request(client, method, path, mrn, headers, ids=None):
     if "/training/" in url and method in ("POST", "PUT"):
         body = next((b for suffix, b in TRAINING_BODIES.items() if url.endswith(suffix)), None)
         return client.request(method, url, json=body, headers=headers)
+    if "/intelligence/" in url:  # each call states its purpose; actions and outcomes name trader-a's declaration
+        url += "" if method == "POST" and url.endswith("/consents") else "?purpose=control"
+        body = next((b for suffix, b in INTELLIGENCE_BODIES.items() if url.split("?")[0].endswith(suffix)), None)
+        if url.split("?")[0].endswith(("/actions", "/outcomes")):
+            body = {"target": "declaration", "mrn": mrn, "hold": False} if "/actions" in url else {
+                "mrn": mrn, "outcome": "hit"}
+        return client.request(method, url, json=body if method == "POST" else None, headers=headers)
     if "/controls/" in url or "/notifications/" in url:
         body = next((b for suffix, b in CONTROL_BODIES.items() if url.endswith(suffix)), {"reason": "matrix test"})
         if method in ("GET", "DELETE"):
@@ -348,6 +381,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     ids = {**_controls_world(client), **_borderposts_world(client), **_agencies_world(client),
            **_enforcement_world(client)}
     ids.update(_training_world(client))
+    ids.update(_intelligence_world(client))
     partner_jp()
     ids["{partner}"] = "JP"
     ids.update(_crisis_world())

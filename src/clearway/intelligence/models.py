@@ -4,6 +4,7 @@ the originator's consents, items derived from alerts, and the outcome of each de
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,7 +16,9 @@ class IntelAlert(Base):
     """An intelligence report or alert: its subject, text, graded source, validity and handling marking."""
 
     __tablename__ = "intel_alerts"
-    __table_args__ = (Index("ix_intel_alerts_hold", "hold_goods", "status", "subject_type"),)
+    __table_args__ = (Index("ix_intel_alerts_hold", "hold_goods", "status", "subject_type"),
+                      # Matching a lodgement against the alerts: by subject, then the live ones (migration 0033).
+                      Index("ix_intel_alerts_subject", "subject_type", "subject_value", "hold_goods", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -35,6 +38,10 @@ class IntelAlert(Base):
     hold_goods: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | withdrawn
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The handling's keys travel with the row ({"recipients": [...], "consents": [[action, key], ...]}), written by
+    # the services with the recipient and consent rows, so a read checks the marking without another query.
+    # None (rows from before migration 0033): the keys are read from those tables.
+    handling_keys: Mapped[dict[str, list[Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class IntelAttachment(Base):
@@ -110,3 +117,25 @@ class IntelOutcome(Base):
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntelAction(Base):
+    """An action taken on an alert: a declaration or a party targeted, held for control until an outcome."""
+
+    __tablename__ = "intel_actions"
+    __table_args__ = (Index("ix_intel_actions_declaration", "declaration_id", "status"),
+                      Index("ix_intel_actions_party", "party_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("intel_alerts.id"), index=True)
+    target: Mapped[str] = mapped_column(String(12))  # declaration | party
+    declaration_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    party_id: Mapped[str | None] = mapped_column(String(17), nullable=True)
+    hold: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | lifted
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_org: Mapped[str] = mapped_column(String(17))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

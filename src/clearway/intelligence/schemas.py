@@ -1,0 +1,159 @@
+"""Intelligence API shapes: alerts with their handling, dissemination, consents, actions and outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SUBJECT_TYPES = ("trader", "person", "vehicle", "container", "vessel", "route", "goods", "modus_operandi")
+OUTCOMES = ("seizure", "hit", "no_hit", "not_controlled")
+SOURCE_GRADES = ("A", "B", "C", "D", "E")
+INFO_GRADES = ("1", "2", "3", "4", "5")
+RecipientKey = str  # org:<code> | office:<code> | user:<username> | partner:<code>; checked by the service
+
+
+class AlertCreate(BaseModel):
+    """An alert or report to create; the marking and recipients are checked by the service (fail closed)."""
+
+    kind: Literal["alert", "report"] = "alert"
+    subject_type: Literal["trader", "person", "vehicle", "container", "vessel", "route", "goods",
+                          "modus_operandi"]
+    subject_value: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=20000)
+    source_ref: str = Field(min_length=1, max_length=40)
+    source_grade: Literal["A", "B", "C", "D", "E"]
+    info_grade: Literal["1", "2", "3", "4", "5"]
+    marking: str = Field(min_length=1, max_length=12)
+    purposes: list[str] = Field(min_length=1, max_length=4)
+    recipients: list[RecipientKey] = Field(default_factory=list, max_length=100)
+    valid_days: int = Field(default=30, ge=1, le=366)
+    hold_goods: bool = False
+
+
+class RecipientsAdd(BaseModel):
+    """Recipients to pass an alert on to (a forward: each is checked against the marking)."""
+
+    recipients: list[RecipientKey] = Field(min_length=1, max_length=100)
+
+
+class ConsentCreate(BaseModel):
+    """The originator's consent to one action beyond the marking, for one recipient key."""
+
+    action: Literal["forward", "export", "print"]
+    key: RecipientKey = Field(min_length=3, max_length=80)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ActionCreate(BaseModel):
+    """Target a declaration (by MRN) or a party (by its id) with an alert; `hold` keeps matching goods."""
+
+    target: Literal["declaration", "party"]
+    mrn: str | None = Field(default=None, pattern=r"^[0-9A-Z]{18}$")
+    party_id: str | None = Field(default=None, min_length=1, max_length=17)
+    hold: bool = True
+    note: str | None = Field(default=None, max_length=500)
+
+
+class OutcomeCreate(BaseModel):
+    """What came of an alert on one declaration, reported back to the originator."""
+
+    mrn: str = Field(pattern=r"^[0-9A-Z]{18}$")
+    outcome: Literal["seizure", "hit", "no_hit", "not_controlled"]
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RecipientRead(BaseModel):
+    """A recipient of an alert and whether it acknowledged receipt."""
+
+    key: str
+    added_by: str
+    added_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+class ActionRead(BaseModel):
+    """An action taken on an alert."""
+
+    id: int
+    target: str
+    mrn: str | None
+    party_id: str | None
+    hold: bool
+    status: str
+    note: str | None
+    created_by: str
+    created_at: datetime
+
+
+class OutcomeRead(BaseModel):
+    """An outcome reported on one declaration."""
+
+    mrn: str
+    outcome: str
+    note: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class AlertSummary(BaseModel):
+    """An alert as a list shows it: no subject value and no text (those are read, and audited, one by one)."""
+
+    reference: str
+    kind: str
+    subject_type: str
+    marking: str
+    source_grade: str
+    info_grade: str
+    originator_org: str
+    status: str
+    valid_to: datetime
+    hold_goods: bool
+    created_at: datetime
+    outcomes: int
+    acknowledged: bool | None  # for a recipient: has it acknowledged; None when not a recipient
+
+
+class AlertList(BaseModel):
+    """The alerts the caller may read for the stated purpose."""
+
+    purpose: str
+    items: list[AlertSummary]
+
+
+class AlertRead(BaseModel):
+    """One alert in full, as its marking lets this reader see it (every such read is audited)."""
+
+    reference: str
+    kind: str
+    subject_type: str
+    subject_value: str
+    text: str
+    source_ref: str
+    source_grade: str
+    info_grade: str
+    marking: str
+    purposes: list[str]
+    originator_org: str
+    originator_user: str
+    valid_from: datetime
+    valid_to: datetime
+    hold_goods: bool
+    status: str
+    created_at: datetime
+    recipients: list[RecipientRead]
+    actions: list[ActionRead]
+    outcomes: list[OutcomeRead]
+    may: dict[str, bool]  # forward / export / print for this reader and purpose, as the marking decides
+
+
+class ConsentRead(BaseModel):
+    """A recorded consent."""
+
+    action: str
+    key: str
+    granted_by: str
+    note: str | None
+    granted_at: datetime

@@ -1,0 +1,196 @@
+"""Intelligence pages for officers, analysts and agencies: the inbox, an alert behind its marking banner, the
+form that creates one, and the forms that act on it and report its outcome. Forms post their CSRF token and
+call the same services as the API inside one transaction; every page states the reader's purpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from clearway.auth.schemas import Principal
+from clearway.db import utcnow
+from clearway.deps import CurrentUser, DbSession, Releaser
+from clearway.errors import DomainError, NotFound, ValidationFailed
+from clearway.i18n import translate
+from clearway.intelligence import selectors, service
+from clearway.intelligence.markings import MARKINGS, PURPOSES
+from clearway.intelligence.schemas import (
+    OUTCOMES,
+    SUBJECT_TYPES,
+    ActionCreate,
+    AlertCreate,
+    OutcomeCreate,
+)
+from clearway.problems import from_pydantic
+from clearway.web.render import render
+from clearway.web.security import CheckedForm, page_locale
+
+router = APIRouter(include_in_schema=False)
+DEFAULT_PURPOSE = {"analyst": "risk_targeting", "officer": "control", "agency": "control"}
+FIELDS = ("kind", "subject_type", "subject_value", "text", "source_ref", "source_grade", "info_grade", "marking",
+          "valid_days", "recipients")
+
+
+def _purpose(request: Request, actor: Principal) -> str:
+    asked = request.query_params.get("purpose", "")
+    return asked if asked in PURPOSES else DEFAULT_PURPOSE.get(actor.role, "control")
+
+
+def _text(form: Any, name: str, limit: int = 2000) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _errors(exc: DomainError, locale: str) -> dict[str, list[str]]:
+    """Messages by the form field they point at ('' for the form as a whole)."""
+    found: dict[str, list[str]] = {}
+    for p in exc.problems:
+        field = p.pointer.strip("/").split("/")[0] if p.pointer else ""
+        found.setdefault(field if field in (*FIELDS, "purposes", "mrn", "outcome", "party_id") else "", []).append(
+            translate(p.code, locale, **p.params))
+    return found or {"": [translate(exc.title_code, locale)]}
+
+
+def _invalid(exc: ValidationError, locale: str) -> dict[str, list[str]]:
+    """A form's pydantic errors as messages by field."""
+    return _errors(ValidationFailed(from_pydantic([dict(e) for e in exc.errors()])), locale)
+
+
+def _page(request: Request, template: str, actor: Principal, **context: Any) -> Response:
+    return render(request, template, user=actor, nav="intelligence", markings=MARKINGS, purposes=PURPOSES,
+                  **context)
+
+
+@router.get("/intelligence")
+def inbox(request: Request, db: DbSession, actor: CurrentUser) -> Response:
+    """The alerts the user may read for the purpose it states, with their outcomes and acknowledgements."""
+    purpose = _purpose(request, actor)
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        alerts = selectors.alerts_for(db=db, actor=actor, purpose=purpose)
+    return _page(request, "intelligence/inbox.html", actor, alerts=alerts, purpose=purpose)
+
+
+def _form(request: Request, actor: Principal, values: dict[str, Any], errors: dict[str, list[str]],
+          status: int = 200) -> Response:
+    return _page(request, "intelligence/new.html", actor, values=values, errors=errors, status=status,
+                 subject_types=SUBJECT_TYPES, grades=("A", "B", "C", "D", "E"), infos=("1", "2", "3", "4", "5"))
+
+
+@router.get("/intelligence/alerts/new")
+def alert_new(request: Request, db: DbSession, actor: CurrentUser) -> Response:
+    """The form that creates an alert with its marking, purposes and recipients."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+    return _form(request, actor, {"marking": "AMBER", "valid_days": "30", "purposes": [_purpose(request, actor)]},
+                 {})
+
+
+@router.post("/intelligence/alerts")
+def alert_create_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm) -> Response:
+    """Create the alert and show it; errors come back next to their fields."""
+    values: dict[str, Any] = {name: _text(form, name, 20000) for name in FIELDS}
+    values["purposes"] = [p for p in form.getlist("purposes") if isinstance(p, str)][:4]
+    values["hold_goods"] = bool(form.get("hold_goods"))
+    locale = page_locale(request)
+    try:
+        body = AlertCreate.model_validate({
+            **{k: v for k, v in values.items() if k != "recipients" and v != ""},
+            "recipients": [k.strip() for k in values["recipients"].replace(",", "\n").splitlines() if k.strip()]})
+    except ValidationError as exc:
+        return _form(request, actor, values, _invalid(exc, locale), status=422)
+    try:
+        with db.begin():
+            reference = service.alert_create(db=db, actor=actor, body=body, now=utcnow()).reference
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _form(request, actor, values, _errors(exc, locale), status=exc.status)
+    return RedirectResponse(f"/intelligence/alerts/{reference}?purpose={body.purposes[0]}", status_code=303)
+
+
+def _detail(request: Request, db: Any, actor: Principal, reference: str, purpose: str,
+            errors: dict[str, list[str]] | None = None, status: int = 200) -> Response:
+    with db.begin():
+        alert, handling, party = service.alert_read_audited(db=db, actor=actor, reference=reference[:20],
+                                                            purpose=purpose, now=utcnow())
+        read = selectors.alert_read(db=db, alert=alert, handling=handling, party=party, purpose=purpose)
+        recipient = bool(party.keys() & handling.recipients)
+        originator = party.organisation == alert.originator_org and (
+            actor.username == alert.originator_user or actor.role == "analyst")
+    return _page(request, "intelligence/alert.html", actor, a=read, purpose=purpose, errors=errors or {},
+                 status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator,
+                 customs=actor.role in service.CUSTOMS_ACTORS)
+
+
+@router.get("/intelligence/alerts/{reference}")
+def alert_page(request: Request, db: DbSession, actor: CurrentUser, reference: str) -> Response:
+    """One alert under its marking banner (audited read): subject, text, grading, recipients, actions, outcomes."""
+    return _detail(request, db, actor, reference, _purpose(request, actor))
+
+
+def _back(reference: str, purpose: str) -> Response:
+    return RedirectResponse(f"/intelligence/alerts/{reference[:20]}?purpose={purpose}", status_code=303)
+
+
+@router.post("/intelligence/alerts/{reference}/outcomes")
+def outcome_form(request: Request, db: DbSession, actor: CurrentUser, release: Releaser, form: CheckedForm,
+                 reference: str) -> Response:
+    """Report the alert's outcome on one declaration back to its originator."""
+    purpose = _purpose(request, actor)
+    locale = page_locale(request)
+    try:
+        body = OutcomeCreate(mrn=_text(form, "mrn", 18).upper(), outcome=_text(form, "outcome", 16),  # type: ignore[arg-type]
+                             note=_text(form, "note", 500) or None)
+        with db.begin():
+            service.outcome_record(db=db, actor=actor, reference=reference[:20], body=body, purpose=purpose,
+                                   release=release, now=utcnow())
+    except ValidationError as exc:
+        return _detail(request, db, actor, reference, purpose, _invalid(exc, locale), status=422)
+    except DomainError as exc:
+        if isinstance(exc, NotFound) and exc.problems and exc.problems[0].code == "intelligence.alert_unknown":
+            raise
+        return _detail(request, db, actor, reference, purpose, _errors(exc, locale), status=exc.status)
+    return _back(reference, purpose)
+
+
+@router.post("/intelligence/alerts/{reference}/actions")
+def action_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm, reference: str) -> Response:
+    """Target a declaration (MRN) with the alert, holding its goods for the outcome."""
+    purpose = _purpose(request, actor)
+    locale = page_locale(request)
+    try:
+        body = ActionCreate(target="declaration", mrn=_text(form, "mrn", 18).upper(), hold=True,
+                            note=_text(form, "note", 500) or None)
+        with db.begin():
+            service.action_take(db=db, actor=actor, reference=reference[:20], body=body, purpose=purpose,
+                                now=utcnow())
+    except ValidationError as exc:
+        return _detail(request, db, actor, reference, purpose, _invalid(exc, locale), status=422)
+    except DomainError as exc:
+        if isinstance(exc, NotFound) and exc.problems and exc.problems[0].code == "intelligence.alert_unknown":
+            raise
+        return _detail(request, db, actor, reference, purpose, _errors(exc, locale), status=exc.status)
+    return _back(reference, purpose)
+
+
+@router.post("/intelligence/alerts/{reference}/acknowledge")
+def acknowledge_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm,
+                     reference: str) -> Response:
+    """Acknowledge receipt of the alert."""
+    purpose = _purpose(request, actor)
+    with db.begin():
+        service.alert_acknowledge(db=db, actor=actor, reference=reference[:20], purpose=purpose, now=utcnow())
+    return _back(reference, purpose)
+
+
+@router.post("/intelligence/alerts/{reference}/withdraw")
+def withdraw_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm, reference: str) -> Response:
+    """The originator withdraws the alert."""
+    purpose = _purpose(request, actor)
+    with db.begin():
+        service.alert_withdraw(db=db, actor=actor, reference=reference[:20], now=utcnow())
+    return _back(reference, purpose)
