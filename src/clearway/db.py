@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from fastapi import Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -66,6 +67,18 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return apply
 
 
+# Execution option of the engine behind read sessions (see `get_read_sessionmaker`).
+DEFERRED = "clearway_deferred_begin"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A transaction that writes takes the write lock up front: one that read first and wrote later would
+    # fail at once, without waiting, when another write committed in between (SQLITE_BUSY_SNAPSHOT).
+    # A read session begins deferred: in WAL mode it reads its snapshot while another connection writes,
+    # so a slow write never makes sign-in checks, lists and pages wait (and it may still write, if it must).
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(DEFERRED) else "BEGIN IMMEDIATE")
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -83,7 +96,7 @@ def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000) ->
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         # pysqlite's own transaction handling defers BEGIN; take control so writes lock up front.
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's error handling
     # replace connections the server dropped.
@@ -106,12 +119,23 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=False)
 
 
+def get_read_sessionmaker() -> sessionmaker[Session]:
+    """Session factory for work that reads (GET requests, principal look-ups): never waits for SQLite's write lock."""
+    return _read_sessionmaker(get_engine())
+
+
+@lru_cache(maxsize=4)
+def _read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    # Keyed by engine, so it follows get_engine's cache (tests clear it between databases).
+    return sessionmaker(bind=engine.execution_options(**{DEFERRED: True}), expire_on_commit=False, autoflush=False)
+
+
 @lru_cache
 def get_reports_sessionmaker() -> sessionmaker[Session]:
     """Session factory for reports: on the read replica when one is configured, else the main database's."""
     settings = get_settings()
     if not settings.reports_database_url:
-        return get_sessionmaker()
+        return get_read_sessionmaker()
     engine = make_engine(settings.reports_database_url, settings.db_pool_size, settings.db_busy_timeout_ms)
     # Marked, so that reports skip the refreshes they would otherwise write (the replica is read-only).
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info={"read_replica": True})
@@ -126,13 +150,14 @@ async def reports_session_scope() -> AsyncIterator[Session]:
         session.close()
 
 
-async def session_scope() -> AsyncIterator[Session]:
+async def session_scope(request: Request) -> AsyncIterator[Session]:
     """A session for one request; the caller owns the transaction.
 
     Async so FastAPI does not spend two thread-pool hops on it: creating a Session does no I/O,
     and closing one whose transaction the endpoint already ended only returns a connection.
+    A GET or HEAD request gets a read session (see `get_read_sessionmaker`).
     """
-    session = get_sessionmaker()()
+    session = (get_read_sessionmaker() if request.method in ("GET", "HEAD") else get_sessionmaker())()
     try:
         yield session
     finally:

@@ -13,7 +13,7 @@ from clearway.auth.schemas import Principal
 from clearway.auth.service import principal_cache, principal_from_claims, token_claims
 from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
-from clearway.db import get_sessionmaker, reports_session_scope, session_scope
+from clearway.db import get_read_sessionmaker, reports_session_scope, session_scope
 from clearway.errors import Forbidden, Problem, Unauthenticated
 from clearway.holds import Release
 from clearway.i18n import negotiate
@@ -57,7 +57,7 @@ def _verified(request: Request) -> _Verified | None:
 
 def _principal(request: Request, found: _Verified) -> Principal:
     """The principal behind verified credentials, with the CSRF check for cookie-authenticated API writes."""
-    principal = principal_from_claims(claims=found.claims, sessions=get_sessionmaker())
+    principal = principal_from_claims(claims=found.claims, sessions=get_read_sessionmaker())
     if found.kind == "s" and request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
         expected = csrf_for(secret=get_settings().secret_key, session_token=found.token)
         if request.headers.get(CSRF_HEADER) != expected:
