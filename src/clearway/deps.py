@@ -57,7 +57,8 @@ def _verified(request: Request) -> _Verified | None:
 
 def _principal(request: Request, found: _Verified) -> Principal:
     """The principal behind verified credentials, with the CSRF check for cookie-authenticated API writes."""
-    principal = principal_from_claims(claims=found.claims, sessions=get_read_sessionmaker())
+    principal = principal_from_claims(claims=found.claims, sessions=get_read_sessionmaker(),
+                                      fresh=request.method not in SAFE_METHODS)
     if found.kind == "s" and request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
         expected = csrf_for(secret=get_settings().secret_key, session_token=found.token)
         if request.headers.get(CSRF_HEADER) != expected:
@@ -76,7 +77,7 @@ async def principal_optional(request: Request) -> Principal | None:
     found = _verified(request)
     if found is None:
         return None
-    if principal_cache.get(found.claims["u"]) is not None:
+    if request.method in SAFE_METHODS and principal_cache.get(found.claims["u"]) is not None:
         return _principal(request, found)
     return await run_in_threadpool(_principal, request, found)
 
