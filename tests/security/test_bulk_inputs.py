@@ -132,14 +132,13 @@ def test_a_workbook_claiming_thousands_of_columns_is_read_at_the_width_of_its_he
     data = _wide(3000, claimed, far)
     assert len(data) < 40_000
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(UnusableInput) as refused:  # the header lacks required columns: the rows were read first
         read_bytes(data, "wide.xlsx")
-    elapsed, peak = time.perf_counter() - started, tracemalloc.get_traced_memory()[1]
+    peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert "missing required columns" in refused.value.problems[0].params["reason"]
-    # Padded to 16,384 cells a row, these 3,000 rows took 2.7 s and 470 MB; 100,000 would not fit in memory.
-    assert elapsed < 1.0 and peak < 30_000_000, (elapsed, peak)
+    # Padded to 16,384 cells a row, these 3,000 rows took 410 MB (and 3.5 s); 100,000 would not fit in memory.
+    assert peak < 30_000_000, peak
 
 
 def test_a_header_wider_than_the_column_cap_is_refused(db_url):
