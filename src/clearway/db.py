@@ -162,3 +162,12 @@ async def session_scope(request: Request) -> AsyncIterator[Session]:
         yield session
     finally:
         session.close()
+
+
+async def read_session_scope() -> AsyncIterator[Session]:
+    """A read session for one request that only reads, whatever its method (e.g. a rule's test-run, a POST)."""
+    session = get_read_sessionmaker()()
+    try:
+        yield session
+    finally:
+        session.close()

@@ -13,7 +13,7 @@ from clearway.auth.schemas import Principal
 from clearway.auth.service import principal_cache, principal_from_claims, token_claims
 from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
-from clearway.db import get_read_sessionmaker, reports_session_scope, session_scope
+from clearway.db import get_read_sessionmaker, read_session_scope, reports_session_scope, session_scope
 from clearway.errors import Forbidden, Problem, Unauthenticated
 from clearway.holds import Release
 from clearway.i18n import negotiate
@@ -25,6 +25,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DbSession = Annotated[Session, Depends(session_scope)]
 # Reports, dashboards and the public portal: the read replica when configured (never for writes).
 ReportSession = Annotated[Session, Depends(reports_session_scope)]
+# Requests that only read but are not GETs (a rule's test-run): on SQLite they never take the write lock.
+ReadSession = Annotated[Session, Depends(read_session_scope)]
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:

@@ -63,3 +63,29 @@ def test_reads_go_on_while_another_connection_holds_the_write_lock(client, db_ur
         holder.execute("ROLLBACK")
         holder.close()
     assert client.post("/api/v1/declarations", json=document(), headers=headers).status_code == 201
+
+
+def test_a_rule_test_run_reads_without_the_write_lock(client, db_url, monkeypatch):
+    """A test-run only reads history: it neither waits for a write elsewhere nor makes sign-in wait behind it."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    from clearway.config import get_settings
+    from clearway.db import get_engine, get_sessionmaker
+    from tests.factories import lodge_direct
+
+    lodge_direct("trader-a", 3)
+    analyst = auth(client, "analyst")
+    rule = client.post("/api/v1/risk/rules", json={"name": "any", "channel": "yellow", "reason": "Test",
+                                                   "expression": "item.value > 0"}, headers=analyst).json()
+    monkeypatch.setenv("CLEARWAY_DB_BUSY_TIMEOUT_MS", "300")
+    for cached in (get_settings, get_engine, get_sessionmaker):
+        cached.cache_clear()
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        run = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run", json={}, headers=analyst)
+        assert run.status_code == 200, run.text
+        assert run.json()["evaluated"] == 3
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
