@@ -29,8 +29,8 @@ _NAT64 = (ipaddress.ip_network("64:ff9b::/96"),)
 _NOT_GLOBAL = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
     "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-    "224.0.0.0/4", "240.0.0.0/4", "::/127", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16",
-    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"))
+    "224.0.0.0/4", "240.0.0.0/4", "::/127", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+    "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"))
 # Names that always mean "this machine" or the local network, whatever DNS says.
 _LOCAL_SUFFIXES = ("localhost", "localhost.", ".localhost", ".localhost.", ".local", ".local.", ".internal",
                    ".internal.", ".localdomain", ".localdomain.", ".home.arpa", ".home.arpa.")
