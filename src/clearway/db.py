@@ -120,14 +120,41 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 
 def get_read_sessionmaker() -> sessionmaker[Session]:
-    """Session factory for work that reads (GET requests, principal look-ups): never waits for SQLite's write lock."""
+    """Session factory for work that only reads (principal look-ups, test-runs): never waits for SQLite's write lock."""
     return _read_sessionmaker(get_engine())
 
 
 @lru_cache(maxsize=4)
-def _read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+def _read_engine(engine: Engine) -> Engine:
     # Keyed by engine, so it follows get_engine's cache (tests clear it between databases).
-    return sessionmaker(bind=engine.execution_options(**{DEFERRED: True}), expire_on_commit=False, autoflush=False)
+    return engine.execution_options(**{DEFERRED: True})
+
+
+@lru_cache(maxsize=4)
+def _read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=_read_engine(engine), expire_on_commit=False, autoflush=False)
+
+
+class RequestSession(Session):
+    """A request's session: on SQLite it begins deferred when the request is known to only read.
+
+    That is a GET or HEAD by a trader (set by the principal dependency as `request.state.principal`):
+    customs staff's and agencies' reads append audit records, and a write after a read in a deferred
+    transaction fails at once when another write committed in between, where BEGIN IMMEDIATE waits.
+    Decided at the first statement, after the request's dependencies have run.
+    """
+
+    def __init__(self, request: Request, engine: Engine):
+        super().__init__(bind=engine, expire_on_commit=False, autoflush=False)
+        self._request = request
+        self._engine = engine
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        """The read engine for a trader's GET or HEAD, else the engine."""
+        principal = getattr(self._request.state, "principal", None)
+        if self._request.method in ("GET", "HEAD") and getattr(principal, "role", None) == "trader":
+            return _read_engine(self._engine)
+        return super().get_bind(*args, **kwargs)
 
 
 @lru_cache
@@ -135,7 +162,7 @@ def get_reports_sessionmaker() -> sessionmaker[Session]:
     """Session factory for reports: on the read replica when one is configured, else the main database's."""
     settings = get_settings()
     if not settings.reports_database_url:
-        return get_read_sessionmaker()
+        return get_sessionmaker()
     engine = make_engine(settings.reports_database_url, settings.db_pool_size, settings.db_busy_timeout_ms)
     # Marked, so that reports skip the refreshes they would otherwise write (the replica is read-only).
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info={"read_replica": True})
@@ -155,9 +182,9 @@ async def session_scope(request: Request) -> AsyncIterator[Session]:
 
     Async so FastAPI does not spend two thread-pool hops on it: creating a Session does no I/O,
     and closing one whose transaction the endpoint already ended only returns a connection.
-    A GET or HEAD request gets a read session (see `get_read_sessionmaker`).
+    On SQLite a trader's GET or HEAD reads without the write lock (see `RequestSession`).
     """
-    session = (get_read_sessionmaker() if request.method in ("GET", "HEAD") else get_sessionmaker())()
+    session = RequestSession(request, get_engine())
     try:
         yield session
     finally:

@@ -80,8 +80,11 @@ async def principal_optional(request: Request) -> Principal | None:
     if found is None:
         return None
     if request.method in SAFE_METHODS and principal_cache.get(found.claims["u"]) is not None:
-        return _principal(request, found)
-    return await run_in_threadpool(_principal, request, found)
+        principal = _principal(request, found)
+    else:
+        principal = await run_in_threadpool(_principal, request, found)
+    request.state.principal = principal  # the request's session reads it (clearway.db.RequestSession)
+    return principal
 
 
 async def principal_required(principal: Annotated[Principal | None, Depends(principal_optional)]) -> Principal:
