@@ -148,13 +148,15 @@ class RequestSession(Session):
         super().__init__(bind=engine, expire_on_commit=False, autoflush=False)
         self._request = request
         self._engine = engine
+        self._chosen: Engine | None = None
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Any:
-        """The read engine for a trader's GET or HEAD, else the engine."""
-        principal = getattr(self._request.state, "principal", None)
-        if self._request.method in ("GET", "HEAD") and getattr(principal, "role", None) == "trader":
-            return _read_engine(self._engine)
-        return super().get_bind(*args, **kwargs)
+        """The read engine for a trader's GET or HEAD, else the engine; chosen once, so one connection serves all."""
+        if self._chosen is None:
+            principal = getattr(self._request.state, "principal", None)
+            reads_only = self._request.method in ("GET", "HEAD") and getattr(principal, "role", None) == "trader"
+            self._chosen = _read_engine(self._engine) if reads_only else self._engine
+        return self._chosen
 
 
 @lru_cache
