@@ -60,29 +60,48 @@ def _affected(version: str, affected: dict[str, Any]) -> bool:
 
 
 def advisories(folder: Path) -> Iterable[dict[str, Any]]:
-    """OSV advisories (JSON) under a folder, e.g. an export of the PyPA advisory database."""
+    """OSV advisories (JSON objects) under a folder, e.g. an export of the PyPA advisory database."""
     for path in sorted(folder.rglob("*.json")):
         try:
-            yield json.loads(path.read_text("utf-8"))
+            found = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
             continue
+        if isinstance(found, dict):
+            yield found
+
+
+def _python_entries(advisory: dict[str, Any]) -> list[dict[str, Any]]:
+    affected = advisory.get("affected")
+    return [a for a in affected if isinstance(a, dict) and isinstance(a.get("package"), dict)
+            and a["package"].get("ecosystem") == "PyPI"] if isinstance(affected, list) else []
 
 
 def local_audit(packages: dict[str, str], folder: Path) -> tuple[int, list[str]]:
     """Findings of the installed packages against local OSV advisories, and the exit code."""
-    seen, findings = 0, []
+    # Only advisories about Python packages count as checked: a folder of npm advisories, or of JSON that
+    # is not OSV, checks nothing and must not read as a pass.
+    seen, findings, unreadable = 0, [], []
     for advisory in advisories(folder):
-        seen += 1
-        for affected in advisory.get("affected", []):
-            package = affected.get("package", {})
-            if package.get("ecosystem") != "PyPI":
+        entries = _python_entries(advisory)
+        seen += bool(entries)
+        for affected in entries:
+            name = canonicalize_name(affected["package"].get("name", ""))
+            if name not in packages:
                 continue
-            name = canonicalize_name(package.get("name", ""))
-            if name in packages and _affected(packages[name], affected):
+            try:
+                hit = _affected(packages[name], affected)
+            except InvalidVersion:
+                unreadable.append(f"{name} {packages[name]}: {advisory.get('id')} has a range that cannot be read")
+                continue
+            if hit:
                 findings.append(f"{name} {packages[name]}: {advisory.get('id')} {advisory.get('summary', '')}")
     if seen == 0:
-        return 2, [f"no advisories under {folder}: nothing was checked"]
-    return (1 if findings else 0), findings or [f"{len(packages)} packages checked against {seen} advisories"]
+        return 2, [f"no advisories about Python packages under {folder}: nothing was checked"]
+    if findings:
+        return 1, findings + unreadable
+    if unreadable:
+        return 2, unreadable  # cannot tell whether those versions are affected: inconclusive, never a pass
+    return 0, [f"{len(packages)} packages checked against {seen} advisories"]
 
 
 def judge_pip_audit(returncode: int, report: dict[str, Any] | None, expected: int) -> tuple[int, list[str]]:

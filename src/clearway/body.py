@@ -35,6 +35,7 @@ def _no_bool(value: Any) -> Any:
 Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339_only)]
 AwareRfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 Count = Annotated[int, BeforeValidator(_no_bool)]
+Number = Annotated[float, BeforeValidator(_no_bool)]
 
 
 class MalformedBody(DomainError):

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from fastapi import Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -66,6 +67,18 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return apply
 
 
+# Execution option of the engine behind read sessions (see `get_read_sessionmaker`).
+DEFERRED = "clearway_deferred_begin"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A transaction that writes takes the write lock up front: one that read first and wrote later would
+    # fail at once, without waiting, when another write committed in between (SQLITE_BUSY_SNAPSHOT).
+    # A read session begins deferred: in WAL mode it reads its snapshot while another connection writes,
+    # so a slow write never makes sign-in checks, lists and pages wait (and it may still write, if it must).
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(DEFERRED) else "BEGIN IMMEDIATE")
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
@@ -83,7 +96,7 @@ def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000) ->
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         # pysqlite's own transaction handling defers BEGIN; take control so writes lock up front.
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's error handling
     # replace connections the server dropped.
@@ -106,6 +119,46 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=False)
 
 
+def get_read_sessionmaker() -> sessionmaker[Session]:
+    """Session factory for work that only reads (principal look-ups, test-runs): never waits for SQLite's write lock."""
+    return _read_sessionmaker(get_engine())
+
+
+@lru_cache(maxsize=4)
+def _read_engine(engine: Engine) -> Engine:
+    # Keyed by engine, so it follows get_engine's cache (tests clear it between databases).
+    return engine.execution_options(**{DEFERRED: True})
+
+
+@lru_cache(maxsize=4)
+def _read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=_read_engine(engine), expire_on_commit=False, autoflush=False)
+
+
+class RequestSession(Session):
+    """A request's session: on SQLite it begins deferred when the request is known to only read.
+
+    That is a GET or HEAD by a trader (set by the principal dependency as `request.state.principal`):
+    customs staff's and agencies' reads append audit records, and a write after a read in a deferred
+    transaction fails at once when another write committed in between, where BEGIN IMMEDIATE waits.
+    Decided at the first statement, after the request's dependencies have run.
+    """
+
+    def __init__(self, request: Request, engine: Engine):
+        super().__init__(bind=engine, expire_on_commit=False, autoflush=False)
+        self._request = request
+        self._engine = engine
+        self._chosen: Engine | None = None
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        """The read engine for a trader's GET or HEAD, else the engine; chosen once, so one connection serves all."""
+        if self._chosen is None:
+            principal = getattr(self._request.state, "principal", None)
+            reads_only = self._request.method in ("GET", "HEAD") and getattr(principal, "role", None) == "trader"
+            self._chosen = _read_engine(self._engine) if reads_only else self._engine
+        return self._chosen
+
+
 @lru_cache
 def get_reports_sessionmaker() -> sessionmaker[Session]:
     """Session factory for reports: on the read replica when one is configured, else the main database's."""
@@ -126,13 +179,23 @@ async def reports_session_scope() -> AsyncIterator[Session]:
         session.close()
 
 
-async def session_scope() -> AsyncIterator[Session]:
+async def session_scope(request: Request) -> AsyncIterator[Session]:
     """A session for one request; the caller owns the transaction.
 
     Async so FastAPI does not spend two thread-pool hops on it: creating a Session does no I/O,
     and closing one whose transaction the endpoint already ended only returns a connection.
+    On SQLite a trader's GET or HEAD reads without the write lock (see `RequestSession`).
     """
-    session = get_sessionmaker()()
+    session = RequestSession(request, get_engine())
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+async def read_session_scope() -> AsyncIterator[Session]:
+    """A read session for one request that only reads, whatever its method (e.g. a rule's test-run, a POST)."""
+    session = get_read_sessionmaker()()
     try:
         yield session
     finally:

@@ -13,7 +13,7 @@ from clearway.auth.schemas import Principal
 from clearway.auth.service import principal_cache, principal_from_claims, token_claims
 from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
-from clearway.db import get_sessionmaker, reports_session_scope, session_scope
+from clearway.db import get_read_sessionmaker, read_session_scope, reports_session_scope, session_scope
 from clearway.errors import Forbidden, Problem, Unauthenticated
 from clearway.holds import Release
 from clearway.i18n import negotiate
@@ -25,6 +25,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DbSession = Annotated[Session, Depends(session_scope)]
 # Reports, dashboards and the public portal: the read replica when configured (never for writes).
 ReportSession = Annotated[Session, Depends(reports_session_scope)]
+# Requests that only read but are not GETs (a rule's test-run): on SQLite they never take the write lock.
+ReadSession = Annotated[Session, Depends(read_session_scope)]
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -57,7 +59,8 @@ def _verified(request: Request) -> _Verified | None:
 
 def _principal(request: Request, found: _Verified) -> Principal:
     """The principal behind verified credentials, with the CSRF check for cookie-authenticated API writes."""
-    principal = principal_from_claims(claims=found.claims, sessions=get_sessionmaker())
+    principal = principal_from_claims(claims=found.claims, sessions=get_read_sessionmaker(),
+                                      fresh=request.method not in SAFE_METHODS)
     if found.kind == "s" and request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
         expected = csrf_for(secret=get_settings().secret_key, session_token=found.token)
         if request.headers.get(CSRF_HEADER) != expected:
@@ -76,9 +79,12 @@ async def principal_optional(request: Request) -> Principal | None:
     found = _verified(request)
     if found is None:
         return None
-    if principal_cache.get(found.claims["u"]) is not None:
-        return _principal(request, found)
-    return await run_in_threadpool(_principal, request, found)
+    if request.method in SAFE_METHODS and principal_cache.get(found.claims["u"]) is not None:
+        principal = _principal(request, found)
+    else:
+        principal = await run_in_threadpool(_principal, request, found)
+    request.state.principal = principal  # the request's session reads it (clearway.db.RequestSession)
+    return principal
 
 
 async def principal_required(principal: Annotated[Principal | None, Depends(principal_optional)]) -> Principal:

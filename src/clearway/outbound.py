@@ -4,7 +4,7 @@ An outbound URL is checked twice: when it is saved (so a trader learns at once t
 again at each request, after resolving the name, because DNS answers change (rebinding). The request
 then connects to the very address that was checked, never resolving the name a second time. Only
 globally routable unicast addresses pass; IPv4 spelled in legacy forms (`2130706433`, `0x7f000001`,
-`127.1`, `0177.0.0.1`) and IPv4 embedded in IPv6 (mapped, NAT64, 6to4) are judged by the IPv4 address
+`127.1`, `0177.0.0.1`) and IPv4 embedded in IPv6 (mapped, well-known NAT64, 6to4, Teredo) are judged by the IPv4 address
 they stand for. Outside production, plain http and loopback may be allowed for local receivers.
 """
 
@@ -21,14 +21,16 @@ from clearway.errors import Problem, ValidationFailed
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# Only the well-known NAT64 prefix stands for the public IPv4 address it embeds; the local-use one
+# (64:ff9b:1::/48, RFC 8215) is a site's own translator and is refused whatever it embeds (see _NOT_GLOBAL).
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"),)
 # IANA special-purpose blocks, listed here as well as trusting `is_global`, whose answer changed between
 # Python releases (192.0.0.0/24 for instance).
 _NOT_GLOBAL = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
     "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-    "224.0.0.0/4", "240.0.0.0/4", "::/127", "100::/64", "2001::/23", "2001:db8::/32", "3fff::/20", "5f00::/16",
-    "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"))
+    "224.0.0.0/4", "240.0.0.0/4", "::/127", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+    "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8"))
 # Names that always mean "this machine" or the local network, whatever DNS says.
 _LOCAL_SUFFIXES = ("localhost", "localhost.", ".localhost", ".localhost.", ".local", ".local.", ".internal",
                    ".internal.", ".localdomain", ".localdomain.", ".home.arpa", ".home.arpa.")

@@ -23,7 +23,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     from clearway.auth import tokens
 
     counts = {"hmac": 0, "sessions": 0}
-    sign, sessionmaker = tokens._sign, deps.get_sessionmaker
+    sign, sessionmaker = tokens._sign, deps.get_read_sessionmaker
 
     def counting_sign(secret: str, body: str) -> str:
         counts["hmac"] += 1
@@ -34,7 +34,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return sessionmaker()()
 
     monkeypatch.setattr(tokens, "_sign", counting_sign)
-    monkeypatch.setattr(deps, "get_sessionmaker", lambda: counting_sessions)
+    monkeypatch.setattr(deps, "get_read_sessionmaker", lambda: counting_sessions)
     return counts
 
 

@@ -95,3 +95,55 @@ def test_a_file_with_too_many_rows_is_refused(db_url, monkeypatch, name):
         read_bytes(data, name)
     assert "more than 10 rows" in refused.value.problems[0].params["reason"]
     get_settings.cache_clear()
+
+
+def _wide(rows: int, claimed: str | None, far: str | None, header: str = "") -> bytes:
+    """A tiny workbook whose <dimension> claims `claimed` (e.g. A1:XFD1048576) and whose rows may each hold one
+    cell in column `far`: openpyxl pads every row it reads to the claimed width, or else to its last cell."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    header = header or "".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>' for name in ("lrn", "hs_code"))
+    dimension = f'<dimension ref="{claimed}"/>' if claimed else ""
+    body = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>L{n}</t></is></c>'
+                   + (f'<c r="{far}{n}" t="inlineStr"><is><t>x</t></is></c>' if far else "") + "</row>"
+                   for n in range(2, rows + 1))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/'
+                   'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+        z.writestr("_rels/.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   f'relationships"><Relationship Id="r1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+                   '</Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="S" '
+                   'sheetId="1" r:id="r1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/'
+                   f'package/2006/relationships"><Relationship Id="r1" Type="{rel}/worksheet" '
+                   'Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}">{dimension}<sheetData>'
+                   f'<row r="1">{header}</row>{body}</sheetData></worksheet>')
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("claimed, far", [("A1:XFD1048576", None), (None, "XFD")])
+def test_a_workbook_claiming_thousands_of_columns_is_read_at_the_width_of_its_header(db_url, claimed, far):
+    import tracemalloc
+
+    data = _wide(3000, claimed, far)
+    assert len(data) < 40_000
+    tracemalloc.start()
+    with pytest.raises(UnusableInput) as refused:  # the header lacks required columns: the rows were read first
+        read_bytes(data, "wide.xlsx")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "missing required columns" in refused.value.problems[0].params["reason"]
+    # Padded to 16,384 cells a row, these 3,000 rows took 410 MB (and 3.5 s); 100,000 would not fit in memory.
+    assert peak < 30_000_000, peak
+
+
+def test_a_header_wider_than_the_column_cap_is_refused(db_url):
+    header = '<c r="A1" t="inlineStr"><is><t>lrn</t></is></c><c r="ZZZ1" t="inlineStr"><is><t>hs_code</t></is></c>'
+    with pytest.raises(UnusableInput) as refused:
+        read_bytes(_wide(3, None, None, header), "wide.xlsx")
+    assert refused.value.problems[0].params["reason"] == \
+        "the header spans 18278 columns, more than the 256 accepted"

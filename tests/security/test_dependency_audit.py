@@ -48,3 +48,20 @@ def test_pip_audit_with_skipped_dependencies_or_no_service_fails():
     found = {"dependencies": [{"name": "urllib3", "version": "2.0.0",
                                "vulns": [{"id": "GHSA-x", "fix_versions": ["2.0.7"]}]}]}
     assert judge(1, found, 1)[0] == 1
+
+
+def test_advisories_that_concern_no_python_package_check_nothing_and_fail(tmp_path, capsys):
+    folder = tmp_path / "db"
+    folder.mkdir()
+    (folder / "npm.json").write_text(json.dumps({"id": "GHSA-npm", "affected": [
+        {"package": {"ecosystem": "npm", "name": "left-pad"}, "ranges": []}]}))
+    (folder / "not-osv.json").write_text(json.dumps({"hello": "world"}))
+    (folder / "list.json").write_text(json.dumps([1, 2]))
+    assert AUDIT["main"](["--advisory-db", str(folder)]) == 2
+    assert "nothing was checked" in capsys.readouterr().out
+
+
+def test_an_advisory_with_a_version_it_cannot_read_fails_closed(tmp_path, capsys):
+    _advisory(tmp_path / "db", "urllib3", "not a version", "also not")
+    assert AUDIT["main"](["--advisory-db", str(tmp_path / "db")]) == 2
+    assert "cannot be read" in capsys.readouterr().out

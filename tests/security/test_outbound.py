@@ -34,6 +34,13 @@ LITERAL_CORPUS = [
     "http://8.8.8.8/", "http://example.com/", "ftp://example.com/", "file:///etc/passwd", "gopher://127.0.0.1/",
     "https://user:pw@example.com/", "https://[::1/", "https://example.com:99999/",
     "https://127.0.0.1:22/", "https://[::ffff:10.0.0.1]:8443/",
+    # Local-use NAT64 (RFC 8215) is a site's own translator, whatever IPv4 address it embeds; Teredo (2001::/32)
+    # embeds its server and client; IPv4-translated and IPv4-compatible spellings; more legacy IPv4 forms.
+    "https://[64:ff9b:1::808:808]/", "https://[64:ff9b:1::a00:1]/", "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
+    "https://[2001::1]/", "https://[::ffff:0:7f00:1]/", "https://[0:0:0:0:0:ffff:127.0.0.1]/", "https://[::0.0.0.1]/",
+    "https://[fec0::1]/", "https://[2002:0a00:0001::1]/", "https://127.0.0.1./", "https://0x7f.0x0.0x0.0x1/",
+    "https://00000000177.1/", "https://2130706433./", "https://localhost.localdomain/", "https://%31%32%37.0.0.1/",
+    "https://example.com@127.0.0.1/", "https://[fe80::1%25eth0]/",
 ]
 # Names whose DNS answers point inside: refused whatever they resolve to, if any answer is not global.
 DNS = {"inside.example": ["10.0.0.5"], "meta.example": ["169.254.169.254"], "cgnat.example": ["100.64.1.1"],
@@ -219,5 +226,134 @@ def test_https_connects_to_the_checked_address_and_verifies_the_certificate_of_t
         assert wrong.error == "tls_failed"  # the certificate names hooks.test, not the address
         pools.clear()
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Partner:
+    """A partner's exchange API on 127.0.0.1 that records what reaches it; `answer` is (status, headers, body)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+
+        self.seen: list[tuple[str, str]] = []
+        self.answer: tuple[int, dict[str, str], bytes] = (200, {}, json.dumps({"receipts": [{"ok": 1}]}).encode())
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["content-length"] or 0))
+                outer.seen.append((self.headers["host"], self.path))
+                status, headers, body = outer.answer
+                self.send_response(status)
+                for name, value in {**headers, "content-length": str(len(body))}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_partner_exchange_checks_each_request_connects_to_the_checked_address_and_follows_no_redirect(world):
+    from clearway.exchange.transport import HttpTransport, TransportError
+
+    partner, other = _Partner(), _Partner()
+    answers = {"partner.test": ["127.0.0.1"]}
+    transport = HttpTransport(5, resolve=lambda host, _port: answers[host])
+    endpoint = f"http://partner.test:{partner.port}"
+    try:
+        # "partner.test" exists only in this resolver: the request reached the address that was checked.
+        assert transport.push(endpoint, [{"envelope": 1}]) == [{"ok": 1}]
+        assert partner.seen == [(f"partner.test:{partner.port}", "/api/v1/exchange/inbox")]
+        # A redirect is an answer, not an instruction: the other server hears nothing.
+        partner.answer = (302, {"location": f"http://127.0.0.1:{other.port}/api/v1/exchange/inbox"}, b"")
+        with pytest.raises(TransportError, match=r"^http_302$"):
+            transport.push(endpoint, [{"envelope": 1}])
+        # Rebinding to the metadata service, or a literal inside address: refused before any connection.
+        answers["partner.test"] = ["169.254.169.254"]
+        with pytest.raises(TransportError, match=r"^address_refused$"):
+            transport.push(endpoint, [{"envelope": 1}])
+        with pytest.raises(TransportError, match=r"^address_refused$"):
+            transport.pull("https://[::ffff:169.254.169.254]", {})
+        assert len(partner.seen) == 2 and other.seen == []
+    finally:
+        transport.close()
+        partner.close()
+        other.close()
+
+
+def test_partner_exchange_failures_are_coarse_classes(world):
+    from clearway.exchange.transport import HttpTransport, TransportError
+
+    listener, open_port = _silent_listener()
+    transport = HttpTransport(5)
+    try:
+        errors = set()
+        for port in (open_port, free_port()):
+            with pytest.raises(TransportError) as failed:
+                transport.push(f"http://127.0.0.1:{port}", [{"envelope": 1}])
+            errors.add(str(failed.value))
+        assert errors == {"unreachable"}  # an open port and a closed one look alike
+    finally:
+        transport.close()
+        listener.close()
+
+
+def test_partner_exchange_over_https_verifies_the_certificate_of_the_name_not_the_address(world, tmp_path,
+                                                                                          monkeypatch):
+    import http.server
+    import json
+    import shutil
+    import ssl
+    import subprocess
+
+    from clearway.exchange.transport import HttpTransport, TransportError
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=partner.test", "-addext",
+                    "subjectAltName=DNS:partner.test"], check=True, capture_output=True)
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["content-length"]))
+            seen.append(self.headers["host"])
+            body = json.dumps({"envelopes": []}).encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    monkeypatch.setattr(outbound, "address_allowed", lambda address, allow_loopback=False: True)  # a public host
+    transport = HttpTransport(5, resolve=lambda host, _p: ["127.0.0.1"], ca_certs=str(cert))
+    try:
+        assert transport.pull(f"https://partner.test:{port}", {}) == []
+        assert seen == [f"partner.test:{port}"]
+        with pytest.raises(TransportError, match=r"^tls_failed$"):  # the certificate names partner.test
+            transport.pull(f"https://127.0.0.1:{port}", {})
+    finally:
+        transport.close()
         server.shutdown()
         server.server_close()

@@ -85,3 +85,28 @@ def test_the_cli_disables_a_user_for_every_process_when_the_cache_is_off(client,
     assert CliRunner().invoke(app, ["users", "enable", "trader-a"]).exit_code == 0
     assert client.get("/api/v1/declarations", headers=bearer).status_code == 401  # old tokens stay revoked
     assert client.get("/api/v1/declarations", headers=auth(client, "trader-a")).status_code == 200
+
+
+def test_a_user_disabled_by_another_process_can_change_nothing_from_that_moment(client):
+    """Another process (the CLI, another worker) cannot clear this server's cache: writes look the user up anew."""
+    from sqlalchemy import update
+
+    from clearway.auth.models import User
+    from clearway.db import get_sessionmaker
+    from tests.factories import document
+
+    bearer = auth(client, "trader-a")
+    assert client.get("/api/v1/declarations", headers=bearer).status_code == 200  # now in this server's cache
+    with get_sessionmaker()() as db, db.begin():  # what `clearway users disable` does, elsewhere
+        db.execute(update(User).where(User.username == "trader-a").values(
+            active=False, token_version=User.token_version + 1))
+    r = client.post("/api/v1/declarations", json=document(), headers=bearer)
+    assert r.status_code == 401, r.text
+    with TestClient(client.app, raise_server_exceptions=False) as browser:
+        sign_in(browser, "trader-b")
+        with get_sessionmaker()() as db, db.begin():
+            db.execute(update(User).where(User.username == "trader-b").values(
+                active=False, token_version=User.token_version + 1))
+        page = browser.get("/declarations/new")
+        r = browser.post("/declarations/new", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+        assert r.status_code in (303, 401) and "/login" in r.headers.get("location", "/login"), r.status_code

@@ -90,3 +90,20 @@ def test_the_web_form_shares_the_throttle(client, clock):
         page = client.get("/login")
         client.post("/login", data={"username": "trader-a", "password": "nope", "csrf": csrf_of(page.text)})
     assert _try(client, "demo").status_code == 429
+
+
+def test_an_ipv6_client_is_counted_by_its_64_prefix(world, clock):
+    """One IPv6 subscriber holds a whole /64: hopping addresses inside it must not reset the address count."""
+    from fastapi.testclient import TestClient
+
+    from clearway.main import create_app
+
+    app = create_app()
+    for n in range(21):  # four accounts' worth of free failures and one more, each from another address
+        with TestClient(app, raise_server_exceptions=False, client=(f"2001:db8:1:2::{n + 1:x}", 40000)) as c:
+            assert _try(c, "wrong", username=f"guess-{n}").status_code == 400
+    with TestClient(app, raise_server_exceptions=False, client=("2001:db8:1:2:ffff::1", 40000)) as c:
+        r = _try(c, "demo", username="trader-b")
+        assert r.status_code == 429, r.text
+    with TestClient(app, raise_server_exceptions=False, client=("2001:db8:1:3::1", 40000)) as c:
+        assert _try(c, "demo", username="trader-b").status_code == 200  # the next /64 is someone else

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from clearway.agencies.models import JointInspection, Permit, Referral
 from clearway.agencies.permits import remaining
+from clearway.body import Rfc3339
 
 DecimalStr = Annotated[str, StringConstraints(pattern=r"^\d{1,15}(\.\d{1,6})?$", max_length=22)]
 NO_NUL = r"^[^\x00]*$"  # no text column may hold NUL (PostgreSQL refuses it): a 422, not a 500
@@ -172,7 +173,7 @@ class ReferralList(BaseModel):
 class JointBook(Strict):
     """One appointment and place for customs and every agency that asked."""
 
-    at: datetime
+    at: Rfc3339
     place: Annotated[str, StringConstraints(min_length=2, max_length=200, pattern=NO_NUL)]
 
 

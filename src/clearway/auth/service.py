@@ -171,9 +171,14 @@ def token_claims(*, token: str, secret: str, kind: str) -> dict[str, Any]:
     return claims
 
 
-def principal_from_claims(*, claims: dict[str, Any], sessions: Callable[[], Session]) -> Principal:
-    """The principal behind verified token claims (see token_claims), or Unauthenticated; queries on a cache miss."""
-    cached = principal_cache.get(claims["u"])
+def principal_from_claims(*, claims: dict[str, Any], sessions: Callable[[], Session],
+                          fresh: bool = False) -> Principal:
+    """The principal behind verified token claims (see token_claims), or Unauthenticated; queries on a cache miss.
+
+    With fresh (every state-changing request) the user is read anew: another process that disabled it
+    cannot clear this one's cache, and a disabled user must change nothing from that moment.
+    """
+    cached = None if fresh else principal_cache.get(claims["u"])
     if cached is None:
         with sessions() as db:
             user = db.get(User, claims["u"])

@@ -7,6 +7,7 @@ a blocked guesser learns nothing and costs no Argon2 hash. A success clears the 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import datetime, timedelta
 
@@ -25,8 +26,21 @@ def login_keys(*, username: str, client: str | None) -> list[tuple[str, int]]:
     keys = [(f"user:{username.strip().lower()[:64]}", free)]
     if client:
         # A client address gets more room (a shared office NAT), but a spray across accounts still stops.
-        keys.append((f"ip:{client[:64]}", free * 4))
+        keys.append((f"ip:{_client_key(client)}", free * 4))
     return keys
+
+
+def _client_key(client: str) -> str:
+    # One IPv6 subscriber holds a whole /64: counting single addresses would give a guesser 2**64 fresh counts.
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # an IPv4 client seen through a dual-stack socket
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def login_wait_s(*, db: Session, keys: list[tuple[str, int]], now: datetime) -> int:

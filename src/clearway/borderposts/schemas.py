@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from clearway.body import AwareRfc3339, Count, Number, Rfc3339
 
 CODE = r"^[A-Z0-9][A-Z0-9-]{1,11}$"
 TEXT = r"^[^\x00-\x1f\x7f]*$"
@@ -19,8 +21,8 @@ def _in_range(moment: datetime) -> datetime:
     return moment
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
-LocalTime = Annotated[datetime, AfterValidator(_in_range)]
+Instant = Annotated[AwareRfc3339, AfterValidator(_in_range)]
+LocalTime = Annotated[Rfc3339, AfterValidator(_in_range)]
 
 
 class Strict(BaseModel):
@@ -41,7 +43,7 @@ class PostCreate(Strict):
                                         description="Public-holiday calendar (holidays library country code): "
                                                     "the post is closed on its holidays; none if it stays open")
     side: Literal["ours", "partner"]
-    lanes: int = Field(1, ge=1, le=200)
+    lanes: Count = Field(1, ge=1, le=200)
 
 
 class PostRead(BaseModel):
@@ -63,8 +65,8 @@ class PairCreate(Strict):
     name: str = Field(min_length=1, max_length=120, pattern=TEXT)
     ours: str = Field(pattern=CODE)
     partner: str = Field(pattern=CODE)
-    service_s: int = Field(1800, ge=60, le=86_400, description="Standard processing time of one truck")
-    alert_share: float = Field(0.1, gt=0, lt=1, description="Alert when a change cuts joint open time by more")
+    service_s: Count = Field(1800, ge=60, le=86_400, description="Standard processing time of one truck")
+    alert_share: Number = Field(0.1, gt=0, lt=1, description="Alert when a change cuts joint open time by more")
 
 
 class HoursCreate(Strict):

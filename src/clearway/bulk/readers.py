@@ -209,15 +209,32 @@ def _rows_capped(rows: Iterable[list[str]]) -> list[list[str]]:
     return table
 
 
+# Wider than any header of the column set with room for blank columns; bounds the cells a row can cost.
+MAX_COLUMNS = 256
+
+
+def _sheet_table(sheet: Any) -> list[list[str]]:
+    """The cells of a read-only worksheet as text, every row cut to the width of the header."""
+    # openpyxl pads each row to the width the <dimension> tag claims (or to the row's last cell): a
+    # kilobyte-sized file claiming 16,384 columns would cost 16,384 cells a row. Read the header first
+    # without the claim, then every row at the header's width.
+    sheet.reset_dimensions()
+    first = next(sheet.iter_rows(min_row=1, max_row=1), ())
+    named = [n for n, cell in enumerate(first, start=1) if cell_text(cell.value)]
+    width = named[-1] if named else 1
+    if width > MAX_COLUMNS:
+        raise UnusableInput(f"the header spans {width} columns, more than the {MAX_COLUMNS} accepted")
+    return _rows_capped([cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
+                        for row in sheet.iter_rows(min_row=1, min_col=1, max_col=width))
+
+
 def read_xlsx(data: bytes) -> Parsed:
-    """Records of the first worksheet of an XLSX workbook, cell by cell (size and rows capped first)."""
+    """Records of the first worksheet of an XLSX workbook, cell by cell (size, rows and columns capped first)."""
     _archive_check(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            sheet = book.worksheets[0]
-            table = _rows_capped([cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
-                                 for row in sheet.iter_rows(min_row=1, min_col=1))
+            table = _sheet_table(book.worksheets[0])
         finally:
             book.close()
     except UnusableInput:

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from clearway.body import Count
+
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
 DeclaredCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}(\.?\d{2}){0,3}$")]
 
@@ -19,7 +21,7 @@ class SuggestRequest(BaseModel):
     ]})
 
     description: Description
-    limit: int = Field(5, ge=1, le=20, description="How many HS6 codes to propose")
+    limit: Count = Field(5, ge=1, le=20, description="How many HS6 codes to propose")
     hs_code: DeclaredCode | None = Field(None, description="The code to be declared, checked against the text")
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from clearway.auth.schemas import Principal
+from clearway.body import Rfc3339
 from clearway.controls import service
 from clearway.controls.models import ControlFile, ControlTask, DocumentRequest, Examiner
 from clearway.controls.reads import amount, file_read
@@ -200,7 +201,7 @@ def examiner_set(username: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z
 
 
 @router.get("/outcomes", operation_id="listControlOutcomes", responses=PROBLEMS)
-def outcomes(db: DbSession, actor: Analyst, since: datetime | None = None,
+def outcomes(db: DbSession, actor: Analyst, since: Annotated[Rfc3339 | None, Query()] = None,
              limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[OutcomeRead]:
     """Finished controls as labels: fraud found, revenue raised, random pick, rules and model version."""
     with db.begin():
@@ -213,7 +214,7 @@ def outcomes(db: DbSession, actor: Analyst, since: datetime | None = None,
 
 @router.get("/hit-rates", operation_id="listControlHitRates", responses=PROBLEMS)
 def rates(db: DbSession, actor: Analyst, by: Literal["rule", "model_version"] = "rule",
-          since: datetime | None = None) -> list[HitRateRead]:
+          since: Annotated[Rfc3339 | None, Query()] = None) -> list[HitRateRead]:
     """Hit rate of finished controls by selecting rule or model version, random picks apart."""
     with db.begin():
         rows = service.hit_rates(db=db, by=by, since=since)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from clearway.body import AwareRfc3339
+from clearway.body import AwareRfc3339, Count
 from clearway.declarations.schemas import Code2, DecimalStr, Strict
 
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=500)]
@@ -95,7 +95,7 @@ class FindingBody(Strict):
     seized_quantity: DecimalStr | None = None
     seized_unit: Annotated[str, StringConstraints(min_length=2, max_length=3)] | None = None
     note: Note | None = None
-    photo_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list, max_length=50)
+    photo_ids: list[Annotated[Count, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list, max_length=50)
 
 
 class QueueItem(BaseModel):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from clearway.body import Number
+
 Marking = Literal["TLP:RED", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:GREEN"]
 
 
@@ -14,7 +16,7 @@ class LeadCreate(BaseModel):
     """A lead to add to a case."""
 
     kind: Literal["price", "mirror", "shared_attributes", "circular", "phantom", "newcomer", "indicator"]
-    score: float = Field(ge=0, le=1e15)
+    score: Number = Field(ge=0, le=1e15)
     explanation: str = Field(min_length=1, max_length=1000)
     parties: list[str] = Field(default_factory=list, max_length=200)
     evidence: dict[str, Any] = Field(default_factory=dict)

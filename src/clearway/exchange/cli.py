@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 import uvicorn
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from clearway.exchange import directory
 from clearway.exchange.demo import PARTNER, demo_partner_prepare
 from clearway.exchange.service import message_send, stream_replay
 from clearway.exchange.settings import exchange_settings
-from clearway.exchange.transport import TransportError
+from clearway.exchange.transport import HttpTransport, TransportError
 from clearway.migrate import upgrade_head
 
 app = typer.Typer(help="Partner administrations: keys, partners, streams", no_args_is_help=True)
@@ -55,12 +54,16 @@ def _keys_from(endpoint: str | None, keys_file: Path | None) -> list[dict[str, o
         return list(json.loads(keys_file.read_text("utf-8"))["keys"])
     if endpoint is None:
         return []
+    transport = HttpTransport(10)  # the same outbound rule as every request to a partner
     try:
-        answer = httpx.get(endpoint.rstrip("/") + "/api/v1/exchange/keys", timeout=10)
-        answer.raise_for_status()
+        answer = transport.request("GET", endpoint.rstrip("/") + "/api/v1/exchange/keys")
+        if answer.status_code != 200:
+            raise TransportError(f"http_{answer.status_code}")
         return list(answer.json()["keys"])
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise TransportError(str(exc)) from None
+    finally:
+        transport.close()
 
 
 @app.command("add-partner")

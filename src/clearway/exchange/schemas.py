@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clearway.body import Count
+
 BusinessId = Field(min_length=1, max_length=80, pattern=r"^[\x21-\x7e]+$")
 
 
@@ -51,7 +53,7 @@ class MessageCreate(BaseModel):
 
     doc_type: str = Field(min_length=1, max_length=40)
     business_id: str = BusinessId
-    version: int = Field(default=1, ge=1, le=1_000_000)
+    version: Count = Field(default=1, ge=1, le=1_000_000)
     purpose: str = Field(min_length=1, max_length=40)
     payload: dict[str, Any]
 

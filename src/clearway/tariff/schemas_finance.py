@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from clearway.body import Count
 from clearway.declarations.schemas import Code3, DecimalStr, PartyId
 from clearway.tariff.models import DefermentAccount, Guarantee, Payment
 from clearway.tariff.settlement import DutiesView
 
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Id = Annotated[Count, Field(ge=1, le=2_147_483_647)]
 Mrn = Annotated[str, StringConstraints(pattern=r"^\d{2}[A-Z]{2}[A-Z0-9]{13}[0-9]$")]
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{0,34}$")]
 

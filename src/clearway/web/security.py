@@ -18,7 +18,7 @@ from clearway.auth.schemas import Principal
 from clearway.auth.service import principal_from_claims, token_claims
 from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
-from clearway.db import get_sessionmaker
+from clearway.db import get_read_sessionmaker
 from clearway.deps import SESSION_COOKIE
 from clearway.errors import DomainError, Forbidden, Problem
 from clearway.i18n import negotiate
@@ -96,7 +96,7 @@ def principal_or_none(request: Request) -> Principal | None:
         return None
     try:
         claims = token_claims(token=cookie, secret=get_settings().secret_key, kind="s")
-        return principal_from_claims(claims=claims, sessions=get_sessionmaker())
+        return principal_from_claims(claims=claims, sessions=get_read_sessionmaker())
     except DomainError:
         return None
 

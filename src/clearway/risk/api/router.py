@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
-from clearway.deps import DbSession, roles
+from clearway.deps import DbSession, ReadSession, roles
 from clearway.openapi_docs import PROBLEMS
 from clearway.risk import selectors
 from clearway.risk.api.schemas import (
@@ -115,7 +115,7 @@ def rule_deactivate(rule_id: RuleId, db: DbSession, actor: Analyst) -> RuleRead:
 
 
 @router.post("/rules/{rule_id}/test-run", operation_id="testRunRiskRule", responses=PROBLEMS)
-def rule_test_run(rule_id: RuleId, body: TestRunRequest, db: DbSession, actor: Analyst) -> TestRunRead:
+def rule_test_run(rule_id: RuleId, body: TestRunRequest, db: ReadSession, actor: Analyst) -> TestRunRead:
     """Replay a rule version over stored declarations: hits, hit rate on inspected ones, revenue found."""
     with db.begin():
         rule = rules.rule_get(db=db, rule_id=rule_id)

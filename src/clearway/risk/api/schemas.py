@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from clearway.body import AwareRfc3339
+from clearway.body import AwareRfc3339, Count
 
 RuleChannel = Literal["blue", "yellow", "red"]
 Direction = Literal["IM", "EX", "TR"]
@@ -18,7 +18,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"
 Expression = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"^[^\x00]+$")]
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=300, pattern=r"^[^\x00-\x1f]+$")]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]+$")]
-Version = Annotated[int, Field(ge=1, le=1_000_000)]
+Version = Annotated[Count, Field(ge=1, le=1_000_000)]
 
 
 class Strict(BaseModel):
@@ -37,7 +37,7 @@ class RuleDraft(Strict):
     directions: list[Direction] = Field(default_factory=list, max_length=3, description="Empty: IM, EX and TR")
     valid_from: date | None = None
     valid_to: date | None = None
-    priority: int = Field(100, ge=1, le=1000, description="Higher first among hits of the same channel")
+    priority: Count = Field(100, ge=1, le=1000, description="Higher first among hits of the same channel")
     reason: Reason = Field(description="Plain-language reason shown to the officer")
 
     @model_validator(mode="after")
@@ -121,7 +121,7 @@ class TestRunRequest(Strict):
     version: Version | None = None
     date_from: date | None = None
     date_to: date | None = None
-    limit: int = Field(20_000, ge=1, le=50_000)
+    limit: Count = Field(20_000, ge=1, le=50_000)
 
 
 class TestRunRead(BaseModel):
@@ -152,7 +152,7 @@ class WatchlistDraft(Strict):
     name: Label = Field(description="Name, address, or identifier of the means of transport")
     party_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 -]{2,35}$")] | None = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
-    threshold: int = Field(90, ge=50, le=100, description="Similarity (0-100) a name needs to match")
+    threshold: Count = Field(90, ge=50, le=100, description="Similarity (0-100) a name needs to match")
     severity: Severity
     source: Label
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None

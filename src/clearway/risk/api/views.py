@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
-from clearway.deps import DbSession
+from clearway.deps import DbSession, ReadSession
 from clearway.i18n import translate
 from clearway.risk import selectors
 from clearway.risk.api.schemas import RuleDraft, WatchlistDraft
@@ -141,7 +141,7 @@ def rule_state_submit(form: CheckedForm, rule_id: PageId, db: DbSession, actor: 
 
 
 @router.post("/risk/rules/{rule_id}/test-run")
-def rule_test_run_submit(request: Request, rule_id: PageId, form: CheckedForm, db: DbSession,
+def rule_test_run_submit(request: Request, rule_id: PageId, form: CheckedForm, db: ReadSession,
                          actor: PageAnalyst) -> Response:
     """Replay the rule's latest version over history and show the figures."""
 
