@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from clearway.body import Count
+
 SUBJECT_TYPES = ("trader", "person", "vehicle", "container", "vessel", "route", "goods", "modus_operandi")
 OUTCOMES = ("seizure", "hit", "no_hit", "not_controlled")
 SOURCE_GRADES = ("A", "B", "C", "D", "E")
@@ -28,7 +30,7 @@ class AlertCreate(BaseModel):
     marking: str = Field(min_length=1, max_length=12)
     purposes: list[str] = Field(min_length=1, max_length=4)
     recipients: list[RecipientKey] = Field(default_factory=list, max_length=100)
-    valid_days: int = Field(default=30, ge=1, le=366)
+    valid_days: Count = Field(default=30, ge=1, le=366)
     hold_goods: bool = False
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from clearway.body import SAFE_TEXT
+from clearway.body import SAFE_TEXT, Rfc3339
 
 # What the status page reports on, in the order it shows them; notices name the ones they affect.
 COMPONENTS = ("api", "database", "worker", "risk", "outbound")
@@ -50,8 +50,8 @@ class NoticeCreate(BaseModel):
     title: TitleText
     message: MessageText
     services: list[Component] = Field(min_length=1, max_length=len(COMPONENTS))
-    starts_at: datetime
-    ends_at: datetime | None = Field(default=None, description="Expected end (maintenance); actual end when closed")
+    starts_at: Rfc3339
+    ends_at: Rfc3339 | None = Field(default=None, description="Expected end (maintenance); actual end when closed")
     state: State | None = Field(default=None, description="Default: scheduled (maintenance), investigating "
                                 "(incident)")
 
@@ -72,7 +72,7 @@ class NoticeUpdateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     state: State
     message: MessageText
-    ends_at: datetime | None = None
+    ends_at: Rfc3339 | None = None
 
 
 class UpdateRead(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from clearway.body import Count
 from clearway.synthetic.records import FRAUD_KINDS
 
 Reference = Annotated[str, StringConstraints(pattern=r"^TRN-[0-9]{1,6}-[0-9]{1,7}$", max_length=32)]
@@ -46,10 +47,10 @@ class ExerciseCreate(Strict):
 
     cohort: Cohort
     title: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    budget: int = Field(ge=0, le=500, description="How many declarations a trainee may flag for inspection")
+    budget: Count = Field(ge=0, le=500, description="How many declarations a trainee may flag for inspection")
     cases: list[Reference] | None = Field(None, min_length=1, max_length=200)
-    size: int | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
-    frauds: int | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
+    size: Count | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
+    frauds: Count | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
