@@ -41,6 +41,8 @@ def test_openapi_documents_etag_and_location(client):
     assert {"ETag", "Location"} <= set(lodge.get("headers", {}))
     read = spec["paths"]["/api/v1/declarations/{mrn}"]["get"]["responses"]["200"]
     assert "ETag" in read.get("headers", {})
+    for path in ("/api/v1/declarations/{mrn}/cancel", "/api/v1/declarations/{mrn}/decisions"):
+        assert "ETag" in spec["paths"][path]["post"]["responses"]["200"].get("headers", {}), path
 
 
 def test_pages_name_their_language_and_vary_on_it(client):

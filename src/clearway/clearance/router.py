@@ -80,7 +80,7 @@ def amend_declaration(mrn: str, raw: RawBody, db: DbSession, actor: Amender, wir
 
 
 @router.post("/{mrn}/cancel", operation_id="cancelDeclaration", response_model=DeclarationRead,
-             responses=PROBLEMS)
+             responses={**PROBLEMS, 200: {"description": "Cancelled", "headers": DECLARATION_HEADERS}})
 def cancel_declaration(mrn: str, body: CancelRequest, db: DbSession, actor: Amender, wiring: Wired) -> Response:
     """Withdraw a declaration, when its state allows."""
     with db.begin():
@@ -92,7 +92,7 @@ def cancel_declaration(mrn: str, body: CancelRequest, db: DbSession, actor: Amen
 
 
 @router.post("/{mrn}/decisions", operation_id="decideDeclaration", response_model=DeclarationRead,
-             responses=PROBLEMS)
+             responses={**PROBLEMS, 200: {"description": "Decided", "headers": DECLARATION_HEADERS}})
 def decide_declaration(mrn: str, body: DecisionRequest, db: DbSession, actor: CurrentOfficer,
                        wiring: Wired) -> Response:
     """An officer's decision: start control, release, detain or clear, with a reason (audited); a release

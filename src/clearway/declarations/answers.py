@@ -10,6 +10,10 @@ from fastapi.responses import Response
 from clearway.declarations.models import Declaration
 from clearway.idempotency import Answer
 
+# The headers a declaration answer carries, as the OpenAPI documents them.
+DECLARATION_HEADERS = {"ETag": {"description": "The strong entity tag of the declaration's version",
+                                "schema": {"type": "string"}},
+                       "Location": {"description": "The declaration's URL", "schema": {"type": "string"}}}
 _TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from clearway.body import SAFE_TEXT, Rfc3339
 from clearway.db import utcnow
 from clearway.declarations import selectors
-from clearway.declarations.answers import declaration_response
+from clearway.declarations.answers import DECLARATION_HEADERS, declaration_response
 from clearway.declarations.schemas import DeclarationPage, DeclarationRead, DeclarationSummary, EventList, EventRead
 from clearway.deps import CurrentUser, DbSession
 from clearway.openapi_docs import PROBLEMS
@@ -45,7 +45,8 @@ def list_declarations(
     return DeclarationPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{mrn}", operation_id="readDeclaration", response_model=DeclarationRead, responses=PROBLEMS)
+@router.get("/{mrn}", operation_id="readDeclaration", response_model=DeclarationRead,
+            responses={**PROBLEMS, 200: {"description": "The declaration", "headers": DECLARATION_HEADERS}})
 def read(mrn: str, db: DbSession, actor: CurrentUser) -> Response:
     """One declaration with its current document and state."""
     with db.begin():

@@ -89,6 +89,9 @@ def render(request: Request, template: str, *, user: Principal | None, status: i
         money=partial(money, locale=locale), **context,
     )
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
+    # The language was chosen from the cookie or Accept-Language: caches must key on both (RFC 9110 §12.5.5).
+    response.headers["Content-Language"] = locale
+    response.headers["Vary"] = "Accept-Language, Cookie"
     if fresh:
         cookie_set(response, PRESESSION_COOKIE, fresh, 60 * 60 * 24)
     return response
