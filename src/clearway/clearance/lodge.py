@@ -28,17 +28,38 @@ from clearway.tariff import service as tariff
 CONTROL_TEXT = {"yellow": "documentary check", "red": "physical inspection"}
 
 
+def _bill_params(bill: tariff.Bill, reference: str | None) -> dict[str, Any]:
+    """What the coded reasons of the duty events say: the amount due (plain decimal) and the payment reference."""
+    if bill.result is None:
+        return {"reference": reference or ""}
+    return {"amount": format(bill.due, "f"), "total": format(bill.result.total, "f"),
+            "currency": bill.result.currency, "reference": reference or ""}
+
+
+def _released_reason(bill: tariff.Bill, channel: str) -> tuple[str, dict[str, Any]]:
+    """The code and params of an automatic release, with how an amount due was covered."""
+    params: dict[str, Any] = {"channel": channel}
+    if bill.cover is not None and bill.result is not None:
+        params |= {"amount": format(bill.due, "f"), "currency": bill.result.currency, "source": bill.cover.source_id}
+        return f"released.auto_{bill.cover.method}", params
+    return "released.auto", params
+
+
 def _steps(decision: ChannelDecision, bill: tariff.Bill, reference: str) -> list[Step]:
     """The automatic events after "lodged": accepted, assessed, paid (deferment), channelled, control started."""
     reasons = "; ".join(r["text"] for r in decision.reasons)
+    money = _bill_params(bill, reference)
+    assessed = ("assessed.none", {}) if bill.result is None else ("assessed.total", money)
     steps = [Step("accepted", "lodged", "accepted", None), Step("assessed", "accepted", "assessed",
-                                                                bill.assessed_text(reference))]
+                                                                bill.assessed_text(reference), *assessed)]
     # A deferment charge at lodging is the payment (Time Release Study "paid" milestone).
     if (paid := bill.paid_text(reference)) is not None:
-        steps.append(Step("paid", "assessed", "assessed", paid))
-    steps.append(Step("channelled", "assessed", "channelled", f"{decision.channel}: {reasons}"))
+        steps.append(Step("paid", "assessed", "assessed", paid, "paid.deferment", money))
+    steps.append(Step("channelled", "assessed", "channelled", f"{decision.channel}: {reasons}",
+                      "channelled", {"channel": decision.channel}))
     if decision.channel in CONTROL_TEXT:
-        steps.append(Step("control_started", "channelled", "under_control", CONTROL_TEXT[decision.channel]))
+        steps.append(Step("control_started", "channelled", "under_control", CONTROL_TEXT[decision.channel],
+                          f"control.{decision.channel}", {}))
     return steps
 
 
@@ -48,10 +69,13 @@ def _held_notes(db: Session, declaration: Declaration, holds: Sequence[Hold], bi
     others = [h for h in holds if h.code != "duty.unpaid"]
     if len(others) < len(holds) and bill.result is not None:
         declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="awaiting_payment",
-                         reason=bill.awaiting_text(reference), now=now)
+                         reason=bill.awaiting_text(reference), now=now, code="awaiting_payment",
+                         params=_bill_params(bill, reference))
     if others:
+        # The holds' own message codes: the page says each in its reader's language.
         declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="held",
-                         reason="; ".join(h.text("en") for h in others), now=now)
+                         reason="; ".join(h.text("en") for h in others), now=now, code="held",
+                         params={"holds": [{"code": h.code, "params": dict(h.params)} for h in others]})
 
 
 def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any, now: datetime) -> Declaration:
@@ -75,8 +99,10 @@ def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any
     for step in wiring.steps:  # the single window: permits drawn on, agencies referred
         step.lodged(db=db, declaration=declaration, actor=actor, now=now)
     if not controlled:
+        released = _released_reason(bill, decision.channel)
         holds = wiring.release.release_or_holds(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
                                                 reason=bill.released_text(decision.channel), now=now,
+                                                code=released[0], params=released[1],
                                                 lodged=Lodged(channel=decision.channel, bill=bill))
         if holds:
             _held_notes(db, declaration, holds, bill, reference, now)

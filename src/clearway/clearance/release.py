@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -97,7 +98,8 @@ class ReleaseDecision:
         return found
 
     def release_or_holds(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
-                         now: datetime, lodged: Lodged | None = None) -> list[Hold]:
+                         now: datetime, lodged: Lodged | None = None, code: str | None = None,
+                         params: dict[str, Any] | None = None) -> list[Hold]:
         """Release the goods if nothing holds them and return []; else leave them and return what holds them.
 
         `lodged`: the lodging flow's facts of a declaration it has just written (see `holds_at_lodging`).
@@ -106,7 +108,7 @@ class ReleaseDecision:
         if holds:
             return holds
         declaration_transition(db=db, actor=actor, declaration=declaration, target="released", reason=reason,
-                               now=now)
+                               now=now, code=code, params=params)
         return []
 
     def attempt(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,

@@ -6,7 +6,7 @@ cannot diverge; they only parse forms and choose a template.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 import orjson
@@ -27,6 +27,7 @@ from clearway.db import utcnow
 from clearway.declarations import selectors
 from clearway.declarations.lifecycle import RELEASABLE
 from clearway.declarations.mrn import mrn_valid
+from clearway.declarations.reasons import event_reason
 from clearway.declarations.validation import document_check
 from clearway.deps import CurrentUser, DbSession, roles
 from clearway.errors import DeclarationInvalid, NotFound, Problem
@@ -186,4 +187,5 @@ def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUs
                   parties=[p for p in forms.PARTIES if declaration.document.get(p)],
                   office_name=lambda code: offices[code].name if code in offices else code,
                   country=lambda code: ref.country_name(code, locale) if code else "",
-                  mode_name=dict(_options(locale)["modes"]))
+                  mode_name=dict(_options(locale)["modes"]),
+                  event_reason=partial(event_reason, locale=locale))

@@ -83,39 +83,44 @@ def cancel_check(*, status: str, role: str) -> None:
 
 
 def event_row(declaration_id: Any, kind: str, before: str | None, after: str, at: datetime, actor: str,
-              actor_org: str, reason: str | None, version: int) -> dict[str, Any]:
-    """The values of one declaration event."""
+              actor_org: str, reason: str | None, version: int, code: str | None = None,
+              params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The values of one declaration event; `code` and `params` let a page say the reason in its language."""
     return {"declaration_id": declaration_id, "kind": kind, "from_status": before, "to_status": after,
-            "at": at, "actor": actor, "actor_org": actor_org, "reason": reason, "version": version}
+            "at": at, "actor": actor, "actor_org": actor_org, "reason": reason, "version": version,
+            "reason_code": code, "reason_params": params}
 
 
 def _write(db: Session, actor: Principal, declaration: Declaration, kind: str, before: str, after: str,
-           reason: str | None, detail: dict[str, Any], now: datetime) -> None:
+           reason: str | None, detail: dict[str, Any], now: datetime, code: str | None = None,
+           params: dict[str, Any] | None = None) -> None:
     # Sessions here do not autoflush: write what the caller changed first, so it is there with its event.
     db.flush()
     # The event and its audit record in one statement (one round trip on PostgreSQL): both or neither.
     insert_family(db.connection(), Rows.of(DeclarationEvent, [event_row(
         declaration.id, kind, before, after, now, actor.username, actor.organisation_code, reason,
-        declaration.version)]), [Rows.of(AuditRecord, [audit_row(
+        declaration.version, code, params)]), [Rows.of(AuditRecord, [audit_row(
             actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
             target_type="declaration", target_id=declaration.mrn, detail=detail, at=now)])])
 
 
 def declaration_transition(*, db: Session, actor: Principal, declaration: Declaration, target: str,
-                           reason: str | None, now: datetime, kind: str | None = None) -> Declaration:
+                           reason: str | None, now: datetime, kind: str | None = None, code: str | None = None,
+                           params: dict[str, Any] | None = None) -> Declaration:
     """Move a declaration along one edge of the state machine, with its event and audit record."""
     transition_check(current=declaration.status, target=target)
     before = declaration.status
     declaration.status, declaration.updated_at = target, now
     _write(db, actor, declaration, kind or target, before, target, reason,
-           {"from": before, "to": target, "reason": reason}, now)
+           {"from": before, "to": target, "reason": reason}, now, code, params)
     return declaration
 
 
 def declaration_note(*, db: Session, actor: Principal, declaration: Declaration, kind: str, reason: str | None,
-                     now: datetime) -> None:
+                     now: datetime, code: str | None = None, params: dict[str, Any] | None = None) -> None:
     """Record an event that leaves the status as it is (documents requested, duty adjusted...), audited."""
-    _write(db, actor, declaration, kind, declaration.status, declaration.status, reason, {"reason": reason}, now)
+    _write(db, actor, declaration, kind, declaration.status, declaration.status, reason, {"reason": reason}, now,
+           code, params)
 
 
 def declaration_reroute(*, db: Session, actor: Principal, declaration: Declaration, channel: str,

@@ -73,3 +73,7 @@ class DeclarationEvent(Base):
     actor_org: Mapped[str] = mapped_column(String(17))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer)
+    # The reason as a message code ("event.<code>" in the locales) and its parameters; None on older rows,
+    # whose English `reason` is shown as it was written.
+    reason_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

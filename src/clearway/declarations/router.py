@@ -61,5 +61,6 @@ def events(mrn: str, db: DbSession, actor: CurrentUser) -> EventList:
         declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
         rows = selectors.declaration_events(db=db, declaration=declaration)
         items = [EventRead(seq=i + 1, kind=e.kind, from_status=e.from_status, to_status=e.to_status, at=e.at,
-                           actor=e.actor, reason=e.reason, version=e.version) for i, e in enumerate(rows)]
+                           actor=e.actor, reason=e.reason, version=e.version, reason_code=e.reason_code,
+                           reason_params=e.reason_params) for i, e in enumerate(rows)]
     return EventList(mrn=declaration.mrn, items=items)

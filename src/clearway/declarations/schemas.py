@@ -225,6 +225,9 @@ class EventRead(BaseModel):
     actor: str
     reason: str | None
     version: int
+    reason_code: str | None = Field(None, description="The reason as a message code (catalogue entry event.<code>); "
+                                                      "absent on events written before codes existed")
+    reason_params: dict[str, Any] | None = Field(None, description="The parameters of reason_code")
 
 
 class EventList(BaseModel):

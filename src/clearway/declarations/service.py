@@ -88,6 +88,8 @@ class Step:
     before: str
     after: str
     reason: str | None
+    code: str | None = None  # the reason as a message code ("event.<code>") with its params, for every language
+    params: dict[str, Any] | None = None
 
 
 def lodgement_prepare(*, db: Session, actor: Principal, raw: Any, now: datetime) -> Lodgement:
@@ -115,7 +117,8 @@ def lodgement_write(*, db: Session, actor: Principal, lodgement: Lodgement, stat
     )
     declaration = Declaration(**values)
     events = [event_row(PARENT_ID, "lodged", None, "lodged", now, actor.username, actor.organisation_code, None, 1)]
-    events += [event_row(PARENT_ID, s.kind, s.before, s.after, now, SYSTEM, SYSTEM, s.reason, 1) for s in steps]
+    events += [event_row(PARENT_ID, s.kind, s.before, s.after, now, SYSTEM, SYSTEM, s.reason, 1, s.code, s.params)
+               for s in steps]
     audit = audit_row(actor=actor.username, actor_org=actor.organisation_code, action="declaration.lodged",
                       target_type="declaration", target_id=number,
                       detail={"lrn": doc.lrn, "channel": channel, "status": status}, at=now)
