@@ -20,10 +20,9 @@ from clearway.i18n import catalogue
 
 LOCALES = ("es", "fr")
 READABLE_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
-# The one known exception: an event's reason is free English text written by each domain when the event happened
-# ("duties charged to deferment account 1: ...", "red: selected by risk assessment ..."). Showing it in the reader's
-# language needs events to carry a code and parameters (issue 12, "Screens"); remove this when they do.
-SKIPPED_CLASSES = frozenset({"event-reason"})
+# No exception left: events carry a reason code and parameters, said in the page's language (the English text of an
+# event written before codes existed is still shown as it was written, but the seeded world here has none).
+SKIPPED_CLASSES: frozenset[str] = frozenset()
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 
 

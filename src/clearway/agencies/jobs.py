@@ -50,13 +50,15 @@ def overdue_pass(*, db: Session, release: Release, now: datetime) -> int:
         declaration = db.get(Declaration, r.declaration_id)
         if declaration is not None:
             declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="agency_fallback",
-                             reason=f"{r.agency} did not answer on item {r.item + 1} in time: {rule}", now=now)
+                             reason=f"{r.agency} did not answer on item {r.item + 1} in time: {rule}", now=now,
+                             code=f"agency_fallback.{rule}", params={"agency": r.agency, "item": r.item + 1})
     db.flush()
     for declaration_id in sorted(touched):
         declaration = db.get(Declaration, declaration_id, with_for_update=True)
         if declaration is not None and declaration.status == "channelled":
             release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                            reason="agency fallback: released with a risk flag", now=now)
+                            reason="agency fallback: released with a risk flag", now=now,
+                            code="released.agency_fallback", params={})
     return len(late)
 
 

@@ -112,11 +112,12 @@ class ReleaseDecision:
         return []
 
     def attempt(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
-                now: datetime) -> bool:
+                now: datetime, code: str | None = None, params: dict[str, Any] | None = None) -> bool:
         """Release the goods if nothing holds them; True when released, False when something still does."""
         if declaration.status in DONE:
             return False
-        return not self.release_or_holds(db=db, declaration=declaration, actor=actor, reason=reason, now=now)
+        return not self.release_or_holds(db=db, declaration=declaration, actor=actor, reason=reason, now=now,
+                                         code=code, params=params)
 
     def clear(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
               now: datetime) -> Declaration:
