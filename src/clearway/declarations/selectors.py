@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Select, String, cast, false, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditRecord
@@ -102,6 +102,45 @@ class ListFilters:
     lrn: str | None = None
     lodged_from: datetime | None = None
     lodged_to: datetime | None = None
+    text: str | None = None  # search: an MRN, LRN or declarant id (or their start), or words of the goods
+
+
+SEARCH_MIN = 3  # shorter words would match nearly every document (country codes, units)
+
+
+def _like(term: str) -> str:
+    """A LIKE pattern containing the term literally (its own % and _ escaped)."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _search(term: str) -> ColumnElement[bool]:
+    """Declarations whose MRN, LRN or declarant starts with the term, or whose goods mention it (any case)."""
+    upper, start = term.upper(), term.upper().replace("%", "").replace("_", "") + "%"
+    found = [Declaration.mrn.like(start), func.upper(Declaration.lrn).like(start), Declaration.declarant_id.like(start)]
+    if len(term) >= SEARCH_MIN:
+        # The document is JSON: its text holds the goods' descriptions and codes (and the parties' names).
+        found.append(func.upper(cast(Declaration.document, String)).like(_like(upper), escape="\\"))
+    return or_(*found)
+
+
+def _filtered(actor: Principal, filters: ListFilters) -> Select[tuple[Declaration]]:
+    query = select(Declaration).where(visible_to(actor))
+    for field in ("status", "channel", "office", "type", "lrn"):
+        value = getattr(filters, field)
+        if value is not None:
+            query = query.where(getattr(Declaration, field) == value)
+    if filters.lodged_from is not None:
+        query = query.where(Declaration.lodged_at >= filters.lodged_from)
+    if filters.lodged_to is not None:
+        query = query.where(Declaration.lodged_at < filters.lodged_to)
+    if filters.text:
+        query = query.where(_search(filters.text))
+    return query
+
+
+def declarations_count(*, db: Session, actor: Principal, filters: ListFilters) -> int:
+    """How many visible declarations match the filters (the total a list shows above its pages)."""
+    return int(db.scalar(select(func.count()).select_from(_filtered(actor, filters).subquery())) or 0)
 
 
 def cursor_encode(last_id: int) -> str:
@@ -126,24 +165,37 @@ def cursor_decode(cursor: str) -> int:
 def declarations_list(*, db: Session, actor: Principal, filters: ListFilters, cursor: str | None,
                       limit: int, now: datetime) -> tuple[list[Declaration], str | None]:
     """A page of visible declarations, newest first, and the cursor of the next page."""
-    query = select(Declaration).where(visible_to(actor))
-    for field in ("status", "channel", "office", "type", "lrn"):
-        value = getattr(filters, field)
-        if value is not None:
-            query = query.where(getattr(Declaration, field) == value)
-    if filters.lodged_from is not None:
-        query = query.where(Declaration.lodged_at >= filters.lodged_from)
-    if filters.lodged_to is not None:
-        query = query.where(Declaration.lodged_at < filters.lodged_to)
-    if cursor:
-        query = query.where(Declaration.id < cursor_decode(cursor))
-    rows = list(db.scalars(query.order_by(Declaration.id.desc()).limit(limit + 1)))
-    next_cursor = cursor_encode(rows[limit - 1].id) if len(rows) > limit else None
-    rows = rows[:limit]
+    rows, next_cursor, _ = declarations_page(db=db, actor=actor, filters=filters, cursor=cursor, limit=limit, now=now)
+    return rows, next_cursor
+
+
+def declarations_page(*, db: Session, actor: Principal, filters: ListFilters, cursor: str | None, limit: int,
+                      now: datetime, before: str | None = None) -> tuple[list[Declaration], str | None, str | None]:
+    """A page of visible declarations, newest first, with the cursors of the next and the previous page.
+
+    `cursor` pages on (older rows); `before` pages back (the newer rows just above a page's first row).
+    """
+    query = _filtered(actor, filters)
+    if before:
+        newer = list(db.scalars(query.where(Declaration.id > cursor_decode(before))
+                                .order_by(Declaration.id.asc()).limit(limit + 1)))
+        rows = list(reversed(newer[:limit]))
+        more_newer = len(newer) > limit
+        older = db.scalar(_filtered(actor, filters).with_only_columns(Declaration.id)
+                          .where(Declaration.id < rows[-1].id).limit(1)) if rows else None
+        next_cursor = cursor_encode(rows[-1].id) if rows and older is not None else None
+        prev_cursor = cursor_encode(rows[0].id) if rows and more_newer else None
+    else:
+        if cursor:
+            query = query.where(Declaration.id < cursor_decode(cursor))
+        rows = list(db.scalars(query.order_by(Declaration.id.desc()).limit(limit + 1)))
+        next_cursor = cursor_encode(rows[limit - 1].id) if len(rows) > limit else None
+        rows = rows[:limit]
+        prev_cursor = cursor_encode(rows[0].id) if cursor and rows else None
     foreign = [r.mrn for r in rows if r.declarant_id != actor.organisation_code]
     if foreign:
         _audit_read(db, actor, "declaration.list", "*", {"mrns": foreign[:200], "count": len(foreign)}, now)
-    return rows, next_cursor
+    return rows, next_cursor, prev_cursor
 
 
 def declaration_events(*, db: Session, declaration: Declaration) -> list[DeclarationEvent]:
