@@ -19,13 +19,21 @@ from starlette.datastructures import UploadFile
 from clearway.auth.schemas import Principal
 from clearway.auth.selectors import organisation_of
 from clearway.classification.selectors import description_mismatch
+from clearway.clearance import amend as changes
 from clearway.clearance import lodge
 from clearway.clearance.router import Wired
 from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
 from clearway.db import utcnow
 from clearway.declarations import selectors
-from clearway.declarations.lifecycle import RELEASABLE
+from clearway.declarations import lifecycle
+from clearway.declarations.lifecycle import (
+    OFFICER_AMENDABLE,
+    OFFICER_CANCELLABLE,
+    RELEASABLE,
+    TRADER_AMENDABLE,
+    TRADER_CANCELLABLE,
+)
 from clearway.declarations.mrn import mrn_valid
 from clearway.declarations.reasons import event_reason
 from clearway.declarations.validation import document_check
@@ -41,6 +49,7 @@ from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
 WebTrader = Annotated[Principal, Depends(roles("trader"))]
+Changer = Annotated[Principal, Depends(roles("trader", "officer"))]  # the declarant, or an officer (state rules)
 
 
 @lru_cache
@@ -59,7 +68,7 @@ def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
 
 def _form_page(request: Request, actor: Principal, *, values: dict[str, str], item_count: int,
                problems: list[Problem] | None = None, focus: str | None = None,
-               upload_error: str | None = None, estimate: Any = None) -> Response:
+               upload_error: str | None = None, estimate: Any = None, amend: dict[str, Any] | None = None) -> Response:
     locale = page_locale(request)
     errors = forms.errors_placed(problems or [], locale, item_count)
     failed = bool(problems) or upload_error is not None
@@ -67,7 +76,7 @@ def _form_page(request: Request, actor: Principal, *, values: dict[str, str], it
                   here="/declarations/new", values=values, item_count=item_count, errors=errors, focus=focus,
                   upload_error=upload_error, options=_options(locale), field_id=forms.field_id,
                   label_key=forms.label_key, max_items=forms.MAX_FORM_ITEMS, estimate=estimate,
-                  classification=_classification_warnings(values, item_count, locale))
+                  classification=_classification_warnings(values, item_count, locale), amend=amend)
 
 
 def _classification_warnings(values: dict[str, str], item_count: int, locale: str) -> dict[int, str]:
@@ -167,6 +176,22 @@ def declaration_upload(request: Request, form: CheckedForm, db: DbSession, actor
 @router.get("/declarations/{mrn}")
 def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUser, wiring: Wired) -> Response:
     """One declaration: parties, transport, items, channel and reasons, and its timeline."""
+    return _detail_page(request, db, actor, wiring, mrn)
+
+
+def _changes_allowed(actor: Principal, declaration: Any) -> tuple[bool, bool]:
+    """(may amend, may cancel) for this user now: the declarant's or a customs officer's, as the state allows."""
+    if not selectors.may_change(actor, declaration):
+        return False, False
+    amendable = {"trader": TRADER_AMENDABLE, "officer": OFFICER_AMENDABLE}.get(actor.role, ())
+    cancellable = {"trader": TRADER_CANCELLABLE, "officer": OFFICER_CANCELLABLE}.get(actor.role, ())
+    # The state machine has the last word (an officer's list includes states it cannot leave for "cancelled").
+    cancel = declaration.status in cancellable and "cancelled" in lifecycle.TRANSITIONS.get(declaration.status, ())
+    return declaration.status in amendable, cancel
+
+
+def _detail_page(request: Request, db: Session, actor: Principal, wiring: Wiring, mrn: str, *, status: int = 200,
+                 cancel_error: str | None = None, cancel_reason: str = "") -> Response:
     if not mrn_valid(mrn):
         raise NotFound([Problem("declaration.not_found", "", {"mrn": mrn[:40]})])
     with db.begin():
@@ -181,11 +206,74 @@ def declaration_page(request: Request, mrn: str, db: DbSession, actor: CurrentUs
         holds = wiring.release.holds(db, declaration) if declaration.status in RELEASABLE else None
     locale = page_locale(request)
     offices = ref.offices()
-    return render(request, "declarations/detail.html", user=actor, d=declaration, doc=declaration.document,
+    may_amend, may_cancel = _changes_allowed(actor, declaration)
+    return render(request, "declarations/detail.html", user=actor, status=status, d=declaration,
+                  doc=declaration.document,
                   events=events, customs=actor.is_customs, risk=risk, duties=duties,
                   holds=None if holds is None else [hold.as_json(locale) for hold in holds],
                   parties=[p for p in forms.PARTIES if declaration.document.get(p)],
                   office_name=lambda code: offices[code].name if code in offices else code,
                   country=lambda code: ref.country_name(code, locale) if code else "",
                   mode_name=dict(_options(locale)["modes"]),
-                  event_reason=partial(event_reason, locale=locale))
+                  event_reason=partial(event_reason, locale=locale),
+                  may_amend=may_amend, may_cancel=may_cancel, cancel_error=cancel_error, cancel_reason=cancel_reason)
+
+
+REASON_MIN, REASON_MAX = 3, 500
+
+
+def _reason_of(form: Any) -> str:
+    return " ".join(str(form.get("reason", "")).split())
+
+
+@router.post("/declarations/{mrn}/cancel")
+def declaration_cancel_form(request: Request, mrn: str, form: CheckedForm, db: DbSession, actor: Changer,
+                            wiring: Wired) -> Response:
+    """Withdraw a declaration from its page, with the reason the user gives."""
+    reason = _reason_of(form)
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        error = translate("ui.cancel.reason_length", page_locale(request), min=REASON_MIN, max=REASON_MAX)
+        return _detail_page(request, db, actor, wiring, mrn, status=422, cancel_error=error, cancel_reason=reason)
+    with db.begin():
+        now = utcnow()
+        declaration = selectors.declaration_for_change(db=db, actor=actor, mrn=mrn, now=now)
+        changes.declaration_cancel(db=db, wiring=wiring, actor=actor, declaration=declaration, reason=reason, now=now)
+    return RedirectResponse(f"/declarations/{mrn}", status_code=303)
+
+
+@router.get("/declarations/{mrn}/amend")
+def declaration_amend_form(request: Request, mrn: str, db: DbSession, actor: Changer) -> Response:
+    """The lodging form filled with the current document, to amend it (when the state allows)."""
+    with db.begin():
+        declaration = selectors.declaration_for_change(db=db, actor=actor, mrn=mrn, now=utcnow())
+        lifecycle.amend_check(status=declaration.status, role=actor.role)
+    values, count = forms.values_of(declaration.document)
+    return _form_page(request, actor, values=values, item_count=count,
+                      amend={"mrn": declaration.mrn, "version": declaration.version, "reason": "",
+                             "reason_error": None})
+
+
+@router.post("/declarations/{mrn}/amend")
+def declaration_amend_submit(request: Request, mrn: str, form: CheckedForm, db: DbSession, actor: Changer,
+                             wiring: Wired) -> Response:
+    """Apply the amended form as the declaration's next version, or show the form again with its problems."""
+    doc = forms.without_empty_items(forms.document_from_form(form))
+    reason, version = _reason_of(form), str(form.get("version", ""))
+    state = {"mrn": mrn, "version": version, "reason": reason, "reason_error": None}
+    problems: list[Problem] = []
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        state["reason_error"] = translate("ui.cancel.reason_length", page_locale(request), min=REASON_MIN,
+                                          max=REASON_MAX)
+    else:
+        try:
+            with db.begin():
+                now = utcnow()
+                declaration = selectors.declaration_for_change(db=db, actor=actor, mrn=mrn, now=now)
+                changes.declaration_amend(db=db, wiring=wiring, actor=actor, declaration=declaration,
+                                        raw={**doc, "reason": reason},
+                                        expected_version=int(version) if version.isdigit() else -1, now=now)
+            return RedirectResponse(f"/declarations/{mrn}", status_code=303)
+        except DeclarationInvalid as exc:
+            problems = exc.problems
+    values, count = forms.values_of(doc)
+    return _form_page(request, actor, values=values, item_count=count, problems=problems, amend=state)
