@@ -38,7 +38,57 @@ class Party(Strict):
     id: PartyId | None = Field(None, description="Trader identification number (EORI-like)")
     name: ShortText
     country: Code2 = Field(description="ISO 3166-1 alpha-2")
-    address: Annotated[str, StringConstraints(max_length=256)] | None = None
+    address: Annotated[str, StringConstraints(max_length=256)] | None = Field(
+        None, description="The address as one text (older documents); prefer street, postcode and city")
+    street: Annotated[str, StringConstraints(min_length=1, max_length=70)] | None = Field(
+        None, description="Street and number (WCO DM Address.Line; EU UCC 3/x 'Street and number')")
+    postcode: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 -]{1,17}$")] | None = Field(
+        None, description="Postcode (WCO DM Address.PostcodeID; EU UCC 3/x 'Postcode')")
+    city: Annotated[str, StringConstraints(min_length=1, max_length=35)] | None = Field(
+        None, description="City (WCO DM Address.CityName; EU UCC 3/x 'City')")
+
+
+class Representative(Party):
+    """Who lodges on the declarant's behalf (WCO DM Agent; EU UCC 3/19 Representative, 3/20 its identification
+    number, 3/21 its status)."""
+
+    status: Literal["2", "3"] = Field(
+        description="EU UCC 3/21 Representative status code: 2 direct representation, 3 indirect representation")
+
+
+class Procedure(Strict):
+    """The customs procedure (WCO DM GovernmentProcedure; EU UCC 1/10 Procedure and 1/11 Additional procedure)."""
+
+    requested: Annotated[str, StringConstraints(pattern=r"^\d{2}$")] = Field(
+        description="EU UCC 1/10, first two digits: the requested procedure (40 release for free circulation)")
+    previous: Annotated[str, StringConstraints(pattern=r"^\d{2}$")] = Field(
+        description="EU UCC 1/10, last two digits: the previous procedure (00 none)")
+    additional: list[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")]] | None = Field(
+        None, max_length=99, description="EU UCC 1/11 Additional procedure codes (e.g. F48, C07)")
+
+
+class DocumentRef(Strict):
+    """A document referred to (WCO DM PreviousDocument / AdditionalDocument; EU UCC 2/1, 2/3)."""
+
+    category: Literal["X", "Y", "Z"] | None = Field(
+        None, description="EU UCC 2/1 previous document category: X summary, Y initial, Z previous document")
+    type: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3,4}$")] = Field(
+        description="Document type code (EU UCC codelists: 2/1 e.g. 355 entry summary; 2/3 e.g. N935 invoice)")
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=70)] = Field(
+        description="The document's number or reference")
+
+
+class GoodsLocation(Strict):
+    """Where the goods can be examined (WCO DM GoodsLocation; EU UCC 5/23 Location of goods)."""
+
+    country: Code2 = Field(description="EU UCC 5/23 country code, ISO 3166-1 alpha-2")
+    type: Literal["A", "B", "C", "D"] = Field(
+        description="EU UCC 5/23 type of location: A designated, B authorised, C approved place, D other")
+    qualifier: Literal["T", "U", "V", "W", "X", "Y", "Z"] = Field(
+        description="EU UCC 5/23 qualifier of the identification: U UN/LOCODE, V customs office, Y authorisation, "
+                    "Z free text (address) ...")
+    identification: Annotated[str, StringConstraints(min_length=1, max_length=70)] = Field(
+        description="EU UCC 5/23 identification of the location (UN/LOCODE, office, authorisation, address)")
 
 
 class Transport(Strict):
@@ -51,7 +101,10 @@ class Transport(Strict):
     means_id: Annotated[str, StringConstraints(max_length=35)] | None = Field(
         None, description="Vessel IMO, flight number or vehicle registration"
     )
-    departure_country: Code2 | None = None
+    departure_country: Code2 | None = Field(None, description="EU UCC 5/14 Country of dispatch/export")
+    nationality: Code2 | None = Field(
+        None, description="Nationality of the active means of transport crossing the border (WCO DM "
+                          "BorderTransportMeans.RegistrationNationalityCode; EU UCC 7/15), ISO 3166-1 alpha-2")
     arrival: Rfc3339 | None = Field(None, description="Arrival at the border, RFC 3339")
     departure: Rfc3339 | None = Field(None, description="Departure from the border, RFC 3339")
 
@@ -91,6 +144,9 @@ class Item(Strict):
         None, description="Declared end use, for agencies whose competence depends on it (e.g. dual-use)")
     permits: list[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{3,32}$")]] | None = Field(
         None, max_length=9, description="Numbers of the agency permits (LPCO) this item draws on (WCO write-off)")
+    valuation_method: Literal["1", "2", "3", "4", "5", "6"] | None = Field(
+        None, description="Valuation method (WCO DM CustomsValuation.MethodCode; EU UCC 4/16): 1 transaction value "
+                          "of the imported goods ... 6 fall-back method (WTO Valuation Agreement, Articles 1-7)")
 
 
 EXAMPLE: dict[str, Any] = {
@@ -147,6 +203,21 @@ class DeclarationCreate(Strict):
     freight: DecimalStr | None = None
     insurance: DecimalStr | None = None
     items: list[Item] = Field(min_length=1, max_length=999)
+    procedure: Procedure | None = Field(None, description="EU UCC 1/10 and 1/11 (WCO DM GovernmentProcedure)")
+    previous_documents: list[DocumentRef] | None = Field(
+        None, max_length=99, description="EU UCC 2/1 Simplified declaration / Previous documents (WCO DM "
+                                         "PreviousDocument)")
+    documents: list[DocumentRef] | None = Field(
+        None, max_length=99, description="EU UCC 2/3 Documents produced, certificates and authorisations, "
+                                         "additional references (WCO DM AdditionalDocument)")
+    representative: Representative | None = Field(None, description="EU UCC 3/19-3/21 (WCO DM Agent)")
+    goods_location: GoodsLocation | None = Field(None, description="EU UCC 5/23 (WCO DM GoodsLocation)")
+    containers: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{4}\d{7}$")]] | None = Field(
+        None, max_length=999, description="EU UCC 7/10 Container identification numbers, ISO 6346 (WCO DM "
+                                          "TransportEquipment.ID)")
+    delivery_place: Annotated[str, StringConstraints(min_length=1, max_length=35)] | None = Field(
+        None, description="EU UCC 4/1 Delivery terms, the named place with the incoterm (WCO DM "
+                          "TradeTerms.DeliveryTermsLocation): a UN/LOCODE or a place name")
 
 
 class DeclarationAmend(DeclarationCreate):
