@@ -18,7 +18,7 @@ from clearway.db import utcnow
 from clearway.declarations import selectors
 from clearway.declarations.schemas import Channel, Status
 from clearway.deps import CurrentUser, DbSession
-from clearway.errors import Problem, ValidationFailed
+from clearway.errors import Conflict, Problem, ValidationFailed
 from clearway.downloads import attachment
 from clearway.web.render import iso, render
 
@@ -86,3 +86,19 @@ def declaration_export(db: DbSession, actor: CurrentUser, status: str = "", chan
                          r.item_count, format(r.total_value.normalize(), "f"), r.currency])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": attachment("declarations.csv"), "Cache-Control": "no-store"})
+
+
+RELEASE_STATES = ("released", "cleared")
+
+
+@router.get("/declarations/{mrn}/release-note")
+def release_note(request: Request, db: DbSession, actor: CurrentUser, mrn: str) -> Response:
+    """A printable release note: the goods, the parties and when (and by whom) the goods were released."""
+    with db.begin():
+        declaration = selectors.declaration_get(db=db, actor=actor, mrn=mrn, now=utcnow())
+        if declaration.status not in RELEASE_STATES:
+            raise Conflict([Problem("declaration.not_released", "/status", {"status": declaration.status})])
+        events = selectors.declaration_events(db=db, declaration=declaration)
+    released = next((e for e in reversed(events) if e.to_status == "released" and e.from_status != "released"), None)
+    return render(request, "declarations/release_note.html", user=actor, d=declaration, doc=declaration.document,
+                  released=released, printed_at=utcnow())
