@@ -219,6 +219,33 @@ def user_set_active(*, db: Session, username: str, active: bool, actor: str, act
     return user
 
 
+PASSWORD_MIN = 12
+
+
+def password_change(*, db: Session, user_id: int, current: str, new: str, now: datetime) -> User:
+    """Replace a user's password after checking the current one; every token and other session ends. Audited."""
+    user = db.scalar(select(User).where(User.id == user_id).with_for_update(of=User))
+    if user is None or not user.active:
+        raise Unauthenticated("wrong username or password")
+    try:
+        _ph().verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed([Problem("user.password_wrong", "/current", {})]) from None
+    if len(new) < PASSWORD_MIN:
+        raise ValidationFailed([Problem("user.password_too_short", "/password", {"min": PASSWORD_MIN})])
+    if new == current or password_guessable(new, user.username):
+        raise ValidationFailed([Problem("user.password_common", "/password", {})])
+    user.password_hash = _ph().hash(new)
+    # Whoever knew the old password may hold a token or a session: they stop working now.
+    user.token_version += 1
+    user.session_version = (user.session_version or 1) + 1
+    db.flush()
+    audit_append(db=db, actor=user.username, actor_org=user.organisation.code, action="user.password_changed",
+                 target_type="user", target_id=user.username, detail={}, at=now)
+    principal_cache.forget(user.id)
+    return user
+
+
 def users_list(*, db: Session) -> list[User]:
     """Every user, by username."""
     return list(db.scalars(select(User).order_by(User.username)))

@@ -10,13 +10,21 @@ from fastapi.responses import RedirectResponse, Response
 from clearway.auth import throttle
 from clearway.auth.demo import USERS
 from clearway.auth.schemas import Principal
-from clearway.auth.service import session_end, token_for, user_authenticate, user_set_active, users_list
+from clearway.auth.service import (
+    password_change,
+    session_end,
+    token_for,
+    user_authenticate,
+    user_set_active,
+    users_list,
+)
 from clearway.config import get_settings
 from clearway.db import utcnow
-from clearway.deps import SESSION_COOKIE, DbSession, principal_optional, roles
-from clearway.errors import Unauthenticated
+from clearway.deps import SESSION_COOKIE, CurrentUser, DbSession, principal_optional, roles
+from clearway.errors import Unauthenticated, ValidationFailed
+from clearway.i18n import translate
 from clearway.web.render import render
-from clearway.web.security import CheckedForm, cookie_clear, principal_or_none, safe_next, session_start
+from clearway.web.security import CheckedForm, cookie_clear, page_locale, principal_or_none, safe_next, session_start
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,3 +105,30 @@ def users_set_active(request: Request, username: str, form: CheckedForm, db: DbS
         user_set_active(db=db, username=username[:64], active=form.get("active") == "true", actor=actor.username,
                         actor_org=actor.organisation_code, now=utcnow())
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/account/password")
+def password_page(request: Request, actor: CurrentUser, done: str = "") -> Response:
+    """The form to change one's own password."""
+    return render(request, "auth/password.html", user=actor, errors={}, done=done == "1")
+
+
+@router.post("/account/password")
+def password_submit(request: Request, form: CheckedForm, db: DbSession, actor: CurrentUser) -> Response:
+    """Change the password; this browser stays signed in with a new session, every other session and token ends."""
+    settings = get_settings()
+    current, new = str(form.get("current", ""))[:256], str(form.get("password", ""))[:256]
+    if new != str(form.get("confirm", ""))[:256]:
+        errors = {"confirm": translate("user.password_mismatch", page_locale(request))}
+        return render(request, "auth/password.html", user=actor, errors=errors, done=False, status=422)
+    try:
+        with db.begin():
+            user = password_change(db=db, user_id=actor.user_id, current=current, new=new, now=utcnow())
+            token = token_for(user=user, secret=settings.secret_key, ttl_s=settings.token_ttl_minutes * 60, kind="s")
+    except ValidationFailed as exc:
+        locale = page_locale(request)
+        errors = {p.pointer.strip("/") or "password": translate(p.code, locale, **p.params) for p in exc.problems}
+        return render(request, "auth/password.html", user=actor, errors=errors, done=False, status=422)
+    response = RedirectResponse("/account/password?done=1", status_code=303)
+    session_start(response, token)
+    return response
