@@ -26,6 +26,7 @@ from clearway.borderposts.views import router as borderposts_pages
 from clearway.classification.router import router as classification_router
 from clearway.classification.views import router as classification_pages
 from clearway.clearance.offline_router import router as crisis_reconnect_router
+from clearway.audit_trail.views import router as audit_pages
 from clearway.clearance.router import router as clearance_router
 from clearway.clearance.views import router as clearance_pages
 from clearway.config import get_settings
@@ -141,6 +142,7 @@ API_ROUTERS = (*API_ROUTERS, crisis_router, crisis_reconnect_router)
 PAGE_ROUTERS = (*PAGE_ROUTERS, crisis_pages)
 API_ROUTERS = (*API_ROUTERS, intelligence_router)  # intelligence: alerts with handling markings
 PAGE_ROUTERS = (*PAGE_ROUTERS, intelligence_pages)
+PAGE_ROUTERS = (*PAGE_ROUTERS, audit_pages)  # audit: the auditor's trail and chain verification
 
 
 @asynccontextmanager
