@@ -86,12 +86,12 @@ class Release(Protocol):
         ...
 
     def attempt(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
-                now: datetime) -> bool:
+                now: datetime, code: str | None = None, params: dict[str, Any] | None = None) -> bool:
         """Release the goods if nothing holds them (after a control, a payment...); True when released."""
         ...
 
     def release_or_holds(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
-                         now: datetime) -> list[Hold]:
+                         now: datetime, code: str | None = None, params: dict[str, Any] | None = None) -> list[Hold]:
         """Release the goods if nothing holds them and return []; else return what holds them."""
         ...
 

@@ -20,13 +20,13 @@ from clearway import __version__
 from clearway.agencies.router import router as agencies_router
 from clearway.agencies.views import router as agencies_pages
 from clearway.assembly import wiring_build
+from clearway.audit_trail.views import router as audit_pages
 from clearway.borderposts.portal import router as borderposts_portal
 from clearway.borderposts.router import router as borderposts_router
 from clearway.borderposts.views import router as borderposts_pages
 from clearway.classification.router import router as classification_router
 from clearway.classification.views import router as classification_pages
 from clearway.clearance.offline_router import router as crisis_reconnect_router
-from clearway.audit_trail.views import router as audit_pages
 from clearway.clearance.router import router as clearance_router
 from clearway.clearance.views import router as clearance_pages
 from clearway.config import get_settings

@@ -44,6 +44,6 @@ def test_the_api_events_keep_their_english_reason_and_add_the_code(client):
     headers = auth(client, "trader-a")
     mrn = client.post("/api/v1/declarations", json=document(), headers=headers).json()["mrn"]
     items = client.get(f"/api/v1/declarations/{mrn}/events", headers=headers).json()["items"]
-    released = [e for e in items if e["kind"] == "released"][0]
+    released = next(e for e in items if e["kind"] == "released")
     assert released["reason"].startswith("green channel") and released["reason_code"] == "released.auto"
     assert released["reason_params"] == {"channel": "green"}

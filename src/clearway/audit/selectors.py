@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditRecord
@@ -19,7 +19,7 @@ class TrailFilters:
     action: str | None = None
 
 
-def _where(filters: TrailFilters):  # type: ignore[no-untyped-def]
+def _where(filters: TrailFilters) -> Select[AuditRecord]:
     query = select(AuditRecord)
     if filters.target_id:
         query = query.where(AuditRecord.target_id == filters.target_id)

@@ -25,8 +25,7 @@ from clearway.clearance.router import Wired
 from clearway.clearance.wiring import Wiring
 from clearway.config import get_settings
 from clearway.db import utcnow
-from clearway.declarations import selectors
-from clearway.declarations import lifecycle
+from clearway.declarations import lifecycle, selectors
 from clearway.declarations.lifecycle import (
     OFFICER_AMENDABLE,
     OFFICER_CANCELLABLE,

@@ -123,7 +123,7 @@ def _search(term: str) -> ColumnElement[bool]:
     return or_(*found)
 
 
-def _filtered(actor: Principal, filters: ListFilters) -> Select[tuple[Declaration]]:
+def _filtered(actor: Principal, filters: ListFilters) -> Select[Declaration]:
     query = select(Declaration).where(visible_to(actor))
     for field in ("status", "channel", "office", "type", "lrn"):
         value = getattr(filters, field)
@@ -181,9 +181,9 @@ def declarations_page(*, db: Session, actor: Principal, filters: ListFilters, cu
                                 .order_by(Declaration.id.asc()).limit(limit + 1)))
         rows = list(reversed(newer[:limit]))
         more_newer = len(newer) > limit
-        older = db.scalar(_filtered(actor, filters).with_only_columns(Declaration.id)
-                          .where(Declaration.id < rows[-1].id).limit(1)) if rows else None
-        next_cursor = cursor_encode(rows[-1].id) if rows and older is not None else None
+        older = rows and db.scalar(select(func.count()).select_from(
+            _filtered(actor, filters).where(Declaration.id < rows[-1].id).limit(1).subquery()))
+        next_cursor = cursor_encode(rows[-1].id) if rows and older else None
         prev_cursor = cursor_encode(rows[0].id) if rows and more_newer else None
     else:
         if cursor:

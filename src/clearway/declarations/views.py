@@ -18,8 +18,8 @@ from clearway.db import utcnow
 from clearway.declarations import selectors
 from clearway.declarations.schemas import Channel, Status
 from clearway.deps import CurrentUser, DbSession
-from clearway.errors import Conflict, Problem, ValidationFailed
 from clearway.downloads import attachment
+from clearway.errors import Conflict, Problem, ValidationFailed
 from clearway.web.render import iso, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,8 @@ EXPORT_LIMIT = 10_000  # rows in one CSV export; the API pages through more
 
 def _chosen(status: str, channel: str, q: str) -> dict[str, str]:
     text = " ".join(q.split())[:70]
-    return {"status": status if status in STATUSES else "", "channel": channel if channel in CHANNELS else "", "q": text}
+    return {"status": status if status in STATUSES else "", "channel": channel if channel in CHANNELS else "",
+            "q": text}
 
 
 def _filters(chosen: dict[str, str]) -> selectors.ListFilters:
