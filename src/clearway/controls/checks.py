@@ -65,7 +65,9 @@ def documents_request(*, db: Session, actor: Principal, task_id: int, documents:
     task.status = "awaiting_documents"
     wanted = ", ".join(d["code"] for d in documents)
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="documents_requested",
-                                  reason=f"{wanted}; due {due_at.date().isoformat()}", now=now)
+                                  reason=f"{wanted}; due {due_at.date().isoformat()}", now=now,
+                                  code="documents_requested", params={"documents": wanted,
+                                                                      "due": due_at.date().isoformat()})
     return request
 
 
@@ -195,7 +197,9 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
                           created_at=now))
         detail = billed or f"(duty {figures.difference}, penalty {figures.penalty})"
         declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="duty_adjusted",
-                                      reason=f"{figures.total} {figures.currency} to pay {detail}", now=now)
+                                      reason=f"{figures.total} {figures.currency} to pay {detail}", now=now,
+                                      code="duty_adjusted", params={"amount": str(figures.total),
+                                                                    "currency": figures.currency})
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="control.finished",
                  target_type="control_task", target_id=str(task.id),
                  detail={"result": task.result, "revenue": str(task.revenue_raised)}, at=now)

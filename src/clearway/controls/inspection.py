@@ -41,7 +41,8 @@ def inspection_schedule(*, db: Session, actor: Principal, task_id: int, at: date
         raise Conflict([Problem("control.inspection_started", "", {"id": task_id})])
     task.scheduled_for, task.place = at, place
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="inspection_scheduled",
-                                  reason=f"{at.isoformat()} at {place}", now=now)
+                                  reason=f"{at.isoformat()} at {place}", now=now, code="inspection_scheduled",
+                                  params={"at": at.isoformat(), "place": place})
     return task
 
 

@@ -80,7 +80,9 @@ def _paid_note(db: Session, declaration: Declaration, record: AssessmentRecord, 
         return  # not confirmed yet, already settled before (a repeated callback), or not all of it
     reason = paid_reason(amount=payment.amount, currency=payment.currency, account_id=payment.account_id,
                          reference=record.payment_reference)
-    declaration_note(db=db, actor=actor, declaration=declaration, kind="paid", reason=reason, now=now)
+    declaration_note(db=db, actor=actor, declaration=declaration, kind="paid", reason=reason, now=now, code="paid",
+                     params={"amount": str(payment.amount), "currency": payment.currency,
+                             "reference": record.payment_reference or ""})
 
 
 @dataclass(frozen=True)
