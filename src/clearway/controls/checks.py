@@ -188,7 +188,10 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
     # A documentary check's end is the TRS milestone "check_done"; an inspection's is "inspection_ended" (already
     # written), so its summary is an informational "control_finished".
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, reason=summary, now=now,
-                                  kind="check_done" if task.kind == "documentary" else "control_finished")
+                                  kind="check_done" if task.kind == "documentary" else "control_finished",
+                                  code=f"control_done.{task.kind}.{task.result}" + (".seized" if seized else "")
+                                  + (".officer" if officer_decides else ""),
+                                  params={"seized": len(seized)})
     if figures is not None and figures.total != 0:
         db.add(Adjustment(declaration_id=declaration.id, task_id=task.id, currency=figures.currency,
                           declared_duty=figures.declared_duty, corrected_duty=figures.corrected_duty,
