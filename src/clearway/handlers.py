@@ -53,9 +53,14 @@ def problem_body(*, status: int, slug: str, title_code: str, problems: list[Prob
 def problem_response(request: Request, *, status: int, slug: str, title_code: str, problems: list[Problem],
                      detail: str | None = None, headers: dict[str, str] | None = None) -> Response:
     """A problem+json response for the request."""
+    locale = _locale(request)
     body = problem_body(status=status, slug=slug, title_code=title_code, problems=problems, detail=detail,
-                        locale=_locale(request), instance=request.url.path)
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+                        locale=locale, instance=request.url.path)
+    response = Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    # The messages are in the negotiated language (RFC 9110 §8.5, §12.5.5).
+    response.headers["Content-Language"] = locale
+    response.headers.setdefault("Vary", "Accept-Language, Cookie")
+    return response
 
 
 async def _domain(request: Request, exc: Exception) -> Response:

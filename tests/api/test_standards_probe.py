@@ -49,3 +49,9 @@ def test_pages_name_their_language_and_vary_on_it(client):
     r = client.get("/login", headers={"Accept-Language": "fr"})
     assert r.headers.get("Content-Language") == "fr"
     assert "accept-language" in r.headers.get("Vary", "").lower()
+
+
+def test_problems_name_the_language_of_their_messages(client):
+    r = client.get("/api/v1/declarations/not-an-mrn", headers={**auth(client, "trader-a"), "Accept-Language": "es"})
+    assert r.status_code in (404, 422) and r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers.get("Content-Language") == "es" and "accept-language" in r.headers.get("Vary", "").lower()
