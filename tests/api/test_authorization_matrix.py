@@ -37,6 +37,10 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/classification/rulings"): {"officer", "analyst", "auditor"},
     ("GET", "/api/v1/classification/rulings/{reference}"): {"officer", "analyst", "auditor"},
     ("POST", "/api/v1/classification/rulings/{reference}/decision"): {"analyst"},
+    # Classifier versions: analysts and admins list, promote and roll back (retraining is a command).
+    ("GET", "/api/v1/classification/models"): {"analyst", "admin"},
+    ("POST", "/api/v1/classification/models/{version}/promote"): {"analyst", "admin"},
+    ("POST", "/api/v1/classification/models/rollback"): {"analyst", "admin"},
     # Tariff: duties as the declaration is readable; traders settle trader-a's (officers at the office);
     # traders see their own accounts and guarantees, customs staff all; officers open and accept them.
     ("GET", "/api/v1/tariff/declarations/{mrn}/duties"): READERS,
