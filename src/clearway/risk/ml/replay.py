@@ -28,6 +28,7 @@ from clearway.risk.ml.mappings import NATIVE
 from clearway.risk.ml.objectives import OBJECTIVES, objective_of, per_declaration
 from clearway.risk.ml.predict import score_batch
 from clearway.risk.ml.train import TrainConfig, train
+from clearway.synthetic import generate_world
 
 POLICIES = ("retrained", "never retrained", "random only")
 
@@ -222,8 +223,6 @@ def synthetic_days(*, seed: int, days: int, per_day: int, end: date,
                    train_share: float = 0.75) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A synthetic world split in time: the history labelled only where the world's own inspections looked
     (a fraud they missed reads as clean), and the later days with the truth of every declaration."""
-    from clearway.synthetic import generate_world  # the simulator is needed only here
-
     world = generate_world(seed=seed, days=days, end=end, declarations_per_day=per_day)
     flat = world.to_flat_frame()
     items = [len(r.document["items"]) for r in world.declarations]
