@@ -23,11 +23,12 @@ class SelectionDraft(Strict):
     aeo_factor: ShareField = Field(Decimal("0.5"), description="Share of model capacity AEO declarations may take")
     random_channel: Literal["yellow", "red"] = "red"
     objective: Literal["frauds", "serious", "revenue", "mix"] = Field(
-        "frauds", description="What the model's share of capacity is filled by: frauds found (fraud probability), "
-        "serious frauds found (critical_score), revenue recovered (expected revenue) or a weighted mix")
-    weight_frauds: ShareField = Field(Decimal("1"), description="Mix weight of the fraud probability (objective mix)")
-    weight_serious: ShareField = Field(Decimal("0"), description="Mix weight of the serious-fraud probability")
-    weight_revenue: ShareField = Field(Decimal("0"), description="Mix weight of the expected recovered revenue")
+        default="frauds", description="What the model's share of capacity is filled by: frauds found (fraud "
+        "probability), serious frauds found (critical_score), revenue recovered (expected revenue) or a weighted mix")
+    weight_frauds: ShareField = Field(default=Decimal("1"),
+                                      description="Mix weight of the fraud probability (objective mix)")
+    weight_serious: ShareField = Field(default=Decimal("0"), description="Mix weight of the serious-fraud probability")
+    weight_revenue: ShareField = Field(default=Decimal("0"), description="Mix weight of the expected recovered revenue")
 
     @model_validator(mode="after")
     def _consistent(self) -> SelectionDraft:
