@@ -20,7 +20,7 @@ from tests.factories import document
 
 PGBIN = Path(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"))
 SCRIPT = ROOT / "scripts" / "pgcluster.sh"
-pytestmark = pytest.mark.skipif(not (PG_URL or os.environ.get("CLEARWAY_REQUIRE_PG")) or not PGBIN.exists(),
+needs_cluster = pytest.mark.skipif(not (PG_URL or os.environ.get("CLEARWAY_REQUIRE_PG")) or not PGBIN.exists(),
                                 reason="needs PostgreSQL binaries and CLEARWAY_TEST_PG_URL (make test sets it)")
 
 
@@ -81,6 +81,7 @@ def _timed(call: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
+@needs_cluster
 def test_a_database_that_goes_down_answers_503_and_the_same_app_recovers_when_it_is_back(outage):
     from fastapi.testclient import TestClient
 
@@ -124,3 +125,30 @@ def test_a_database_that_goes_down_answers_503_and_the_same_app_recovers_when_it
             == "operational"
         mine = client.get("/api/v1/declarations", params={"limit": 50}, headers=trader).json()["items"]
         assert sorted(d["lrn"] for d in mine).count(doc["lrn"]) == 1  # nothing half-written while it was down
+
+
+def test_a_database_that_accepts_but_never_answers_is_503_within_the_connect_timeout():
+    # A server that takes the TCP connection and then says nothing (a hung host, a half-dead proxy): libpq's
+    # connect_timeout from clearway.db bounds the wait, so the caller gets 503 in seconds, not a hang.
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from clearway.db import CONNECT_TIMEOUT_S, make_engine
+    from clearway.handlers import install_handlers
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # never accepted, never answered
+        engine = make_engine(f"postgresql://clearway@127.0.0.1:{silent.getsockname()[1]}/clearway", 1)
+        app = FastAPI()
+        install_handlers(app)
+
+        @app.get("/api/v1/thing")
+        def thing() -> dict[str, int]:
+            with engine.connect() as conn:
+                return {"one": int(conn.execute(text("select 1")).scalar_one())}
+
+        r, seconds = _timed(lambda: TestClient(app, raise_server_exceptions=False).get("/api/v1/thing"))
+    assert r.status_code == 503 and r.json()["code"] == "server.database_unavailable", r.text
+    assert CONNECT_TIMEOUT_S - 0.5 <= seconds < CONNECT_TIMEOUT_S * 2 + 2, seconds
