@@ -112,7 +112,8 @@ _UNREACHABLE = ("connection refused", "could not connect", "server closed the co
                 "connection to server", "connection is closed", "the database system is in recovery mode",
                 "the database system is starting up", "the database system is shutting down",
                 "cannot execute", "read-only transaction", "consuming input failed", "ssl syscall error",
-                "timeout expired", "connection failed", "no connection to the server")
+                "timeout expired", "connection failed", "no connection to the server",
+                "unable to open database file", "disk i/o error")  # SQLite: its file or disk is gone
 # Seconds a client is asked to wait before retrying when the database cannot be reached.
 RETRY_AFTER_UNAVAILABLE_S = 5
 

@@ -152,3 +152,43 @@ def test_a_database_that_accepts_but_never_answers_is_503_within_the_connect_tim
         r, seconds = _timed(lambda: TestClient(app, raise_server_exceptions=False).get("/api/v1/thing"))
     assert r.status_code == 503 and r.json()["code"] == "server.database_unavailable", r.text
     assert CONNECT_TIMEOUT_S - 0.5 <= seconds < CONNECT_TIMEOUT_S * 2 + 2, seconds
+
+
+def test_an_embedded_database_whose_file_is_gone_is_503_in_each_language_without_english_left(tmp_path, monkeypatch):
+    # SQLite, the embedded default: its volume unmounted under a signed-in user is the same outage for the caller.
+    from fastapi.testclient import TestClient
+
+    from clearway.db import get_engine
+    from clearway.main import create_app
+    from clearway.migrate import upgrade_head
+    from tests.factories import make_world
+    from tests.web.test_no_english_leaks import leaks
+
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    url = f"sqlite:///{volume / 'clearway.db'}"
+    upgrade_head(url)
+    monkeypatch.setenv("CLEARWAY_DATABASE_URL", url)
+    _reset_caches()
+    try:
+        make_world()
+        cookie = _session_cookie("trader-a")
+        get_engine().dispose()
+        volume.rename(tmp_path / "elsewhere")  # the file is no longer where the app looks for it
+        _reset_caches()
+        with TestClient(create_app(), raise_server_exceptions=False, follow_redirects=False) as client:
+            client.cookies.set("cw_session", cookie)
+            api = client.post("/api/v1/auth/token", data={"username": "trader-a", "password": "demo"})
+            pages = {lang: client.get("/declarations", headers={"Accept-Language": lang})
+                     for lang in ("en", "es", "fr")}
+            status = client.get("/api/v1/status")
+    finally:
+        _reset_caches()
+    assert api.status_code == 503 and api.json()["code"] == "server.database_unavailable", api.text
+    assert api.headers["Retry-After"] == "5"
+    for lang, page in pages.items():
+        assert page.status_code == 503 and page.headers["content-type"].startswith("text/html"), (lang, page.text)
+        if lang != "en":
+            assert leaks(page.text, lang) == [], lang
+    assert "Temporarily unavailable" in pages["en"].text and "Temporairement indisponible" in pages["fr"].text
+    assert status.status_code == 200 and status.json()["status"] == "down"
