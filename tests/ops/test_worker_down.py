@@ -115,3 +115,24 @@ def test_a_worker_down_shows_alarms_and_then_delivers_every_notification_once(cl
     backlog = _status(client)["backlog"]
     assert (backlog["events"], backlog["outbox"], backlog["pending"], backlog["retrying"], backlog["dead"]) \
         == (0, 0, 0, 0, 0)
+
+
+def test_the_shipped_alert_rules_use_only_metrics_that_metrics_exposes(client, monkeypatch):
+    # An alert on a metric that does not exist never fires: every name in the rules must be on /metrics.
+    from pathlib import Path
+
+    import yaml
+
+    import clearway.ops
+    from clearway.ops.jobs import heartbeat
+    from tests.factories import job_context
+
+    monkeypatch.setenv("CLEARWAY_PERFORMANCE_METRICS_CACHE_S", "0")
+    heartbeat(job_context())
+    rules = yaml.safe_load((Path(clearway.ops.__file__).with_name("prometheus_alerts.yml")).read_text("utf-8"))
+    exprs = [r["expr"] for g in rules["groups"] for r in g["rules"]]
+    names = {n for e in exprs for n in re.findall(r"\b(clearway_[a-z_]+)\b", e)}
+    exposed = set(re.findall(r"^(clearway_[a-z_]+)", client.get("/metrics").text, re.M))
+    assert names and names <= exposed, names - exposed
+    assert {"clearway_worker_heartbeat_age_seconds", "clearway_notification_unrelayed_events",
+            "clearway_database_up"} <= names
