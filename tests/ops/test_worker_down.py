@@ -33,6 +33,9 @@ def _status(client: Any) -> dict[str, Any]:
 
 
 def _metric(client: Any, name: str) -> float | None:
+    from clearway.performance.metrics import _database
+
+    _database._at = -1e9  # read the database now, not the gauges cached (15 s) by an earlier scrape
     found = re.search(rf"^{name}(?:{{[^}}]*}})? (\S+)$", client.get("/metrics").text, re.M)
     return None if found is None else float(found.group(1))
 
