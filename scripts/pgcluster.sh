@@ -2,6 +2,7 @@
 # A throw-away PostgreSQL cluster for tests and benchmarks, from the Debian binaries.
 #   scripts/pgcluster.sh start DIR PORT   -> prints the database URL
 #   scripts/pgcluster.sh stop DIR
+#   scripts/pgcluster.sh halt DIR         -> stops the server but keeps its data (start DIR PORT resumes it)
 # initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
 set -euo pipefail
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -34,5 +35,11 @@ case "$cmd" in
       rm -rf "$place"
     done
     ;;
-  *) echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2 ;;
+  halt)
+    # An outage drill: the server goes away, its data stays, and `start` brings the same cluster back.
+    for place in "$(hidden "$dir")" "$dir"; do
+      [ -f "$place/data/postmaster.pid" ] && as_owner "$PGBIN/pg_ctl" -D "$place/data" -m fast -w stop >/dev/null || true
+    done
+    ;;
+  *) echo "usage: $0 start|stop|halt DIR [PORT]" >&2; exit 2 ;;
 esac

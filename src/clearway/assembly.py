@@ -14,6 +14,7 @@ from clearway.clearance.release import ReleaseDecision
 from clearway.clearance.wiring import Wiring
 from clearway.controls import holds as control_holds
 from clearway.controls.service import control_outcomes
+from clearway.controls.withdrawal import ControlsStep
 from clearway.crisis import holds as crisis_holds
 from clearway.crisis.emergency import EmergencyChannel
 from clearway.intelligence import holds as intelligence_holds
@@ -38,4 +39,5 @@ def wiring_build() -> Wiring:
     # Emergency profiles adjust the engine's channel (and record it under the profile's id).
     channel = EmergencyChannel(channel_engine())
     return Wiring(channel=channel, release=release, outcomes=control_outcomes, gateway=payment_gateway(),
-                  steps=(SingleWindowStep(),))
+                  steps=(SingleWindowStep(),
+                         ControlsStep()))  # controls: a cancelled declaration's open controls are closed

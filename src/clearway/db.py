@@ -67,6 +67,11 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return apply
 
 
+# Seconds to wait for a PostgreSQL connection to open (libpq's connect_timeout), and for a free one in the pool.
+CONNECT_TIMEOUT_S = 3
+POOL_TIMEOUT_S = 5
+
+
 # Execution option of the engine behind read sessions (see `get_read_sessionmaker`).
 DEFERRED = "clearway_deferred_begin"
 
@@ -102,8 +107,11 @@ def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000) ->
     # replace connections the server dropped.
     # JIT off: short transactional statements never repay its compile time (a lodgement's one
     # statement has set-returning functions whose default row estimates would trigger it).
+    # A bounded connect timeout and pool wait: a database that is down or unreachable answers 503 within
+    # seconds (clearway.handlers), never a request that hangs until the client gives up.
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                         connect_args={"options": "-c jit=off"}, **json_args)
+                         pool_timeout=POOL_TIMEOUT_S,
+                         connect_args={"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_S}, **json_args)
 
 
 @lru_cache

@@ -9,6 +9,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -115,7 +116,31 @@ def _busy(exc: OperationalError) -> bool:
 _UNREACHABLE = ("connection refused", "could not connect", "server closed the connection", "terminating connection",
                 "connection to server", "connection is closed", "the database system is in recovery mode",
                 "the database system is starting up", "the database system is shutting down",
-                "cannot execute", "read-only transaction", "consuming input failed", "ssl syscall error")
+                "cannot execute", "read-only transaction", "consuming input failed", "ssl syscall error",
+                "timeout expired", "connection failed", "no connection to the server",
+                "unable to open database file", "disk i/o error")  # SQLite: its file or disk is gone
+# Seconds a client is asked to wait before retrying when the database cannot be reached.
+RETRY_AFTER_UNAVAILABLE_S = 5
+
+
+def _unavailable_page(request: Request) -> Response | None:
+    """The HTML "temporarily unavailable" page for a browser's page request, if the app has one (clearway.web)."""
+    page = getattr(request.app.state, "unavailable_page", None)
+    if page is None or request.url.path.startswith("/api/"):
+        return None
+    response: Response = page(request)
+    return response
+
+
+def _database_unavailable(request: Request) -> Response:
+    """503 with Retry-After: problem+json for the API, the localised page for browsers."""
+    headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}
+    page = _unavailable_page(request)
+    if page is not None:
+        page.headers.update(headers)
+        return page
+    return problem_response(request, status=503, slug="service-unavailable", title_code="problem.unavailable",
+                            problems=[Problem("server.database_unavailable", "", {})], headers=headers)
 
 
 def _unreachable(exc: DBAPIError) -> bool:
@@ -132,8 +157,13 @@ async def _database(request: Request, exc: Exception) -> Response:
         return await _unexpected(request, exc)
     # A failover or restart: the client retries later; with the same Idempotency-Key a write is never made twice.
     log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc.orig or exc)
-    return problem_response(request, status=503, slug="service-unavailable", title_code="problem.unavailable",
-                            problems=[Problem("server.database_unavailable", "", {})], headers={"Retry-After": "5"})
+    return _database_unavailable(request)
+
+
+async def _pool_timeout(request: Request, exc: Exception) -> Response:
+    # Every pooled connection is stuck (a database that stopped answering): as unreachable, never a 500.
+    log.warning("no database connection free on %s %s: %s", request.method, request.url.path, exc)
+    return _database_unavailable(request)
 
 
 async def _operational(request: Request, exc: Exception) -> Response:
@@ -160,4 +190,5 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unexpected)

@@ -25,6 +25,9 @@ from clearway.borderposts.portal import router as borderposts_portal
 from clearway.borderposts.router import router as borderposts_router
 from clearway.borderposts.views import router as borderposts_pages
 from clearway.classification.router import router as classification_router
+from clearway.classification.rulings_router import router as classification_rulings_router
+from clearway.classification.rulings_views import router as classification_rulings_pages
+from clearway.classification.versions_router import router as classification_versions_router
 from clearway.classification.views import router as classification_pages
 from clearway.clearance.offline_router import router as crisis_reconnect_router
 from clearway.clearance.router import router as clearance_router
@@ -143,6 +146,9 @@ PAGE_ROUTERS = (*PAGE_ROUTERS, crisis_pages)
 API_ROUTERS = (*API_ROUTERS, intelligence_router)  # intelligence: alerts with handling markings
 PAGE_ROUTERS = (*PAGE_ROUTERS, intelligence_pages)
 PAGE_ROUTERS = (*PAGE_ROUTERS, audit_pages)  # audit: the auditor's trail and chain verification
+API_ROUTERS = (*API_ROUTERS, classification_rulings_router)  # classification: advance-ruling workflow
+API_ROUTERS = (*API_ROUTERS, classification_versions_router)  # classification: model versions
+PAGE_ROUTERS = (*PAGE_ROUTERS, classification_rulings_pages)
 
 
 @asynccontextmanager

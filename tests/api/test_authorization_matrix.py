@@ -32,6 +32,15 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/tariff/calculate"): EVERYONE,
     ("GET", "/api/v1/tariff/lines"): EVERYONE,
     ("POST", "/api/v1/classification/suggest"): EVERYONE,  # reads the model only, stores nothing
+    # Advance rulings: traders request; customs staff read the workbench; analysts decide.
+    ("POST", "/api/v1/classification/rulings"): {"trader-a", "trader-b"},
+    ("GET", "/api/v1/classification/rulings"): {"officer", "analyst", "auditor"},
+    ("GET", "/api/v1/classification/rulings/{reference}"): {"officer", "analyst", "auditor"},
+    ("POST", "/api/v1/classification/rulings/{reference}/decision"): {"analyst"},
+    # Classifier versions: analysts and admins list, promote and roll back (retraining is a command).
+    ("GET", "/api/v1/classification/models"): {"analyst", "admin"},
+    ("POST", "/api/v1/classification/models/{version}/promote"): {"analyst", "admin"},
+    ("POST", "/api/v1/classification/models/rollback"): {"analyst", "admin"},
     # Tariff: duties as the declaration is readable; traders settle trader-a's (officers at the office);
     # traders see their own accounts and guarantees, customs staff all; officers open and accept them.
     ("GET", "/api/v1/tariff/declarations/{mrn}/duties"): READERS,
@@ -318,6 +327,14 @@ def _status_world(client):
     return r.json()["id"]
 
 
+def _rulings_world(client):
+    """A classification ruling requested by trader-a, for the paths that name one."""
+    r = client.post("/api/v1/classification/rulings", headers=auth(client, "trader-a"),
+                    json={"goods_description": "cotton t-shirts, knitted", "match_terms": "t-shirts"})
+    assert r.status_code == 201, r.text
+    return r.json()["reference"]
+
+
 def _operations(client):
     spec = client.get("/api/v1/openapi.json").json()
     return [(m.upper(), path) for path, ops in spec["paths"].items() for m in ops]
@@ -361,6 +378,10 @@ def _request(client, method, path, mrn, headers, ids=None):
         body = document()
     elif url.endswith("/classification/suggest"):
         body = {"description": "cotton t-shirts", "hs_code": "610910"}
+    elif url.endswith("/classification/rulings") and method == "POST":
+        body = {"goods_description": "cotton t-shirts", "match_terms": "t-shirts"}
+    elif url.endswith("/decision") and "/classification/rulings/" in url:
+        body = {"outcome": "issue", "hs_code": "61091000"}
     elif url.endswith(("/tariff/payments", "/tariff/guarantee-uses")):  # tariff: settle trader-a's declaration
         body = {"mrn": mrn, "guarantee_id": 1} if url.endswith("uses") else {"mrn": mrn}
         headers = {**headers, "Idempotency-Key": "matrix-settle"}
@@ -386,6 +407,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     ids["{partner}"] = "JP"
     ids.update(_crisis_world())
     ids["{notice_id}"] = str(_status_world(client))
+    ids["{reference}"] = _rulings_world(client)
     tokens = {role: auth(client, role) for role in ROLES}
     for method, path in _operations(client):
         anonymous = _request(client, method, path, mrn, {}, ids)

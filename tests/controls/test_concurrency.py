@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -58,6 +59,9 @@ def test_concurrent_claim_next_hands_every_task_to_exactly_one_officer(client):
                     return
                 with lock:
                     taken.append((actor.username, task.id))
+            # An officer works a task before taking the next; without the pause, on a loaded host one thread can
+            # win SQLite's write lock for every claim and the "shared" check below says nothing about claiming.
+            time.sleep(0.01)
 
     _race(work, [(p,) for p in _principals()])
     counts = Counter(task_id for _, task_id in taken)

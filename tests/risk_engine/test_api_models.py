@@ -170,3 +170,30 @@ def test_random_picks_are_flagged_and_rarer_for_an_authorised_operator(client):
 def _party(code: str) -> dict:
     party = {"id": code, "name": "Daehan Global Imports Ltd.", "country": "KR"}
     return {"declarant": party, "importer": party, "buyer": party}
+
+
+def test_the_objective_is_stored_with_the_setting_and_the_thresholds_and_named_by_the_decision(client, models_env):
+    now = utcnow()
+    lodge_at("trader-b", [(now - timedelta(days=d, hours=1), UNDERVALUED if d % 3 == 0 else NORMAL)
+                          for d in range(1, 25)])
+    analyst = auth(client, "analyst")
+    mid = _register(client, analyst)["id"]
+    client.post(f"/api/v1/risk/models/{mid}/shadow", headers=analyst)
+    client.post(f"/api/v1/risk/models/{mid}/promote", headers=analyst)
+    empty_mix = client.put("/api/v1/risk/selection/*/IM", json={**SETTING, "objective": "mix", "weight_frauds": "0"},
+                           headers=analyst)
+    assert empty_mix.status_code == 422
+    by_frauds = client.put("/api/v1/risk/selection/*/IM", json=SETTING, headers=analyst).json()
+    assert by_frauds["objective"] == "frauds" and by_frauds["thresholds"]["objective"]["name"] == "frauds"
+    saved = client.put("/api/v1/risk/selection/*/IM", json={**SETTING, "objective": "mix", "weight_frauds": "0.5",
+                                                             "weight_revenue": "0.5"}, headers=analyst)
+    assert saved.status_code == 200, saved.text
+    limits = saved.json()["thresholds"]
+    assert saved.json()["objective"] == "mix" and limits["objective"]["weights"]["revenue"] == 0.5
+    assert limits["objective"]["scales"]["revenue"] > 0 and limits["red"] != by_frauds["thresholds"]["red"]
+    lodged = client.post("/api/v1/declarations", json=priced(UNDERVALUED), headers=auth(client, "trader-a")).json()
+    decision = client.get(f"/api/v1/risk/decisions/{lodged['mrn']}", headers=auth(client, "officer")).json()
+    assert decision["sources"] == ["model"] and decision["objective"] == "mix"
+    assert decision["expected_revenue"] > 0
+    page = client.get(f"/declarations/{lodged['mrn']}", headers=auth(client, "officer")).text
+    assert "Selected by the model for" in page and "Weighted mix" in page

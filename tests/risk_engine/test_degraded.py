@@ -129,10 +129,10 @@ def test_scoring_that_raises_keeps_the_rules_and_raises_the_channel_to_the_fallb
                                                   "expression": "item.value < 1000"}, headers=analyst).json()
     client.post(f"/api/v1/risk/rules/{rule['id']}/activate", json={"version": 1}, headers=analyst)
 
-    def broken(self: ModelSlot, records: list[dict[str, Any]]) -> tuple[float, int]:
+    def broken(self: ModelSlot, records: list[dict[str, Any]]) -> Any:
         raise RuntimeError("booster crashed")
 
-    monkeypatch.setattr(ModelSlot, "score", broken)
+    monkeypatch.setattr(ModelSlot, "assess", broken)
     cheap, normal = _lodge(client, UNDERVALUED), _lodge(client, NORMAL)
     assert cheap["channel"] == "red" and normal["channel"] == "yellow"  # rules-only, never below the fallback
     cheap_seen, normal_seen = _decision(client, cheap["mrn"]), _decision(client, normal["mrn"])
@@ -151,13 +151,13 @@ def test_a_decision_over_its_budget_takes_the_offices_own_fallback(client, model
     monkeypatch.setenv("CLEARWAY_RISK_BUDGET_MS", "50")
     monkeypatch.setenv("CLEARWAY_RISK_DEGRADED_OFFICES", '{"KR0101": "red"}')
     risk_settings.cache_clear()
-    real = ModelSlot.score
+    real = ModelSlot.assess
 
-    def slow(self: ModelSlot, records: list[dict[str, Any]]) -> tuple[float, int]:
+    def slow(self: ModelSlot, records: list[dict[str, Any]]) -> Any:
         time.sleep(0.4)
         return real(self, records)
 
-    monkeypatch.setattr(ModelSlot, "score", slow)
+    monkeypatch.setattr(ModelSlot, "assess", slow)
     started = time.monotonic()
     lodged = _lodge(client, NORMAL)
     assert time.monotonic() - started < 5

@@ -33,13 +33,13 @@ def test_the_serving_row_equals_the_training_row_of_the_same_declaration(client,
     client.post(f"/api/v1/risk/models/{mid}/shadow", headers=analyst)
     assert client.post(f"/api/v1/risk/models/{mid}/promote", headers=analyst).status_code == 200
     served: list[list[dict[str, Any]]] = []
-    original = ModelSlot.score
+    original = ModelSlot.assess
 
-    def spy(self: ModelSlot, records: list[dict[str, Any]]) -> tuple[float, int]:
+    def spy(self: ModelSlot, records: list[dict[str, Any]]) -> Any:
         served.append([dict(r) for r in records])
         return original(self, records)
 
-    monkeypatch.setattr(ModelSlot, "score", spy)
+    monkeypatch.setattr(ModelSlot, "assess", spy)
     doc = declaration_with({}, SHIRTS)  # two items: smartphones (0 % duty) and T-shirts (13 % duty)
     lodged = client.post("/api/v1/declarations", json=doc, headers=auth(client, "trader-a"))
     assert lodged.status_code == 201, lodged.text

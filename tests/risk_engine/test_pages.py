@@ -80,6 +80,11 @@ def test_selection_and_drift_pages(client):
     assert _post(client, "/risk/selection", "/risk/selection", setting).status_code == 303
     page = client.get("/risk/selection").text
     assert "KR0101</th>" in page and "5.0 %" in page and "none: the model only scores" in page
+    assert "Frauds found" in page and '<select id="field-objective" name="objective"' in page
+    mix = _post(client, "/risk/selection", "/risk/selection", {**setting, "objective": "mix", "weight_frauds": "0.2",
+                                                                "weight_serious": "0.8", "weight_revenue": "0"})
+    assert mix.status_code == 303
+    assert "Weighted mix (frauds 0.2, serious 0.8, revenue 0.0)" in client.get("/risk/selection").text
     bad = _post(client, "/risk/selection", "/risk/selection", {**setting, "aeo_random_rate": "0.5"})
     assert bad.status_code == 422
     assert "Population stability index" in client.get("/risk/drift").text

@@ -47,3 +47,23 @@ def test_control_findings_become_labels_and_a_registered_candidate(history, db, 
     assert sample["random_controls"] == sum(1 for label in labels.values() if label[2])
     low, high = sample["fraud_rate_wilson95"]
     assert low <= sample["fraud_rate"] <= high
+
+
+def test_replay_compares_the_objectives_on_stored_declarations(history, db, monkeypatch):
+    from datetime import timedelta
+
+    from typer.testing import CliRunner
+
+    from clearway.risk.api.cli import app
+
+    with db.begin():
+        ids = list(db.scalars(select(Declaration.id).order_by(Declaration.id)))
+    labels = {i: (int(i % 2 == 0), 1500.0 * (i % 2 == 0), False) for i in ids[::2]}  # every other one controlled
+    monkeypatch.setattr(loop, "_labels", lambda db: labels)
+    since = (utcnow() - timedelta(days=6)).date().isoformat()
+    result = CliRunner().invoke(app, ["replay", "--objectives", "--stored", since, "--budget", "0.2"])
+    assert result.exit_code == 0, result.output
+    assert "oracle (true amounts)" in result.output and "revenue recovered" in result.output
+    assert "serious" in result.output
+    bad = CliRunner().invoke(app, ["replay", "--objectives", "--stored", "yesterday"])
+    assert bad.exit_code == 2

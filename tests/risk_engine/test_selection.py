@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from clearway.declarations.channelling import ChannelContext
@@ -19,6 +20,7 @@ from clearway.declarations.schemas import EXAMPLE
 from clearway.risk.engine.decision import Snapshot, decide
 from clearway.risk.engine.live import Engine
 from clearway.risk.engine.selection import LiveSetting, Selection
+from clearway.risk.ml.objectives import Assessment, objective_of
 from clearway.risk.ml.thresholds import thresholds_for
 from clearway.risk.rules.compile import compile_rule
 from clearway.risk.rules.facts import Knowledge
@@ -36,8 +38,14 @@ class StubModel:
     value: float = 0.0
     version: str = "stub-1"
 
+    critical: float = float("nan")
+    revenue: float = 0.0
+
     def score(self, records: list[dict]) -> tuple[float, int]:
         return self.value, 0
+
+    def assess(self, records: list[dict]) -> Assessment:
+        return Assessment(self.value, self.critical, self.revenue, 0)
 
 
 def setting(**changes: object) -> LiveSetting:
@@ -151,3 +159,69 @@ def test_an_engine_with_nothing_configured_answers_exactly_the_default():
     context = ChannelContext(declarant="KR1000000001", lodged_at=AT, db=fake_db)
     decision = engine.decide(document=copy.deepcopy(EXAMPLE), total_value=TOTAL, context=context)
     assert (decision.channel, decision.engine, decision.record) == ("green", "default-rules-v1", None)
+
+
+def _population(n: int = 600, seed: int = 3) -> pd.DataFrame:
+    """Declarations whose fraud, serious-fraud and revenue rankings disagree, as they do in practice."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"score": rng.random(n), "critical_score": rng.random(n) * 0.05,
+                         "expected_revenue": rng.lognormal(6, 1.5, n)})
+
+
+def _selected_under(objective: str, population: pd.DataFrame, weights: dict[str, float] | None = None):
+    """The declarations the engine sends to control when the office ranks by `objective`, and one decision."""
+    goal = objective_of(objective, weights or {}, population)
+    row = SimpleNamespace(red_share=Decimal("0.05"), yellow_share=Decimal("0.05"), random_rate=Decimal("0"),
+                          aeo_factor=Decimal("0.5"), random_channel="red")
+    limits = {**thresholds_for(goal.values(population), row, 0.0, 0.0), "objective": goal.to_json()}  # type: ignore[arg-type]
+    model = StubModel()
+    snap = snapshot(model=model, settings=[setting(random_rate=0.0, aeo_random_rate=0.0, thresholds=limits)])
+    picked, last = set(), None
+    for i, r in enumerate(population.itertuples()):
+        model.value, model.critical, model.revenue = r.score, r.critical_score, r.expected_revenue
+        decision = run(snap)
+        if decision.channel in ("red", "yellow"):
+            picked.add(i)
+            last = decision
+    return picked, last, goal.values(population)
+
+
+def test_switching_the_objective_changes_which_declarations_are_selected():
+    population = _population()
+    top = {name: set(np.argsort(-population[col].to_numpy())[:60].tolist())
+           for name, col in (("frauds", "score"), ("serious", "critical_score"), ("revenue", "expected_revenue"))}
+    chosen = {}
+    for objective in ("frauds", "serious", "revenue"):
+        picked, decision, _ = _selected_under(objective, population)
+        assert picked == top[objective]  # the capacity (10 %) is filled by the best of that objective
+        (reason,) = [r for r in decision.reasons if r["rule"] == "model"]
+        assert reason["objective"] == objective and reason["expected_revenue"] > 0
+        chosen[objective] = picked
+    assert len(chosen["frauds"] & chosen["revenue"]) < 20 and len(chosen["frauds"] & chosen["serious"]) < 20
+
+
+def test_a_weighted_mix_selects_between_its_parts():
+    population = _population()
+    money, _, _ = _selected_under("revenue", population)
+    frauds, _, _ = _selected_under("frauds", population)
+    mixed, decision, values = _selected_under("mix", population, {"frauds": 0.5, "revenue": 0.5})
+    assert len(mixed) == 60 and mixed == set(np.argsort(-values)[:60].tolist())
+    # Half and half: the selection shares declarations with each pure objective, and is neither of them.
+    assert mixed != money and mixed != frauds and mixed & money and mixed & frauds
+    assert np.mean([population["score"][i] for i in mixed]) > np.mean([population["score"][i] for i in money])
+    (reason,) = [r for r in decision.reasons if r["rule"] == "model"]
+    assert reason["objective"] == "mix"
+
+
+def test_without_a_serious_fraud_model_the_serious_objective_ranks_by_the_score():
+    population = _population().assign(critical_score=np.nan)
+    serious, _, _ = _selected_under("serious", population)
+    frauds, _, _ = _selected_under("frauds", population)
+    assert serious == frauds
+
+
+def test_thresholds_older_than_objectives_rank_by_the_fraud_probability():
+    snap = snapshot(model=StubModel(0.95, critical=0.0, revenue=1.0))
+    decision = run(snap)
+    assert decision.channel == "red"
+    assert [r["objective"] for r in decision.reasons if r["rule"] == "model"] == ["frauds"]

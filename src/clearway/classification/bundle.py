@@ -1,4 +1,5 @@
-"""The model in force: the shipped bundle, or a retrained one under CLEARWAY_CLASSIFICATION_MODEL_DIR."""
+"""The model in force: CLEARWAY_CLASSIFICATION_MODEL_DIR if set, else the version promoted in the registry
+(see `registry`), else the bundle shipped in the package."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from clearway.classification.model import Model, model_load
+from clearway.classification.registry import REGISTRY, active_dir, models_root
 
 ENV = "CLEARWAY_CLASSIFICATION_MODEL_DIR"
 
@@ -17,10 +19,27 @@ def shipped_dir() -> Path:
     return Path(str(resources.files("clearway.classification").joinpath("data", "model")))
 
 
+# Registry file identity (inode, mtime) -> the directory it puts in force, per models root: a promotion replaces
+# the file (a new inode), so one stat per call tells whether to read it again.
+_seen: dict[str, tuple[tuple[int, int], Path | None]] = {}
+
+
 def model_dir() -> Path:
-    """The bundle directory in force: the configured one if set, else the shipped one."""
+    """The bundle directory in force: the configured one if set, else the promoted version, else the shipped one."""
     configured = os.environ.get(ENV)
-    return Path(configured) if configured else shipped_dir()
+    if configured:
+        return Path(configured)
+    root = models_root()
+    try:
+        info = os.stat(root / REGISTRY)
+    except FileNotFoundError:
+        return shipped_dir()
+    stamp = (info.st_ino, info.st_mtime_ns)
+    cached = _seen.get(str(root))
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, active_dir(root))
+        _seen[str(root)] = cached
+    return cached[1] or shipped_dir()
 
 
 @lru_cache(maxsize=4)

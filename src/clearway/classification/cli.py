@@ -1,4 +1,5 @@
-"""`clearway classification ...`: retrain the classifier, try a description."""
+"""`clearway classification ...`: retrain the classifier (a new version, not in force), list, promote and roll
+back versions, try a description."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from clearway.classification import registry, versions
 from clearway.classification.bundle import model_current, shipped_dir
 from clearway.classification.learning import learned_pairs
 from clearway.classification.suggest import mismatch, suggest
 from clearway.classification.train import model_train
-from clearway.db import get_sessionmaker
+from clearway.db import get_sessionmaker, utcnow
+from clearway.errors import DomainError
+from clearway.i18n import translate
 
 app = typer.Typer(help="Goods classification: retrain the model, try a description", no_args_is_help=True)
-MODELS_ENV = "CLEARWAY_CLASSIFICATION_MODELS_DIR"
+MODELS_ENV = registry.MODELS_ENV
 
 
 @app.command("train")
@@ -58,3 +62,54 @@ def suggest_cmd(description: str, limit: Annotated[int, typer.Option(min=1, max=
     if code:
         m = mismatch(model, description, code)
         typer.echo(f"declared {code}: distance {m.distance}, heading rank {m.declared_rank}, far {m.far}")
+
+
+def _fail(exc: DomainError) -> None:
+    for p in exc.problems:
+        typer.echo(translate(p.code, "en", **p.params), err=True)
+    raise typer.Exit(1)
+
+
+@app.command("retrain")
+def retrain_cmd() -> None:
+    """Fit a new version from the nomenclature and what was learned, and register it (not in force)."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with get_sessionmaker()() as db, db.begin(), Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task("embedding documents", total=None)
+        entry = versions.classification_retrain(
+            db=db, actor=None, now=utcnow(),
+            progress=lambda done, total: progress.update(task, completed=done, total=total))
+    typer.echo(json.dumps({"version": entry["version"], "dir": entry["dir"], "status": entry["status"],
+                           **entry["trained"]}))
+
+
+@app.command("models")
+def models_cmd() -> None:
+    """List registered versions, newest first, and the one in force."""
+    typer.echo(f"in force: {model_current().version}")
+    for m in registry.models_list():
+        typer.echo(f"{m['version']}  {m['status']:<12} registered {m['registered_at']} by {m['registered_by']}"
+                   f"  documents {m['trained'].get('documents', '?')}")
+
+
+@app.command("promote")
+def promote_cmd(version: str) -> None:
+    """Put a registered version in force."""
+    try:
+        with get_sessionmaker()() as db, db.begin():
+            versions.classification_promote(db=db, actor=None, version=version, now=utcnow())
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"in force: {model_current().version}")
+
+
+@app.command("rollback")
+def rollback_cmd() -> None:
+    """Return to the version in force before the current one (the shipped bundle after the first)."""
+    try:
+        with get_sessionmaker()() as db, db.begin():
+            versions.classification_rollback(db=db, actor=None, now=utcnow())
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"in force: {model_current().version}")

@@ -83,3 +83,22 @@ class NodeRead(BaseModel):
     description: str
     level: int
     children: list[tuple[str, str]]
+
+
+class ModelVersionRead(BaseModel):
+    """A registered classifier version: registered (not in force), active, retired or rolled back."""
+
+    version: str
+    status: str
+    registered_at: str
+    registered_by: str
+    promoted_at: str | None
+    promoted_by: str | None
+    trained: dict[str, object]
+
+
+class ModelVersionPage(BaseModel):
+    """The version in force (a registered one, or the shipped bundle's) and every registered version."""
+
+    in_force: str
+    items: list[ModelVersionRead]

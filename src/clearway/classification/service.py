@@ -16,6 +16,7 @@ from clearway.auth.schemas import Principal
 from clearway.classification import suggest as ranking
 from clearway.classification import text
 from clearway.classification.bundle import model_current
+from clearway.classification.neighbours import DutyTable
 from clearway.classification.schemas import LineRead, RulingRead, SuggestionRead, SuggestResponse, WarningRead
 from clearway.classification.selectors import description_mismatch
 from clearway.i18n import translate
@@ -62,6 +63,19 @@ def _duty_pct(schedule: Schedule | None, code: str, on: date) -> Decimal | None:
         line = schedule.lines[candidates[0]]
     duty = line.at(on).duty if line else None
     return duty.pct if duty is not None and duty.basis == "ad_valorem" else None
+
+
+def duty_table_load(*, db: Session, on: date) -> DutyTable:
+    """Ad valorem duty of every national line in force on a date (the lower-duty-neighbour atom's table)."""
+    schedule = _schedule(db)
+    if schedule is None:
+        return DutyTable.of(())
+    rates = []
+    for code, line in schedule.lines.items():
+        duty = line.at(on).duty
+        if duty is not None and duty.basis == "ad_valorem" and duty.pct is not None:
+            rates.append((code, duty.pct))
+    return DutyTable.of(rates)
 
 
 def similar_rulings(*, db: Session, actor: Principal, description: str, headings: set[str]) -> list[RulingRead]:

@@ -14,17 +14,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select, tuple_, union_all, update
+from sqlalchemy import Select, and_, exists, false, func, or_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.controls.models import ControlTask, Examiner
 from clearway.controls.roles import examiner_get, supervisor_required, task_in_office
+from clearway.controls.withdrawal import TERMINAL
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, NotFound, Problem
 
 OPEN_DECLARATION = ("under_control", "detained")
+# An open task of a withdrawn declaration (left open before withdrawals closed them) is nobody's work: it is
+# neither assigned nor counted in a workload.
+_NOT_WITHDRAWN = ~exists().where(Declaration.id == ControlTask.declaration_id, Declaration.status.in_(TERMINAL))
 QUEUE_COLUMNS = (ControlTask.id, ControlTask.kind, ControlTask.status, ControlTask.priority, ControlTask.weight,
                  ControlTask.section, ControlTask.assignee, ControlTask.created_at, ControlTask.random_pick,
                  Declaration.mrn, Declaration.channel, Declaration.channel_reasons, Declaration.declarant_id,
@@ -112,7 +116,7 @@ def task_claim_next(*, db: Session, actor: Principal, now: datetime) -> ControlT
 def _loads(db: Session, office: str) -> dict[str, Decimal]:
     rows = db.execute(select(ControlTask.assignee, func.sum(ControlTask.weight))
                       .where(ControlTask.office == office, ControlTask.closed == false(),
-                             ControlTask.assignee.is_not(None)).group_by(ControlTask.assignee)).all()
+                             ControlTask.assignee.is_not(None), _NOT_WITHDRAWN).group_by(ControlTask.assignee)).all()
     return {str(name): Decimal(total or 0) for name, total in rows}
 
 
@@ -131,7 +135,7 @@ def assignments_run(*, db: Session, office: str, now: datetime, limit: int = 500
         return 0
     query = (select(ControlTask.id, ControlTask.section, ControlTask.weight)
              .where(ControlTask.office == office, ControlTask.closed == false(), ControlTask.status == "open",
-                    ControlTask.assignee.is_(None))
+                    ControlTask.assignee.is_(None), _NOT_WITHDRAWN)
              .order_by(ControlTask.priority.desc(), ControlTask.created_at, ControlTask.id).limit(limit))
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -185,7 +189,8 @@ def workload(*, db: Session, office: str) -> tuple[list[Workload], int, Decimal]
     counts: dict[str | None, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     for who, n, total in db.execute(
             select(ControlTask.assignee, func.count(), func.sum(ControlTask.weight))
-            .where(ControlTask.office == office, ControlTask.closed == false()).group_by(ControlTask.assignee)):
+            .where(ControlTask.office == office, ControlTask.closed == false(), _NOT_WITHDRAWN)
+            .group_by(ControlTask.assignee)):
         counts[who] = [int(n), Decimal(total or 0)]
     people = db.scalars(select(Examiner).where(Examiner.office == office).order_by(Examiner.username))
     rows = [Workload(e.username, list(e.sections or []), e.supervisor, e.active, *counts[e.username])

@@ -113,6 +113,18 @@ class ComponentRead(BaseModel):
     checked_ms: float | None = None
 
 
+class BacklogRead(BaseModel):
+    """What waits for the worker: events not yet relayed, notifications not yet delivered, and its last beat."""
+
+    events: int = Field(description="Declaration events committed but not yet relayed into notifications")
+    outbox: int = Field(description="Other outbox messages (e.g. status notices) not yet relayed")
+    pending: int = Field(description="Webhook deliveries waiting for their first attempt")
+    retrying: int = Field(description="Webhook deliveries that failed and will be tried again")
+    dead: int = Field(description="Webhook deliveries given up on (the trader's endpoint kept failing)")
+    worker_beat_age_s: float | None = Field(description="Seconds since the worker's last heartbeat; null if none")
+    worker_stale_after_s: float = Field(description="Heartbeat age beyond which the worker is reported down")
+
+
 class StatusRead(BaseModel):
     """The public status: overall, per component, the open and coming notices."""
 
@@ -120,6 +132,7 @@ class StatusRead(BaseModel):
     checked_at: datetime
     components: list[ComponentRead]
     notices: list[NoticeRead]
+    backlog: BacklogRead | None = Field(default=None, description="Null when the database does not answer")
 
 
 class SubscriptionRead(BaseModel):

@@ -11,13 +11,24 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from clearway.declarations.models import DeclarationEvent
 from clearway.exchange import selectors as exchange
 from clearway.notifications import service as notifications
+from clearway.notifications.models import RelayState
 from clearway.ops.models import Heartbeat, StatusNotice, StatusNoticeUpdate
-from clearway.ops.schemas import CLOSED, COMPONENTS, SEVERITY, ComponentRead, NoticeRead, StatusRead, UpdateRead
+from clearway.ops.schemas import (
+    CLOSED,
+    COMPONENTS,
+    SEVERITY,
+    BacklogRead,
+    ComponentRead,
+    NoticeRead,
+    StatusRead,
+    UpdateRead,
+)
 from clearway.risk import selectors as risk
 
 WORKER = "worker"
@@ -36,12 +47,31 @@ def _probe(key: str, run: Callable[[], tuple[str, str]]) -> ComponentRead:
                          checked_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
+def heartbeat_age(*, db: Session, now: datetime, name: str = WORKER) -> float | None:
+    """Seconds since the process last beat (never negative), or None if it never has."""
+    beat = db.scalar(select(Heartbeat.beat_at).where(Heartbeat.name == name))
+    return None if beat is None else max((now - beat).total_seconds(), 0.0)
+
+
 def _worker(db: Session, now: datetime) -> tuple[str, str]:
-    beat = db.scalar(select(Heartbeat).where(Heartbeat.name == WORKER))
-    if beat is None:
+    age = heartbeat_age(db=db, now=now)
+    if age is None:
         return "unknown", "no heartbeat recorded"
-    age = (now - beat.beat_at).total_seconds()
-    return ("operational" if age <= STALE_S else "down"), f"last beat {max(age, 0):.0f} s ago"
+    return ("operational" if age <= STALE_S else "down"), f"last beat {age:.0f} s ago"
+
+
+def events_unrelayed(*, db: Session) -> int:
+    """Declaration events past the relay's high-water mark: the notifications still to be made (the worker's)."""
+    mark = select(func.coalesce(func.max(RelayState.last_event_id), 0)).where(RelayState.id == 1).scalar_subquery()
+    return int(db.scalar(select(func.count()).select_from(DeclarationEvent).where(DeclarationEvent.id > mark)) or 0)
+
+
+def backlog_now(*, db: Session, now: datetime) -> BacklogRead:
+    """What waits for the worker now, and how long ago it last beat."""
+    counts = notifications.outbox_backlog(db=db)
+    return BacklogRead(events=events_unrelayed(db=db), outbox=counts["outbox"], pending=counts["pending"],
+                       retrying=counts["retrying"], dead=counts["dead"],
+                       worker_beat_age_s=heartbeat_age(db=db, now=now), worker_stale_after_s=STALE_S)
 
 
 def _risk(db: Session, now: datetime) -> tuple[str, str]:
@@ -141,13 +171,14 @@ def status_now(*, db: Session, now: datetime) -> StatusRead:
             if SEVERITY[floor] > SEVERITY[part.status]:
                 components[key] = part.model_copy(update={"status": floor, "detail": f"notice {notice.id}: "
                                                           f"{notice.kind} ({part.detail})"})
-    return _overall(components, notices, now)
+    return _overall(components, notices, now, backlog_now(db=db, now=now))
 
 
-def _overall(components: dict[str, ComponentRead], notices: list[NoticeRead], now: datetime) -> StatusRead:
+def _overall(components: dict[str, ComponentRead], notices: list[NoticeRead], now: datetime,
+             backlog: BacklogRead | None = None) -> StatusRead:
     listed = [components[k] for k in COMPONENTS]
     overall = max((c.status for c in listed), key=SEVERITY.__getitem__)
-    return StatusRead(status=overall, checked_at=now, components=listed, notices=notices)
+    return StatusRead(status=overall, checked_at=now, components=listed, notices=notices, backlog=backlog)
 
 
 def status_unreachable(*, now: datetime, error: Exception) -> StatusRead:

@@ -16,6 +16,7 @@ from clearway.db import get_sessionmaker
 from clearway.exchange.metrics import exchange_gauges
 from clearway.notifications.service import outbox_backlog
 from clearway.notifications.stream import stream_pending
+from clearway.ops.metrics import ops_gauges
 
 QUEUE_STATUSES = ("under_control", "detained")
 RELEASED_STATUSES = ("released", "cleared")
@@ -85,4 +86,5 @@ def _notification_backlog(db: Session) -> dict[str, int]:
 def read_all() -> list[Metric]:
     """Every database gauge, read in one short read-only transaction."""
     with get_sessionmaker()() as db, db.begin():
-        return [*_declarations(db), *_backlogs(db), *_stream(db), *exchange_gauges(db)]
+        return [*_declarations(db), *_backlogs(db), *_stream(db), *exchange_gauges(db),
+                *ops_gauges(db)]  # the worker's heartbeat age (clearway.ops.metrics)

@@ -103,6 +103,11 @@ class SelectionSetting(Base):
     aeo_random_rate: Mapped[Decimal] = mapped_column(Share)
     aeo_factor: Mapped[Decimal] = mapped_column(Share)
     random_channel: Mapped[str] = mapped_column(String(8))
+    # What the model's share of capacity is filled by: frauds, serious, revenue or mix (see ml.objectives).
+    objective: Mapped[str] = mapped_column(String(8), default="frauds", server_default="frauds")
+    weight_frauds: Mapped[Decimal] = mapped_column(Share, default=Decimal("1"), server_default="1")
+    weight_serious: Mapped[Decimal] = mapped_column(Share, default=Decimal("0"), server_default="0")
+    weight_revenue: Mapped[Decimal] = mapped_column(Share, default=Decimal("0"), server_default="0")
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     thresholds_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_by: Mapped[str] = mapped_column(String(64))

@@ -45,6 +45,10 @@ class DecisionView:
     rule_errors: list[dict[str, Any]] = field(default_factory=list)
     decided_at: datetime | None = None
     degraded: str | None = None  # the cause when the engine decided in degraded mode (fallback channel)
+    # When the model selected: the objective its office ranks by and the values behind it (from the reason).
+    objective: str | None = None
+    critical_score: float | None = None
+    expected_revenue: float | None = None
 
 
 def decision_view(*, db: Session, declaration_id: int, channel: str | None,
@@ -59,9 +63,12 @@ def decision_view(*, db: Session, declaration_id: int, channel: str | None,
     texts += [c["text"] for c in row.contributions]
     if row.random_pick:
         texts.append("random compliance sample")
+    picked = next((r for r in channel_reasons if isinstance(r, dict) and r.get("rule") == "model"), {})
     return DecisionView(
         engine=ENGINE, channel=row.channel, reasons=texts, sources=list(row.sources),
         random_pick=row.random_pick, aeo=row.aeo, score=row.score, model_version=row.model_version,
         shadow_score=row.shadow_score, shadow_version=row.shadow_version, rule_hits=list(row.rule_hits),
         watchlist_hits=list(row.watchlist_hits), contributions=list(row.contributions),
-        rule_errors=list(row.rule_errors), decided_at=row.decided_at, degraded=row.degraded)
+        rule_errors=list(row.rule_errors), decided_at=row.decided_at, degraded=row.degraded,
+        objective=picked.get("objective"), critical_score=picked.get("critical_score"),
+        expected_revenue=picked.get("expected_revenue"))

@@ -29,9 +29,18 @@ from clearway.web.security import CheckedForm, cookie_clear, page_locale, princi
 router = APIRouter(include_in_schema=False)
 
 
-def _login_page(request: Request, *, next_url: str, username: str = "", failed: bool = False,
-                wait_s: int = 0) -> Response:
-    demo_users = [name for name, *_ in USERS] if get_settings().is_demo else []
+def _demo_users(db: DbSession) -> list[str]:
+    """In demo mode, every active account (other domains' seeds add theirs, such as `fiu`); otherwise none."""
+    if not get_settings().is_demo:
+        return []
+    with db.begin():
+        seeded = [u.username for u in users_list(db=db) if u.active]
+    known = [name for name, *_ in USERS]
+    return [name for name in known if name in seeded] + [name for name in seeded if name not in known]
+
+
+def _login_page(request: Request, *, next_url: str, demo_users: list[str], username: str = "",
+                failed: bool = False, wait_s: int = 0) -> Response:
     response = render(request, "login.html", user=None, status=429 if wait_s else 401 if failed else 200,
                       next_url=next_url, username=username, failed=failed or bool(wait_s), wait_s=wait_s,
                       demo_users=demo_users)
@@ -42,11 +51,11 @@ def _login_page(request: Request, *, next_url: str, username: str = "", failed: 
 
 @router.get("/login")
 def login_form(request: Request, principal: Annotated[Principal | None, Depends(principal_optional)],
-               next: str = "") -> Response:
+               db: DbSession, next: str = "") -> Response:
     """The sign-in form (or the home page, for a browser already signed in)."""
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _login_page(request, next_url=safe_next(next))
+    return _login_page(request, next_url=safe_next(next), demo_users=_demo_users(db))
 
 
 @router.post("/login")
@@ -59,7 +68,7 @@ def login(request: Request, form: CheckedForm, db: DbSession) -> Response:
     with db.begin():
         wait = throttle.login_wait_s(db=db, keys=keys, now=utcnow())
     if wait:  # the same throttle as the API: the form is not a way around it
-        return _login_page(request, next_url=next_url, username=username, wait_s=wait)
+        return _login_page(request, next_url=next_url, username=username, wait_s=wait, demo_users=_demo_users(db))
     try:
         with db.begin():
             user = user_authenticate(db=db, username=username, password=password)
@@ -69,7 +78,8 @@ def login(request: Request, form: CheckedForm, db: DbSession) -> Response:
     except Unauthenticated:
         with db.begin():
             throttle.login_failed(db=db, keys=keys, now=utcnow())
-        return _login_page(request, next_url=next_url, username=username, failed=True)
+        return _login_page(request, next_url=next_url, username=username, failed=True,
+                           demo_users=_demo_users(db))
     response = RedirectResponse(next_url, status_code=303)
     session_start(response, token)
     return response

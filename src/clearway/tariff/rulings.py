@@ -151,3 +151,17 @@ def rulings_issued(*, db: Session, kind: str = "classification") -> list[Advance
     """Every issued ruling of a kind (what classification learns from), oldest first."""
     query = select(AdvanceRuling).where(AdvanceRuling.kind == kind, AdvanceRuling.status == "issued")
     return list(db.scalars(query.order_by(AdvanceRuling.id)).all())
+
+
+def ruling_get(*, db: Session, reference: str) -> AdvanceRuling:
+    """One ruling by its reference (404 problem when there is none)."""
+    return _get(db, reference)
+
+
+def rulings_list(*, db: Session, status: str | None = None, kind: str = "classification",
+                 limit: int = 200) -> list[AdvanceRuling]:
+    """Rulings of a kind (in one status, if given), the oldest request first: the analysts' queue."""
+    query = select(AdvanceRuling).where(AdvanceRuling.kind == kind)
+    if status is not None:
+        query = query.where(AdvanceRuling.status == status)
+    return list(db.scalars(query.order_by(AdvanceRuling.requested_at, AdvanceRuling.id).limit(limit)).all())

@@ -23,6 +23,7 @@ from clearway.auth.schemas import Principal
 from clearway.auth.service import organisation_create
 from clearway.controls import intake
 from clearway.controls.service import control_outcomes
+from clearway.controls.withdrawal import tasks_withdraw
 from clearway.declarations import service as declarations
 from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_transition
 from clearway.declarations.models import Declaration
@@ -153,3 +154,4 @@ def _withdraw(db: Session, projection: Projection, now: datetime) -> None:
                                reason=reason, now=now)
     declaration_transition(db=db, actor=SYSTEM_ACTOR, declaration=declaration, target="cancelled", reason=reason,
                            now=now)
+    tasks_withdraw(db=db, declaration=declaration, reason=reason, now=now)  # no examiner is left holding it

@@ -43,6 +43,12 @@ def error_page(request: Request, status: int, messages: list[str] | None = None)
                   messages=messages or [])
 
 
+def unavailable_page(request: Request) -> Response:
+    """The "temporarily unavailable" page (503) when the database cannot be reached: it reads nothing from it."""
+    # No user: finding the browser's user would ask the database that is not answering.
+    return render(request, "unavailable.html", user=None, status=503)
+
+
 def _to_sign_in(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     login = "/login" if request.url.path in ("/login", "/logout") else f"/login?next={quote(target, safe='')}"
@@ -81,4 +87,6 @@ def install_error_pages(app: FastAPI) -> None:
         app.add_exception_handler(kind, _domain_error)
     for status in (404, 405):
         app.add_exception_handler(status, _http_error)
+    # clearway.handlers answers a page request with this when the database cannot be reached.
+    app.state.unavailable_page = unavailable_page
 

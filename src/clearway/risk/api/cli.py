@@ -150,17 +150,49 @@ def evaluate_cmd(model: Model, data: Data, mapping: MappingName = "native") -> N
 
 
 @app.command("replay")
-def replay_cmd(history: Annotated[Path, typer.Option("--history", exists=True, dir_okay=False)], data: Data,
+def replay_cmd(history: Annotated[Path | None, typer.Option("--history", exists=True, dir_okay=False)] = None,
+               data: Annotated[Path | None, typer.Option("--data", exists=True, dir_okay=False,
+                                                         help="Declarations CSV file")] = None,
                mapping: MappingName = "native",
                budget: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of items inspected")] = 0.10,
                random: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share drawn at random")] = 0.01,
                retrain_every: Annotated[int, typer.Option(min=1, help="Days between retrainings")] = 7,
                seed: int = 0,
-               out: Annotated[Path, typer.Option("--out")] = Path("selections.csv")) -> None:
-    """Simulate daily selection over a period, revealing outcomes only for selected items."""
+               out: Annotated[Path, typer.Option("--out")] = Path("selections.csv"),
+               objectives: Annotated[bool, typer.Option(
+                   "--objectives", help="Compare the selection objectives (frauds, serious frauds, revenue, "
+                   "mix) on the same days instead of the retraining policies")] = False,
+               synthetic: Annotated[bool, typer.Option(
+                   "--synthetic", help="Days of a synthetic world (history labelled by its own inspections, "
+                   "later days with every outcome) instead of --history/--data")] = False,
+               stored: Annotated[str | None, typer.Option(
+                   "--stored", help="Stored declarations: those lodged before this date are the history, the "
+                   "controlled ones from it the period (only their outcomes are known)")] = None,
+               days: Annotated[int, typer.Option(min=20, help="Synthetic world length in days")] = 365,
+               per_day: Annotated[int, typer.Option(min=1, help="Synthetic declarations a day")] = 60,
+               office: Annotated[str | None, typer.Option(
+                   help="Take capacity, random rate and mix weights from this office's stored selection setting")]
+               = None,
+               direction: Annotated[str, typer.Option(help="Direction of --office's setting")] = "IM",
+               weights: Annotated[str, typer.Option(
+                   help="Mix weights: frauds,serious,revenue")] = "0.4,0.3,0.3") -> None:
+    """Simulate daily selection over a period, revealing outcomes only for selected items; with --objectives,
+    compare what each selection objective finds at the same capacity."""
     from clearway.risk.ml import data as loader
     from clearway.risk.ml import mappings, replay
 
+    if not objectives and (history is None or data is None or synthetic or stored):
+        _fail("the retraining replay needs --history and --data (--synthetic and --stored go with --objectives)")
+    if objectives and sum([synthetic, stored is not None, history is not None or data is not None]) != 1:
+        _fail("--objectives needs one source: --history with --data, --synthetic, or --stored DATE")
+    mix = _weights(weights)
+    if office is not None:
+        budget, random, mix = _office_setting(office, direction)
+    if objectives:
+        past, period = _objective_days(history, data, mapping, synthetic, stored, seed, days, per_day)
+        _compare(past, period, budget, random, mix, seed)
+        return
+    assert history is not None and data is not None  # checked above
     try:
         chosen = mappings.get_mapping(mapping)
         past, period = (loader.load([f], chosen, with_labels=True) for f in (history, data))
@@ -176,6 +208,121 @@ def replay_cmd(history: Annotated[Path, typer.Option("--history", exists=True, d
     result.selections[replay.POLICIES[0]].to_csv(out, index=False)
     _print_replay(result.summary, result.true_rate)
     console.print(f"selections of the {replay.POLICIES[0]} model written to {out}")
+
+
+def _weights(text: str) -> dict[str, float]:
+    """Mix weights from "frauds,serious,revenue"."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3 or min(values) < 0 or not sum(values):
+        _fail("--weights takes three numbers, frauds,serious,revenue, not all 0 (e.g. 0.4,0.3,0.3)")
+    return dict(zip(("frauds", "serious", "revenue"), values, strict=True))
+
+
+def _office_setting(office: str, direction: str) -> tuple[float, float, dict[str, float]]:
+    """Capacity (red + yellow share), random rate and mix weights of an office's stored setting ('*' if none)."""
+    from clearway.db import get_sessionmaker
+    from clearway.risk.engine.selection import setting_get
+
+    with get_sessionmaker()() as db, db.begin():
+        row = setting_get(db=db, office=office, direction=direction) or setting_get(db=db, office="*",
+                                                                                    direction=direction)
+        if row is None:
+            _fail(f"no selection setting for {office}/{direction} nor */{direction}")
+        console.print(f"capacity of {row.office}/{row.direction}: {float(row.red_share + row.yellow_share):.1%}, "
+                      f"random {float(row.random_rate):.1%}, objective in force {row.objective}")
+        return (float(row.red_share + row.yellow_share), float(row.random_rate),
+                {"frauds": float(row.weight_frauds), "serious": float(row.weight_serious),
+                 "revenue": float(row.weight_revenue)})
+
+
+def _objective_days(history: Path | None, data: Path | None, mapping: str, synthetic: bool, stored: str | None,
+                    seed: int, days: int, per_day: int) -> tuple[object, object]:
+    """History and fully labelled period from files, a synthetic world or the database."""
+    from datetime import date
+
+    from clearway.risk.ml import data as loader
+    from clearway.risk.ml import mappings, replay
+
+    if synthetic:
+        return replay.synthetic_days(seed=seed, days=days, per_day=per_day, end=date(2024, 12, 31))
+    if stored is not None:
+        return _stored_days(stored)
+    if history is None or data is None:
+        _fail("--history and --data go together")
+    try:
+        chosen = mappings.get_mapping(mapping)
+        past, period = (loader.load([f], chosen, with_labels=True) for f in (history, data))
+    except ValueError as exc:
+        _fail(str(exc))
+    if "fraud" not in period or period["fraud"].isna().any():
+        _fail("replay needs the true outcome of every item in --data")
+    return past, period
+
+
+def _stored_days(since: str) -> tuple[object, object]:
+    """Stored declarations: before `since` the history, from it the controlled declarations (with outcomes)."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from clearway.db import get_sessionmaker
+    from clearway.risk.ml import data as loader
+    from clearway.risk.ml.mappings import NATIVE
+    from clearway.risk.ml.retrain import training_frame
+
+    try:
+        cut = datetime.fromisoformat(since).replace(tzinfo=UTC)
+    except ValueError:
+        _fail(f"--stored takes a date (YYYY-MM-DD), not {since!r}")
+    with get_sessionmaker()() as db, db.begin():
+        exported = training_frame(db=db)
+    if exported.empty:
+        _fail("no stored declarations")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "stored.csv"
+        exported.to_csv(path, index=False)
+        frame = loader.load([path], NATIVE, with_labels=True)  # the loader `clearway risk train` uses
+    later = (frame["lodged_at"] >= cut).to_numpy()
+    controlled = frame.groupby("declaration_id")["fraud"].transform(lambda v: v.notna().all()).to_numpy()
+    past, period = frame[~later], frame[later & controlled]
+    if past.empty or period.empty:
+        _fail(f"--stored {since}: needs declarations before it and controlled ones from it")
+    return past, period
+
+
+def _compare(past: object, period: object, budget: float, random: float, mix: dict[str, float], seed: int) -> None:
+    """Run the comparison with a progress bar over days and print one row per objective."""
+    import pandas as pd
+
+    from clearway.risk.ml import replay
+
+    assert isinstance(past, pd.DataFrame) and isinstance(period, pd.DataFrame)
+    with _progress() as progress:
+        task = progress.add_task("comparing objectives", total=period["lodged_at"].dt.floor("D").nunique())
+        try:
+            result = replay.compare_objectives(
+                past, period, budget=budget, random_rate=random, weights=mix, seed=seed,
+                tick=lambda day: progress.update(task, advance=1, description=f"day {day}"))
+        except ValueError as exc:
+            _fail(str(exc))
+    weights = ", ".join(f"{k} {v:g}" for k, v in mix.items())
+    table = Table(title=f"objectives on the same {result.days} days, {result.declarations} declarations — capacity "
+                        f"{budget:.1%} (random {random:.1%})")
+    for col in ("objective", "inspected", "frauds found", "share", "serious found", "share ", "revenue recovered",
+                "share  "):
+        table.add_column(col, justify="right")
+    for r in result.summary.to_dict("records"):
+        serious = "—" if r["serious_found"] is None else str(r["serious_found"])
+        table.add_row(r["objective"], str(r["inspected"]), str(r["frauds_found"]), f"{r['frauds_share']:.3f}",
+                      serious, f"{r['serious_share']:.3f}", f"{r['revenue_recovered']:,.0f}",
+                      f"{r['revenue_share']:.3f}")
+    console.print(table)
+    totals = result.totals
+    console.print(f"mix weights: {weights}")
+    console.print(f"in the period: {totals['frauds']:.0f} frauds, {totals['serious']:.0f} serious, "
+                  f"{totals['revenue']:,.0f} recoverable revenue")
 
 
 def _print_metrics(title: str, rows: list[dict]) -> None:

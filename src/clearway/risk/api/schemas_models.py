@@ -22,9 +22,18 @@ class SelectionDraft(Strict):
     aeo_random_rate: ShareField = Field(description="Random rate for authorised economic operators")
     aeo_factor: ShareField = Field(Decimal("0.5"), description="Share of model capacity AEO declarations may take")
     random_channel: Literal["yellow", "red"] = "red"
+    objective: Literal["frauds", "serious", "revenue", "mix"] = Field(
+        default="frauds", description="What the model's share of capacity is filled by: frauds found (fraud "
+        "probability), serious frauds found (critical_score), revenue recovered (expected revenue) or a weighted mix")
+    weight_frauds: ShareField = Field(default=Decimal("1"),
+                                      description="Mix weight of the fraud probability (objective mix)")
+    weight_serious: ShareField = Field(default=Decimal("0"), description="Mix weight of the serious-fraud probability")
+    weight_revenue: ShareField = Field(default=Decimal("0"), description="Mix weight of the expected recovered revenue")
 
     @model_validator(mode="after")
     def _consistent(self) -> SelectionDraft:
+        if self.objective == "mix" and not (self.weight_frauds + self.weight_serious + self.weight_revenue):
+            raise ValueError("a mix needs at least one weight above 0")
         if self.red_share + self.yellow_share > 1:
             raise ValueError("red_share + yellow_share is more than 1")
         if self.random_rate > self.red_share + self.yellow_share:
@@ -45,6 +54,10 @@ class SelectionRead(BaseModel):
     aeo_random_rate: Decimal
     aeo_factor: Decimal
     random_channel: str
+    objective: str
+    weight_frauds: Decimal
+    weight_serious: Decimal
+    weight_revenue: Decimal
     thresholds: dict[str, Any]
     thresholds_at: datetime | None
     updated_by: str
@@ -146,3 +159,8 @@ class DecisionRead(BaseModel):
     decided_at: datetime | None
     degraded: str | None = Field(default=None, description="Set when the engine decided in degraded mode "
                                  "(fallback channel): model.unavailable, model.error, engine.error or timeout")
+    objective: str | None = Field(default=None, description="When the model selected: what its office ranks by "
+                                  "(frauds, serious, revenue or mix)")
+    critical_score: float | None = Field(default=None, description="Serious-fraud probability, when the model selected")
+    expected_revenue: float | None = Field(default=None, description="Expected recovered revenue in the declaration's "
+                                           "currency, when the model selected")

@@ -26,7 +26,8 @@ from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = {"shadow": "shadow", "promote": "promoted", "retire": "retired"}
-SETTING_FIELDS = ("red_share", "yellow_share", "random_rate", "aeo_random_rate", "aeo_factor", "random_channel")
+SETTING_FIELDS = ("red_share", "yellow_share", "random_rate", "aeo_random_rate", "aeo_factor", "random_channel",
+                  "objective", "weight_frauds", "weight_serious", "weight_revenue")
 
 
 def _models(request: Request, db: Session, actor: Principal, problems: list[Any] | None = None,
@@ -85,7 +86,8 @@ def _selection(request: Request, db: Session, actor: Principal, problems: list[A
     offices = [("*", translate("ui.risk.selection.any_office", page_locale(request)))]
     offices += [(code, office.name) for code, office in reference_data.offices().items()]
     defaults = {"office": "*", "direction": "IM", "red_share": "0.03", "yellow_share": "0.07", "random_rate": "0.01",
-                "aeo_random_rate": "0.002", "aeo_factor": "0.5", "random_channel": "red"}
+                "aeo_random_rate": "0.002", "aeo_factor": "0.5", "random_channel": "red", "objective": "frauds",
+                "weight_frauds": "0.4", "weight_serious": "0.3", "weight_revenue": "0.3"}
     return render(request, "risk/selection.html", user=actor, section="selection", status=422 if problems else 200,
                   items=items, offices=offices, errors=errors_of(problems or [], page_locale(request)),
                   values=values or defaults)

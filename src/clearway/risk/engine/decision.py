@@ -5,11 +5,13 @@ loaded once per configuration version) and a declaration, and returns the channe
 lodging stores and shows, and the record the engine keeps with the declaration. The final
 channel is the most severe of: the foundation's default rules (kept as a baseline, so that arms
 or licensed goods never go unchecked once analysts configure the engine), analyst rules,
-watchlist hits, the model's pick within capacity, and the random compliance draw.
+watchlist hits, the model's pick within capacity (ranked by the office's objective, which the model
+reason names with the three values it is made of), and the random compliance draw.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -77,9 +79,13 @@ def _model_part(snapshot: Snapshot, document: dict[str, Any], declarant: str, lo
     if not records:
         return part
     if snapshot.model is not None:
-        score, at = snapshot.model.score(records)
-        part.update(score=score, model_version=snapshot.model.version, explain=(snapshot.model, records[at]),
-                    model_channel=setting.model_channel(score, aeo) if setting else None)
+        assessment = snapshot.model.assess(records)
+        objective = setting.objective if setting else None
+        value = objective.value(assessment) if objective else assessment.score
+        part.update(score=assessment.score, model_version=snapshot.model.version,
+                    explain=(snapshot.model, records[assessment.at]), assessment=assessment,
+                    objective=objective.name if objective else None, objective_value=value,
+                    model_channel=setting.model_channel(value, aeo) if setting else None)
     if snapshot.shadow is not None:
         part.update(shadow_score=snapshot.shadow.score(records)[0], shadow_version=snapshot.shadow.version)
     return part
@@ -95,8 +101,11 @@ def _reasons(channel: str, rule_hits: list[dict[str, Any]], watchlist_hits: list
         reasons.append({"rule": key, "text": hit["text"] if hit.get("baseline") else text})
     reasons += [{"rule": f"watchlist:{hit['entry_id']}", "text": text} for hit in watchlist_hits]
     if model["model_channel"]:
-        reasons.append({"rule": "model", "model_version": model["model_version"],
-                        "score": round(model["score"], 6), "text": text})
+        a = model["assessment"]
+        reasons.append({"rule": "model", "model_version": model["model_version"], "objective": model["objective"],
+                        "objective_value": round(model["objective_value"], 6), "score": round(model["score"], 6),
+                        "critical_score": None if math.isnan(a.critical_score) else round(a.critical_score, 6),
+                        "expected_revenue": round(a.expected_revenue, 2), "text": text})
     if random_pick:
         reasons.append({"rule": "random", "random_sample": True, "text": text})
     return reasons or [{"rule": "risk.no_indicator", "text": text}]

@@ -33,6 +33,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
+from clearway.classification.service import duty_table_load
+from clearway.db import utcnow
 from clearway.declarations.channelling import ChannelContext, ChannelDecision, default_channel
 from clearway.risk.engine import degraded, stored
 from clearway.risk.engine.changes import change_listen, config_version
@@ -41,7 +43,13 @@ from clearway.risk.engine.selection import selection_active
 from clearway.risk.ml.inputs import national_rate, valuation_of_bill
 from clearway.risk.ml.scoring import ModelSlot, slot_load
 from clearway.risk.models import ReferenceValue, RiskDecision, RiskModel
-from clearway.risk.rules.facts import CLASSIFICATION_FIELDS, FIRST_SEEN_ROLES, Knowledge, TraderMemory
+from clearway.risk.rules.facts import (
+    CLASSIFICATION_FIELDS,
+    FIRST_SEEN_ROLES,
+    NEIGHBOUR_FIELDS,
+    Knowledge,
+    TraderMemory,
+)
 from clearway.risk.rules.ruleset import RuleSet, rules_active
 from clearway.risk.rules.watchlists import watchlists_active
 from clearway.risk.settings import risk_settings
@@ -78,8 +86,11 @@ def knowledge_load(db: Session, fields: frozenset[str] | set[str], *, before: da
     rule asks, the traders seen (before a time, if given; `traders`: memory to reuse)."""
     wanted = bool(fields & _FIRST_SEEN)  # the traders' memory costs a query: only when a rule asks
     traders = (traders or TraderMemory(stored.parties_seen(db=db, before=before))) if wanted else None
+    # The duty table costs a schedule read: only when a rule reads the lower-duty neighbour.
+    duties = duty_table_load(db=db, on=(before or utcnow()).date()) if fields & NEIGHBOUR_FIELDS else None
     return Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders,
-                     classification=bool(fields & CLASSIFICATION_FIELDS))  # the mismatch only when a rule asks
+                     classification=bool(fields & CLASSIFICATION_FIELDS),  # the mismatch only when a rule asks
+                     duties=duties)
 
 
 def snapshot_load(db: Session, version: tuple[int, str], now: datetime,

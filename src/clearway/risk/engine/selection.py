@@ -4,7 +4,8 @@ Capacity is the expected share of declarations sent red and yellow. The random c
 is kept apart from targeting: it happens for every declaration whatever rules and model say, at
 its own rate (lower for authorised economic operators), and is flagged on the decision so that
 its hit rate estimates the true rate of irregularities. The model selects what scores above
-thresholds derived from recent score quantiles (see `thresholds`), so that model picks fill the
+thresholds derived from recent quantiles of the office's objective (frauds found, serious frauds
+found, revenue recovered, or a weighted mix: see `ml.objectives` and `thresholds`), so that model picks fill the
 capacity left after random picks and rule and watchlist hits; AEO declarations need a higher
 score (their share is multiplied by `aeo_factor`). A setting for office "*" applies to offices
 without their own.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from clearway.auth.schemas import Principal
 from clearway.risk.api.schemas_models import SelectionDraft
 from clearway.risk.engine.changes import change_record
+from clearway.risk.ml.objectives import Objective
 from clearway.risk.models import SelectionSetting
 
 
@@ -40,8 +43,13 @@ class LiveSetting:
     random_channel: str
     thresholds: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def objective(self) -> Objective:
+        """The objective the thresholds were derived for: the one decisions rank by until they are derived anew."""
+        return Objective.from_json(self.thresholds.get("objective"))
+
     def model_channel(self, score: float, aeo: bool) -> str | None:
-        """red or yellow when the score passes the office's thresholds, else None."""
+        """red or yellow when the objective's value passes the office's thresholds, else None."""
         prefix = "aeo_" if aeo else ""
         for channel in ("red", "yellow"):
             limit = self.thresholds.get(prefix + channel)

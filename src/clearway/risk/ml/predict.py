@@ -46,6 +46,14 @@ def score_one(record: Mapping[str, Any], bundle: Bundle) -> Score:
                  critical_score=float(critical_probability(bundle, row.x, threads=1)[0]))
 
 
+def score_rows(bundle: Bundle, x: np.ndarray, value: np.ndarray, duty_rate: np.ndarray,
+               *, threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fraud probability, serious-fraud probability and expected revenue of featured rows."""
+    prob = _probability(bundle, x, threads=threads)
+    return (prob, critical_probability(bundle, x, threads=threads),
+            _expected_revenue(bundle, x, prob, value, duty_rate, threads=threads))
+
+
 def critical_probability(bundle: Bundle, x: np.ndarray, *, threads: int) -> np.ndarray:
     """Calibrated probability of serious fraud of featured rows (NaN when the bundle has no severity model)."""
     if bundle.critical is None:

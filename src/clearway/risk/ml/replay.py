@@ -6,21 +6,29 @@ its hit rate estimates the true fraud rate without selection bias) and targeted 
 highest scores among the rest. Three policies run on the same days and the same random draws:
 the model retrained every `retrain_every` days on history plus what it revealed, the same first
 model never retrained, and random selection only.
+
+`compare_objectives` asks another question on the same kind of days: with one model, what each
+selection objective (frauds, serious frauds, revenue, a weighted mix: `objectives`) finds at the
+same capacity, in frauds, serious frauds and revenue recovered.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from clearway.risk.ml.bundle import Bundle
-from clearway.risk.ml.data import LABELS
+from clearway.risk.ml.data import LABELS, canonical
+from clearway.risk.ml.mappings import NATIVE
+from clearway.risk.ml.objectives import OBJECTIVES, objective_of, per_declaration
 from clearway.risk.ml.predict import score_batch
 from clearway.risk.ml.train import TrainConfig, train
+from clearway.synthetic import generate_world
 
 POLICIES = ("retrained", "never retrained", "random only")
 
@@ -140,3 +148,92 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     p, denom = k / n, 1 + z * z / n
     centre, half = (p + z * z / (2 * n)) / denom, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return centre - half, centre + half
+
+
+@dataclass(frozen=True)
+class ObjectiveComparison:
+    """One row per objective (and the random and oracle references), and what the period held."""
+
+    summary: pd.DataFrame
+    declarations: int
+    days: int
+    totals: dict[str, float]
+
+
+def compare_objectives(history: pd.DataFrame, period: pd.DataFrame, *, budget: float, random_rate: float,
+                       weights: Mapping[str, float], seed: int = 0, train_config: TrainConfig | None = None,
+                       tick: Callable[[str], None] | None = None) -> ObjectiveComparison:
+    """Each objective of `objectives` fills the same daily capacity on the same days, with the same random sample.
+
+    One model is trained on `history` (its labels: what was controlled) and scores the period's
+    declarations blind; the objective then ranks them (`objectives.Objective`, a mix scaled on the
+    model's scores of the last 28 days of history, as the live thresholds are). A day's capacity is
+    `budget` × its declarations (fractions carried), of which the `random_rate` share is a uniform
+    random sample common to every objective. Every declaration of `period` must carry its outcome.
+    Next to the objectives: random selection only, and an oracle that knows every amount (the most
+    revenue any selection of that size could recover).
+    """
+    tick = tick or (lambda _: None)
+    config = train_config or TrainConfig(validate=False)
+    bundle = train(history, config=config, seed=seed)
+    blind = period.drop(columns=[c for c in LABELS if c in period])
+    scored = per_declaration(score_batch(blind, bundle))
+    full = period.assign(critical=period.get("critical", np.nan),
+                         revenue=period.get("revenue_recovered", np.nan))
+    by = full.groupby("declaration_id", sort=False)
+    truth = pd.DataFrame({"lodged_at": by["lodged_at"].min(), "fraud": by["fraud"].max(),
+                          "critical": by["critical"].max(), "revenue": by["revenue"].sum(min_count=1)}
+                         ).sort_values("lodged_at", kind="stable")
+    scored = scored.loc[truth.index]
+    recent = history[history["lodged_at"] >= history["lodged_at"].max() - pd.Timedelta(days=28)]
+    window = per_declaration(score_batch(recent.drop(columns=[c for c in LABELS if c in recent]), bundle))
+    rankings = {name: objective_of(name, weights, window).values(scored) for name in OBJECTIVES}
+    rankings["oracle (true amounts)"] = truth["revenue"].fillna(0.0).to_numpy(np.float64)
+    day = truth["lodged_at"].dt.floor("D").to_numpy()
+    days = pd.unique(day)
+    rows_of = [np.flatnonzero(day == d) for d in days]
+    counts = np.array([len(r) for r in rows_of])
+    quota, randoms = daily_quota(counts, budget), daily_quota(counts, min(random_rate, budget))
+    picked: dict[str, list[np.ndarray]] = {name: [] for name in [*rankings, "random only"]}
+    for i, (d, rows) in enumerate(zip(days, rows_of, strict=True)):
+        rng = np.random.default_rng([seed, i])
+        sample = rng.choice(rows, size=min(randoms[i], len(rows)), replace=False)
+        for name, values in rankings.items():
+            picked[name].append(_select(pd.Timestamp(d), rows, values[rows], sample, quota[i])["row"].to_numpy())
+        only = np.random.default_rng([seed, i, 1]).choice(rows, size=min(quota[i], len(rows)), replace=False)
+        picked["random only"].append(only)
+        tick(pd.Timestamp(d).date().isoformat())
+    fraud, critical = truth["fraud"].to_numpy(np.float64), truth["critical"].to_numpy(np.float64)
+    revenue = truth["revenue"].to_numpy(np.float64)
+    totals = {"frauds": float(np.nansum(fraud)), "serious": float(np.nansum(critical)),
+              "revenue": float(np.nansum(revenue))}
+    summary = []
+    for name, parts in picked.items():
+        rows = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        found = {"frauds": float(np.nansum(fraud[rows])), "serious": float(np.nansum(critical[rows])),
+                 "revenue": float(np.nansum(revenue[rows]))}
+        summary.append({"objective": name, "inspected": len(rows), "frauds_found": int(found["frauds"]),
+                        "serious_found": int(found["serious"]) if totals["serious"] else None,
+                        "revenue_recovered": found["revenue"],
+                        **{f"{k}_share": found[k] / totals[k] if totals[k] else float("nan") for k in totals}})
+    return ObjectiveComparison(summary=pd.DataFrame(summary), declarations=len(truth), days=len(days), totals=totals)
+
+
+def synthetic_days(*, seed: int, days: int, per_day: int, end: date,
+                   train_share: float = 0.75) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A synthetic world split in time: the history labelled only where the world's own inspections looked
+    (a fraud they missed reads as clean), and the later days with the truth of every declaration."""
+    world = generate_world(seed=seed, days=days, end=end, declarations_per_day=per_day)
+    flat = world.to_flat_frame()
+    items = [len(r.document["items"]) for r in world.declarations]
+    found = np.repeat([r.found_fraud for r in world.declarations], items)
+    inspected = flat["inspected"].to_numpy() == 1
+    raw = flat.drop(columns=["fraud", "fraud_kind", "revenue_recovered", "inspected", "random_pick"]).astype(str)
+    cut = pd.Timestamp(world.start + timedelta(days=round(days * train_share)), tz="UTC")
+    later = (pd.to_datetime(flat["lodged_at"], utc=True) >= cut).to_numpy()
+    truth_fraud, truth_revenue = flat["fraud"].astype(int).to_numpy(), flat["revenue_recovered"].to_numpy()
+    raw["fraud"] = np.where(later, truth_fraud.astype(str), np.where(inspected, found.astype(int).astype(str), ""))
+    raw["revenue_recovered"] = np.where(later, truth_revenue.astype(str),
+                                        np.where(inspected, np.where(found, truth_revenue, 0).astype(str), ""))
+    frame = canonical(raw, NATIVE, with_labels=True, source=f"synthetic world {seed}")
+    return frame[~later].reset_index(drop=True), frame[later].reset_index(drop=True)

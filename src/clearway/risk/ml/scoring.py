@@ -22,7 +22,8 @@ from clearway.risk.ml import bundle as bundles
 from clearway.risk.ml.bundle import Bundle
 from clearway.risk.ml.explain import explain_one
 from clearway.risk.ml.features import build_row
-from clearway.risk.ml.predict import score_one
+from clearway.risk.ml.objectives import Assessment
+from clearway.risk.ml.predict import score_one, score_rows
 
 log = logging.getLogger("clearway.risk")
 MODELS_DIR_ENV = "CLEARWAY_RISK_MODELS_DIR"
@@ -81,6 +82,21 @@ class ModelSlot:
         scores = np.asarray(self.bundle.booster.predict(x, num_threads=1), dtype=np.float64)
         at = int(np.argmax(scores))
         return float(scores[at]), at
+
+    def assess(self, records: list[dict[str, Any]]) -> Assessment:
+        """A declaration's fraud and serious-fraud probabilities (its riskiest item's) and its expected
+        revenue (summed over items: a control checks them all), with the index of the riskiest item."""
+        if len(records) == 1:
+            one = score_one(records[0], self.bundle)
+            return Assessment(one.score, one.critical_score, one.expected_revenue, 0)
+        rows = [build_row(record, self.bundle.state) for record in records]
+        value = np.array([row.atoms.numbers["value"] for row in rows], dtype=np.float64)
+        duty_rate = np.array([row.atoms.numbers["duty_rate"] for row in rows], dtype=np.float64)
+        prob, critical, revenue = score_rows(self.bundle, np.vstack([row.x for row in rows]), value, duty_rate,
+                                             threads=1)
+        at = int(np.argmax(prob))
+        worst = float(np.nan) if np.isnan(critical).all() else float(np.nanmax(critical))
+        return Assessment(float(prob[at]), worst, float(revenue.sum()), at)
 
     def explain(self, record: Mapping[str, Any], top: int = 3) -> list[dict[str, Any]]:
         """The model's main reasons for one item, strongest first, as sentences."""

@@ -1,14 +1,17 @@
-"""Model score thresholds per office and direction, from recent score quantiles, so selection stays in capacity.
+"""Model thresholds per office and direction, from recent quantiles of the office's objective, within capacity.
 
 For a setting, the promoted model scores the last `WINDOW_DAYS` of stored declarations of that
-office and direction (batch scoring, the ML core's `score_batch`; a declaration's score is its
-highest item's). What is left of the capacity after the random draw and after what rules,
-watchlists and the baseline rules already selected in that window goes to the model:
+office and direction (batch scoring, the ML core's `score_batch`; a declaration's probabilities are
+its highest item's, its expected revenue the sum over items) and ranks them by the setting's
+objective (`objectives`: frauds, serious frauds, revenue or a weighted mix, whose scales are fitted
+on this window and stored with the thresholds, so that decisions rank exactly as here). What is
+left of the capacity after the random draw and after what rules, watchlists and the baseline
+rules already selected in that window goes to the model:
 
     model red share = red capacity − random rate (if random picks go red) − share already sent red
     model share     = red + yellow capacity − random rate − share already sent yellow or red
 
-and the thresholds are the score quantiles at 1 − those shares (AEO thresholds at 1 − share ×
+and the thresholds are the objective's quantiles at 1 − those shares (AEO thresholds at 1 − share ×
 aeo_factor). With no recent declarations, no threshold is set and the model only scores.
 """
 
@@ -28,6 +31,7 @@ from clearway.risk.engine.changes import change_record
 from clearway.risk.engine.selection import settings_list
 from clearway.risk.ml.inputs import model_records, national_rate, valuations_stored
 from clearway.risk.ml.mappings import CANONICAL_TEXT
+from clearway.risk.ml.objectives import objective_of, per_declaration
 from clearway.risk.ml.predict import score_batch
 from clearway.risk.ml.scoring import ModelSlot, slot_load
 from clearway.risk.models import RiskDecision, RiskModel, SelectionSetting
@@ -39,6 +43,12 @@ _NUMBERS = ("value", "net_mass_kg", "duty_rate", "item_no")
 
 def recent_scores(*, db: Session, slot: ModelSlot, office: str, direction: str, now: datetime) -> np.ndarray:
     """The model's score of each declaration of the window (its highest item's)."""
+    return recent_assessments(db=db, slot=slot, office=office, direction=direction, now=now)["score"].to_numpy()
+
+
+def recent_assessments(*, db: Session, slot: ModelSlot, office: str, direction: str,
+                       now: datetime) -> pd.DataFrame:
+    """Score, critical_score and expected revenue of each declaration of the window (`objectives.per_declaration`)."""
     records: list[dict[str, Any]] = []
     rows = list(stored.declarations_between(db=db, start=now - timedelta(days=WINDOW_DAYS), end=now, office=office,
                                             direction=direction, limit=LIMIT))
@@ -49,15 +59,14 @@ def recent_scores(*, db: Session, slot: ModelSlot, office: str, direction: str, 
         records += model_records(row.document, reference=str(row.id), declarant=row.declarant,
                                  lodged_at=row.lodged_at, valuation=valuation, rate=rate)
     if not records:
-        return np.empty(0)
+        return pd.DataFrame({"score": [], "critical_score": [], "expected_revenue": []}, dtype="float64")
     frame = pd.DataFrame(records)
     for column in CANONICAL_TEXT:
         frame[column] = frame[column].fillna("").astype(str) if column in frame else ""
     for column in _NUMBERS:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     frame["lodged_at"] = pd.to_datetime(frame["lodged_at"], utc=True)
-    scores = score_batch(frame, slot.bundle)
-    return scores.groupby("declaration_id", sort=False)["score"].max().to_numpy(np.float64)
+    return per_declaration(score_batch(frame, slot.bundle))
 
 
 def taken_shares(*, db: Session, office: str, direction: str, now: datetime) -> tuple[float, float]:
@@ -108,9 +117,15 @@ def thresholds_recompute(*, db: Session, actor: Principal, setting: SelectionSet
     if slot is None:
         setting.thresholds = {}
     else:
-        scores = recent_scores(db=db, slot=slot, office=setting.office, direction=setting.direction, now=now)
+        window = recent_assessments(db=db, slot=slot, office=setting.office, direction=setting.direction, now=now)
+        weights = {"frauds": setting.weight_frauds, "serious": setting.weight_serious,
+                   "revenue": setting.weight_revenue}
+        objective = objective_of(setting.objective, weights, window)
         taken_red, taken_any = taken_shares(db=db, office=setting.office, direction=setting.direction, now=now)
-        setting.thresholds = {**thresholds_for(scores, setting, taken_red, taken_any), "model_version": slot.version}
+        setting.thresholds = {**thresholds_for(objective.values(window), setting, taken_red, taken_any),
+                              "model_version": slot.version, "objective": objective.to_json()}
+        if setting.objective in ("serious", "mix") and slot.bundle.critical is None:
+            setting.thresholds["fallback"] = "no serious-fraud model: the fraud probability stands in for it"
     setting.thresholds_at = now
     db.flush()
     change_record(db=db, actor=actor, kind="selection.thresholds", target_type="risk_selection",

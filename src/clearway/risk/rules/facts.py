@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from clearway.classification.neighbours import DutyTable, lower_duty_neighbour
 from clearway.classification.selectors import mismatch_distance, mismatch_far
 
 NUM, STR, BOOL = "number", "text", "boolean"
@@ -40,6 +41,8 @@ ITEM_FIELDS: dict[str, str] = {
     "ref.unit_value_kg": NUM, "ref.count": NUM, "ref.known": BOOL,
     # Classification: 0..1 distance between the description and the declared heading, and "far".
     "item.description_mismatch": NUM, "item.description_far": BOOL,
+    # A higher-duty subheading of the same heading fits the description better, and by how many points.
+    "item.lower_duty_neighbour": BOOL, "item.neighbour_duty_gap": NUM,
 }
 FIELDS = {**DECLARATION_FIELDS, **ITEM_FIELDS}
 ITEMS_KEY = "__items__"
@@ -68,6 +71,7 @@ class Knowledge:
     aeo: frozenset[str] = frozenset()
     traders: TraderMemory | None = None  # None when no rule asks whether a trader is new
     classification: bool = False  # compute the description/code mismatch (only when a rule asks)
+    duties: DutyTable | None = None  # duty per line for the lower-duty neighbour (None: no rule asks)
 
 
 def decimal_or_none(value: Any) -> Decimal | None:
@@ -104,7 +108,8 @@ def _party_facts(document: Mapping[str, Any], knowledge: Knowledge, declarant: s
 
 
 def item_facts(item: Mapping[str, Any], index: int, departure: str | None,
-               references: Mapping[tuple[str, str], tuple[Decimal, int]], classify: bool = False) -> dict[str, Any]:
+               references: Mapping[tuple[str, str], tuple[Decimal, int]], classify: bool = False,
+               duties: DutyTable | None = None) -> dict[str, Any]:
     """The facts of one goods item, with its unit value measured against the reference."""
     code, origin = str(item.get("hs_code", "")), str(item.get("origin_country", ""))
     value, mass = decimal_or_none(item.get("value")), decimal_or_none(item.get("net_mass_kg"))
@@ -122,6 +127,7 @@ def item_facts(item: Mapping[str, Any], index: int, departure: str | None,
         "item.route": f"{departure or '?'}>{origin}",
         "ref.unit_value_kg": ref[0] if ref else None, "ref.count": ref[1] if ref else 0, "ref.known": ref is not None,
         **(_mismatch_facts(item.get("description"), code) if classify else NO_MISMATCH),
+        **(_neighbour_facts(item.get("description"), code, duties) if duties is not None else NO_NEIGHBOUR),
     }
 
 
@@ -135,6 +141,26 @@ def _mismatch_facts(description: Any, code: str) -> dict[str, Any]:
     distance = mismatch_distance(text, code)
     return {"item.description_mismatch": None if distance is None else Decimal(str(distance)),
             "item.description_far": mismatch_far(text, code)}
+
+
+NO_NEIGHBOUR: dict[str, Any] = {"item.lower_duty_neighbour": None, "item.neighbour_duty_gap": None}
+NEIGHBOUR_FIELDS = frozenset(NO_NEIGHBOUR)
+EVIDENCE_KEY = "__evidence__"  # what officers are shown when a rule reading these facts hits the item
+
+
+def _neighbour_facts(description: Any, code: str, duties: DutyTable) -> dict[str, Any]:
+    """Whether a better-fitting neighbour of the declared code carries a higher duty (None: the code has no
+    known ad valorem duty, so nothing can be said)."""
+    text = description if isinstance(description, str) else None
+    if not text or duties.rate(code) is None:
+        return NO_NEIGHBOUR
+    found = lower_duty_neighbour(text, code, duties)
+    if found is None:
+        return {"item.lower_duty_neighbour": False, "item.neighbour_duty_gap": None}
+    evidence = {"code": "classification.lower_duty_neighbour", "params": {
+        "code": found.declared, "declared": f"{found.declared_duty.normalize():f}%", "best": found.neighbour,
+        "suggested": f"{found.neighbour_duty.normalize():f}%"}}
+    return {"item.lower_duty_neighbour": True, "item.neighbour_duty_gap": found.gap, EVIDENCE_KEY: [evidence]}
 
 
 def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, declarant: str, lodged_at: datetime,
@@ -155,8 +181,8 @@ def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, decl
         "transport.means_id": transport.get("means_id"), "transport.departure_country": departure,
         **_party_facts(document, knowledge, declarant),
     }
-    facts[ITEMS_KEY] = [item_facts(item, i, departure, knowledge.references, knowledge.classification)
-                        for i, item in enumerate(items)]
+    facts[ITEMS_KEY] = [item_facts(item, i, departure, knowledge.references, knowledge.classification,
+                                   knowledge.duties) for i, item in enumerate(items)]
     return facts
 
 

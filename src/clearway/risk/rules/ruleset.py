@@ -19,6 +19,7 @@ from clearway.risk.api.schemas import RuleDraft
 from clearway.risk.engine.changes import change_record
 from clearway.risk.models import RiskRule, RiskRuleVersion
 from clearway.risk.rules.compile import Compiled, compile_rule, matches
+from clearway.risk.rules.facts import EVIDENCE_KEY, ITEMS_KEY, NEIGHBOUR_FIELDS
 from clearway.risk.rules.lang import RuleSyntaxError
 
 log = logging.getLogger("clearway.risk")
@@ -208,7 +209,15 @@ class RuleSet:
                 errors.append({"rule_id": rule.rule_id, "version": rule.version, "error": type(exc).__name__})
                 continue
             if items is not None:
-                hits.append({"rule_id": rule.rule_id, "version": rule.version, "name": rule.name,
-                             "channel": rule.channel, "priority": rule.priority, "items": items,
-                             "text": rule.reason + (f" (items {', '.join(map(str, items))})" if items else "")})
+                hit = {"rule_id": rule.rule_id, "version": rule.version, "name": rule.name,
+                       "channel": rule.channel, "priority": rule.priority, "items": items,
+                       "text": rule.reason + (f" (items {', '.join(map(str, items))})" if items else "")}
+                if rule.compiled.fields & NEIGHBOUR_FIELDS and items:
+                    hit["evidence"] = _evidence(facts, items)  # officers see which neighbour and what it costs
+                hits.append(hit)
         return hits, errors
+
+
+def _evidence(facts: dict[str, Any], items: list[int]) -> list[dict[str, Any]]:
+    """The localizable evidence (message code and parameters) the hit items carry, with their item numbers."""
+    return [{"item": n, **found} for n in items for found in facts[ITEMS_KEY][n - 1].get(EVIDENCE_KEY, ())]
