@@ -3,7 +3,7 @@
 Older rows keep their English `reason` text (shown as it is); new events also have `reason_code`/`reason_params`.
 
 Revision ID: 0040
-Revises: 0033
+Revises: 0042
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0040"
-down_revision = "0033"
+down_revision = "0042"
 branch_labels = None
 depends_on = None
 
