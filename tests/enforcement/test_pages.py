@@ -3,17 +3,14 @@ FIU; the FIU reads the summary; price evidence shows a chart and the same figure
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
-import clearway
 from tests.enforcement.test_api import comparable_mrn, fiu, history
+from tests.locales import assert_translated, catalogue
 from tests.web.conftest import csrf_of, sign_in
 
-LOCALES = Path(clearway.__file__).with_name("locales")
 SAME = {"es": set(), "fr": {"ui.enforcement.action", "ui.enforcement.parties"}}  # French spells these as English
 WORDS = {"en": ("Leads", "Send to the financial intelligence unit", "Price per kg"),
          "es": ("Pistas", "Enviar a la unidad de inteligencia financiera", "Precio por kg"),
@@ -21,18 +18,11 @@ WORDS = {"en": ("Leads", "Send to the financial intelligence unit", "Price per k
 
 
 def _load(lang: str) -> dict[str, str]:
-    return json.loads((LOCALES / f"enforcement_{lang}.json").read_text("utf-8"))
+    return catalogue("enforcement", lang)
 
 
 def test_spanish_and_french_have_every_key_with_its_placeholders_and_no_english_left():
-    en = _load("en")
-    for lang in ("es", "fr"):
-        other = _load(lang)
-        assert set(other) == set(en), lang
-        for key, text in en.items():
-            assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", text)), (lang, key)
-            if key not in SAME[lang]:
-                assert other[key] != text, (lang, key)
+    assert_translated("enforcement", SAME)
 
 
 def test_every_indicator_has_a_label():

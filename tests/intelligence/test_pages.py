@@ -3,7 +3,6 @@ marking banner, the officer holds a declaration with it and reports the outcome,
 
 from __future__ import annotations
 
-import json
 import re
 from html import unescape
 from pathlib import Path
@@ -13,9 +12,9 @@ import pytest
 import clearway
 from tests.controls.flows import lodge
 from tests.intelligence.helpers import TEXT, create, status_and_holds
+from tests.locales import assert_translated, catalogue
 from tests.web.conftest import csrf_of, sign_in
 
-LOCALES = Path(clearway.__file__).with_name("locales")
 SAME = {"es": {"ui.intel.info.5"}, "fr": {"ui.intel.info.5", "ui.intel.action_status.active"}}  # same word
 WORDS = {"en": ("Intelligence alerts", "Create the alert", "Report the outcome", "no find"),
          "es": ("Alertas de inteligencia", "Crear la alerta", "Informar del resultado", "sin hallazgo"),
@@ -23,18 +22,11 @@ WORDS = {"en": ("Intelligence alerts", "Create the alert", "Report the outcome",
 
 
 def _load(lang: str) -> dict[str, str]:
-    return json.loads((LOCALES / f"intelligence_{lang}.json").read_text("utf-8"))
+    return catalogue("intelligence", lang)
 
 
 def test_spanish_and_french_have_every_key_with_its_placeholders_and_no_english_left():
-    en = _load("en")
-    for lang in ("es", "fr"):
-        other = _load(lang)
-        assert set(other) == set(en), lang
-        for key, text in en.items():
-            assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", text)), (lang, key)
-            if key not in SAME[lang]:
-                assert other[key] != text, (lang, key)
+    assert_translated("intelligence", SAME)
 
 
 def test_every_marking_subject_outcome_and_refusal_has_a_label():

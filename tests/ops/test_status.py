@@ -3,19 +3,16 @@ through their feed, and a page that answers when the database does not."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-import clearway
 from clearway.db import utcnow
 from tests.factories import auth, document, job_context
+from tests.locales import assert_translated
 
-LOCALES = Path(clearway.__file__).with_name("locales")
 SAME = {"es": set(), "fr": {"ui.status.kind", "ui.status.kind.incident"}}  # the same word in French
 
 
@@ -186,14 +183,7 @@ def test_the_status_answers_when_the_database_does_not(tmp_path, monkeypatch):
 
 
 def test_spanish_and_french_have_every_key_with_its_placeholders_and_no_english_left():
-    en = json.loads((LOCALES / "ops_en.json").read_text("utf-8"))
-    for lang in ("es", "fr"):
-        other = json.loads((LOCALES / f"ops_{lang}.json").read_text("utf-8"))
-        assert set(other) == set(en), lang
-        for key, text in en.items():
-            assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", text)), (lang, key)
-            if key not in SAME[lang]:
-                assert other[key] != text, (lang, key)
+    assert_translated("ops", SAME)
 
 
 def test_a_failing_probe_opens_an_incident_that_subscribers_hear_of_and_recovery_resolves_it(client, monkeypatch):

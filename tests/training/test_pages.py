@@ -4,17 +4,14 @@ creates an exercise and projects a test; the officer inspects, decides, hands in
 from __future__ import annotations
 
 import html
-import json
 import re
-from pathlib import Path
 
 import pytest
 
-import clearway
+from tests.locales import assert_translated, catalogue
 from tests.training.helpers import small_world
 from tests.web.conftest import csrf_of, sign_in
 
-LOCALES = Path(clearway.__file__).with_name("locales")
 SAME = {"es": set(), "fr": {"ui.training.projections", "ui.training.minutes"}}  # French spells these as English
 WORDS = {"en": ("Training world.", "Create the exercise", "Hand in", "Frauds found"),
          "es": ("Mundo de formación.", "Crear el ejercicio", "Entregar", "Fraudes detectados"),
@@ -22,18 +19,11 @@ WORDS = {"en": ("Training world.", "Create the exercise", "Hand in", "Frauds fou
 
 
 def _load(lang: str) -> dict[str, str]:
-    return json.loads((LOCALES / f"training_{lang}.json").read_text("utf-8"))
+    return catalogue("training", lang)
 
 
 def test_spanish_and_french_have_every_key_with_its_placeholders_and_no_english_left():
-    en = _load("en")
-    for lang in ("es", "fr"):
-        other = _load(lang)
-        assert set(other) == set(en), lang
-        for key, text in en.items():
-            assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", text)), (lang, key)
-            if key not in SAME[lang]:
-                assert other[key] != text, (lang, key)
+    assert_translated("training", SAME)
 
 
 def test_every_fraud_kind_and_outcome_has_a_label():
