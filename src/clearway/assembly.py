@@ -6,8 +6,6 @@ provider), the channel decider and the outcomes source. Domains never import it.
 
 from __future__ import annotations
 
-import dataclasses
-
 from clearway.agencies import holds as agency_holds
 from clearway.agencies.service import SingleWindowStep
 from clearway.clearance.release import ReleaseDecision
@@ -27,15 +25,15 @@ from clearway.training import holds as training_holds
 def wiring_build() -> Wiring:
     """The wiring of this deployment, from its settings."""
     release = ReleaseDecision(
-        providers=(control_holds.control_holds, duty_holds.duty_holds, agency_holds.agency_holds),
+        providers=(control_holds.control_holds, duty_holds.duty_holds, agency_holds.agency_holds,
+                   # an alert that targets or matches the goods holds them until its outcome is reported
+                   intelligence_holds.intelligence_holds,
+                   # a projected (test) declaration is never released
+                   training_holds.projection_holds,
+                   # a closure profile holds goods through the same decision as every other reason
+                   crisis_holds.emergency_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
-    # Intelligence: an alert that targets or matches the goods holds them until its outcome is reported.
-    release = dataclasses.replace(release, providers=(*release.providers, intelligence_holds.intelligence_holds))
-    # Training: a projected (test) declaration is never released.
-    release = dataclasses.replace(release, providers=(*release.providers, training_holds.projection_holds))
-    # Emergency profiles: a closure holds goods through the same release decision as every other reason.
-    release = dataclasses.replace(release, providers=(*release.providers, crisis_holds.emergency_holds))
     # Emergency profiles adjust the engine's channel (and record it under the profile's id).
     channel = EmergencyChannel(channel_engine())
     return Wiring(channel=channel, release=release, outcomes=control_outcomes, gateway=payment_gateway(),
