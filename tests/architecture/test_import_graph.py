@@ -160,3 +160,41 @@ def test_no_clearway_import_inside_a_function(module):
     if MODULES[module].name in LAZY_ALLOWED:
         pytest.skip("command-line modules load a command's parts when it runs")
     assert [target for target, lazy in GRAPH[module] if lazy] == []
+
+
+# The layers, lowest first: a folder imports only from its own layer or below. Within a layer the cycle tests
+# above keep the order strict. A new folder must be placed here (the test below fails until it is).
+LAYERS: tuple[tuple[str, ...], ...] = (
+    # kernel: settings, errors, HTTP and transaction helpers every domain may use
+    ("config", "errors", "problems", "i18n", "body", "methods", "outbound", "writes", "holds", "db", "jobs",
+     "openapi_docs", "downloads", "idempotency", "clikit", "migrate", "handlers", "transport", "locales"),
+    # foundation: audit, identities, pages, reference data, the synthetic world generator
+    ("audit", "auth", "deps", "web", "session", "audit_trail", "reference", "synthetic"),
+    # the declaration document
+    ("declarations",),
+    # what follows from a declaration: duty, events to traders, classification, controls
+    ("tariff", "notifications", "classification", "controls"),
+    # targeting
+    ("risk",),
+    # cooperation and operations, built on targeting and controls
+    ("agencies", "exchange", "borderposts", "enforcement", "intelligence", "training", "crisis", "ops"),
+    # measurement and publication of everything below
+    ("performance", "public"),
+    # the flows that span domains
+    ("clearance", "bulk"),
+    # entry points and the wiring
+    ("assembly", "main", "worker", "cli", "demo", "demo_controls", "demo_risk", "models"),
+)
+LAYER_OF = {f"clearway.{name}": rank for rank, names in enumerate(LAYERS) for name in names}
+
+
+def test_every_folder_has_a_layer():
+    folders = {_folder(module) for module in MODULES} - {"clearway"}  # the package's own __init__
+    assert sorted(f for f in folders if f not in LAYER_OF) == []
+
+
+def test_domains_import_only_downward():
+    upward = sorted(f"{module} -> {target}" for module, imports in GRAPH.items() for target, _ in imports
+                    if _folder(module) in LAYER_OF and _folder(target) in LAYER_OF
+                    and LAYER_OF[_folder(target)] > LAYER_OF[_folder(module)])
+    assert upward == []

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clearway.controls.outcomes import control_outcomes
+from clearway.declarations.exercises import exercise_ids
 from clearway.performance.filters import Filters
-from clearway.training.selectors import projected_ids
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,6 @@ def outcomes_load(*, db: Session, filters: Filters) -> list[Outcome] | None:
     """Control outcomes within the filters, or None when the controls domain does not provide them."""
     since = datetime.combine(filters.date_from, time(0), tzinfo=UTC) if filters.date_from else None
     rows = control_outcomes(db=db, since=since, limit=1_000_000)
-    tests = projected_ids(db)  # training projections are tests of officers, not controls of goods
+    tests = exercise_ids(db)  # training projections are tests of officers, not controls of goods
     rows = [r for r in rows if _get(r, "declaration_id", None) not in tests] if tests else rows
     return [o for o in map(normalise, rows) if _within(o, filters)]

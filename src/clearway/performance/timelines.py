@@ -22,12 +22,12 @@ import pandas as pd
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from clearway.declarations.exercises import EXERCISE_DECLARANT
 from clearway.performance.hours import office_hours
 from clearway.performance.milestones import MILESTONE_KINDS, MILESTONES
 from clearway.performance.models import PerformanceState
 from clearway.performance.releases import pg_tune
 from clearway.performance.rollup import hours_digest, rollup_apply, rollup_rebuild, timelines_frame
-from clearway.training.selectors import TRAINING_DECLARANT
 
 LOOKBACK = 10_000
 CHUNK = 5_000  # declarations per upsert statement (SQLite allows 32,766 bound parameters)
@@ -89,7 +89,7 @@ FROM (
 JOIN declarations d ON d.id = ev.declaration_id {p['lateral']}
 LEFT JOIN organisations o ON o.code = d.declarant_id
 WHERE true
-AND d.declarant_id <> '{TRAINING_DECLARANT}' -- projected training tests stand for no goods
+AND d.declarant_id <> '{EXERCISE_DECLARANT}' -- projected training tests stand for no goods
 {conflict}"""
 
 

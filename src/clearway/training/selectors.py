@@ -1,7 +1,7 @@
 """Training reads: worlds, exercises and their queues, scores against the truth; what other domains may read.
 
-Other domains read two things from here: `TRAINING_DECLARANT`, the organisation every projected declaration is
-lodged by, and `projected_ids`, so that performance and public figures leave projected declarations out.
+Domains below training (risk, performance) leave projected declarations out through
+`declarations.exercises`, which names the organisation every projection is lodged by.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clearway.declarations.exercises import EXERCISE_DECLARANT
 from clearway.errors import NotFound, Problem
 from clearway.training.models import (
     Attempt,
@@ -36,7 +37,7 @@ from clearway.training.schemas import (
 )
 from clearway.training.scoring import counted, d_prime, outcome_of, split_half, wilson
 
-TRAINING_DECLARANT = "KRTRAINING"  # the organisation projected declarations are lodged by: no real trader
+TRAINING_DECLARANT = EXERCISE_DECLARANT  # the organisation projected declarations are lodged by: no real trader
 
 
 def projected_ids(db: Session, declaration_ids: Iterable[int] | None = None) -> set[int]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
 from clearway.controls.outcomes import control_outcomes
+from clearway.declarations.exercises import exercise_ids
 from clearway.declarations.models import Declaration
 from clearway.risk.ml import bundle as bundles
 from clearway.risk.ml import train
@@ -30,13 +31,12 @@ from clearway.risk.ml.predict import score_batch
 from clearway.risk.ml.registry import model_register
 from clearway.risk.ml.scoring import models_root
 from clearway.risk.models import RiskModel
-from clearway.training.selectors import projected_ids
 
 
 def _labels(db: Session) -> dict[int, tuple[int, float, bool]]:
     """Declaration id -> (fraud found, revenue raised, picked by the random sample), training projections left out
     (an officer's check of a planted test declaration says nothing about real traders)."""
-    projected = projected_ids(db)
+    projected = exercise_ids(db)
     return {o.declaration_id: (int(o.fraud_found), float(o.revenue_raised), o.random_pick)
             for o in control_outcomes(db=db) if o.declaration_id not in projected}
 
