@@ -82,6 +82,16 @@ def job_context(**resources: Any) -> Any:
     return JobContext(sessions=get_sessionmaker(), wiring=wiring(), resources=dict(resources))
 
 
+def worker_test_runs() -> int:
+    """Run the worker's rule test-run job until nothing is queued, as the worker would; how many it ran."""
+    from clearway.risk.jobs import test_runs
+
+    ran, context = 0, job_context()
+    while test_runs(context):
+        ran += 1
+    return ran
+
+
 def lodge_direct(username: str, n: int = 1) -> list[str]:
     """Lodge n valid declarations for a trader through the service; returns their MRNs."""
     from sqlalchemy import select

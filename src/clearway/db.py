@@ -132,6 +132,11 @@ def get_read_sessionmaker() -> sessionmaker[Session]:
     return _read_sessionmaker(get_engine())
 
 
+def read_sessions_of(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """A read-only twin of a session factory (a worker's): on SQLite its transactions begin deferred."""
+    return _read_sessionmaker(sessions.kw["bind"])
+
+
 @lru_cache(maxsize=4)
 def _read_engine(engine: Engine) -> Engine:
     # Keyed by engine, so it follows get_engine's cache (tests clear it between databases).

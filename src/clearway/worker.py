@@ -28,6 +28,7 @@ from clearway.models import load_all
 from clearway.notifications import jobs as notification_jobs
 from clearway.ops import jobs as ops_jobs
 from clearway.performance import jobs as performance_jobs
+from clearway.risk import jobs as risk_jobs
 from clearway.training import jobs as training_jobs
 
 log = logging.getLogger("clearway.worker")
@@ -52,7 +53,7 @@ def jobs_all() -> list[Job]:
     """Every domain's jobs, in the order they are started."""
     return [*audit_jobs.jobs(), *notification_jobs.jobs(), *control_jobs.jobs(), *clearance_jobs.jobs(),
             *performance_jobs.jobs(), *borderpost_jobs.jobs(), *agency_jobs.jobs(), *exchange_jobs.jobs(),
-            *training_jobs.jobs(), *crisis_jobs.jobs(), *ops_jobs.jobs()]
+            *training_jobs.jobs(), *crisis_jobs.jobs(), *ops_jobs.jobs(), *risk_jobs.jobs()]
 
 
 def job_run(job: Job, ctx: JobContext) -> int:

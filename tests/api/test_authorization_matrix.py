@@ -60,6 +60,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     **{(method, f"/api/v1/risk/{path}"): {"analyst"} for method, path in (
         ("POST", "rules"), ("POST", "rules/check"), ("PUT", "rules/{rule_id}"), ("POST", "rules/{rule_id}/activate"),
         ("POST", "rules/{rule_id}/deactivate"), ("POST", "rules/{rule_id}/test-run"), ("POST", "watchlists"),
+        ("GET", "rules/{rule_id}/test-runs"), ("GET", "test-runs/{run_id}"),
         ("PUT", "watchlists/{entry_id}"), ("DELETE", "watchlists/{entry_id}"), ("POST", "models"),
         ("POST", "models/{model_id}/shadow"), ("POST", "models/{model_id}/promote"),
         ("POST", "models/{model_id}/retire"), ("PUT", "selection/{office}/{direction}"),

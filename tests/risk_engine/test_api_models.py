@@ -13,7 +13,7 @@ from clearway.declarations.schemas import EXAMPLE
 from clearway.risk.ml.inputs import model_records
 from clearway.risk.ml.predict import score_one
 from clearway.risk.ml.scoring import bundle_load, bundle_path, slot_load
-from tests.factories import auth
+from tests.factories import auth, worker_test_runs
 from tests.risk_engine.conftest import NORMAL, UNDERVALUED, ids_of, lodge_at, priced
 
 AT = datetime(2026, 3, 10, 9, tzinfo=UTC)
@@ -125,16 +125,61 @@ def test_a_test_run_counts_hits_and_uses_control_outcomes(client, fake_controls)
         "name": "cheap", "channel": "yellow", "reason": "Undervalued", "expression": "item.value < 1000"},
         headers=analyst).json()
     run = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run", json={}, headers=analyst)
-    assert run.status_code == 200, run.text
-    figures = run.json()
+    assert run.status_code == 202, run.text
+    queued = run.json()
+    assert queued["status"] == "queued" and queued["result"] is None
+    assert run.headers["location"] == f"/api/v1/risk/test-runs/{queued['id']}" and run.headers["retry-after"]
+    # The request only queued it: nothing is replayed until the worker runs.
+    assert client.get(run.headers["location"], headers=analyst).json()["status"] == "queued"
+    assert worker_test_runs() == 1
+    done = client.get(run.headers["location"], headers=analyst)
+    assert done.status_code == 200 and "retry-after" not in done.headers
+    assert done.json()["status"] == "done" and done.json()["evaluated"] == 20
+    figures = done.json()["result"]
     assert (figures["evaluated"], figures["hits"], figures["hit_share"]) == (20, 10, 0.5)
     assert figures["outcomes_available"] is True
     assert (figures["inspected_hits"], figures["found"], figures["hit_rate"]) == (3, 2, 2 / 3)
     assert figures["revenue_found"] == "301" and figures["baseline_hit_rate"] == 2 / 6
     assert set(figures["sample"]) == {m for m, (_, item) in zip(mrns, history, strict=True) if item is UNDERVALUED}
     narrow = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run",
-                         json={"date_from": str((now - timedelta(days=5)).date())}, headers=analyst).json()
-    assert narrow["evaluated"] == 5
+                         json={"date_from": str((now - timedelta(days=5)).date())}, headers=analyst)
+    worker_test_runs()
+    assert client.get(narrow.headers["location"], headers=analyst).json()["result"]["evaluated"] == 5
+    runs = client.get(f"/api/v1/risk/rules/{rule['id']}/test-runs", headers=analyst).json()["items"]
+    assert [r["id"] for r in runs] == [narrow.json()["id"], queued["id"]]
+    assert client.get(narrow.headers["location"], headers=auth(client, "officer")).status_code == 403
+    backwards = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run", headers=analyst,
+                            json={"date_from": "2026-05-02", "date_to": "2026-05-01"})
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["code"] == "risk.test_run_window"
+    assert client.get("/api/v1/risk/test-runs/999999", headers=analyst).status_code == 404
+
+
+def test_a_test_run_is_replayed_in_batches_and_taken_again_when_its_worker_stopped(client):
+    """A long test-run reads in bounded batches, reports its progress, and survives a worker that died."""
+    from clearway.db import get_sessionmaker, read_sessions_of
+    from clearway.risk.models import RiskTestRun
+    from clearway.risk.rules import testrun
+
+    now = utcnow()
+    lodge_at("trader-b", [(now - timedelta(days=1, minutes=m), UNDERVALUED if m % 3 else NORMAL) for m in range(7)])
+    analyst = auth(client, "analyst")
+    rule = client.post("/api/v1/risk/rules", json={
+        "name": "cheap", "channel": "yellow", "reason": "Undervalued", "expression": "item.value < 1000"},
+        headers=analyst).json()
+    run_id = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run", json={}, headers=analyst).json()["id"]
+    sessions = get_sessionmaker()
+    with sessions() as db, db.begin():
+        assert testrun.test_run_claim(db=db, now=now) == run_id
+    with sessions() as db, db.begin():  # a second worker does not take a run another is working on
+        assert testrun.test_run_claim(db=db, now=now) is None
+    with sessions() as db, db.begin():  # ... unless that worker stopped reporting
+        assert testrun.test_run_claim(db=db, now=now + timedelta(seconds=testrun.STALE_S + 1)) == run_id
+    assert testrun.test_run_execute(sessions=sessions, reads=read_sessions_of(sessions), run_id=run_id,
+                                    batch=2) == "done"
+    result = client.get(f"/api/v1/risk/test-runs/{run_id}", headers=analyst).json()
+    assert result["status"] == "done" and result["result"]["evaluated"] == 7 and result["result"]["hits"] == 4
+    with sessions() as db:
+        assert db.get(RiskTestRun, run_id).finished_at is not None
 
 
 def test_drift_compares_score_windows_and_reports_weeks(client, models_env):

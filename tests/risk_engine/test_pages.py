@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.factories import auth
+from tests.factories import auth, worker_test_runs
 from tests.risk_engine.conftest import UNDERVALUED, priced
 from tests.web.conftest import csrf_of, sign_in
 
@@ -40,7 +40,12 @@ def test_an_analyst_writes_edits_activates_and_test_runs_a_rule(client):
     page = client.get(page_url).text
     assert "version 2" in page and "Take out of force" in page
     run = _post(client, f"/risk/rules/{rule_id}/test-run", page_url, {"date_from": "", "date_to": ""})
-    assert run.status_code == 200 and "Would have hit" in run.text
+    assert run.status_code == 303 and "?run=" in run.headers["location"]
+    pending = client.get(run.headers["location"]).text
+    assert "Test-run queued" in pending and "Refresh" in pending and "Would have hit" not in pending
+    assert worker_test_runs() == 1
+    done = client.get(run.headers["location"]).text
+    assert "Would have hit" in done and "Test-run queued" not in done
 
 
 def test_pages_refuse_a_post_without_csrf_and_traders_altogether(client):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from datetime import timedelta
 
 import pytest
 
+from clearway.db import utcnow
 from tests.factories import auth, document
 
 
@@ -66,12 +69,13 @@ def test_reads_go_on_while_another_connection_holds_the_write_lock(client, db_ur
 
 
 def test_a_rule_test_run_reads_without_the_write_lock(client, db_url, monkeypatch):
-    """A test-run only reads history: it neither waits for a write elsewhere nor makes sign-in wait behind it."""
+    """A test-run is queued by the request and replayed by the worker in read-only batches: the replay neither waits
+    for a write elsewhere nor makes sign-in wait behind it."""
     if not db_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock")
     from clearway.config import get_settings
     from clearway.db import get_engine, get_sessionmaker
-    from tests.factories import lodge_direct
+    from tests.factories import lodge_direct, worker_test_runs
 
     lodge_direct("trader-a", 3)
     analyst = auth(client, "analyst")
@@ -80,15 +84,30 @@ def test_a_rule_test_run_reads_without_the_write_lock(client, db_url, monkeypatc
     monkeypatch.setenv("CLEARWAY_DB_BUSY_TIMEOUT_MS", "300")
     for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
+    run = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run", json={}, headers=analyst)
+    assert run.status_code == 202, run.text
+    from clearway.db import get_sessionmaker, read_sessions_of
+    from clearway.risk.rules import testrun
+
+    sessions = get_sessionmaker()
+    with sessions() as db, db.begin():
+        assert testrun.test_run_claim(db=db, now=utcnow()) == run.json()["id"]
     holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=1)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        run = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run", json={}, headers=analyst)
-        assert run.status_code == 200, run.text
-        assert run.json()["evaluated"] == 3
+        # The replay's reads run while another connection holds the write lock; only its progress notes wait.
+        started = time.perf_counter()
+        with read_sessions_of(sessions)() as db, db.begin():
+            replay_rows = list(testrun.stored.declarations_between(db=db, start=utcnow() - timedelta(days=1),
+                                                                    end=utcnow() + timedelta(days=1)))
+        assert len(replay_rows) == 3 and time.perf_counter() - started < 0.3
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+    assert testrun.test_run_execute(sessions=sessions, reads=read_sessions_of(sessions), run_id=run.json()["id"]) \
+        == "done"
+    assert worker_test_runs() == 0
+    assert client.get(run.headers["location"], headers=analyst).json()["result"]["evaluated"] == 3
 
 
 @pytest.mark.parametrize("reader", ["officer", "trader-a"])

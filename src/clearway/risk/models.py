@@ -29,6 +29,28 @@ class RiskRule(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class RiskTestRun(Base):
+    """A test-run an analyst asked for: queued by the request, replayed by the worker in bounded read batches."""
+
+    __tablename__ = "risk_test_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("risk_rules.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    date_from: Mapped[date] = mapped_column(Date)
+    date_to: Mapped[date] = mapped_column(Date)
+    row_limit: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, done, failed
+    evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class RiskRuleVersion(Base):
     """One immutable version of a rule: editing a rule adds a version, decisions name the one they used."""
 

@@ -8,10 +8,19 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearway.risk.api.schemas import RuleRead, RuleVersionRead, TestRunRead, WatchlistRead
+from clearway.errors import NotFound, Problem
+from clearway.risk.api.schemas import RuleRead, RuleVersionRead, TestRunJobRead, TestRunRead, WatchlistRead
 from clearway.risk.api.schemas_models import ModelRead, SelectionRead
 from clearway.risk.engine import stored
-from clearway.risk.models import RiskDecision, RiskModel, RiskRule, RiskRuleVersion, SelectionSetting, WatchlistEntry
+from clearway.risk.models import (
+    RiskDecision,
+    RiskModel,
+    RiskRule,
+    RiskRuleVersion,
+    RiskTestRun,
+    SelectionSetting,
+    WatchlistEntry,
+)
 from clearway.risk.rules.ruleset import evaluation_errors
 from clearway.risk.rules.testrun import TestRun
 
@@ -51,6 +60,30 @@ def setting_read(setting: SelectionSetting) -> SelectionRead:
 def test_run_read(run: TestRun) -> TestRunRead:
     """The read shape of a test-run."""
     return TestRunRead(**asdict(run))
+
+
+def test_run_get(*, db: Session, run_id: int) -> RiskTestRun:
+    """A queued or finished test-run, else 404."""
+    run = db.get(RiskTestRun, run_id)
+    if run is None:
+        raise NotFound([Problem("risk.test_run_not_found", "", {"id": run_id})])
+    return run
+
+
+def test_runs_of(*, db: Session, rule_id: int, limit: int = 10) -> list[RiskTestRun]:
+    """A rule's most recent test-runs, newest first."""
+    return list(db.scalars(select(RiskTestRun).where(RiskTestRun.rule_id == rule_id)
+                           .order_by(RiskTestRun.id.desc()).limit(limit)))
+
+
+def test_run_job_read(run: RiskTestRun) -> TestRunJobRead:
+    """The read shape of a queued test-run, with its figures once done."""
+    return TestRunJobRead(
+        id=run.id, rule_id=run.rule_id, version=run.version, status=run.status,  # type: ignore[arg-type]
+        requested_by=run.requested_by, requested_at=run.requested_at, date_from=run.date_from,
+        date_to=run.date_to, row_limit=run.row_limit, evaluated=run.evaluated, started_at=run.started_at,
+        finished_at=run.finished_at, error=run.error_code,
+        result=TestRunRead.model_validate(run.result) if run.result else None)
 
 
 def rule_hit_counts(*, db: Session, rule_id: int, since: object) -> dict[str, int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
@@ -26,7 +26,8 @@ from clearway.risk.api.schemas import (
     RulePage,
     RuleRead,
     RuleVersionList,
-    TestRunRead,
+    TestRunJobPage,
+    TestRunJobRead,
     TestRunRequest,
     WatchlistDraft,
     WatchlistKind,
@@ -114,15 +115,38 @@ def rule_deactivate(rule_id: RuleId, db: DbSession, actor: Analyst) -> RuleRead:
         return _rule(db, rule_id)
 
 
-@router.post("/rules/{rule_id}/test-run", operation_id="testRunRiskRule", responses=PROBLEMS)
-def rule_test_run(rule_id: RuleId, body: TestRunRequest, db: ReadSession, actor: Analyst) -> TestRunRead:
-    """Replay a rule version over stored declarations: hits, hit rate on inspected ones, revenue found."""
+@router.post("/rules/{rule_id}/test-run", status_code=202, operation_id="testRunRiskRule", responses=PROBLEMS)
+def rule_test_run(rule_id: RuleId, body: TestRunRequest, response: Response, db: DbSession,
+                  actor: Analyst) -> TestRunJobRead:
+    """Queue a replay of a rule version over stored declarations; the worker runs it, `Location` tells its state."""
     with db.begin():
         rule = rules.rule_get(db=db, rule_id=rule_id)
         version = rules.rule_version(db=db, rule=rule, version=body.version)
-        run = testrun.rule_test_run(db=db, version=version, name=rule.name, date_from=body.date_from,
-                                    date_to=body.date_to, limit=body.limit, now=utcnow())
-    return selectors.test_run_read(run)
+        run = testrun.test_run_request(db=db, actor=actor, version=version, date_from=body.date_from,
+                                       date_to=body.date_to, limit=body.limit, now=utcnow())
+        read = selectors.test_run_job_read(run)
+    response.headers["Location"] = f"/api/v1/risk/test-runs/{read.id}"
+    response.headers["Retry-After"] = "2"
+    return read
+
+
+@router.get("/rules/{rule_id}/test-runs", operation_id="listRiskRuleTestRuns", responses=PROBLEMS)
+def rule_test_runs(rule_id: RuleId, db: ReadSession, actor: Analyst) -> TestRunJobPage:
+    """A rule's most recent test-runs, newest first: hits, hit rate on inspected ones, revenue found."""
+    with db.begin():
+        rules.rule_get(db=db, rule_id=rule_id)
+        return TestRunJobPage(items=[selectors.test_run_job_read(r)
+                                     for r in selectors.test_runs_of(db=db, rule_id=rule_id)])
+
+
+@router.get("/test-runs/{run_id}", operation_id="getRiskTestRun", responses=PROBLEMS)
+def test_run_get(run_id: EntryId, response: Response, db: ReadSession, actor: Analyst) -> TestRunJobRead:
+    """One test-run: queued, running (with how far it has read), done (with its figures) or failed."""
+    with db.begin():
+        read = selectors.test_run_job_read(selectors.test_run_get(db=db, run_id=run_id))
+    if read.status in ("queued", "running"):
+        response.headers["Retry-After"] = "2"
+    return read
 
 
 @router.get("/watchlists", operation_id="listWatchlistEntries", responses=PROBLEMS)

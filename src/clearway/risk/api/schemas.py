@@ -145,6 +145,31 @@ class TestRunRead(BaseModel):
     sample: list[str] = Field(description="MRNs of the first hits")
 
 
+class TestRunJobRead(BaseModel):
+    """A queued test-run: its state, how far the worker has read, and the figures once it is done."""
+
+    id: int
+    rule_id: int
+    version: int
+    status: Literal["queued", "running", "done", "failed"]
+    requested_by: str
+    requested_at: datetime
+    date_from: date
+    date_to: date
+    row_limit: int = Field(description="At most this many declarations are replayed")
+    evaluated: int = Field(description="Declarations replayed so far")
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = Field(None, description="Problem code when the test-run failed")
+    result: TestRunRead | None = Field(None, description="The figures, once the status is done")
+
+
+class TestRunJobPage(BaseModel):
+    """A rule's most recent test-runs, newest first."""
+
+    items: list[TestRunJobRead]
+
+
 class WatchlistDraft(Strict):
     """A watchlist entry: who or what, how closely a name must match, how serious, from where, until when."""
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
-from clearway.deps import DbSession, ReadSession
+from clearway.deps import DbSession
 from clearway.i18n import translate
 from clearway.risk import selectors
 from clearway.risk.api.schemas import RuleDraft, WatchlistDraft
@@ -61,11 +61,12 @@ def _rule_values(form: Any) -> dict[str, Any]:
 
 
 def _rule_form(request: Request, actor: Principal, values: dict[str, Any], problems: list[Any],
-               rule: Any = None, versions: list[Any] | None = None, run: Any = None) -> Response:
+               rule: Any = None, versions: list[Any] | None = None, run: Any = None,
+               runs: list[Any] | None = None) -> Response:
     locale = page_locale(request)
     errors = errors_of(problems, locale, str(values.get("expression", "")))
     return render(request, "risk/rule.html", user=actor, section="rules", status=422 if problems else 200,
-                  values=values, errors=errors, rule=rule, versions=versions or [], run=run,
+                  values=values, errors=errors, rule=rule, versions=versions or [], run=run, runs=runs or [],
                   directions=DIRECTIONS, fields=sorted(FIELDS),
                   channel_options=[(c, label(locale, "ui.channel", c)) for c in RULE_CHANNELS])
 
@@ -92,22 +93,25 @@ def rule_new_submit(request: Request, form: CheckedForm, db: DbSession, actor: P
 
 
 def _rule_page(request: Request, db: Session, actor: Principal, rule_id: int, problems: list[Any] | None = None,
-               values: dict[str, Any] | None = None, run: Any = None) -> Response:
+               values: dict[str, Any] | None = None, run_id: int = 0) -> Response:
     rule = rules.rule_get(db=db, rule_id=rule_id)
+    runs = [selectors.test_run_job_read(r) for r in selectors.test_runs_of(db=db, rule_id=rule_id)]
+    # The run asked for (it belongs to this rule), else the latest one.
+    run = next((r for r in runs if r.id == run_id), runs[0] if runs and not run_id else None)
     versions = [selectors.version_read(v) for v in rules.rule_versions(db=db, rule_id=rule_id)]
     read = selectors.rule_read(rule, rules.rule_version(db=db, rule=rule, version=None))
     stats = selectors.rule_hit_counts(db=db, rule_id=rule_id, since=utcnow() - timedelta(days=30))
     if values is None:
         values = read.latest.model_dump(mode="json") | {"name": rule.name}
     return _rule_form(request, actor, values, problems or [], rule={"read": read, "stats": stats},
-                      versions=versions, run=run)
+                      versions=versions, run=run, runs=runs)
 
 
 @router.get("/risk/rules/{rule_id}")
-def rule_page(request: Request, rule_id: PageId, db: DbSession, actor: PageReader) -> Response:
-    """One rule: its versions, the version in force, the edit form and test-runs."""
+def rule_page(request: Request, rule_id: PageId, db: DbSession, actor: PageReader, run: str = "") -> Response:
+    """One rule: its versions, the version in force, the edit form and its test-runs (one shown in full)."""
     with db.begin():
-        return _rule_page(request, db, actor, rule_id)
+        return _rule_page(request, db, actor, rule_id, run_id=int(run) if run.isdigit() and len(run) < 10 else 0)
 
 
 @router.post("/risk/rules/{rule_id}/edit")
@@ -141,9 +145,9 @@ def rule_state_submit(form: CheckedForm, rule_id: PageId, db: DbSession, actor: 
 
 
 @router.post("/risk/rules/{rule_id}/test-run")
-def rule_test_run_submit(request: Request, rule_id: PageId, form: CheckedForm, db: ReadSession,
+def rule_test_run_submit(request: Request, rule_id: PageId, form: CheckedForm, db: DbSession,
                          actor: PageAnalyst) -> Response:
-    """Replay the rule's latest version over history and show the figures."""
+    """Queue a replay of the rule's latest version over history; the rule page shows its progress and figures."""
 
     def day(name: str) -> date | None:
         value = text(form, name)
@@ -155,9 +159,12 @@ def rule_test_run_submit(request: Request, rule_id: PageId, form: CheckedForm, d
     with db.begin():
         rule = rules.rule_get(db=db, rule_id=rule_id)
         version = rules.rule_version(db=db, rule=rule, version=None)
-        run = testrun.rule_test_run(db=db, version=version, name=rule.name, date_from=day("date_from"),
-                                    date_to=day("date_to"), limit=20_000, now=utcnow())
-        return _rule_page(request, db, actor, rule_id, run=run)
+        run, problems = attempt(lambda: testrun.test_run_request(
+            db=db, actor=actor, version=version, date_from=day("date_from"), date_to=day("date_to"),
+            limit=20_000, now=utcnow()))
+        if run is None:
+            return _rule_page(request, db, actor, rule_id, problems)
+    return RedirectResponse(f"/risk/rules/{rule_id}?run={run.id}#run-title", status_code=303)
 
 
 @router.get("/risk/watchlists")

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, union
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from clearway.auth.models import Organisation
@@ -36,11 +36,16 @@ class StoredDeclaration:
 
 
 def declarations_between(*, db: Session, start: datetime, end: datetime, office: str | None = None,
-                         direction: str | None = None, limit: int = 50_000) -> Iterator[StoredDeclaration]:
-    """Declarations lodged in [start, end), oldest first, optionally of one office and direction."""
+                         direction: str | None = None, limit: int = 50_000,
+                         after: tuple[datetime, int] | None = None) -> Iterator[StoredDeclaration]:
+    """Declarations lodged in [start, end), oldest first, optionally of one office and direction, and only those
+    after a (lodged at, id) position (to read on in batches)."""
     query = (select(Declaration.id, Declaration.mrn, Declaration.office, Declaration.type, Declaration.declarant_id,
                     Declaration.lodged_at, Declaration.total_value, Declaration.channel, Declaration.document)
              .where(Declaration.lodged_at >= start, Declaration.lodged_at < end))
+    if after is not None:
+        query = query.where(or_(Declaration.lodged_at > after[0],
+                                and_(Declaration.lodged_at == after[0], Declaration.id > after[1])))
     if office and office != "*":
         query = query.where(Declaration.office == office)
     if direction:
