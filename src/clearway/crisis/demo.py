@@ -26,8 +26,8 @@ RELIEF_NOTICE = {
 def crisis_demo_seed(*, db: Session, now: datetime) -> list[EmergencyProfile]:
     """One expired and one active emergency profile."""
     start = now - timedelta(days=24)
-    surge = emergency_activate(db=db, kind="surge", scope={"offices": ["KR0201"]}, params={},
-                               reason="Year-end peak at the port: every consignment to a documentary check",
+    surge = emergency_activate(db=db, kind="surge", scope={"offices": ["KR0201"]}, params={"capacity_share": 0.5},
+                               reason="Year-end peak at the port: half the usual inspection capacity",
                                expires_at=start + timedelta(days=4), actor="admin", now=start)
     emergency_lift(db=db, profile=surge, actor="system", now=surge.expires_at)  # what the expiry job did then
     begun = now - timedelta(days=7)

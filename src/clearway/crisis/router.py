@@ -69,7 +69,9 @@ def emergency_declare(body: EmergencyCreate, db: DbSession, actor: CurrentAdmin)
     scope = {"offices": body.scope.offices, "hs_prefixes": body.scope.hs_chapters, "origins": body.scope.origins}
     with db.begin():
         profile = service.emergency_activate(
-            db=db, kind=body.kind, effect=body.effect, scope=scope, params={}, reason=body.reason,
+            db=db, kind=body.kind, effect=body.effect, scope=scope, reason=body.reason,
+            params={k: v for k, v in (("capacity_share", body.capacity_share), ("random_share", body.random_share))
+                    if v is not None},
             expires_at=body.ends_at, actor=actor.username, now=utcnow(), public=body.public,
             notice=body.notice.model_dump() if body.notice else None)
         return emergency_read(profile)

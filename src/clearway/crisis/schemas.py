@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clearway.body import AwareRfc3339
+from clearway.body import AwareRfc3339, Number
 
 Office = Annotated[str, Field(pattern=r"^[A-Z]{2}[0-9A-Z]{2,6}$")]
 Chapter = Annotated[str, Field(pattern=r"^[0-9]{2}$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 Kind = Literal["relief", "priority", "surge", "closure"]
-Effect = Literal["lighter", "green_lane", "documentary", "hold"]
+Effect = Literal["lighter", "green_lane", "documentary", "hold", "capacity"]
 
 
 class EmergencyScope(BaseModel):
@@ -40,7 +40,11 @@ class EmergencyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Kind
     effect: Effect | None = Field(default=None, description="Default: relief/priority lighter or green lane, "
-                                                            "surge documentary check, closure hold")
+                                                            "surge reduced capacity, closure hold")
+    capacity_share: Number | None = Field(default=None, ge=0, le=1, description=(
+        "Surge (capacity effect): share of the model's picks still inspected (default 0.5)"))
+    random_share: Number | None = Field(default=None, ge=0, le=1, description=(
+        "Surge (capacity effect): share of the random compliance draws kept (default: capacity_share)"))
     scope: EmergencyScope
     reason: str = Field(min_length=3, max_length=200)
     ends_at: AwareRfc3339

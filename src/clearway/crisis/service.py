@@ -21,10 +21,11 @@ from clearway.reference.service import offices
 # The caller (a flow above the domains) lodges one offline document centrally and returns its MRN.
 CentralLodge = Callable[[Session, dict[str, Any], datetime], str]
 KINDS = ("relief", "priority", "surge", "closure")
-EFFECTS = ("lighter", "green_lane", "documentary", "hold")
+EFFECTS = ("lighter", "green_lane", "documentary", "hold", "capacity")
 # What each kind does unless the manager says otherwise: relief (RKC J5) and priority goods go lighter,
-# a surge sends everything to a documentary check, a closure suspends release at the offices in scope.
-DEFAULT_EFFECT = {"relief": "lighter", "priority": "green_lane", "surge": "documentary", "closure": "hold"}
+# a surge lowers the inspection capacity and the random rate (the controls the model or the draw chose are
+# kept at the profile's shares, the others released for post-clearance audit), a closure suspends release.
+DEFAULT_EFFECT = {"relief": "lighter", "priority": "green_lane", "surge": "capacity", "closure": "hold"}
 MAX_DAYS = 90  # an emergency mode is for a time: renewing it is a new, audited decision
 
 
@@ -176,6 +177,11 @@ def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], p
         problems.append(Problem("crisis.emergency_expiry_past", "/ends_at", {}))
     elif (expires_at - now).total_seconds() > MAX_DAYS * 86400:
         problems.append(Problem("crisis.emergency_expiry_far", "/ends_at", {"days": str(MAX_DAYS)}))
+    for name in ("capacity_share", "random_share"):
+        value = params.get(name)
+        if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)
+                                      and 0 <= float(value) <= 1):
+            problems.append(Problem("crisis.emergency_share", f"/{name}", {"name": name}))
     if not any(scope.get(k) for k in ("offices", "hs_prefixes", "origins")):
         problems.append(Problem("crisis.emergency_scope_empty", "/scope", {}))
     known = offices()

@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 WebReader = Annotated[Principal, Depends(roles(*READERS))]
 WebAdmin = Annotated[Principal, Depends(roles("admin"))]
 KINDS = ("relief", "priority", "surge", "closure")
-EFFECTS = ("lighter", "green_lane", "documentary", "hold")
+EFFECTS = ("lighter", "green_lane", "documentary", "hold", "capacity")
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}  # a notice must not linger long after it ends
 
 
@@ -43,6 +43,17 @@ def _home(request: Request, db: Any, actor: Principal, errors: list[str] | None 
                   errors=errors or [], form=form or {})
 
 
+def _surge_params(percent: str) -> dict[str, Any]:
+    """A surge's share of controls kept, from the form's percentage (blank: the default share)."""
+    text = percent.strip()
+    if not text:
+        return {}
+    if not text.isdigit() or int(text) > 100:
+        raise service.EmergencyInvalid([Problem("crisis.emergency_share", "/capacity_share",
+                                                {"name": "capacity_share"})])
+    return {"capacity_share": int(text) / 100}
+
+
 @router.get("/crisis")
 def home(request: Request, db: DbSession, actor: WebReader) -> Response:
     """Emergency profiles (active first), posts' nodes and open reconciliation tasks."""
@@ -54,7 +65,8 @@ def home(request: Request, db: DbSession, actor: WebReader) -> Response:
 def declare_form(request: Request, db: DbSession, actor: WebAdmin, form: CheckedForm) -> Response:
     """Declare a profile from the form; its problems are shown above the form."""
     locale = page_locale(request)
-    fields = ("kind", "effect", "chapters", "origins", "reason", "ends_at", "notice_en", "notice_es", "notice_fr")
+    fields = ("kind", "effect", "chapters", "origins", "reason", "ends_at", "notice_en", "notice_es", "notice_fr",
+              "capacity_share")
     values: dict[str, Any] = {k: str(form.get(k) or "") for k in fields}
     values["offices"] = [str(o) for o in form.getlist("offices")][:100]
     values["public"] = form.get("public") == "1"
@@ -69,7 +81,8 @@ def declare_form(request: Request, db: DbSession, actor: WebAdmin, form: Checked
                 db=db, kind=values["kind"], effect=values["effect"] or None,
                 scope={"offices": values["offices"], "hs_prefixes": _codes(values["chapters"], 2),
                        "origins": _codes(values["origins"], 2)},
-                params={}, reason=values["reason"][:200] or values["kind"], expires_at=ends, actor=actor.username,
+                params=_surge_params(values["capacity_share"]), reason=values["reason"][:200] or values["kind"],
+                expires_at=ends, actor=actor.username,
                 now=utcnow(), public=bool(values["public"]), notice=notice or None)
             profile_id = profile.id
     except DomainError as exc:  # nothing was written: the form again, with what to fix
