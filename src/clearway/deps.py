@@ -174,8 +174,8 @@ IdempotencyKey = Annotated[
 ]
 
 
-def release_of(request: Request) -> Release:
-    """The application's one release decision, from its wiring (see `clearway.assembly`)."""
+async def release_of(request: Request) -> Release:
+    """The application's one release decision, from its wiring (see `clearway.assembly`); async: no thread hop."""
     return request.app.state.wiring.release
 
 
