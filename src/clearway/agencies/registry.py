@@ -66,10 +66,11 @@ _PROFILES = select(Agency.checksum, Agency.profile).where(Agency.checksum.in_(bi
 
 def live_agencies(db: Session) -> dict[str, AgencyProfile]:
     """Every live agency's profile by code (one small query; a profile is read and parsed once per checksum)."""
-    live = db.execute(_LIVE).all()
+    conn = db.connection()  # Core on the session's connection: profiles are loaded with a flush (agencies_load)
+    live = conn.execute(_LIVE).all()
     unknown = sorted({checksum for _code, checksum in live if checksum not in _parsed})
     if unknown:
-        for checksum, data in db.execute(_PROFILES, {"checksums": unknown}):
+        for checksum, data in conn.execute(_PROFILES, {"checksums": unknown}):
             _parsed.setdefault(checksum, AgencyProfile.model_validate(data))
     # A row deleted between the two reads is an agency no longer live.
     return {code: _parsed[checksum] for code, checksum in live if checksum in _parsed}
