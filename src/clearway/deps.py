@@ -6,14 +6,21 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, NamedTuple
 
 from fastapi import Depends, Header, Request
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session, SessionTransaction
 from starlette.concurrency import run_in_threadpool
 
 from clearway.auth.schemas import Principal
-from clearway.auth.service import principal_cache, principal_from_claims, token_claims
+from clearway.auth.service import principal_cache, principal_from_claims, principal_recheck, token_claims
 from clearway.auth.tokens import csrf_for
 from clearway.config import get_settings
-from clearway.db import get_read_sessionmaker, read_session_scope, reports_session_scope, session_scope
+from clearway.db import (
+    RequestSession,
+    get_read_sessionmaker,
+    read_session_scope,
+    reports_session_scope,
+    session_scope,
+)
 from clearway.errors import Forbidden, Problem, Unauthenticated
 from clearway.holds import Release
 from clearway.i18n import negotiate
@@ -57,10 +64,10 @@ def _verified(request: Request) -> _Verified | None:
     return _Verified(token, kind, token_claims(token=token, secret=get_settings().secret_key, kind=kind))
 
 
-def _principal(request: Request, found: _Verified) -> Principal:
+def _principal(request: Request, found: _Verified, fresh: bool | None = None) -> Principal:
     """The principal behind verified credentials, with the CSRF check for cookie-authenticated API writes."""
     principal = principal_from_claims(claims=found.claims, sessions=get_read_sessionmaker(),
-                                      fresh=request.method not in SAFE_METHODS)
+                                      fresh=request.method not in SAFE_METHODS if fresh is None else fresh)
     if found.kind == "s" and request.method not in SAFE_METHODS and request.url.path.startswith("/api/"):
         expected = csrf_for(secret=get_settings().secret_key, session_token=found.token)
         if request.headers.get(CSRF_HEADER) != expected:
@@ -74,13 +81,53 @@ def principal_from_request(request: Request) -> Principal | None:
     return None if found is None else _principal(request, found)
 
 
+# Kept on each route: whether its endpoint (or one of its dependencies) takes the request's session.
+_TAKES_SESSION = "_clearway_takes_request_session"
+RECHECK = "clearway.principal_recheck"  # request.state: (claims, principal) a write's transaction re-reads
+
+
+def _takes_request_session(request: Request) -> bool:
+    """Whether this request's route writes through the request's session (its dependencies say so)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return False
+    known = getattr(route, _TAKES_SESSION, None)
+    if known is None:
+        pending, known = [dependant], False
+        while pending and not known:
+            node = pending.pop()
+            known = node.call is session_scope
+            pending.extend(node.dependencies)
+        setattr(route, _TAKES_SESSION, known)
+    return bool(known)
+
+
+@event.listens_for(RequestSession, "after_begin")
+def _recheck_in_transaction(session: Session, _transaction: SessionTransaction, conn: Connection) -> None:
+    """A write that trusted a cached principal re-reads the user first thing in each of its transactions."""
+    request = getattr(session, "_request", None)
+    pending = getattr(request.state, RECHECK, None) if request is not None else None
+    if pending is not None:
+        principal_recheck(conn=conn, claims=pending[0], principal=pending[1])
+
+
 async def principal_optional(request: Request) -> Principal | None:
-    """Dependency form of principal_from_request: a cached user costs no thread hop and no query."""
+    """Dependency form of principal_from_request: a cached user costs no thread hop and no query.
+
+    A write (any method but GET/HEAD/OPTIONS) must see the user as it is when it writes. When its route
+    writes through the request's session and this process knows the user, the look-up is folded into the
+    write's own transaction (`principal_recheck` at its begin) instead of a transaction of its own.
+    """
     found = _verified(request)
     if found is None:
         return None
-    if request.method in SAFE_METHODS and principal_cache.get(found.claims["u"]) is not None:
+    cached = principal_cache.get(found.claims["u"]) is not None
+    if request.method in SAFE_METHODS and cached:
         principal = _principal(request, found)
+    elif cached and _takes_request_session(request):
+        principal = _principal(request, found, fresh=False)
+        setattr(request.state, RECHECK, (found.claims, principal))
     else:
         principal = await run_in_threadpool(_principal, request, found)
     request.state.principal = principal  # the request's session reads it (clearway.db.RequestSession)
@@ -127,8 +174,8 @@ IdempotencyKey = Annotated[
 ]
 
 
-def release_of(request: Request) -> Release:
-    """The application's one release decision, from its wiring (see `clearway.assembly`)."""
+async def release_of(request: Request) -> Release:
+    """The application's one release decision, from its wiring (see `clearway.assembly`); async: no thread hop."""
     return request.app.state.wiring.release
 
 

@@ -78,3 +78,36 @@ def test_the_lodging_answer_of_the_single_window_equals_the_database_answer(clie
     for fast, read in compared.seen:
         assert sorted(fast) == sorted(read)
     assert (sorted(compared.seen[0][0]).count("agency.pending") == 2) == concerned
+
+
+class ComparedInFull(ReleaseDecision):
+    """As `Compared`, comparing every hold with its party and parameters (what the trader's page says)."""
+
+    seen: list[tuple[list[Any], list[Any]]]
+
+    def holds_at_lodging(self, db: Any, declaration: Any, lodged: Any) -> list[Any]:
+        fast = super().holds_at_lodging(db, declaration, lodged)
+        db.flush()
+        self.seen.append(([(h.code, h.party, dict(h.params)) for h in fast],
+                          [(h.code, h.party, dict(h.params)) for h in self.holds(db, declaration)]))
+        return fast
+
+
+@pytest.mark.parametrize("shape", ["three agencies", "one item"])
+def test_the_single_window_lodging_answer_names_the_same_agencies_items_and_due_times(client, shape):
+    """The referrals just made answer the holds at lodging: the same agency, item and due time as read back."""
+    from tests.agencies.helpers import FISH, PHONE, doc_with, load_shipped
+
+    load_shipped()
+    base = wiring()
+    compared = ComparedInFull(providers=base.release.providers, finality=base.release.finality)
+    compared.seen = []
+    items = [FISH, PHONE] if shape == "three agencies" else [PHONE]
+    with get_sessionmaker()() as db, db.begin():
+        actor = principal_of(db.scalar(select(User).where(User.username == "trader-a")))
+        declaration_lodge(db=db, wiring=replace(base, release=compared), actor=actor, raw=doc_with(*items),
+                          now=utcnow())
+    assert compared.seen
+    for fast, read in compared.seen:
+        assert sorted(fast, key=repr) == sorted(read, key=repr)
+        assert any(code == "agency.pending" and params.get("due") for code, _party, params in fast)

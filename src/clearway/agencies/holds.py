@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from clearway.agencies.models import JointInspection, Permit, PermitUse, Referral
-from clearway.agencies.service import concerned
+from clearway.agencies.service import LODGED, concerned
 from clearway.declarations.models import Declaration
 from clearway.holds import Hold, Lodged
 
@@ -71,7 +71,21 @@ def agency_holds_at_lodging(declaration: Declaration, lodged: Lodged) -> list[Ho
     found = db.info.get(("agencies.concerned", declaration.id, declaration.version))
     if found is not None and not found[1]:  # the step's own answer in this transaction: no (agency, item) match
         return []
-    return agency_holds(db, declaration)
+    lodged_here = db.info.get((LODGED, declaration.id, declaration.version))
+    if found is None or lodged_here is None or lodged_here[0] is not db.get_transaction():
+        return agency_holds(db, declaration)  # not this transaction's lodging step: read what is stored
+    made = lodged_here[1]
+    # The step referred every match that refers (no decision yet: each waits for its agency) and drew on every
+    # cited permit or refused the lodgement, so only a required permit that is not cited can hold beyond them.
+    holds = [Hold("agency.pending", f"agency:{r['agency']}", {"agency": r["agency"], "item": str(r["item"] + 1),
+                                                               "due": r["due_at"].strftime("%Y-%m-%d %H:%M UTC")})
+             for r in made]
+    items = declaration.document.get("items", [])
+    for m in found[1]:
+        if m.lpco is not None and not (m.item < len(items) and items[m.item].get("permits")):
+            holds.append(Hold("permit.missing", "trader", {"agency": m.agency, "item": str(m.item + 1),
+                                                           "lpco": m.lpco}))
+    return holds
 
 
 agency_holds.at_lodging = agency_holds_at_lodging  # type: ignore[attr-defined]

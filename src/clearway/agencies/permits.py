@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, insert, literal, select, update
+from sqlalchemy import Date, bindparam, case, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from clearway.agencies.models import Amount as AMOUNT
@@ -144,21 +144,33 @@ def _scope(row: Any, *, agency_lpco: set[tuple[str, str]], item: dict[str, Any],
     return []
 
 
+def _reserve_statement() -> Any:
+    """The check-and-reserve UPDATE, built once: what an item draws (q, v) and the permit (number, holders, on)
+    are parameters, so every lodgement reuses the compiled statement."""
+    draw_q = case((Permit.quantity.is_(None), literal(ZERO, AMOUNT)), else_=bindparam("q", type_=AMOUNT))
+    draw_v = case((Permit.value.is_(None), literal(ZERO, AMOUNT)), else_=bindparam("v", type_=AMOUNT))
+    used_q, used_v = Permit.quantity_used + draw_q, Permit.value_used + draw_v
+    on = bindparam("on", type_=Date)
+    return (update(Permit).where(Permit.number == bindparam("permit_number"),
+                                 Permit.holder.in_(bindparam("holders", expanding=True)), Permit.status == "approved",
+                                 Permit.valid_from.is_(None) | (Permit.valid_from <= on),
+                                 Permit.valid_to.is_(None) | (Permit.valid_to >= on),
+                                 Permit.quantity.is_(None) | (used_q <= Permit.quantity),
+                                 Permit.value.is_(None) | (used_v <= Permit.value))
+            .values(quantity_used=used_q, value_used=used_v)
+            .returning(Permit.id, Permit.number, Permit.agency, Permit.lpco, Permit.hs_prefixes, Permit.origin,
+                       Permit.unit, Permit.currency, Permit.quantity, Permit.value))
+
+
+_RESERVE = _reserve_statement()
+_USES = insert(PermitUse)
+
+
 def _reserve(db: Session, *, number: str, holders: set[str], on: date, quantity: Decimal, value: Decimal) -> Any:
     """Check and reserve in one statement: the row if the permit is the holder's, valid and not overdrawn."""
-    draw_q = case((Permit.quantity.is_(None), literal(ZERO, AMOUNT)), else_=literal(quantity, AMOUNT))
-    draw_v = case((Permit.value.is_(None), literal(ZERO, AMOUNT)), else_=literal(value, AMOUNT))
-    used_q, used_v = Permit.quantity_used + draw_q, Permit.value_used + draw_v
-    return db.execute(
-        update(Permit).where(Permit.number == number, Permit.holder.in_(holders), Permit.status == "approved",
-                             Permit.valid_from.is_(None) | (Permit.valid_from <= on),
-                             Permit.valid_to.is_(None) | (Permit.valid_to >= on),
-                             Permit.quantity.is_(None) | (used_q <= Permit.quantity),
-                             Permit.value.is_(None) | (used_v <= Permit.value))
-        .values(quantity_used=used_q, value_used=used_v)
-        .returning(Permit.id, Permit.number, Permit.agency, Permit.lpco, Permit.hs_prefixes, Permit.origin,
-                   Permit.unit, Permit.currency, Permit.quantity, Permit.value)
-        .execution_options(synchronize_session=False)).first()
+    # Core on the session's connection: the statement touches no object the session holds.
+    return db.connection().execute(_RESERVE, {"permit_number": number, "holders": sorted(holders), "on": on,
+                                              "q": quantity, "v": value}).first()
 
 
 def draws_reserve(*, db: Session, document: dict[str, Any], holders: set[str], agency_lpco: set[tuple[str, str]],
@@ -188,7 +200,7 @@ def draws_reserve(*, db: Session, document: dict[str, Any], holders: set[str], a
                          "quantity": quantity if row.quantity is not None else ZERO,
                          "value": value if row.value is not None else ZERO, "state": state, "at": now})
     if rows and not problems:
-        db.execute(insert(PermitUse), rows)
+        db.connection().execute(_USES, rows)
     return problems
 
 

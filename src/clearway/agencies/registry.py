@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clearway.agencies.models import Agency
@@ -58,15 +58,22 @@ def agencies_load(*, db: Session, actor: Principal, profiles: Iterable[AgencyPro
     return changed
 
 
+# Every lodgement asks which agencies are live: their codes and checksums only (statements built once); a
+# profile's text is read and validated only the first time this process meets its checksum.
+_LIVE = select(Agency.code, Agency.checksum)
+_PROFILES = select(Agency.checksum, Agency.profile).where(Agency.checksum.in_(bindparam("checksums", expanding=True)))
+
+
 def live_agencies(db: Session) -> dict[str, AgencyProfile]:
-    """Every live agency's profile by code (one query; parsed once per profile version)."""
-    found = {}
-    for code, checksum, data in db.execute(select(Agency.code, Agency.checksum, Agency.profile)):
-        profile = _parsed.get(checksum)
-        if profile is None:
-            profile = _parsed[checksum] = AgencyProfile.model_validate(data)
-        found[code] = profile
-    return found
+    """Every live agency's profile by code (one small query; a profile is read and parsed once per checksum)."""
+    conn = db.connection()  # Core on the session's connection: profiles are loaded with a flush (agencies_load)
+    live = conn.execute(_LIVE).all()
+    unknown = sorted({checksum for _code, checksum in live if checksum not in _parsed})
+    if unknown:
+        for checksum, data in conn.execute(_PROFILES, {"checksums": unknown}):
+            _parsed.setdefault(checksum, AgencyProfile.model_validate(data))
+    # A row deleted between the two reads is an agency no longer live.
+    return {code: _parsed[checksum] for code, checksum in live if checksum in _parsed}
 
 
 def agencies_of(db: Session, actor: Principal) -> set[str]:

@@ -87,8 +87,11 @@ def _draw(db: Session, declaration: Declaration, actor: Principal, live: dict[st
         raise DeclarationInvalid(problems)  # the caller's transaction is rolled back: nothing half-stored
 
 
+LODGED = "agencies.lodged"  # db.info key prefix: what the lodging step referred, for the hold's lodging answer
+
+
 def _refer(db: Session, declaration: Declaration, live: dict[str, AgencyProfile], matches: list[Match],
-           now: datetime, *, fresh: bool = False) -> int:
+           now: datetime, *, fresh: bool = False, made: list[dict[str, Any]] | None = None) -> int:
     """Create the referrals the current document needs; an unchanged referral keeps its decision."""
     current = {} if fresh else {(r.agency, r.item): r for r in db.scalars(select(Referral).where(
         Referral.declaration_id == declaration.id, Referral.superseded.is_(False)))}
@@ -115,6 +118,8 @@ def _refer(db: Session, declaration: Declaration, live: dict[str, AgencyProfile]
             old.superseded = True
     if current:
         db.flush()  # the superseded flags before the new rows
+    if made is not None:
+        made.extend(rows)
     if rows:  # one statement for every referral of the declaration
         ids = db.scalars(insert(Referral).returning(Referral.id, sort_by_parameter_order=True), rows).all()
         for referral_id, row in zip(ids, rows, strict=True):
@@ -137,7 +142,10 @@ class SingleWindowStep:
         if not live:
             return
         _draw(db, declaration, actor, live, now)
-        _refer(db, declaration, live, matches, now, fresh=True)
+        made: list[dict[str, Any]] = []
+        _refer(db, declaration, live, matches, now, fresh=True, made=made)
+        # Kept for this transaction: the hold provider answers from it instead of reading back what was just written.
+        db.info[(LODGED, declaration.id, declaration.version)] = (db.get_transaction(), made)
 
     def amended(self, *, db: Session, declaration: Declaration, actor: Principal, now: datetime) -> None:
         """Give back what the old version drew, draw for the new one, ask again only the agencies whose data changed."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -191,6 +191,33 @@ def principal_from_claims(*, claims: dict[str, Any], sessions: Callable[[], Sess
     if claims.get("k") == "s" and claims.get("sv") != session_version:
         raise Unauthenticated("the session was signed out")
     return principal
+
+
+# The facts a write re-reads in its own transaction (see principal_recheck): one indexed row, Core, compiled once.
+_RECHECK = (select(User.active, User.token_version, User.session_version, User.role, User.office,
+                   User.organisation_id, Organisation.code)
+            .join(Organisation, Organisation.id == User.organisation_id).where(User.id == bindparam("u")))
+
+
+def principal_recheck(*, conn: Connection, claims: dict[str, Any], principal: Principal) -> None:
+    """Re-read the user behind a cached principal inside a write's transaction; Unauthenticated unless it is still
+    active, its token still valid and its authorization facts those the request was let through with.
+
+    Another process that disabled the user cannot clear this one's cache: the write must see the row as
+    it is when the write begins, so a disabled user changes nothing from that moment.
+    """
+    row = conn.execute(_RECHECK, {"u": claims["u"]}).first()
+    if row is None or not row.active or row.token_version != claims.get("v"):
+        principal_cache.forget(claims["u"])
+        raise Unauthenticated("invalid or expired token")
+    if claims.get("k") == "s" and claims.get("sv") != (row.session_version or 1):
+        principal_cache.forget(claims["u"])
+        raise Unauthenticated("the session was signed out")
+    if (row.role, row.office, row.organisation_id, row.code) != (
+            principal.role, principal.office, principal.organisation_id, principal.organisation_code):
+        # Authorization facts changed since the cache was filled: the role check already passed on old ones.
+        principal_cache.forget(claims["u"])
+        raise Unauthenticated("invalid or expired token")
 
 
 def session_end(*, db: Session, user_id: int) -> None:

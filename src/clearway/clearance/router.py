@@ -34,8 +34,8 @@ RawBody = Annotated[Any, Depends(raw_json)]
 Amender = Annotated[Any, Depends(roles("trader", "officer"))]
 
 
-def wiring_of(request: Request) -> Wiring:
-    """The application's wiring (built once in create_app)."""
+async def wiring_of(request: Request) -> Wiring:
+    """The application's wiring (built once in create_app); async: a plain read costs no thread-pool hop."""
     return request.app.state.wiring
 
 

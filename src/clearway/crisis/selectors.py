@@ -12,6 +12,7 @@ from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisNode, Emerg
 from clearway.declarations.models import Declaration
 
 CACHE = "crisis.profiles"
+_ALL_PROFILES = select(EmergencyProfile).order_by(EmergencyProfile.id)  # built once: every lodgement reads it
 
 
 def _profiles(db: Session) -> list[EmergencyProfile]:
@@ -20,7 +21,7 @@ def _profiles(db: Session) -> list[EmergencyProfile]:
     cached = db.info.get(CACHE)
     if cached is not None and transaction is not None and cached[0] is transaction:
         return list(cached[1])
-    rows = list(db.scalars(select(EmergencyProfile).order_by(EmergencyProfile.id)))
+    rows = list(db.scalars(_ALL_PROFILES))
     if transaction is not None:
         db.info[CACHE] = (transaction, rows)
     return rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, and_, case, exists, func, or_, select, union
+from sqlalchemy import CompoundSelect, Select, and_, bindparam, case, exists, func, literal, or_, select, union
 from sqlalchemy.orm import Session, object_session
 
 from clearway.db import utcnow
@@ -83,6 +83,38 @@ def _waiting(db: Session, declaration: Declaration, *, with_declaration: bool) -
     return holds
 
 
+SUBJECT_KINDS = ("trader", "vehicle", "vessel", "goods", "route")
+# `_waiting` for a declaration just lodged, as one statement built once (every lodgement runs it): the same
+# indexed look-ups per subject kind and party, with the values as expanding parameters.
+_LODGING_CONCERNED = union(
+    *(select(IntelAlert.id).where(IntelAlert.subject_type == literal(kind),
+                                  IntelAlert.subject_value.in_(bindparam(kind, expanding=True)),
+                                  IntelAlert.hold_goods.is_(True), IntelAlert.status == "open")
+      for kind in SUBJECT_KINDS),
+    select(IntelAction.alert_id).where(IntelAction.party_id.in_(bindparam("parties", expanding=True)),
+                                       IntelAction.target == "party", IntelAction.hold.is_(True),
+                                       IntelAction.status == "active"))
+_LODGING_WAITING = (select(IntelAlert.reference, IntelAlert.marking)
+                    .where(IntelAlert.id.in_(_LODGING_CONCERNED), IntelAlert.status == "open",
+                           IntelAlert.valid_from <= bindparam("now"), IntelAlert.valid_to > bindparam("now"))
+                    .order_by(IntelAlert.id).limit(LISTED + 1))
+
+
+def _waiting_at_lodging(db: Session, declaration: Declaration) -> list[Hold]:
+    """`_waiting(..., with_declaration=False)` through the statement built once; past LISTED alerts (rare) the
+    general path counts them."""
+    subjects = subjects_of(declaration)
+    if not any(subjects.values()):
+        return []
+    params: dict[str, Any] = {kind: sorted(subjects[kind]) for kind in SUBJECT_KINDS}
+    params |= {"parties": params["trader"], "now": utcnow()}
+    rows = db.connection().execute(_LODGING_WAITING, params).all()
+    if len(rows) > LISTED:
+        return _waiting(db, declaration, with_declaration=False)
+    return [Hold("intelligence.alert", "customs", {"alert": reference, "marking": marking})
+            for reference, marking in rows]
+
+
 def intelligence_holds(db: Session, declaration: Declaration) -> list[Hold]:
     """Hold the goods while an alert that concerns them waits for its outcome on this declaration."""
     return _waiting(db, declaration, with_declaration=True)
@@ -94,8 +126,7 @@ def intelligence_holds_at_lodging(declaration: Declaration, lodged: Lodged) -> l
     db = object_session(declaration)
     if db is None:  # not attached: nothing known (the flow never gets here)
         return [Hold("release.provider_failed", "customs", {"provider": "intelligence_holds"})]
-    with db.no_autoflush:
-        return _waiting(db, declaration, with_declaration=False)
+    return _waiting_at_lodging(db, declaration)  # on the connection: the lodging's pending rows stay unflushed
 
 
 intelligence_holds.at_lodging = intelligence_holds_at_lodging  # type: ignore[attr-defined]
