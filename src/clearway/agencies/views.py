@@ -103,7 +103,8 @@ def referral_decide_form(request: Request, db: DbSession, actor: WebAgency, form
             declaration = db.get(Declaration, referral.declaration_id, with_for_update=True)
             if declaration is not None and declaration.status == "channelled":
                 release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                                reason=f"agency decision by {actor.username}: nothing else holds the goods", now=now)
+                                reason=f"agency decision by {actor.username}: nothing else holds the goods", now=now,
+                                code="released.agency_decision", params={"user": actor.username})
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise

@@ -129,7 +129,8 @@ def declaration_reroute(*, db: Session, actor: Principal, declaration: Declarati
     declaration.channel = channel
     if target is None:
         declaration_note(db=db, actor=actor, declaration=declaration, kind="rerouted", reason=f"{channel}: {reason}",
-                         now=now)
+                         now=now, code="rerouted", params={"channel": channel, "text": reason})
         return declaration
     return declaration_transition(db=db, actor=actor, declaration=declaration, target=target,
-                                  reason=f"{channel}: {reason}", now=now, kind="rerouted")
+                                  reason=f"{channel}: {reason}", now=now, kind="rerouted", code="rerouted",
+                                  params={"channel": channel, "text": reason})
