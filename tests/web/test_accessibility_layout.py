@@ -3,7 +3,8 @@ violation, and nothing spills out of the viewport (issue 12: "walkthrough of eve
 
 axe-core is the copy bundled in the `axe-playwright-python` wheel (nothing is fetched at run time). The layout
 checks are those a person notices: the page does not scroll sideways, no table needs a sideways scroll at 1366 px,
-and the navigation and the page's own links and buttons lie inside the viewport.
+on a phone every data table reads as stacked cards (each cell named after its column), and the navigation and the
+page's own links and buttons lie inside the viewport. CLEARWAY_SCREENSHOTS=<folder> keeps a screenshot of each.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_until_up
+from tests.web.conftest import _free_port, _wait_until_up
 from tests.web.test_no_english_leaks import seeded  # noqa: F401  (the seeded world, a fixture)
 
 pytestmark = pytest.mark.browser
@@ -38,21 +39,32 @@ SERIOUS = ("serious", "critical")
 # In the page: what lies outside the viewport, and which tables scroll sideways.
 _LAYOUT = """() => {
   const width = document.documentElement.clientWidth;
-  const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
-    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !el.closest('[hidden], details:not([open]) > :not(summary)'); };
-  const name = el => (el.id ? '#' + el.id : el.tagName.toLowerCase()) + ' "' + (el.innerText || el.value || '').trim().slice(0, 40) + '"';
-  const outside = [...document.querySelectorAll('nav a, main a.button, main button, main input[type=submit], header a, header button')]
-    .filter(visible).filter(el => { const r = el.getBoundingClientRect(); return r.left < -1 || r.right > width + 1; })
+  const visible = el => {
+    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'
+      && !el.closest('[hidden], details:not([open]) > :not(summary)');
+  };
+  const name = el => (el.id ? '#' + el.id : el.tagName.toLowerCase())
+    + ' "' + (el.innerText || el.value || '').trim().slice(0, 40) + '"';
+  const controls = 'nav a, main a.button, main button, main input[type=submit], header a, header button';
+  const outside = [...document.querySelectorAll(controls)].filter(visible)
+    .filter(el => { const r = el.getBoundingClientRect(); return r.left < -1 || r.right > width + 1; })
     .map(name);
   const scrolling = [...document.querySelectorAll('main table')].filter(visible)
-    .filter(t => { const box = t.closest('.table-wrap') || t.parentElement; return box.scrollWidth > box.clientWidth + 1; })
-    .map(t => (t.closest('[aria-labelledby]') || t).getAttribute('aria-labelledby') || t.caption?.innerText || 'table');
-  return {overflow: document.documentElement.scrollWidth - width, outside, scrolling};
+    .filter(t => { const box = t.closest('.table-wrap') || t.parentElement;
+                   return box.scrollWidth > box.clientWidth + 1; })
+    .map(t => (t.closest('[aria-labelledby]') || t).getAttribute('aria-labelledby') || 'table');
+  const unstacked = [...document.querySelectorAll('main table.data:not(.keep-grid)')].filter(visible)
+    .filter(t => { const row = t.tBodies[0] && t.tBodies[0].rows[0];
+                   return !row || getComputedStyle(row).display !== 'block'
+                     || [...row.cells].some(c => row.cells.length > 1 && !c.getAttribute('data-label')); })
+    .map(t => t.caption ? t.caption.innerText.trim().slice(0, 40) : 'table');
+  return {overflow: document.documentElement.scrollWidth - width, outside, scrolling, unstacked};
 }"""
 
 
 @pytest.fixture
-def seeded_server(seeded: dict[str, Any], db_url: str, tmp_path: Path) -> Iterator[str]:
+def seeded_server(seeded: dict[str, Any], db_url: str, tmp_path: Path) -> Iterator[str]:  # noqa: F811
     """A real uvicorn process on the seeded world (with intelligence alerts too); its base URL."""
     from clearway.db import get_sessionmaker, utcnow
     from clearway.intelligence.demo import intelligence_demo_seed
@@ -113,9 +125,14 @@ def test_every_roles_main_pages_are_accessible_and_fit_desktop_and_phone(browser
                     serious = [f"{v['id']} ({v['impact']}): " + "; ".join(n["target"][0] for n in v["nodes"][:3])
                                for v in results.response["violations"] if v["impact"] in SERIOUS]
                     layout = tab.evaluate(_LAYOUT)
+                    if shots := os.environ.get("CLEARWAY_SCREENSHOTS"):  # a folder: keep what a person would see
+                        name = f"{username}-{label}-{path.strip('/').replace('/', '-') or 'home'}.png"
+                        tab.screenshot(path=str(Path(shots) / name), full_page=True)
                     found = {"axe": serious, "overflow_px": max(0, layout["overflow"]), "outside": layout["outside"]}
                     if label == "desktop":
                         found["tables_scrolling"] = layout["scrolling"]
+                    else:  # on a phone each row is a card whose cells name their column
+                        found["tables_not_stacked"] = layout["unstacked"]
                     if any(found.values()):
                         problems[where] = found
                     checked += 1
