@@ -68,3 +68,25 @@ def test_the_french_dashboard_puts_a_table_beside_each_chart_with_french_numbers
 def test_the_new_catalogues_are_complete_in_each_language():
     assert_translated("events", {"es": set(), "fr": set()})
     assert_translated("web", {"es": {"ui.month_year"}, "fr": {"ui.month_year"}})  # "{month} {year}" everywhere
+
+
+def test_the_portal_writes_release_hours_with_a_decimal_comma_in_french(client):
+    from datetime import timedelta
+
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.performance import opendata
+    from tests.performance.conftest import add_declaration, green
+
+    start = utcnow() - timedelta(hours=48)
+    with get_sessionmaker()() as db, db.begin():
+        for i in range(12):  # releases after 1.5, 2.5 and 3.5 hours: the mean has a fraction
+            add_declaration(db, green(start, timedelta(minutes=90 + 60 * (i % 3))), office="KR0101", mode="4",
+                            declarant=f"KR10000000{i:02d}")
+    opendata.cache_clear()
+    try:
+        client.cookies.set("lang", "fr")
+        page = client.get("/public/").text
+    finally:
+        opendata.cache_clear()
+    hours = re.findall(r'<td class="num">([^<]*?) h</td>', page)
+    assert hours and any("," in h for h in hours) and not [h for h in hours if "." in h], hours
