@@ -56,3 +56,23 @@ def test_the_agency_finds_a_referral_by_mrn_and_exports_its_inbox(client):
     client.cookies.clear()
     sign_in(client, "trader-a")
     assert client.get("/agencies/inbox.csv").status_code in (403, 404)
+
+
+def test_an_inbox_of_many_referrals_is_listed_and_its_read_audited(client):
+    """The audit row of a long inbox read keeps whole ids within its 64-character target (PostgreSQL refused it)."""
+    from sqlalchemy import select
+
+    from clearway.audit.models import AuditRecord
+    from clearway.db import get_sessionmaker
+
+    load_shipped()
+    for _ in range(30):  # 30 ids joined by commas are longer than 64 characters
+        assert client.post("/api/v1/declarations", json=doc_with(FISH),
+                           headers=auth(client, "trader-a")).status_code == 201
+    sign_in(client, "agency")
+    assert client.get("/agencies/inbox").status_code == 200
+    with get_sessionmaker()() as db:
+        audited = db.scalars(select(AuditRecord).where(AuditRecord.action == "referral.list")
+                             .order_by(AuditRecord.id.desc())).first()
+    assert audited is not None and len(audited.target_id) <= 64 and len(audited.detail["ids"]) == 30
+    assert all(i in audited.detail["ids"] for i in audited.target_id.split(","))

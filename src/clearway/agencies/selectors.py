@@ -80,9 +80,16 @@ def referrals_inbox(*, db: Session, actor: Principal, state: str, mrn: str | Non
     elif state == "decided":
         query = query.where(Referral.decision.in_(("release", "refuse", "conditions")))
     rows = list(db.scalars(query.order_by(Referral.due_at, Referral.id).limit(limit)))
+    # The audit row's target holds 64 characters (PostgreSQL refuses more): as many whole ids as fit, all in detail.
+    ids = [str(r.id) for r in rows]
+    shown = ""
+    for i in ids:
+        if len(shown) + len(i) + 1 > 64:
+            break
+        shown = f"{shown},{i}" if shown else i
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="referral.list",
-                 target_type="referral", target_id=",".join(str(r.id) for r in rows[:50]) or "-",
-                 detail={"state": state, "count": len(rows)}, at=now)
+                 target_type="referral", target_id=shown or "-",
+                 detail={"state": state, "count": len(rows), "ids": ids}, at=now)
     return rows
 
 
