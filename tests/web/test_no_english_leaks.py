@@ -240,3 +240,96 @@ def test_every_stored_channel_reason_has_its_words_in_each_language(locale):
             assert shown != reason["text"] and not leaks(f"<p>{shown}</p>", locale), (reason, shown)
     officer = {"rule": "officer.reroute", "text": "tip-off from the port police"}
     assert str(why.reason_text(officer)) == officer["text"]  # an officer's words are shown as written
+
+
+# Events whose reason is a person's own words (an officer's note, a trader's cancellation): content, shown as written.
+PERSONS_WORDS = frozenset({"inspection_ended", "documents_received", "cancelled", "detained", "detention_lifted",
+                           "under_control", "released", "cleared", "amended"})
+
+
+def test_no_reason_the_system_writes_is_stored_in_english_only(seeded):
+    """Every event of the seeded world whose words are the system's carries a reason code of the catalogue."""
+    from sqlalchemy import select
+
+    from clearway.db import get_sessionmaker
+    from clearway.declarations.models import DeclarationEvent
+
+    en = catalogue("en")
+    with get_sessionmaker()() as db:
+        rows = db.execute(select(DeclarationEvent.kind, DeclarationEvent.actor, DeclarationEvent.reason,
+                                 DeclarationEvent.reason_code).where(DeclarationEvent.reason.is_not(None))).all()
+    uncoded = sorted({(kind, reason) for kind, actor, reason, code in rows
+                      if (actor == "system" or kind not in PERSONS_WORDS) and f"event.{code}" not in en})
+    assert len(rows) > 100 and uncoded == []
+
+
+def test_the_coded_system_reasons_are_said_in_each_language():
+    """Re-routing, escalation, goods available, re-assessment, releases and training reasons in en, es and fr."""
+    from clearway.declarations.reasons import event_reason
+
+    def money(amount: Any, currency: str) -> str:
+        return f"{amount} {currency}"
+
+    en = catalogue("en")
+    codes = [k.removeprefix("event.") for k in catalogue("en") if k.startswith("event.")]
+    params = {"channel": "red", "text": "tip-off", "place": "Shed 4", "total": "12.50", "currency": "USD",
+              "user": "agency", "reference": "IA-1", "guarantee": "7", "agency": "KFDA", "item": 1, "amount": "1",
+              "documents": "N935", "due": "2026-12-09", "at": "2026-12-08T10:00", "seized": 1, "source": "DA-1",
+              "holds": []}
+    for code in ("rerouted", "released.rerouted", "check_escalated", "inspection_requested", "goods_available",
+                 "reassessed", "released.after_amendment", "released.controls_completed", "released.paid",
+                 "released.guarantee", "released.agency_decision", "released.intelligence.no_hit",
+                 "released.nothing_holds", "released.emergency_lifted", "training_revealed.miss"):
+        assert code in codes
+        english = event_reason(code=code, params=params, locale="en", money=money)
+        assert english and "{" not in english, code
+        for locale in LOCALES:
+            said = event_reason(code=code, params=params, locale=locale, money=money)
+            assert said and said != english and "{" not in said, (code, locale)
+            assert not leaks(f"<p>{said}</p>", locale), (code, locale, said)
+    assert "Red" in str(event_reason(code="rerouted", params=params, locale="en", money=money))
+    assert en["event.rerouted"].endswith("{text}")  # the officer's words are kept, as written
+
+
+@pytest.fixture
+def plain_client(world: Any) -> Iterator[Any]:
+    """An in-process client on the demo users only (no seeded history)."""
+    from fastapi.testclient import TestClient
+
+    from clearway.main import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_a_rerouted_escalated_and_inspected_declaration_reads_in_french_and_spanish(plain_client):
+    """The timeline of a re-routed, escalated, presented declaration has no English reason in es/fr."""
+    client = plain_client
+    from tests.controls.flows import TOBACCO, claimed, lodge, set_examiner
+    from tests.factories import auth
+    from tests.web.conftest import sign_in
+
+    mrn = lodge(client, TOBACCO)
+    task_id, officer = claimed(client, mrn)
+    r = client.post(f"/api/v1/controls/tasks/{task_id}/escalate", json={"reason": "licence looks forged"},
+                    headers=officer)
+    assert r.status_code == 200, r.text
+    inspection = r.json()["id"]
+    assert client.post(f"/api/v1/controls/tasks/{inspection}/claim", headers=officer).status_code in (200, 409)
+    r = client.post(f"/api/v1/controls/tasks/{inspection}/inspection/goods-available", headers=officer)
+    assert r.status_code == 200, r.text
+    set_examiner(client, "officer", supervisor=True)
+    r = client.post(f"/api/v1/controls/declarations/{mrn}/reroute", json={"channel": "green", "reason": "known"},
+                    headers=auth(client, "officer"))
+    assert r.status_code == 200, r.text
+    sign_in(client, "officer")
+    expected = {"fr": ("Contrôle documentaire transformé en inspection physique", "Réorientée vers le circuit"),
+                "es": ("Control documental elevado a inspección física", "Reencaminada al canal")}
+    for locale, said in expected.items():
+        client.cookies.set("lang", locale)
+        page = client.get(f"/declarations/{mrn}").text
+        timeline = page[page.index('id="timeline-title"'):]
+        assert all(s in timeline for s in said), (locale, said)
+        assert "escalated:" not in timeline and "green: known" not in timeline
+        assert 'class="event-reason"' not in timeline  # every reason here is coded
+        assert not leaks(page, locale)

@@ -87,7 +87,8 @@ def _decide(db: Session, release: Release, actor: Principal, declaration: Declar
         referral_decide(db=db, actor=actor, referral_id=referral.id, decision=decision, reason=reason,
                         conditions=conditions, now=at)
     if declaration.status == "channelled":
-        release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR, reason="agency decisions given", now=at)
+        release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR, reason="agency decisions given", now=at,
+                        code="released.agency_decisions", params={})
 
 
 def agencies_demo_seed(*, db: Session, now: datetime, lodge: Lodge, release: Release) -> int:

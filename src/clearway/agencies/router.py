@@ -153,7 +153,7 @@ def _attempt(db: Any, release: Release, declaration_id: int, actor: Any, now: An
     if declaration is not None and declaration.status == "channelled":
         release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
                         reason=f"agency decision by {actor.username}: nothing else holds the goods",
-                        now=now)
+                        now=now, code="released.agency_decision", params={"user": actor.username})
 
 
 def _declaration(db: Any, actor: Any, mrn: str) -> Declaration:

@@ -31,6 +31,16 @@ def _permits_scoped(db: Session, actor: Principal) -> Select[Any]:
     return query.where(Permit.id < 0)
 
 
+def within_target(ids: list[str], size: int = 64) -> str:
+    """As many whole ids, comma-separated, as an audit row's target holds (PostgreSQL refuses a longer one)."""
+    shown = ""
+    for i in ids:
+        if len(shown) + len(i) + (1 if shown else 0) > size:
+            break
+        shown = f"{shown},{i}" if shown else i
+    return shown
+
+
 def _audit_read(db: Session, actor: Principal, action: str, target: str, detail: dict[str, Any],
                 now: datetime) -> None:
     """Agencies' and customs staff's reads of a trader's applications are audited (a trader's own are not)."""
@@ -46,8 +56,9 @@ def permits_list(*, db: Session, actor: Principal, status: str | None, now: date
     if status:
         query = query.where(Permit.status == status)
     rows = list(db.scalars(query.order_by(Permit.id.desc()).limit(limit)))
-    _audit_read(db, actor, "permit.list", ",".join(p.number for p in rows[:20]) or "-",
-                {"status": status, "count": len(rows)}, now)
+    numbers = [p.number for p in rows]
+    _audit_read(db, actor, "permit.list", within_target(numbers) or "-",
+                {"status": status, "count": len(rows), "numbers": numbers}, now)
     return rows
 
 
@@ -80,9 +91,11 @@ def referrals_inbox(*, db: Session, actor: Principal, state: str, mrn: str | Non
     elif state == "decided":
         query = query.where(Referral.decision.in_(("release", "refuse", "conditions")))
     rows = list(db.scalars(query.order_by(Referral.due_at, Referral.id).limit(limit)))
+    ids = [str(r.id) for r in rows]
+    shown = within_target(ids)
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="referral.list",
-                 target_type="referral", target_id=",".join(str(r.id) for r in rows[:50]) or "-",
-                 detail={"state": state, "count": len(rows)}, at=now)
+                 target_type="referral", target_id=shown or "-",
+                 detail={"state": state, "count": len(rows), "ids": ids}, at=now)
     return rows
 
 

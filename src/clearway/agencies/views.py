@@ -4,9 +4,12 @@ Every form posts its CSRF token and calls the same service as the API inside one
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,9 +22,10 @@ from clearway.db import utcnow
 from clearway.declarations.lifecycle import SYSTEM_ACTOR
 from clearway.declarations.models import Declaration
 from clearway.deps import DbSession, Releaser, roles
+from clearway.downloads import attachment
 from clearway.errors import DomainError, NotFound, Problem, ValidationFailed
 from clearway.i18n import translate
-from clearway.web.render import render
+from clearway.web.render import iso, render
 from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +34,7 @@ WebAgency = Annotated[Principal, Depends(roles("agency"))]
 WebTrader = Annotated[Principal, Depends(roles("trader"))]
 WebCustoms = Annotated[Principal, Depends(roles("officer", "analyst", "admin", "auditor"))]
 STATES = ("open", "overdue", "decided", "all")
+INBOX_EXPORT_LIMIT = 5000
 
 
 def _text(form: Any, name: str, limit: int = 2000) -> str | None:
@@ -55,24 +60,49 @@ def _messages(exc: DomainError, locale: str) -> list[str]:
 
 
 def _inbox(request: Request, db: Any, actor: Principal, state: str, errors: list[str] | None = None,
-           status: int = 200) -> Response:
+           status: int = 200, q: str = "", agency: str = "") -> Response:
     now = utcnow()
     chosen = state if state in STATES else "open"
+    mrn, agency = q.strip().upper()[:40], agency.strip()[:40]
     with db.begin():
-        rows = selectors.referrals_inbox(db=db, actor=actor, state=chosen, mrn=None, agency=None, now=now)
+        rows = selectors.referrals_inbox(db=db, actor=actor, state=chosen, mrn=mrn or None, agency=agency or None,
+                                         now=now)
         referrals = [ReferralRead.of(r, now) for r in rows]
         waiting = [PermitRead.of(p) for p in selectors.permits_list(db=db, actor=actor, status=None, now=utcnow())
                    if p.status in ("applied", "info_requested")]
         mine = sorted(agencies_of(db, actor)) if actor.role == "agency" else sorted(live_agencies(db))
+    query = {k: v for k, v in (("state", chosen), ("q", mrn), ("agency", agency)) if v}
     return render(request, "agencies/inbox.html", user=actor, referrals=referrals, applications=waiting,
                   state=chosen, states=STATES, agencies=", ".join(mine), errors=errors, status=status,
-                  decider=actor.role == "agency", nav="agencies")
+                  decider=actor.role == "agency", nav="agencies", q=mrn, agency=agency, agency_codes=mine,
+                  export_url=f"/agencies/inbox.csv?{urlencode(query)}")
 
 
 @router.get("/agencies/inbox")
-def inbox_page(request: Request, db: DbSession, actor: WebInbox, state: str = "open") -> Response:
+def inbox_page(request: Request, db: DbSession, actor: WebInbox, state: str = "open", q: str = "",
+               agency: str = "") -> Response:
     """The agency's referrals and applications (customs staff: every agency's, to follow what is overdue)."""
-    return _inbox(request, db, actor, state)
+    return _inbox(request, db, actor, state, q=q, agency=agency)
+
+
+@router.get("/agencies/inbox.csv")
+def inbox_export(db: DbSession, actor: WebInbox, state: str = "open", q: str = "", agency: str = "") -> Response:
+    """The referrals of the inbox, as filtered, in one CSV file (oldest due first; the read is audited)."""
+    now = utcnow()
+    chosen = state if state in STATES else "open"
+    with db.begin():
+        rows = selectors.referrals_inbox(db=db, actor=actor, state=chosen, mrn=q.strip().upper()[:40] or None,
+                                         agency=agency.strip()[:40] or None, now=now, limit=INBOX_EXPORT_LIMIT)
+        referrals = [ReferralRead.of(r, now) for r in rows]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["referral", "mrn", "agency", "item", "hs_code", "goods", "due_at", "overdue", "decision"])
+    for r in referrals:
+        item = (r.data or {}).get("item") or {}
+        writer.writerow([r.id, r.mrn, r.agency, r.item, item.get("hs_code", ""), item.get("description", ""),
+                         iso(r.due_at), "yes" if r.overdue else "no", r.decision or ""])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": attachment("referrals.csv"), "Cache-Control": "no-store"})
 
 
 @router.get("/agencies/referrals/{referral_id}")
@@ -103,7 +133,8 @@ def referral_decide_form(request: Request, db: DbSession, actor: WebAgency, form
             declaration = db.get(Declaration, referral.declaration_id, with_for_update=True)
             if declaration is not None and declaration.status == "channelled":
                 release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                                reason=f"agency decision by {actor.username}: nothing else holds the goods", now=now)
+                                reason=f"agency decision by {actor.username}: nothing else holds the goods", now=now,
+                                code="released.agency_decision", params={"user": actor.username})
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise

@@ -22,12 +22,16 @@ def declaration_amend(*, db: Session, wiring: Wiring, actor: Principal, declarat
                                          expected_version=expected_version, now=now)
     text = tariff.assessment_amend(db=db, declaration=declaration, document=doc, now=now)
     if text is not None:
-        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="reassessed", reason=text, now=now)
+        record = tariff.assessment_current(db=db, declaration_id=declaration.id)
+        params = {"total": str(record.total), "currency": record.currency} if record is not None else None
+        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="reassessed", reason=text, now=now,
+                         code="reassessed" if params else None, params=params)
     for step in wiring.steps:  # permits re-drawn, only the agencies whose data changed asked again
         step.amended(db=db, declaration=declaration, actor=actor, now=now)
     if declaration.status == "channelled":  # a green or blue declaration that waited: perhaps only for its money
         wiring.release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                               reason="duties covered after amendment: release", now=now)
+                               reason="duties covered after amendment: release", now=now,
+                               code="released.after_amendment", params={})
     return declaration
 
 

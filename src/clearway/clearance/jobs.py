@@ -34,7 +34,8 @@ def release_pass(ctx: Any) -> int:
             if declaration is None or declaration.status not in WAITING:
                 continue
             if ctx.wiring.release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                                          reason="nothing holds the goods any more: release", now=utcnow()):
+                                          reason="nothing holds the goods any more: release", now=utcnow(),
+                                          code="released.nothing_holds", params={}):
                 released += 1
     return released
 

@@ -130,9 +130,10 @@ def documentary_escalate(*, db: Session, actor: Principal, task_id: int, reason:
     db.add(inspection)
     # Time Release Study milestones: the documentary check is done, and an inspection requested.
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="check_done",
-                                  reason=f"escalated: {reason}", now=now)
+                                  reason=f"escalated: {reason}", now=now, code="check_escalated",
+                                  params={"text": reason})
     declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="inspection_requested",
-                                  reason=reason, now=now)
+                                  reason=reason, now=now, code="inspection_requested", params={"text": reason})
     db.flush()
     return inspection
 
@@ -209,7 +210,8 @@ def control_finish(*, db: Session, actor: Principal, task: ControlTask, declarat
     db.flush()
     if officer_decides:  # prohibited or concealed goods never go by themselves: an officer releases or detains
         return task
-    release.attempt(db=db, declaration=declaration, actor=actor, reason="controls completed", now=now)
+    release.attempt(db=db, declaration=declaration, actor=actor, reason="controls completed", now=now,
+                    code="released.controls_completed", params={})
     return task
 
 

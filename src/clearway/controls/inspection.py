@@ -52,7 +52,9 @@ def goods_available(*, db: Session, actor: Principal, task_id: int, now: datetim
     if task.goods_available_at is None:
         task.goods_available_at = now
         declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind="goods_available",
-                                      reason=task.place, now=now)
+                                      reason=task.place, now=now,
+                                      code="goods_available" if task.place else "goods_available.nowhere",
+                                      params={"place": task.place} if task.place else {})
     return task
 
 

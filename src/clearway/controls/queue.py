@@ -44,7 +44,7 @@ class QueueCursor:
     id: int
 
 
-def _queue_query(office: str, kind: str | None, assignee: str | None) -> Select[Any]:
+def _queue_query(office: str, kind: str | None, assignee: str | None, search: str | None = None) -> Select[Any]:
     query = (select(*QUEUE_COLUMNS).join(Declaration, Declaration.id == ControlTask.declaration_id)
              .where(ControlTask.office == office, ControlTask.closed == false(),
                     Declaration.status.in_(OPEN_DECLARATION)))
@@ -52,22 +52,25 @@ def _queue_query(office: str, kind: str | None, assignee: str | None) -> Select[
         query = query.where(ControlTask.kind == kind)
     if assignee:
         query = query.where(ControlTask.assignee == assignee)
+    if search:  # the start of an MRN or of a declarant's number (both upper-case codes)
+        start = search.strip().upper().replace("%", "").replace("_", "") + "%"
+        query = query.where(or_(Declaration.mrn.like(start), Declaration.declarant_id.like(start)))
     return query
 
 
 def queue_fetch(*, db: Session, office: str, limit: int, after: QueueCursor | None = None,
-                kind: str | None = None, assignee: str | None = None) -> list[Any]:
+                kind: str | None = None, assignee: str | None = None, search: str | None = None) -> list[Any]:
     """Open tasks of an office, most risky first, then longest waiting, with their declaration's reasons."""
     order = (ControlTask.priority.desc(), ControlTask.created_at, ControlTask.id)
     if after is None:
-        return list(db.execute(_queue_query(office, kind, assignee).order_by(*order).limit(limit)).all())
+        return list(db.execute(_queue_query(office, kind, assignee, search).order_by(*order).limit(limit)).all())
     # After a cursor: the rest of its priority, then the lower ones. Two index range scans joined,
     # where one OR-ed condition would make the database walk the index from the top.
-    same = (_queue_query(office, kind, assignee)
+    same = (_queue_query(office, kind, assignee, search)
             .where(ControlTask.priority == after.priority,
                    tuple_(ControlTask.created_at, ControlTask.id) > tuple_(after.created_at, after.id))
             .order_by(*order).limit(limit))
-    lower = (_queue_query(office, kind, assignee).where(ControlTask.priority < after.priority)
+    lower = (_queue_query(office, kind, assignee, search).where(ControlTask.priority < after.priority)
              .order_by(*order).limit(limit))
     # Each part wrapped as a subquery: SQLite refuses ORDER BY/LIMIT on a bare member of a UNION.
     both = union_all(select(same.subquery()), select(lower.subquery())).subquery()

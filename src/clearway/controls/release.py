@@ -81,5 +81,6 @@ def declaration_reroute(*, db: Session, actor: Principal, declaration: Declarati
     _close_open_tasks(db, declaration, now)
     declarations.declaration_reroute(db=db, actor=actor, declaration=declaration, channel=channel, target=None,
                                      reason=reason, now=now)
-    release.attempt(db=db, declaration=declaration, actor=actor, reason=f"{channel}: {reason}", now=now)
+    release.attempt(db=db, declaration=declaration, actor=actor, reason=f"{channel}: {reason}", now=now,
+                    code="released.rerouted", params={"channel": channel, "text": reason})
     return declaration

@@ -4,10 +4,13 @@ service as the API inside one transaction and comes back to the page it was made
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,16 +28,18 @@ from clearway.controls.storage import upload_settings
 from clearway.controls.web_api import document_request_read
 from clearway.db import utcnow
 from clearway.deps import DbSession, Releaser, roles
+from clearway.downloads import attachment
 from clearway.errors import DomainError, NotFound, Problem
 from clearway.holds import Release
 from clearway.i18n import translate
-from clearway.web.render import render
+from clearway.web.render import iso, render
 from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
 router.include_router(decision_pages)  # release, detain, lift, re-route and clear, each with its confirmation page
 WebOfficer = Annotated[Principal, Depends(roles("officer"))]
 WebTrader = Annotated[Principal, Depends(roles("trader"))]
+QUEUE_EXPORT_LIMIT = 5000
 
 
 def _text(form: Any, name: str, limit: int = 500) -> str:
@@ -56,20 +61,43 @@ def _messages(exc: DomainError, locale: str) -> list[str]:
 
 
 @router.get("/controls/queue")
-def queue_page(request: Request, db: DbSession, actor: WebOfficer, kind: str = "", cursor: str = "") -> Response:
+def queue_page(request: Request, db: DbSession, actor: WebOfficer, kind: str = "", cursor: str = "",
+               q: str = "") -> Response:
     """The office's open tasks, most risky first, with their reasons; claim one or the next."""
     office_required(actor)
     chosen = kind if kind in ("documentary", "physical") else None
+    search = q.strip()[:40].upper()
     with db.begin():
         me = service.examiner_ensure(db=db, actor=actor, now=utcnow())
-        rows = service.queue_fetch(db=db, office=actor.office or "", limit=51, kind=chosen,
+        rows = service.queue_fetch(db=db, office=actor.office or "", limit=51, kind=chosen, search=search or None,
                                    after=cursor_decode(cursor) if cursor and len(cursor) <= 200 else None)
         supervisor = me.supervisor
     more = len(rows) > 50
     items = [queue_item(r) for r in rows[:50]]
-    next_url = f"/controls/queue?kind={chosen or ''}&cursor={cursor_encode(rows[49])}" if more else None
+    query = {k: v for k, v in (("kind", chosen or ""), ("q", search)) if v}
+    next_url = f"/controls/queue?{urlencode({**query, 'cursor': cursor_encode(rows[49])})}" if more else None
     return render(request, "controls/queue.html", user=actor, items=items, kind=chosen or "", next_url=next_url,
-                  supervisor=supervisor)
+                  supervisor=supervisor, q=search, export_url=f"/controls/queue.csv?{urlencode(query)}",
+                  first_url="/controls/queue?" + urlencode(query) if cursor else None)
+
+
+@router.get("/controls/queue.csv")
+def queue_export(db: DbSession, actor: WebOfficer, kind: str = "", q: str = "") -> Response:
+    """The queue as filtered, in one CSV file (same order, up to QUEUE_EXPORT_LIMIT rows)."""
+    office_required(actor)
+    chosen = kind if kind in ("documentary", "physical") else None
+    with db.begin():
+        rows = service.queue_fetch(db=db, office=actor.office or "", limit=QUEUE_EXPORT_LIMIT, kind=chosen,
+                                   search=q.strip()[:40] or None)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["task", "mrn", "kind", "channel", "priority", "waiting_since", "section", "assignee",
+                     "declarant_id", "item_count", "random_pick"])
+    for r in (queue_item(row) for row in rows):
+        writer.writerow([r.id, r.mrn, r.kind, r.channel or "", r.priority, iso(r.waiting_since), r.section or "",
+                         r.assignee or "", r.declarant_id, r.item_count, "yes" if r.random_pick else "no"])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": attachment("control-queue.csv"), "Cache-Control": "no-store"})
 
 
 def _task_page(request: Request, db: DbSession, actor: Principal, task_id: int, release: Release,

@@ -26,7 +26,8 @@ def expire_pass(ctx: Any) -> int:
                                                                 Declaration.status == "channelled")):
             # The release decision still asks every provider: duty, agencies, another closure still in force.
             ctx.wiring.release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                                       reason="emergency profile lifted: released", now=now)
+                                       reason="emergency profile lifted: released", now=now,
+                                       code="released.emergency_lifted", params={})
         return len(lifted)
 
 

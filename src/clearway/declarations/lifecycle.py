@@ -51,7 +51,11 @@ MANUAL_ROLES: dict[str, tuple[str, ...]] = {
 TRADER_AMENDABLE = ("accepted", "assessed", "channelled")
 OFFICER_AMENDABLE = ("accepted", "assessed", "channelled", "under_control", "detained", "released")
 TRADER_CANCELLABLE = ("accepted", "assessed", "channelled")
-OFFICER_CANCELLABLE = ("accepted", "assessed", "channelled", "under_control")
+# Nobody cancels goods under control (or detained): once customs have announced an examination, a declaration is not
+# invalidated before the control has ended (UCC art. 174(1)), else a declarant could withdraw goods found irregular.
+# The control ends first (release, re-routing or detention); the state machine has no edge to "cancelled" from there.
+OFFICER_CANCELLABLE = ("accepted", "assessed", "channelled")
+UNDER_CONTROL = ("under_control", "detained")
 
 SYSTEM = "system"
 SYSTEM_ACTOR = Principal(user_id=0, username=SYSTEM, role=SYSTEM, organisation_id=0, organisation_code=SYSTEM)
@@ -78,6 +82,8 @@ def cancel_check(*, status: str, role: str) -> None:
     allowed = OFFICER_CANCELLABLE if role == "officer" else TRADER_CANCELLABLE if role == "trader" else ()
     if not allowed:
         raise Forbidden([Problem("auth.role_forbidden", "", {"role": role})])
+    if status in UNDER_CONTROL:
+        raise Conflict([Problem("declaration.cancel_under_control", "/status", {"status": status})])
     if status not in allowed:
         raise Conflict([Problem("declaration.not_cancellable", "/status", {"status": status})])
 
@@ -129,7 +135,8 @@ def declaration_reroute(*, db: Session, actor: Principal, declaration: Declarati
     declaration.channel = channel
     if target is None:
         declaration_note(db=db, actor=actor, declaration=declaration, kind="rerouted", reason=f"{channel}: {reason}",
-                         now=now)
+                         now=now, code="rerouted", params={"channel": channel, "text": reason})
         return declaration
     return declaration_transition(db=db, actor=actor, declaration=declaration, target=target,
-                                  reason=f"{channel}: {reason}", now=now, kind="rerouted")
+                                  reason=f"{channel}: {reason}", now=now, kind="rerouted", code="rerouted",
+                                  params={"channel": channel, "text": reason})

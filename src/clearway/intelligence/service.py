@@ -283,5 +283,6 @@ def outcome_record(*, db: Session, actor: Principal, reference: str, body: Outco
            originator=alert.originator_org)
     if body.outcome in RELEASING_OUTCOMES:
         release.attempt(db=db, declaration=declaration, actor=actor, reason=f"intelligence {alert.reference}: "
-                        f"{body.outcome}", now=now)
+                        f"{body.outcome}", now=now, code=f"released.intelligence.{body.outcome}",
+                        params={"reference": alert.reference})
     return outcome

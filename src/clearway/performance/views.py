@@ -103,9 +103,10 @@ def _release_charts(tables: dict[str, Table], locale: str) -> list[Chart]:
     t = lambda code, **kw: translate(code, locale, **kw)  # noqa: E731
     names = {c: t(f"ui.perf.col.{c}") for c in ("mean_h", "median_h", "p90_h")}
     channels = {c: t(f"ui.channel.{c}") for c in CHANNELS}
-    return [distribution_chart(tables["release_distribution"], t("ui.perf.chart.distribution"), _hours_label(locale)),
-            trend_chart(tables["release_trend"], t("ui.perf.chart.trend"), names),
-            channel_chart(tables["channel_mix"], t("ui.perf.chart.channels"), channels)]
+    return [distribution_chart(tables["release_distribution"], t("ui.perf.chart.distribution"), _hours_label(locale),
+                               locale=locale),
+            trend_chart(tables["release_trend"], t("ui.perf.chart.trend"), names, locale=locale),
+            channel_chart(tables["channel_mix"], t("ui.perf.chart.channels"), channels, locale=locale)]
 
 
 def _page(request: Request, actor: Principal, template: str, filters: Filters, by: str, **context: Any) -> Response:
@@ -135,8 +136,8 @@ def effectiveness_dashboard(request: Request, db: ReportSession, actor: WebReade
         tables = effectiveness_page_tables(db, filters)
     locale = page_locale(request)
     charts = [] if tables is None else [
-        rate_chart(tables["hit_rates"], translate("ui.perf.chart.hit_rates", locale)),
-        rate_chart(tables["inspection_by_channel"], translate("ui.perf.chart.inspection", locale))]
+        rate_chart(tables["hit_rates"], translate("ui.perf.chart.hit_rates", locale), locale=locale),
+        rate_chart(tables["inspection_by_channel"], translate("ui.perf.chart.inspection", locale), locale=locale)]
     return _page(request, actor, "performance/effectiveness.html", filters, by, tables=tables or {}, charts=charts,
                  available=tables is not None, section="effectiveness")
 
@@ -149,7 +150,8 @@ def revenue_dashboard(request: Request, db: ReportSession, actor: WebReader) -> 
         table = revenue_table(service.revenue_report(db=db, filters=filters))
     locale = page_locale(request)
     names = {k: translate(f"ui.perf.col.{k}", locale) for k in ("assessed", "collected", "adjusted")}
-    charts = [revenue_chart(table, translate("ui.perf.chart.revenue", locale), names)] if table.rows else []
+    charts = ([revenue_chart(table, translate("ui.perf.chart.revenue", locale), names, locale=locale)]
+              if table.rows else [])
     return _page(request, actor, "performance/revenue.html", filters, by, tables={"revenue": table}, charts=charts,
                  section="revenue")
 

@@ -23,7 +23,7 @@ from clearway.tariff.models import (
     AssessmentRecord,
     TariffLine,
 )
-from clearway.tariff.payments import payment_reference_of
+from clearway.tariff.payments import assessment_current, payment_reference_of
 from clearway.tariff.rates import rates_snapshot
 from clearway.tariff.schedules import schedule_snapshot, schedule_version_current
 from clearway.tariff.settlement import (
@@ -38,7 +38,7 @@ from clearway.tariff.settlement import (
 from clearway.tariff.snapshot import Line
 
 __all__ = [  # what other domains call (some defined in lodging and settlement, gathered here)
-    "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_record", "bill_rows",
+    "Bill", "DutiesView", "Settled", "assessment_amend", "assessment_current", "assessment_record", "bill_rows",
     "declaration_pay", "declaration_secure", "duties_calculate", "duties_view",
     "lines_search", "lodging_assess", "payment_confirmed", "payment_gateway", "payment_reference_of",
     "schedule_snapshot", "schedule_version_current",

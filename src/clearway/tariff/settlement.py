@@ -130,7 +130,8 @@ def declaration_pay(*, db: Session, actor: Principal, mrn: str, amount: Decimal 
     _paid_note(db, declaration, record, payment, owed, actor, now)
     released = payment.status == "confirmed" and release.attempt(
         db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-        reason=f"duties paid (reference {record.payment_reference}): release", now=now)
+        reason=f"duties paid (reference {record.payment_reference}): release", now=now,
+        code="released.paid", params={"reference": record.payment_reference})
     return Settled(declaration, record, payment, released)
 
 
@@ -150,7 +151,8 @@ def payment_confirmed(*, db: Session, gateway_ref: str, release: Release, now: d
     _paid_note(db, declaration, record, payment, owed, SYSTEM_ACTOR, now)
     released = payment.status == "confirmed" and release.attempt(
         db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-        reason=f"duties paid (reference {record.payment_reference}): release", now=now)
+        reason=f"duties paid (reference {record.payment_reference}): release", now=now,
+        code="released.paid", params={"reference": record.payment_reference})
     return Settled(declaration, record, payment, released)
 
 
@@ -166,7 +168,8 @@ def declaration_secure(*, db: Session, actor: Principal, mrn: str, guarantee_id:
     audit_record(db=db, actor=actor, action="guarantee.used", target_type="declaration", target_id=mrn,
                  detail={"guarantee": guarantee_id, "amount": str(open_amount)}, now=now)
     released = release.attempt(db=db, declaration=declaration, actor=SYSTEM_ACTOR,
-                               reason=f"duties secured by guarantee {guarantee_id}: release", now=now)
+                               reason=f"duties secured by guarantee {guarantee_id}: release", now=now,
+                               code="released.guarantee", params={"guarantee": str(guarantee_id)})
     return Settled(declaration, record, None, released)
 
 

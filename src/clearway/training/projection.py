@@ -146,12 +146,13 @@ def _withdraw(db: Session, projection: Projection, now: datetime) -> None:
     if declaration is None or declaration.status not in ("under_control", "detained", "channelled"):
         return
     reason = f"training projection revealed ({projection.outcome})"
+    code = f"training_revealed.{projection.outcome}"  # said in the reader's language (events_*.json)
     if declaration.status == "detained":
         declaration_transition(db=db, actor=SYSTEM_ACTOR, declaration=declaration, target="under_control",
-                               reason=reason, now=now)
+                               reason=reason, now=now, code=code, params={})
     if declaration.status == "under_control":
         declaration_transition(db=db, actor=SYSTEM_ACTOR, declaration=declaration, target="channelled",
-                               reason=reason, now=now)
+                               reason=reason, now=now, code=code, params={})
     declaration_transition(db=db, actor=SYSTEM_ACTOR, declaration=declaration, target="cancelled", reason=reason,
-                           now=now)
+                           now=now, code=code, params={})
     tasks_withdraw(db=db, declaration=declaration, reason=reason, now=now)  # no examiner is left holding it

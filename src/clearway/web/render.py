@@ -46,6 +46,31 @@ def money(value: Decimal | str | None, currency: str, locale: str) -> str:
     return f"{text}\u00a0{currency}"
 
 
+def number(value: Decimal | float | int | str | None, locale: str, places: int | None = None) -> str:
+    """A number grouped and pointed the way the locale writes it (12 345,5 in French); `places` rounds it."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    amount = Decimal(str(value))
+    if places is not None:
+        amount = round(amount, places)
+    group, point = _SEPARATORS.get(locale, _SEPARATORS["en"])
+    text = format(amount, ",f")
+    if isinstance(value, float) and places is None and text.endswith(".0"):  # 2.0 h reads as 2 h
+        text = text[:-2]
+    return text.replace(",", "\0").replace(".", point).replace("\0", group)
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def month(period: str, locale: str) -> str:
+    """A "YYYY-MM" period as the locale names it ("nov. 2026"); anything else as it is."""
+    year, _, mm = str(period).partition("-")
+    if not (year.isdigit() and mm.isdigit() and 1 <= int(mm) <= 12 and len(mm) == 2):
+        return str(period)
+    return translate("ui.month_year", locale, month=translate(f"ui.month.{MONTHS[int(mm) - 1]}", locale), year=year)
+
+
 def utc(at: datetime | str | None) -> str:
     """A timestamp (or an RFC 3339 text) in UTC, written unambiguously."""
     if isinstance(at, str):
@@ -86,7 +111,8 @@ def render(request: Request, template: str, *, user: Principal | None, status: i
     html = environment().get_template(template).render(
         locale=locale, user=user, csrf=token, here=here,
         t=lambda key, **params: translate(key, locale, **params), label=partial(label, locale),
-        money=partial(money, locale=locale), **context,
+        money=partial(money, locale=locale), number=partial(number, locale=locale), month=partial(month, locale=locale),
+        **context,
     )
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
     # The language was chosen from the cookie or Accept-Language: caches must key on both (RFC 9110 §12.5.5).
