@@ -139,6 +139,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     **{("GET", f"/api/v1/exchange/{path}"): {"officer", "analyst", "admin", "auditor"}
        for path in ("partners", "partners/{partner}", "messages")},
     ("POST", "/api/v1/exchange/partners/{partner}/messages"): {"analyst", "admin"},
+    ("GET", "/api/v1/exchange/mirror"): {"officer", "analyst", "admin", "auditor"},
     # Enforcement: analysts only (the FIU, an agency of its own organisation, reads referred cases: tested in
     # tests/enforcement); the demo agency user (MFDS) is refused like any other agency.
     **{(method, f"/api/v1/enforcement/{path}"): {"analyst"} for method, path in (

@@ -26,6 +26,7 @@ from clearway.exchange.schemas import (
     MessageCreate,
     MessagePage,
     MessageRead,
+    MirrorPage,
     PartnerRead,
     PulledBatch,
     ReceiptBatch,
@@ -116,3 +117,13 @@ def send(partner: PartnerCode, body: MessageCreate, db: DbSession, actor: Sender
                            business_id=body.business_id, version=body.version, purpose=body.purpose,
                            payload=body.payload, now=utcnow())
         return selectors.message_read_out(row)
+
+
+@router.get("/mirror", operation_id="exchangeMirrorReport", responses=PROBLEMS)
+def mirror(db: DbSession, actor: Staff, gap: bool | None = None,
+           partner: Annotated[str | None, Query(min_length=2, max_length=8, pattern="^[A-Z0-9]+$")] = None,
+           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> MirrorPage:
+    """The mirror report: our imports set against partners' export declarations (value, quantity, HS code,
+    origin), gaps beyond tolerance first to look at; `gap=true` for those only."""
+    with db.begin():
+        return selectors.mirror_report(db=db, gap=gap, partner=partner, limit=limit)

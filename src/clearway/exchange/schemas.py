@@ -110,3 +110,35 @@ class PartnerRead(BaseModel):
     lag_p95_s: float | None = Field(description="p95 of queue-to-settlement time of recent outgoing messages")
     oldest_pending_s: float | None
     error_rate: float = Field(description="Share of recent messages rejected or failing, both ways")
+
+
+class MirrorFinding(BaseModel):
+    """One difference beyond tolerance between the partner's export and our import (item: None for totals)."""
+
+    code: str
+    item: int | None = None
+    import_value: str | None = Field(None, alias="import")
+    export_value: str | None = Field(None, alias="export")
+    gap: str | None = Field(None, description="Relative gap, |import − export| / export")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class MirrorRead(BaseModel):
+    """A line of the mirror report: our import set against the partner's export declaration it refers to."""
+
+    import_mrn: str
+    sender: str
+    export_mrn: str
+    matched_by: str = Field(description="export_mrn or ucr: the shared key that matched")
+    gap: bool
+    findings: list[MirrorFinding]
+    checked_at: datetime
+
+
+class MirrorPage(BaseModel):
+    """Mirror report lines, newest first, and how many show a gap in all."""
+
+    items: list[MirrorRead]
+    gaps: int
+    total: int
