@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from clearway.exchange.assistance import reply_received, request_received
 from clearway.exchange.inbox import Handler
 from clearway.exchange.models import InMessage, PartnerAeo, PreArrival
 
@@ -54,4 +55,5 @@ def test_message(db: Session, message: InMessage) -> list[str]:
     return []
 
 
-HANDLERS: dict[str, Handler] = {"export_declaration": export_declaration, "aeo_list": aeo_list, "test": test_message}
+HANDLERS: dict[str, Handler] = {"export_declaration": export_declaration, "aeo_list": aeo_list, "test": test_message,
+                                "assistance_request": request_received, "assistance_reply": reply_received}

@@ -8,8 +8,24 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearway.exchange.models import InMessage, MirrorCheck, OutMessage, Partner, PartnerAeo, PreArrival
-from clearway.exchange.schemas import Counts, MessageRead, MirrorFinding, MirrorPage, MirrorRead, PartnerRead
+from clearway.exchange.models import (
+    AssistanceRequest,
+    InMessage,
+    MirrorCheck,
+    OutMessage,
+    Partner,
+    PartnerAeo,
+    PreArrival,
+)
+from clearway.exchange.schemas import (
+    AssistanceRead,
+    Counts,
+    MessageRead,
+    MirrorFinding,
+    MirrorPage,
+    MirrorRead,
+    PartnerRead,
+)
 
 RECENT = 1000  # messages each way that the lag and error figures look at
 
@@ -115,3 +131,24 @@ def mirror_report(*, db: Session, gap: bool | None = None, partner: str | None =
                         gap=r.gap, findings=[MirrorFinding.model_validate(f) for f in r.findings],
                         checked_at=r.checked_at) for r in db.scalars(query)]
     return MirrorPage(items=items, gaps=totals.get(True, 0), total=sum(totals.values()))
+
+
+def assistance_read(row: AssistanceRequest, now: datetime) -> AssistanceRead:
+    """A request for assistance as the API shows it (overdue: open past its deadline)."""
+    return AssistanceRead(id=row.id, partner=row.partner, direction=row.direction, reference=row.reference,
+                          legal_basis=row.legal_basis, purpose=row.purpose, subject=row.subject,
+                          questions=row.questions, references=row.references, deadline=row.deadline,
+                          state=row.state, overdue=row.state == "open" and row.deadline < now, answer=row.answer,
+                          documents=row.documents, requested_by=row.requested_by, replied_by=row.replied_by,
+                          created_at=row.created_at, replied_at=row.replied_at)
+
+
+def assistance_list(*, db: Session, now: datetime, direction: str | None = None, state: str | None = None,
+                    limit: int = 100) -> list[AssistanceRead]:
+    """Requests for assistance each way, newest first."""
+    query = select(AssistanceRequest).order_by(AssistanceRequest.id.desc()).limit(limit)
+    if direction:
+        query = query.where(AssistanceRequest.direction == direction)
+    if state:
+        query = query.where(AssistanceRequest.state == state)
+    return [assistance_read(r, now) for r in db.scalars(query)]
