@@ -102,6 +102,7 @@ def request_received(db: Session, message: InMessage) -> list[str]:
             and isinstance(references, list) and len(references) <= 50
             and all(_text(r, 40) for r in references)):
         return ["exchange.payload_invalid"]
+    db.flush()  # the pass's earlier rows written first (the receiver flushes once per pass)
     db.add(AssistanceRequest(partner=message.sender, direction="in", reference=data["reference"],
                              legal_basis=data["legal_basis"], purpose=data["purpose"], subject=data["subject"],
                              questions=data["questions"], references=references, deadline=deadline, state="open",

@@ -120,6 +120,7 @@ def send(partner: PartnerCode, body: MessageCreate, db: DbSession, actor: Sender
         row = message_send(db=db, actor=actor.username, partner=partner, doc_type=body.doc_type,
                            business_id=body.business_id, version=body.version, purpose=body.purpose,
                            payload=body.payload, now=utcnow())
+        db.flush()  # the row's id
         return selectors.message_read_out(row)
 
 
