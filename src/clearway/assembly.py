@@ -15,6 +15,7 @@ from clearway.controls.service import control_outcomes
 from clearway.controls.withdrawal import ControlsStep
 from clearway.crisis import holds as crisis_holds
 from clearway.crisis.emergency import EmergencyChannel
+from clearway.exchange.selection import ExchangeFacts, MirrorStep
 from clearway.intelligence import holds as intelligence_holds
 from clearway.risk.service import channel_engine
 from clearway.tariff import holds as duty_holds
@@ -35,7 +36,8 @@ def wiring_build() -> Wiring:
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
     # Emergency profiles adjust the engine's channel (and record it under the profile's id).
-    channel = EmergencyChannel(channel_engine())
+    channel = EmergencyChannel(ExchangeFacts(channel_engine()))  # exchange: mirror checks, partners' AEOs
     return Wiring(channel=channel, release=release, outcomes=control_outcomes, gateway=payment_gateway(),
                   steps=(SingleWindowStep(),
-                         ControlsStep()))  # controls: a cancelled declaration's open controls are closed
+                         ControlsStep(),  # controls: a cancelled declaration's open controls are closed
+                         MirrorStep()))  # exchange: the mirror report's lines of imports

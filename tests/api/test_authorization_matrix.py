@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.exchange.flows import partner_jp
+from tests.exchange.flows import assistance_from_jp, partner_jp
 from tests.factories import auth, document, lodge_direct
 
 ROLES = ["trader-a", "trader-b", "officer", "analyst", "agency", "admin", "auditor"]
@@ -140,6 +140,11 @@ POLICY: dict[tuple[str, str], set[str]] = {
     **{("GET", f"/api/v1/exchange/{path}"): {"officer", "analyst", "admin", "auditor"}
        for path in ("partners", "partners/{partner}", "messages")},
     ("POST", "/api/v1/exchange/partners/{partner}/messages"): {"analyst", "admin"},
+    ("GET", "/api/v1/exchange/mirror"): {"officer", "analyst", "admin", "auditor"},
+    ("GET", "/api/v1/exchange/assistance"): {"officer", "analyst", "admin", "auditor"},
+    ("GET", "/api/v1/exchange/assistance/{assistance_id}"): {"officer", "analyst", "admin", "auditor"},
+    ("POST", "/api/v1/exchange/partners/{partner}/assistance"): {"analyst", "admin"},
+    ("POST", "/api/v1/exchange/assistance/{assistance_id}/reply"): {"analyst", "admin"},
     # Enforcement: analysts only (the FIU, an agency of its own organisation, reads referred cases: tested in
     # tests/enforcement); the demo agency user (MFDS) is refused like any other agency.
     **{(method, f"/api/v1/enforcement/{path}"): {"analyst"} for method, path in (
@@ -406,6 +411,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     ids.update(_intelligence_world(client))
     partner_jp()
     ids["{partner}"] = "JP"
+    ids["{assistance_id}"] = str(assistance_from_jp())
     ids.update(_crisis_world())
     ids["{notice_id}"] = str(_status_world(client))
     ids["{reference}"] = _rulings_world(client)

@@ -7,6 +7,7 @@ from typing import Any
 
 from clearway.db import get_sessionmaker, utcnow
 from clearway.exchange import directory, envelope
+from clearway.exchange.models import AssistanceRequest
 from tests.exchange.kit import AGREEMENT, DOCS
 
 
@@ -30,3 +31,17 @@ def jp_envelope(jwk: dict[str, Any], seq: int, business_id: str, **payload: Any)
               "business_id": business_id, "version": 1, "stream": "export_declaration", "seq": seq,
               "created_at": envelope.rfc3339(now), "expires_at": envelope.rfc3339(now + timedelta(days=1))}
     return envelope.envelope_build(header=header, payload={"export_mrn": business_id, **payload}, jwk=jwk)
+
+
+def assistance_from_jp() -> int:
+    """An open request for assistance from JP recorded here (as its message would leave it); its id."""
+    with get_sessionmaker()() as db, db.begin():
+        now = utcnow()
+        row = AssistanceRequest(partner="JP", direction="in", reference="JP-RFA-2026-000001",
+                                legal_basis="Agreement, art. 7", purpose="risk_assessment", subject="Valuation",
+                                questions="Invoice of export 26JP0000000001?", references=["26JP0000000001"],
+                                deadline=now + timedelta(days=30), state="open", documents=[],
+                                requested_by="partner:JP", created_at=now)
+        db.add(row)
+        db.flush()
+        return row.id

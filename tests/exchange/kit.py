@@ -22,13 +22,17 @@ from clearway.models import load_all
 FIELDS = ["export_mrn", "ucr", "exporter.name", "exporter.country", "destination", "items.hs_code",
           "items.origin", "items.quantity", "items.value", "items.currency"]
 AEO = ["operators.id", "operators.name", "operators.valid_until"]
+REQUEST = ["reference", "legal_basis", "purpose", "subject", "questions", "references", "deadline"]
+REPLY = ["reference", "outcome", "answer", "documents", "replied_at"]
 AGREEMENT: dict[str, Any] = {
     "legal_basis": "KR-JP agreement on mutual administrative assistance in customs matters, art. 5",
     "purposes": ["risk_assessment", "connectivity", "mutual_recognition"], "retention_days": 365, "reciprocity": True,
     "documents": {"export_declaration": {"out": FIELDS, "in": FIELDS}, "aeo_list": {"out": AEO, "in": AEO},
-                  "test": {"out": ["n", "text"], "in": ["n", "text"]}},
+                  "test": {"out": ["n", "text"], "in": ["n", "text"]},
+                  "assistance_request": {"out": REQUEST, "in": REQUEST},
+                  "assistance_reply": {"out": REPLY, "in": REPLY}},
 }
-DOCS = ["export_declaration", "aeo_list", "test"]
+DOCS = ["export_declaration", "aeo_list", "test", "assistance_request", "assistance_reply"]
 
 
 @dataclass

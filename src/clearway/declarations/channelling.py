@@ -12,6 +12,7 @@ these rules as its baseline and answers with them while nothing is configured, o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -36,6 +37,8 @@ class ChannelContext:
     lodged_at: datetime
     db: Any = None  # the lodging transaction's Session (typed loosely: this module stays import-light)
     bill: Any = None  # the tariff's bill of this lodgement (clearway.tariff.lodging.Bill), computed before
+    # Facts other domains supply for this lodgement (the exchange's `mirror.*`), read by the engine's rules.
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 RED_CHAPTERS = {"93": "arms and ammunition", "36": "explosives"}

@@ -61,10 +61,10 @@ def fields_filter(value: Any, permitted: set[str], prefix: str = "") -> tuple[An
     return out, dropped
 
 
-def outbound_check(*, agreement: dict[str, Any], accepts: list[str], doc_type: str, purpose: str,
+def outbound_check(*, agreement: dict[str, Any] | Agreement, accepts: list[str], doc_type: str, purpose: str,
                    payload: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
     """(payload cut to what may be sent, dropped fields, refusal codes) for a message to a partner."""
-    terms = Agreement.model_validate(agreement)
+    terms = agreement if isinstance(agreement, Agreement) else Agreement.model_validate(agreement)
     document = terms.documents.get(doc_type)
     reasons = []
     if document is None or not document.out:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from clearway.exchange.assistance import reply_received, request_received
 from clearway.exchange.inbox import Handler
 from clearway.exchange.models import InMessage, PartnerAeo, PreArrival
+from clearway.exchange.streams import tx_cache
 
 
 def _short_text(value: object, limit: int = 40) -> bool:
@@ -19,11 +21,15 @@ def export_declaration(db: Session, message: InMessage) -> list[str]:
     if not _short_text(data.get("export_mrn")) or not isinstance(data.get("items", []), list) \
             or ("ucr" in data and not _short_text(data["ucr"])):
         return ["exchange.payload_invalid"]
-    found = db.scalar(select(PreArrival).where(PreArrival.sender == message.sender,
-                                               PreArrival.export_mrn == data["export_mrn"]))
+    # Rows added earlier in this transaction are not flushed yet (one flush per pass): kept here to be found.
+    added = tx_cache(db).setdefault("prearrivals", {})
+    found = added.get((message.sender, data["export_mrn"])) or db.scalar(select(PreArrival).where(
+        PreArrival.sender == message.sender, PreArrival.export_mrn == data["export_mrn"]))
     if found is None:
-        db.add(PreArrival(sender=message.sender, export_mrn=data["export_mrn"], ucr=data.get("ucr"),
-                          version=message.version, data=data, received_at=message.received_at))
+        added[(message.sender, data["export_mrn"])] = PreArrival(
+            sender=message.sender, export_mrn=data["export_mrn"], ucr=data.get("ucr"), version=message.version,
+            data=data, received_at=message.received_at)
+        db.add(added[(message.sender, data["export_mrn"])])
     elif found.version < message.version:
         found.version, found.data, found.ucr = message.version, data, data.get("ucr")
     else:
@@ -38,6 +44,7 @@ def aeo_list(db: Session, message: InMessage) -> list[str]:
             isinstance(o, dict) and _short_text(o.get("id")) and _short_text(o.get("name"), 200)
             and (o.get("valid_until") is None or _short_text(o.get("valid_until"), 10)) for o in operators):
         return ["exchange.payload_invalid"]
+    db.flush()  # an earlier list of this pass is written before it is replaced
     db.execute(delete(PartnerAeo).where(PartnerAeo.sender == message.sender))
     seen: set[str] = set()
     for o in operators:
@@ -54,4 +61,5 @@ def test_message(db: Session, message: InMessage) -> list[str]:
     return []
 
 
-HANDLERS: dict[str, Handler] = {"export_declaration": export_declaration, "aeo_list": aeo_list, "test": test_message}
+HANDLERS: dict[str, Handler] = {"export_declaration": export_declaration, "aeo_list": aeo_list, "test": test_message,
+                                "assistance_request": request_received, "assistance_reply": reply_received}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from clearway.audit.service import audit_append
+from clearway.audit.models import AuditRecord
+from clearway.audit.service import audit_row
 from clearway.exchange import envelope
 from clearway.exchange.agreements import Agreement, inbound_check
 from clearway.exchange.directory import own_party, own_signing_key
@@ -64,6 +65,15 @@ def _ref(raw: Any) -> dict[str, Any]:
     return ref
 
 
+class Checked(NamedTuple):
+    """An envelope whose form, sender, key, signature and hash were verified."""
+
+    raw: Any
+    header: EnvelopeHeader
+    partner: Partner
+    created: datetime
+
+
 class Receiver:
     """One pass over received envelopes, in one transaction: signs receipts with our key at `now`."""
 
@@ -78,6 +88,10 @@ class Receiver:
         self.key_rows: dict[tuple[str, str], ExchangeKey | None] = {}
         self.terms: dict[str, Agreement] = {}
         self.buffered: dict[tuple[str, str], bool] = {}
+        self.partners: dict[str, Partner | None] = {}
+        self.by_seq: dict[tuple[str, str, int], InMessage] = {}
+        self.by_business: dict[tuple[str, str, int], InMessage] = {}
+        self.audits: list[dict[str, Any]] = []
 
     def key(self, partner: str, kid: str, at: datetime) -> dict[str, Any] | None:
         """The partner's public key with this kid if it was valid at `at`."""
@@ -115,8 +129,14 @@ class Receiver:
             body["expected_seq"] = expected
         return envelope.receipt_build(body=body, jwk=self.jwk)
 
-    def receive(self, raw: Any) -> dict[str, Any]:
-        """Check one envelope and apply it (and any it unblocks) if it is next in its stream."""
+    def partner(self, code: str) -> Partner | None:
+        """A partner row, read once per pass."""
+        if code not in self.partners:
+            self.partners[code] = self.db.get(Partner, code)
+        return self.partners[code]
+
+    def check(self, raw: Any) -> Checked | dict[str, Any]:
+        """Verify one envelope (form, receiver, sender, key, signature, hash, clock): Checked, or the refusal."""
         outer = raw.get("header") if isinstance(raw, dict) else None
         claimed = outer.get("sender") if isinstance(outer, dict) else None
         claimed = claimed if isinstance(claimed, str) else ""
@@ -129,7 +149,7 @@ class Receiver:
         except (ValidationError, KeyError, TypeError):
             return self.receipt(raw, to=claimed, status="refused", reasons=["exchange.malformed"])
         created, expires = _when(header.created_at), _when(header.expires_at)
-        partner = self.db.get(Partner, header.sender)
+        partner = self.partner(header.sender)
         refusal = None
         if header.receiver != self.party:
             refusal = "exchange.wrong_receiver"
@@ -149,14 +169,39 @@ class Receiver:
                 refusal = "exchange.from_future"
         if refusal is not None or partner is None or created is None or expires is None:
             return self.receipt(raw, to=claimed, status="refused", reasons=[refusal or "exchange.malformed"])
-        # Lock first (the sender's apply counter, then the stream, always in this order so that concurrent
-        # passes cannot deadlock), then look for an earlier copy: two pushes of one envelope cannot both store it.
-        self.stream(header.sender, "ord", "apply")
+        return Checked(raw, header, partner, created)
+
+    def lock(self, checked: Sequence[Checked]) -> None:
+        """Lock the streams of verified envelopes, each sender's apply counter first and streams by name (the
+        same order in every pass, so that concurrent passes cannot deadlock); then read, once, what is already
+        stored under their numbers and business ids (after the locks: two pushes of one envelope cannot both
+        store it)."""
+        streams: dict[str, set[str]] = {}
+        for c in checked:
+            streams.setdefault(c.header.sender, set()).add(c.header.stream)
+        for sender in sorted(streams):
+            self.stream(sender, "ord", "apply")
+            for name in sorted(streams[sender]):
+                self.stream(sender, "in", name)
+            mine = [c.header for c in checked if c.header.sender == sender]
+            for row in self.db.scalars(select(InMessage).where(
+                    InMessage.sender == sender,
+                    (InMessage.stream.in_(sorted(streams[sender])) & InMessage.seq.in_({h.seq for h in mine}))
+                    | InMessage.business_id.in_({h.business_id for h in mine}))):
+                self.remember(row)
+
+    def remember(self, row: InMessage) -> None:
+        """Keep a stored (or just added) row findable by its number and by its business id in this pass."""
+        self.by_seq[(row.sender, row.stream, row.seq)] = row
+        self.by_business[(row.sender, row.business_id, row.version)] = row
+
+    def take(self, checked: Checked) -> dict[str, Any]:
+        """Store a verified envelope once and apply it if it is next in its stream (locked by `lock`)."""
+        raw, header, partner, created = checked
+        signature = raw["signature"]
         stream = self.stream(header.sender, "in", header.stream)
-        known = self.db.scalar(select(InMessage).where(
-            InMessage.sender == header.sender,
-            ((InMessage.stream == header.stream) & (InMessage.seq == header.seq))
-            | ((InMessage.business_id == header.business_id) & (InMessage.version == header.version))).limit(1))
+        known = self.by_seq.get((header.sender, header.stream, header.seq)) or self.by_business.get(
+            (header.sender, header.business_id, header.version))
         if known is not None:
             if known.signature == signature:  # the very same signed copy again: answer as before, do nothing
                 return self._answer(raw, known, duplicate=True)
@@ -165,18 +210,15 @@ class Receiver:
             return self.receipt(raw, to=header.sender, status="refused", reasons=["exchange.replayed"])
         row = InMessage(sender=header.sender, stream=header.stream, seq=header.seq, doc_type=header.doc_type,
                         business_id=header.business_id, version=header.version, payload_hash=header.payload_hash,
-                        signature=signature, header=raw["header"], payload=payload, state="pending", reasons=[],
-                        received_at=self.now, created_at=created)
+                        signature=signature, header=raw["header"], payload=raw["payload"], state="pending",
+                        reasons=[], received_at=self.now, created_at=created)
+        buffered = self.has_buffered(header.sender, header.stream)
+        self.db.add(row)
+        self.remember(row)
         if header.seq == stream.last_seq + 1:
-            buffered = self.has_buffered(header.sender, header.stream)
-            self.db.add(row)
-            self.db.flush()
             self._apply_from(partner, stream, row, buffered)
         else:
-            self.has_buffered(header.sender, header.stream)
             self.buffered[(header.sender, header.stream)] = True
-            self.db.add(row)
-            self.db.flush()
         return self._answer(raw, row, duplicate=False, expected=stream.last_seq + 1)
 
     def _answer(self, raw: Any, row: InMessage, *, duplicate: bool, expected: int | None = None) -> dict[str, Any]:
@@ -196,10 +238,13 @@ class Receiver:
             stream.last_seq = row.seq
             if not buffered:  # nothing waits behind this one: no need to look
                 return
-            following = self.db.scalar(select(InMessage).where(
-                InMessage.sender == partner.code, InMessage.stream == row.stream, InMessage.seq == row.seq + 1))
-            if following is None:
+            following = self.by_seq.get((partner.code, row.stream, row.seq + 1))
+            if following is None:  # not in this pass: perhaps stored, waiting, by an earlier one
+                following = self.db.scalar(select(InMessage).where(
+                    InMessage.sender == partner.code, InMessage.stream == row.stream, InMessage.seq == row.seq + 1))
+            if following is None or following.state != "pending":
                 return
+            self.remember(following)
             row = following
 
     def _apply(self, partner: Partner, row: InMessage) -> None:
@@ -219,16 +264,27 @@ class Receiver:
             handler = self.handlers.get(row.doc_type)
             reasons = ["exchange.doc_type_unsupported"] if handler is None else handler(self.db, row)
         row.state, row.reasons = ("rejected" if reasons else "accepted"), reasons
-        audit_append(db=self.db, actor=f"partner:{partner.code}", actor_org=partner.code,
-                     action=f"exchange.received_{row.state}", target_type="exchange_in",
-                     target_id=f"{partner.code}/{row.stream}/{row.seq}",
-                     detail={"business_id": row.business_id, "version": row.version, "reasons": reasons,
-                             "purpose": header["purpose"], "legal_basis": partner.agreement.get("legal_basis")},
-                     at=self.now)
+        self.audits.append(audit_row(actor=f"partner:{partner.code}", actor_org=partner.code,
+                                     action=f"exchange.received_{row.state}", target_type="exchange_in",
+                                     target_id=f"{partner.code}/{row.stream}/{row.seq}",
+                                     detail={"business_id": row.business_id, "version": row.version,
+                                             "reasons": reasons, "purpose": header["purpose"],
+                                             "legal_basis": partner.agreement.get("legal_basis")}, at=self.now))
+
+    def finish(self) -> None:
+        """Write what the pass added: its rows, then its audit records in one statement."""
+        self.db.flush()
+        if self.audits:
+            self.db.execute(insert(AuditRecord), self.audits)
+            self.audits = []
 
 
 def envelopes_receive(*, db: Session, envelopes: Sequence[Any], now: datetime,
                       handlers: dict[str, Handler]) -> list[dict[str, Any]]:
     """Receive envelopes in the order given; one signed receipt for each."""
     receiver = Receiver(db=db, now=now, handlers=handlers)
-    return [receiver.receive(raw) for raw in envelopes]
+    checked = [receiver.check(raw) for raw in envelopes]  # signatures first, without any lock held
+    receiver.lock([c for c in checked if isinstance(c, Checked)])
+    receipts = [receiver.take(c) if isinstance(c, Checked) else c for c in checked]
+    receiver.finish()
+    return receipts

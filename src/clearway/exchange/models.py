@@ -144,3 +144,48 @@ class PartnerAeo(Base):
     name: Mapped[str] = mapped_column(String(200))
     valid_until: Mapped[str | None] = mapped_column(String(10), nullable=True)  # ISO date
     list_version: Mapped[int] = mapped_column(Integer)
+
+
+class MirrorCheck(Base):
+    """One of our import declarations set against the partner's export declaration it refers to (by export MRN
+    or UCR): what differs beyond tolerance (value, quantity, HS code, origin), for selection and the report."""
+
+    __tablename__ = "exchange_mirror_checks"
+    __table_args__ = (UniqueConstraint("import_mrn", "sender", "export_mrn", name="uq_exchange_mirror_checks"),
+                      Index("ix_exchange_mirror_checks_gap", "gap", "checked_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(Integer, index=True)
+    import_mrn: Mapped[str] = mapped_column(String(40))
+    sender: Mapped[str] = mapped_column(String(8))
+    export_mrn: Mapped[str] = mapped_column(String(40))
+    matched_by: Mapped[str] = mapped_column(String(10))  # export_mrn | ucr
+    gap: Mapped[bool] = mapped_column(Boolean, default=False)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AssistanceRequest(Base):
+    """A request for assistance (WTO TFA art. 12) made to a partner (out) or by one (in), and its reply: each
+    side keeps what was asked, on which legal basis and for which purpose, by when, and what was given."""
+
+    __tablename__ = "exchange_assistance"
+    __table_args__ = (UniqueConstraint("partner", "direction", "reference", name="uq_exchange_assistance_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner: Mapped[str] = mapped_column(String(8))
+    direction: Mapped[str] = mapped_column(String(3))  # out: we asked | in: the partner asked us
+    reference: Mapped[str] = mapped_column(String(80))
+    legal_basis: Mapped[str] = mapped_column(String(300))
+    purpose: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    questions: Mapped[str] = mapped_column(Text)
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)  # declarations concerned (MRNs)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(10))  # open | answered | refused
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    replied_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

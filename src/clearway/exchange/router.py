@@ -15,17 +15,22 @@ from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.deps import DbSession, roles
 from clearway.exchange import directory, selectors
+from clearway.exchange.assistance import assistance_get, assistance_reply, assistance_request
 from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
 from clearway.exchange.models import Partner
 from clearway.exchange.pull import pull_answer
 from clearway.exchange.schemas import (
     AckRead,
+    AssistanceCreate,
+    AssistanceRead,
+    AssistanceReply,
     EnvelopeBatch,
     KeysRead,
     MessageCreate,
     MessagePage,
     MessageRead,
+    MirrorPage,
     PartnerRead,
     PulledBatch,
     ReceiptBatch,
@@ -115,4 +120,55 @@ def send(partner: PartnerCode, body: MessageCreate, db: DbSession, actor: Sender
         row = message_send(db=db, actor=actor.username, partner=partner, doc_type=body.doc_type,
                            business_id=body.business_id, version=body.version, purpose=body.purpose,
                            payload=body.payload, now=utcnow())
+        db.flush()  # the row's id
         return selectors.message_read_out(row)
+
+
+@router.get("/mirror", operation_id="exchangeMirrorReport", responses=PROBLEMS)
+def mirror(db: DbSession, actor: Staff, gap: bool | None = None,
+           partner: Annotated[str | None, Query(min_length=2, max_length=8, pattern="^[A-Z0-9]+$")] = None,
+           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> MirrorPage:
+    """The mirror report: our imports set against partners' export declarations (value, quantity, HS code,
+    origin), gaps beyond tolerance first to look at; `gap=true` for those only."""
+    with db.begin():
+        return selectors.mirror_report(db=db, gap=gap, partner=partner, limit=limit)
+
+
+@router.post("/partners/{partner}/assistance", status_code=201, operation_id="requestExchangeAssistance",
+             responses=PROBLEMS)
+def assistance_create(partner: PartnerCode, body: AssistanceCreate, db: DbSession, actor: Sender) -> AssistanceRead:
+    """Ask a partner administration for assistance (WTO TFA art. 12); sent signed, recorded on both sides."""
+    with db.begin():
+        now = utcnow()
+        row = assistance_request(db=db, actor=actor.username, partner=partner, purpose=body.purpose,
+                                 legal_basis=body.legal_basis, subject=body.subject, questions=body.questions,
+                                 references=body.references, deadline=body.deadline, now=now)
+        return selectors.assistance_read(row, now)
+
+
+@router.get("/assistance", operation_id="listExchangeAssistance", responses=PROBLEMS)
+def assistance_index(db: DbSession, actor: Staff, direction: Literal["out", "in"] | None = None,
+                     state: Literal["open", "answered", "declined"] | None = None,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AssistanceRead]:
+    """Requests for assistance we made (`out`) and received (`in`), newest first, with what was given."""
+    with db.begin():
+        return selectors.assistance_list(db=db, now=utcnow(), direction=direction, state=state, limit=limit)
+
+
+@router.get("/assistance/{assistance_id}", operation_id="readExchangeAssistance", responses=PROBLEMS)
+def assistance_one(assistance_id: Annotated[int, Path(ge=1, le=2**31 - 1)], db: DbSession,
+                   actor: Staff) -> AssistanceRead:
+    """One request for assistance, each side's record of it."""
+    with db.begin():
+        return selectors.assistance_read(assistance_get(db=db, request_id=assistance_id), utcnow())
+
+
+@router.post("/assistance/{assistance_id}/reply", operation_id="replyExchangeAssistance", responses=PROBLEMS)
+def assistance_answer(assistance_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: AssistanceReply, db: DbSession,
+                      actor: Sender) -> AssistanceRead:
+    """Answer (or decline) a partner's request, once; the reply is sent signed."""
+    with db.begin():
+        now = utcnow()
+        row = assistance_reply(db=db, actor=actor.username, request_id=assistance_id, outcome=body.outcome,
+                               answer=body.answer, documents=body.documents, now=now)
+        return selectors.assistance_read(row, now)

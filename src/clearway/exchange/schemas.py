@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,3 +110,84 @@ class PartnerRead(BaseModel):
     lag_p95_s: float | None = Field(description="p95 of queue-to-settlement time of recent outgoing messages")
     oldest_pending_s: float | None
     error_rate: float = Field(description="Share of recent messages rejected or failing, both ways")
+
+
+class MirrorFinding(BaseModel):
+    """One difference beyond tolerance between the partner's export and our import (item: None for totals)."""
+
+    code: str
+    item: int | None = None
+    import_value: str | None = Field(None, alias="import")
+    export_value: str | None = Field(None, alias="export")
+    gap: str | None = Field(None, description="Relative gap, |import − export| / export")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class MirrorRead(BaseModel):
+    """A line of the mirror report: our import set against the partner's export declaration it refers to."""
+
+    import_mrn: str
+    sender: str
+    export_mrn: str
+    matched_by: str = Field(description="export_mrn or ucr: the shared key that matched")
+    gap: bool
+    findings: list[MirrorFinding]
+    checked_at: datetime
+
+
+class MirrorPage(BaseModel):
+    """Mirror report lines, newest first, and how many show a gap in all."""
+
+    items: list[MirrorRead]
+    gaps: int
+    total: int
+
+
+class AssistanceCreate(BaseModel):
+    """A request for assistance to a partner (WTO TFA art. 12): on which legal basis, for which purpose, about
+    which declarations, what is asked, and by when the answer is due."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    legal_basis: str = Field(min_length=3, max_length=300, description="The provision the request rests on")
+    purpose: str = Field(min_length=1, max_length=40, description="One of the agreement's purposes")
+    subject: str = Field(min_length=3, max_length=200)
+    questions: str = Field(min_length=3, max_length=20_000, description="What is asked of the partner")
+    references: list[str] = Field(default_factory=list, max_length=50,
+                                  description="Declarations concerned (MRNs, ours or the partner's)")
+    deadline: datetime = Field(description="When the answer is due (UTC), within a year")
+
+
+class AssistanceReply(BaseModel):
+    """The answer to a partner's request, or why it is declined (TFA art. 12.6/12.7)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    outcome: Literal["answered", "declined"]
+    answer: str = Field(min_length=3, max_length=20_000)
+    documents: list[dict[str, Any]] = Field(default_factory=list, max_length=100,
+                                            description="What is given: e.g. {type, reference, summary}")
+
+
+class AssistanceRead(BaseModel):
+    """A request for assistance as this side records it: what was asked, and what was given."""
+
+    id: int
+    partner: str
+    direction: str = Field(description="out: we asked the partner; in: the partner asked us")
+    reference: str
+    legal_basis: str
+    purpose: str
+    subject: str
+    questions: str
+    references: list[str]
+    deadline: datetime
+    state: str = Field(description="open, answered or declined")
+    overdue: bool = Field(description="Still open past its deadline")
+    answer: str | None
+    documents: list[dict[str, Any]]
+    requested_by: str
+    replied_by: str | None
+    created_at: datetime
+    replied_at: datetime | None

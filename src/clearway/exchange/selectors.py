@@ -8,8 +8,24 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearway.exchange.models import InMessage, OutMessage, Partner, PartnerAeo, PreArrival
-from clearway.exchange.schemas import Counts, MessageRead, PartnerRead
+from clearway.exchange.models import (
+    AssistanceRequest,
+    InMessage,
+    MirrorCheck,
+    OutMessage,
+    Partner,
+    PartnerAeo,
+    PreArrival,
+)
+from clearway.exchange.schemas import (
+    AssistanceRead,
+    Counts,
+    MessageRead,
+    MirrorFinding,
+    MirrorPage,
+    MirrorRead,
+    PartnerRead,
+)
 
 RECENT = 1000  # messages each way that the lag and error figures look at
 
@@ -99,3 +115,40 @@ def partner_aeo_recognised(*, db: Session, operator_id: str, on: date) -> str | 
         if row.valid_until is None or row.valid_until >= on.isoformat():
             return row.sender
     return None
+
+
+def mirror_report(*, db: Session, gap: bool | None = None, partner: str | None = None,
+                  limit: int = 100) -> MirrorPage:
+    """Mirror report lines, newest first (only gaps, or only clean ones, when asked), with the totals."""
+    query = select(MirrorCheck).order_by(MirrorCheck.checked_at.desc(), MirrorCheck.id.desc()).limit(limit)
+    counted = select(MirrorCheck.gap, func.count()).group_by(MirrorCheck.gap)
+    if partner:
+        query, counted = query.where(MirrorCheck.sender == partner), counted.where(MirrorCheck.sender == partner)
+    if gap is not None:
+        query = query.where(MirrorCheck.gap.is_(gap))
+    totals = dict(db.execute(counted).tuples().all())
+    items = [MirrorRead(import_mrn=r.import_mrn, sender=r.sender, export_mrn=r.export_mrn, matched_by=r.matched_by,
+                        gap=r.gap, findings=[MirrorFinding.model_validate(f) for f in r.findings],
+                        checked_at=r.checked_at) for r in db.scalars(query)]
+    return MirrorPage(items=items, gaps=totals.get(True, 0), total=sum(totals.values()))
+
+
+def assistance_read(row: AssistanceRequest, now: datetime) -> AssistanceRead:
+    """A request for assistance as the API shows it (overdue: open past its deadline)."""
+    return AssistanceRead(id=row.id, partner=row.partner, direction=row.direction, reference=row.reference,
+                          legal_basis=row.legal_basis, purpose=row.purpose, subject=row.subject,
+                          questions=row.questions, references=row.references, deadline=row.deadline,
+                          state=row.state, overdue=row.state == "open" and row.deadline < now, answer=row.answer,
+                          documents=row.documents, requested_by=row.requested_by, replied_by=row.replied_by,
+                          created_at=row.created_at, replied_at=row.replied_at)
+
+
+def assistance_list(*, db: Session, now: datetime, direction: str | None = None, state: str | None = None,
+                    limit: int = 100) -> list[AssistanceRead]:
+    """Requests for assistance each way, newest first."""
+    query = select(AssistanceRequest).order_by(AssistanceRequest.id.desc()).limit(limit)
+    if direction:
+        query = query.where(AssistanceRequest.direction == direction)
+    if state:
+        query = query.where(AssistanceRequest.state == state)
+    return [assistance_read(r, now) for r in db.scalars(query)]

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, true, update
+from sqlalchemy import insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from clearway.audit.service import audit_append
+from clearway.audit.models import AuditRecord
+from clearway.audit.service import audit_append, audit_row
 from clearway.errors import Conflict, Problem, ValidationFailed
 from clearway.exchange import envelope
-from clearway.exchange.agreements import outbound_check
+from clearway.exchange.agreements import Agreement, outbound_check
 from clearway.exchange.directory import own_party, own_signing_key, partner_get, partner_public_key
 from clearway.exchange.models import OutMessage
 from clearway.exchange.settings import backoff_s, exchange_settings
@@ -24,10 +25,14 @@ FINAL = ("accepted", "rejected")
 def message_send(*, db: Session, actor: str, partner: str, doc_type: str, business_id: str, version: int,
                  purpose: str, payload: dict[str, Any], now: datetime) -> OutMessage:
     """Queue one message for a partner: fields the agreement does not permit are cut, never sent."""
-    target = partner_get(db=db, code=partner)
+    settings, cache = exchange_settings(), tx_cache(db)
+    if ("partner", partner) not in cache:  # the partner and its parsed agreement, read once per transaction
+        found = partner_get(db=db, code=partner)
+        cache[("partner", partner)] = (found, Agreement.model_validate(found.agreement))
+    target, terms = cache[("partner", partner)]
     if not target.active:
         raise Conflict([Problem("exchange.partner_inactive", "", {"value": partner})])
-    kept, dropped, reasons = outbound_check(agreement=target.agreement, accepts=target.accepts, doc_type=doc_type,
+    kept, dropped, reasons = outbound_check(agreement=terms, accepts=target.accepts, doc_type=doc_type,
                                             purpose=purpose, payload=payload)
     if reasons:
         raise ValidationFailed([Problem(code, "/doc_type" if "doc_type" in code else "/purpose", {"value": partner})
@@ -36,13 +41,14 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
         digest = envelope.payload_hash(kept)
     except (ValueError, RecursionError):  # no JCS form: NaN, integers past 2^53, nesting too deep
         raise ValidationFailed([Problem("exchange.payload_not_canonical", "/payload", {})]) from None
-    known = db.scalar(select(OutMessage).where(OutMessage.partner == partner, OutMessage.business_id == business_id,
-                                               OutMessage.version == version))
+    # Rows queued earlier in this transaction are not flushed yet (the caller's commit writes them): kept here.
+    added = cache.setdefault("queued", {})
+    known = added.get((partner, business_id, version)) or db.scalar(select(OutMessage).where(
+        OutMessage.partner == partner, OutMessage.business_id == business_id, OutMessage.version == version))
     if known is not None:
         if known.doc_type == doc_type and known.envelope["header"]["payload_hash"] == digest:
             return known  # the same message again: one record, one delivery
         raise Conflict([Problem("exchange.version_exists", "/version", {"value": version})])
-    settings, cache = exchange_settings(), tx_cache(db)
     if "signer" not in cache:  # our code and key, read once per transaction
         cache["signer"] = (own_party(db=db), own_signing_key(db=db, now=now))
     party, jwk = cache["signer"]
@@ -57,7 +63,7 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
                      business_id=business_id, version=version, envelope=signed, state="pending", settled=False,
                      reasons=[], attempts=0, next_attempt_at=now, created_at=now)
     db.add(row)
-    db.flush()
+    added[(partner, business_id, version)] = row
     audit_append(db=db, actor=actor, actor_org=party, action="exchange.message_queued",
                  target_type="exchange_out", target_id=f"{partner}/{doc_type}/{row.seq}",
                  detail={"business_id": business_id, "version": version, "purpose": purpose, "dropped": dropped,
@@ -67,6 +73,7 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
 
 def outbox_claim(*, db: Session, partner: str, now: datetime, limit: int) -> list[dict[str, Any]]:
     """The envelopes due for a partner, in stream order, counted as an attempt (retried later if unanswered)."""
+    db.flush()  # messages queued in this transaction are due too
     rows = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.settled.is_(False),
                                                     OutMessage.next_attempt_at <= now)
                            .order_by(OutMessage.stream, OutMessage.seq).limit(limit)))
@@ -81,6 +88,7 @@ def outbox_claim(*, db: Session, partner: str, now: datetime, limit: int) -> lis
 def outbox_pending_after(*, db: Session, partner: str, after: dict[str, int], now: datetime,
                          limit: int) -> list[dict[str, Any]]:
     """Unsettled envelopes for a partner past the numbers it says it has (a pull), in stream order."""
+    db.flush()  # messages queued in this transaction are held too
     past = [(OutMessage.stream == name) & (OutMessage.seq > seq) for name, seq in after.items()]
     unknown = OutMessage.stream.not_in(list(after)) if after else true()
     chosen = list(db.scalars(select(OutMessage).where(OutMessage.partner == partner, OutMessage.settled.is_(False),
@@ -113,16 +121,25 @@ def _receipt_body(receipt: Any, partner: str, party: str) -> dict[str, Any] | No
 def receipts_apply(*, db: Session, partner: str, receipts: Sequence[Any], now: datetime) -> dict[str, int]:
     """Settle messages by the partner's signed receipts; unsigned, forged or stray receipts change nothing."""
     settings, party = exchange_settings(), own_party(db=db)
+    db.flush()  # messages queued in this transaction can be settled too
     counts = {"settled": 0, "held": 0, "refused": 0, "ignored": 0}
-    for receipt in receipts:
-        body = _receipt_body(receipt, partner, party)
-        key = partner_public_key(db=db, partner=partner, kid=body["kid"], at=now) if body else None
+    bodies = [_receipt_body(receipt, partner, party) for receipt in receipts]
+    # One read of the keys and one of the messages the receipts name, instead of one each per receipt.
+    keys = {kid: partner_public_key(db=db, partner=partner, kid=kid, at=now)
+            for kid in {b["kid"] for b in bodies if b is not None}}
+    named = [(b["ref"].get("stream"), b["ref"].get("seq")) for b in bodies if b is not None]
+    streams = {s for s, n in named if isinstance(s, str)}
+    seqs = {n for s, n in named if isinstance(n, int) and not isinstance(n, bool)}
+    rows = {(r.stream, r.seq): r for r in db.scalars(select(OutMessage).where(
+        OutMessage.partner == partner, OutMessage.stream.in_(streams), OutMessage.seq.in_(seqs)))} if seqs else {}
+    audits = []
+    for receipt, body in zip(receipts, bodies, strict=True):
+        key = keys.get(body["kid"]) if body else None
         if body is None or key is None or not envelope.verify(body, receipt.get("signature"), key):
             counts["ignored"] += 1
             continue
         ref = body["ref"]
-        row = db.scalar(select(OutMessage).where(OutMessage.partner == partner, OutMessage.stream == ref.get("stream"),
-                                                 OutMessage.seq == ref.get("seq")))
+        row = rows.get((ref.get("stream"), ref.get("seq")))
         if row is None or row.envelope["header"]["payload_hash"] != ref.get("payload_hash"):
             counts["ignored"] += 1
             continue
@@ -133,9 +150,9 @@ def receipts_apply(*, db: Session, partner: str, receipts: Sequence[Any], now: d
                 row.state, row.settled, row.settled_at = status, True, now
                 row.reasons = [str(r)[:80] for r in body.get("reasons", [])][:20]
                 row.last_error = None
-                audit_append(db=db, actor=f"partner:{partner}", actor_org=partner, action=f"exchange.{status}",
-                             target_type="exchange_out", target_id=f"{partner}/{row.stream}/{row.seq}",
-                             detail={"reasons": row.reasons}, at=now)
+                audits.append(audit_row(actor=f"partner:{partner}", actor_org=partner, action=f"exchange.{status}",
+                                        target_type="exchange_out", target_id=f"{partner}/{row.stream}/{row.seq}",
+                                        detail={"reasons": row.reasons}, at=now))
             counts["settled"] += 1
         elif status == "pending":
             row.state, row.last_error = ("received" if not row.settled else row.state), None
@@ -150,6 +167,8 @@ def receipts_apply(*, db: Session, partner: str, receipts: Sequence[Any], now: d
         else:
             row.last_error = ",".join(str(r)[:60] for r in body.get("reasons", []))[:200] or "exchange.refused"
             counts["refused"] += 1
+    if audits:
+        db.execute(insert(AuditRecord), audits)
     return counts
 
 

@@ -28,6 +28,10 @@ class ExchangeSettings(BaseSettings):
     batch: int = Field(default=200, ge=1, le=1000)
     key_overlap_s: float = Field(default=86_400.0, ge=0, description="How long a rotated-out key stays valid")
     poll_s: float = Field(default=0.5, gt=0, le=60)
+    mirror_value_tolerance: float = Field(default=0.05, ge=0, le=10, description="Relative value gap tolerated "
+                                          "between a partner's export and our import")
+    mirror_quantity_tolerance: float = Field(default=0.02, ge=0, le=10, description="Relative quantity gap "
+                                             "tolerated per item")
 
     @property
     def party_code(self) -> str:

@@ -30,3 +30,22 @@ def exchange_page(request: Request, db: DbSession, actor: WebStaff,
         prearrivals = selectors.prearrivals(db=db, limit=20)
     return render(request, "exchange/index.html", user=actor, nav="exchange", partners=partners, sent=sent,
                   got=got, prearrivals=prearrivals, partner=partner, state=state)
+
+
+@router.get("/exchange/mirror")
+def mirror_page(request: Request, db: DbSession, actor: WebStaff,
+                gap: Literal["yes", "no"] | None = None) -> Response:
+    """The mirror report: our imports against partners' export declarations, with what differs."""
+    with db.begin():
+        report = selectors.mirror_report(db=db, gap=None if gap is None else gap == "yes", limit=SHOWN * 4)
+    return render(request, "exchange/mirror.html", user=actor, nav="exchange", report=report, gap=gap)
+
+
+@router.get("/exchange/assistance")
+def assistance_page(request: Request, db: DbSession, actor: WebStaff) -> Response:
+    """Requests for assistance each way: legal basis, purpose, deadline, what was asked and what was given."""
+    with db.begin():
+        now = utcnow()
+        made = selectors.assistance_list(db=db, now=now, direction="out", limit=SHOWN)
+        received = selectors.assistance_list(db=db, now=now, direction="in", limit=SHOWN)
+    return render(request, "exchange/assistance.html", user=actor, nav="exchange", made=made, received=received)

@@ -12,6 +12,7 @@ reason names with the three values it is made of), and the random compliance dra
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -112,18 +113,22 @@ def _reasons(channel: str, rule_hits: list[dict[str, Any]], watchlist_hits: list
 
 
 def decide(snapshot: Snapshot, document: dict[str, Any], total: Decimal, *, declarant: str, lodged_at: datetime,
-           draw: float, valuation: Valuation | None = None, rate: float | None = None) -> ChannelDecision:
+           draw: float, valuation: Valuation | None = None, rate: float | None = None,
+           supplied: Mapping[str, Any] | None = None) -> ChannelDecision:
     """The channel of one declaration, its reasons, and the record kept with it.
 
     `valuation` is the lodgement's bill as the model reads it; without one `rate` converts the declared value.
     """
     office, direction = str(document.get("office")), str(document.get("type"))
     knowledge = snapshot.knowledge
-    facts = declaration_facts(document, total, declarant=declarant, lodged_at=lodged_at, knowledge=knowledge)
+    facts = declaration_facts(document, total, declarant=declarant, lodged_at=lodged_at, knowledge=knowledge,
+                              supplied=supplied)
     rule_hits, rule_errors = snapshot.rules.evaluate(facts, office, direction, lodged_at.date())
     rule_hits = _baseline(document, total) + rule_hits
     watchlist_hits = snapshot.watchlists.match(document, lodged_at) if len(snapshot.watchlists) else []
     aeo = declarant in knowledge.aeo
+    # Mutual recognition: an exporter on a partner administration's AEO list gets the AEO rates too.
+    aeo = aeo or bool((supplied or {}).get("exporter.partner_aeo"))
     setting = snapshot.selection.setting(office, direction)  # the office's capacity setting, if any
     model = _model_part(snapshot, document, declarant, lodged_at, aeo, setting, valuation, rate)
     random_channel = setting.random_pick(draw, aeo) if setting else None

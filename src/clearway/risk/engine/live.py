@@ -164,7 +164,7 @@ class Engine:
 
         def run(on: Snapshot) -> ChannelDecision:
             return decide(on, document, total, declarant=declarant, lodged_at=context.lodged_at, draw=draw,
-                          valuation=valuation, rate=rate)
+                          valuation=valuation, rate=rate, supplied=context.facts)
 
         budget = risk_settings().budget_ms / 1000
         try:

@@ -33,6 +33,14 @@ DECLARATION_FIELDS: dict[str, str] = {
     **{f"{role}.first_seen": BOOL for role in FIRST_SEEN_ROLES},
     "declarant.aeo": BOOL,
 }
+# Facts another domain supplies per lodgement (ChannelContext.facts); None when it supplied none. The exchange:
+# the partner's export declaration set against this import (mirror check), and the partner's AEO recognition.
+SUPPLIED_FIELDS: dict[str, str] = {
+    "mirror.found": BOOL, "mirror.gap": BOOL, "mirror.partner": STR, "mirror.value_gap": NUM,
+    "mirror.quantity_gap": NUM, "mirror.hs_mismatch": BOOL, "mirror.origin_mismatch": BOOL,
+    "exporter.partner_aeo": BOOL,
+}
+DECLARATION_FIELDS.update(SUPPLIED_FIELDS)
 ITEM_FIELDS: dict[str, str] = {
     "item.index": NUM, "item.hs_code": STR, "item.hs6": STR, "item.hs4": STR, "item.chapter": STR,
     "item.description": STR, "item.origin": STR, "item.net_mass_kg": NUM, "item.gross_mass_kg": NUM,
@@ -164,7 +172,7 @@ def _neighbour_facts(description: Any, code: str, duties: DutyTable) -> dict[str
 
 
 def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, declarant: str, lodged_at: datetime,
-                      knowledge: Knowledge) -> dict[str, Any]:
+                      knowledge: Knowledge, supplied: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every fact of a declaration; its items' facts sit under ITEMS_KEY."""
     transport = document.get("transport") or {}
     departure = transport.get("departure_country")
@@ -181,6 +189,7 @@ def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, decl
         "transport.means_id": transport.get("means_id"), "transport.departure_country": departure,
         **_party_facts(document, knowledge, declarant),
     }
+    facts.update({name: (supplied or {}).get(name) for name in SUPPLIED_FIELDS})
     facts[ITEMS_KEY] = [item_facts(item, i, departure, knowledge.references, knowledge.classification,
                                    knowledge.duties) for i, item in enumerate(items)]
     return facts

@@ -1,0 +1,81 @@
+"""Mirror checks: a partner's export declaration set against our import that refers to it, as a risk signal in
+selection and a line in the mirror report."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+from clearway.declarations.schemas import EXAMPLE
+from clearway.exchange.mirror import compare
+from tests.exchange.flows import jp_envelope, partner_jp
+from tests.factories import auth, document
+
+ITEM = {"hs_code": "851713", "origin": "CN", "quantity": "250", "value": "12500.00", "currency": "USD"}
+RULE = {"name": "Mirror gap with the partner's export", "channel": "yellow", "priority": 400,
+        "expression": "mirror.gap", "reason": "The partner's export declaration differs: check the documents"}
+
+
+def _import(reference: str, **item_changes: object) -> dict:
+    doc = document(previous_documents=[{"category": "Z", "type": "830", "reference": reference}])
+    doc["items"][0].update(item_changes)
+    return doc
+
+
+def test_compare_finds_value_quantity_code_and_origin_beyond_tolerance_only():
+    same = compare(EXAMPLE, {"export_mrn": "E1", "items": [ITEM]}, sender="JP", matched_by="export_mrn",
+                   value_tolerance=Decimal("0.05"), quantity_tolerance=Decimal("0.02"))
+    assert (same.gap, same.value_gap, same.quantity_gap) == (False, Decimal(0), Decimal(0))
+    within = compare(EXAMPLE, {"export_mrn": "E1", "items": [{**ITEM, "value": "13000.00"}]}, sender="JP",
+                     matched_by="ucr", value_tolerance=Decimal("0.05"), quantity_tolerance=Decimal("0.02"))
+    assert not within.gap  # 3.8 % under a 5 % tolerance
+    far = compare(EXAMPLE, {"export_mrn": "E1", "items": [{**ITEM, "value": "20000.00", "quantity": "300",
+                                                              "hs_code": "851712", "origin": "VN"}]},
+                  sender="JP", matched_by="export_mrn", value_tolerance=Decimal("0.05"),
+                  quantity_tolerance=Decimal("0.02"))
+    assert [f["code"] for f in far.findings] == ["mirror.value", "mirror.quantity", "mirror.hs_code", "mirror.origin"]
+    assert far.value_gap == Decimal("0.375") and far.hs_mismatch and far.origin_mismatch
+    other_currency = compare(EXAMPLE, {"export_mrn": "E1", "items": [{**ITEM, "currency": "JPY"}]}, sender="JP",
+                             matched_by="export_mrn", value_tolerance=Decimal("0.05"),
+                             quantity_tolerance=Decimal("0.02"))
+    assert [f["code"] for f in other_currency.findings] == ["mirror.currency"] and other_currency.value_gap is None
+
+
+def test_a_gap_with_the_partners_export_selects_the_import_and_shows_in_the_mirror_report(client):
+    jp = partner_jp()
+    batch = [jp_envelope(jp, 1, "26JP0000000001", ucr="6JP-UCR-1", items=[{**ITEM, "value": "20000.00"}]),
+             jp_envelope(jp, 2, "26JP0000000002", ucr="6JP-UCR-2", items=[copy.deepcopy(ITEM)])]
+    receipts = client.post("/api/v1/exchange/inbox", json={"envelopes": batch}).json()["receipts"]
+    assert [r["receipt"]["status"] for r in receipts] == ["accepted", "accepted"]
+    analyst, trader = auth(client, "analyst"), auth(client, "trader-a")
+    rule = client.post("/api/v1/risk/rules", json=RULE, headers=analyst)
+    assert rule.status_code == 201, rule.text
+    client.post(f"/api/v1/risk/rules/{rule.json()['id']}/activate", json={}, headers=analyst)
+    gap = client.post("/api/v1/declarations", json=_import("26JP0000000001"), headers=trader).json()
+    clean = client.post("/api/v1/declarations", json=_import("6JP-UCR-2"), headers=trader).json()
+    unmatched = client.post("/api/v1/declarations", json=document(), headers=trader).json()
+    assert (gap["channel"], clean["channel"], unmatched["channel"]) == ("yellow", "green", "green")
+    officer = auth(client, "officer")
+    decision = client.get(f"/api/v1/risk/decisions/{gap['mrn']}", headers=officer).json()
+    assert [h["rule_id"] for h in decision["rule_hits"]] == [rule.json()["id"]]
+    report = client.get("/api/v1/exchange/mirror", headers=officer).json()
+    assert (report["gaps"], report["total"]) == (1, 2)
+    lines = {line["import_mrn"]: line for line in report["items"]}
+    assert unmatched["mrn"] not in lines
+    assert (lines[clean["mrn"]]["matched_by"], lines[clean["mrn"]]["gap"]) == ("ucr", False)
+    [finding] = lines[gap["mrn"]]["findings"]
+    assert finding == {"code": "mirror.value", "item": None, "import": "12500.00", "export": "20000.00",
+                       "gap": "0.3750"}
+    only_gaps = client.get("/api/v1/exchange/mirror?gap=true", headers=officer).json()["items"]
+    assert [line["import_mrn"] for line in only_gaps] == [gap["mrn"]]
+    page = client.get("/exchange/mirror?gap=yes", headers={**officer, "Accept-Language": "es"})
+    assert page.status_code == 200 and "Valor 12500.00 aquí, 20000.00 en la exportación" in page.text
+    assert clean["mrn"] not in page.text
+    assert client.get("/api/v1/exchange/mirror", headers=trader).status_code == 403
+
+
+def test_the_engine_rules_can_read_the_mirror_facts(client):
+    r = client.post("/api/v1/risk/rules/check", json={"expression": "mirror.found and mirror.value_gap > 0.1 "
+                                                                     "or exporter.partner_aeo"},
+                    headers=auth(client, "analyst"))
+    assert r.json()["valid"] is True
