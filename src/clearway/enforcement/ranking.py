@@ -1,0 +1,115 @@
+"""Per-line TBML scores for a review queue: prices, networks, and their combination with the risk model.
+
+`price_scores(lines, state)` gives each line its two-sided trimmed price deviation and the mean
+deviation of its trader's lines (a ring under-invoices again and again, a one-off outlier does not).
+`network_scores(lines, parties, moved, as_of)` gives each line three label-free network signals:
+goods going round (the line is a leg of a cycle of at most four firms on which the same HS6 travels
+every leg), phantom (the declaration has no arrival or exit record, weighted by how much of its firm's
+trade never moved), and shared contact details (how many of address, phone and payment reference its
+firm shares with otherwise unrelated firms). `combined(...)` ranks by the model's percentile plus
+each detector's evidence, so strong evidence of any kind reaches the top of the queue.
+Lines are the enforcement frame plus `direction` ("IM" or "EX"); for an export, `importer` is the
+domestic exporter and `seller` the foreign buyer. Nothing here reads an outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from clearway.enforcement import indicators, networks, prices
+
+CONTACTS = ("address", "phone", "payment_ref")
+PENDING_DAYS = 3  # a declaration this recent may still get its arrival or exit record
+
+
+def price_scores(lines: pd.DataFrame, state: indicators.IndicatorState) -> pd.DataFrame:
+    """Two-sided deviation per line (spreads, capped at ±10) and its trader's mean deviation over these lines."""
+    z = np.clip(prices.deviations(lines, state.refs, ["hs6", "origin"]), -10, 10)
+    trader = pd.Series(z, index=lines.index).groupby(lines["importer"]).transform("mean").to_numpy()
+    return pd.DataFrame({"z": z, "trader_z": trader}, index=lines.index)
+
+
+def _flows(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Who sends goods to whom on each line: seller → importer for an import, exporter → buyer for an export."""
+    export = (lines["direction"] == "EX").to_numpy()
+    a, b = lines["importer"].to_numpy(dtype=object), lines["seller"].to_numpy(dtype=object)
+    return np.where(export, a, b), np.where(export, b, a)
+
+
+def cycle_scores(lines: pd.DataFrame, *, max_length: int = networks.MAX_CYCLE) -> np.ndarray:
+    """1 for a line that is a leg of a short trade cycle carrying the same HS6 on every leg, 0.2 for a leg of
+    a cycle of other goods (two-way trade happens: a processor exports to its own supplier), else 0."""
+    src, dst = _flows(lines)
+    out = np.zeros(len(lines))
+    flows = zip(src.tolist(), dst.tolist(), lines["value"].tolist(), strict=True)
+    cycles = networks.circular_leads(flows, max_length=max_length)
+    if not cycles:
+        return out
+    legs = pd.DataFrame({"src": src, "dst": dst, "hs6": lines["hs6"].to_numpy(), "row": np.arange(len(lines))})
+    goods = legs.groupby(["src", "dst"])["hs6"].agg(frozenset).to_dict()
+    rows = legs.groupby(["src", "dst", "hs6"])["row"].agg(list).to_dict()
+    pair_rows = legs.groupby(["src", "dst"])["row"].agg(list).to_dict()
+    for lead in cycles:
+        ring = list(lead.parties)
+        pairs = list(zip(ring, ring[1:] + ring[:1], strict=True))
+        common = frozenset.intersection(*(goods[p] for p in pairs))
+        for pair in pairs:
+            picked = pair_rows[pair]
+            out[picked] = np.maximum(out[picked], 0.2)
+            for hs6 in common:
+                out[rows[(*pair, hs6)]] = 1.0
+    return out
+
+
+def phantom_scores(lines: pd.DataFrame, moved: Iterable[str], as_of: pd.Timestamp) -> np.ndarray:
+    """For a declaration with no arrival or exit record: the share of its firm's settled declarations that never
+    moved (a data gap hits a firm once in a while, a phantom trader every time); 0 for the others."""
+    seen = set(moved)
+    settled = (lines["date"] < as_of - pd.Timedelta(days=PENDING_DAYS)).to_numpy()
+    missing = ~lines["declaration_id"].isin(seen).to_numpy() & settled
+    per = pd.DataFrame({"firm": lines["importer"], "id": lines["declaration_id"], "missing": missing,
+                        "settled": settled}).drop_duplicates("id")
+    firms = per.groupby("firm")[["missing", "settled"]].sum()
+    share = (firms["missing"] / firms["settled"].clip(lower=1)) * np.minimum(firms["missing"], 5) / 5
+    return np.where(missing, lines["importer"].map(share).fillna(0.0).to_numpy(), 0.0)
+
+
+def shared_contact_scores(lines: pd.DataFrame, parties: pd.DataFrame) -> np.ndarray:
+    """How many kinds of contact detail (address, phone, payment reference) the line's firm shares with other
+    firms, 0..3: a business centre shares an address, a ring of fronts shares everything."""
+    rows = [{"id": str(p["id"]), **{c: str(p[c]) for c in CONTACTS}} for p in parties.to_dict("records")]
+    kinds: dict[str, set[str]] = {}
+    for lead in networks.shared_attribute_leads(rows):
+        for firm in lead.parties:
+            kinds.setdefault(firm, set()).update(lead.evidence)
+    counts = {firm: len(found & set(CONTACTS)) for firm, found in kinds.items()}
+    return lines["importer"].map(counts).fillna(0).to_numpy(dtype=np.float64)
+
+
+def network_scores(lines: pd.DataFrame, parties: pd.DataFrame, moved: Iterable[str],
+                   as_of: pd.Timestamp) -> pd.DataFrame:
+    """The three network signals of every line."""
+    return pd.DataFrame({"cycle": cycle_scores(lines), "phantom": phantom_scores(lines, moved, as_of),
+                         "shared": shared_contact_scores(lines, parties)}, index=lines.index)
+
+
+def pct(score: np.ndarray) -> np.ndarray:
+    """Rank percentile of each score (ties share a rank)."""
+    return pd.Series(score).rank(pct=True).to_numpy()
+
+
+def combined(model: np.ndarray, price: pd.DataFrame, network: pd.DataFrame, indicator: np.ndarray) -> np.ndarray:
+    """The review ranking: the model's percentile, plus the evidence each detector adds beyond ordinary noise.
+
+    Prices count from 3 spreads out on the line and from 1.5 on its trader's mean; a same-goods cycle, a
+    phantom share over a half and all three contact details shared are each strong evidence by themselves.
+    """
+    z, trader = price["z"].to_numpy(), price["trader_z"].to_numpy()
+    price_evidence = np.maximum(np.abs(z) - 3, 0) / 3 + np.maximum(np.abs(trader) - 1.5, 0)
+    net = network
+    network_evidence = (2 * (net["cycle"].to_numpy() >= 1) + 2 * np.maximum(net["phantom"].to_numpy() - 0.5, 0) * 4
+                        + 2 * (net["shared"].to_numpy() >= 3))
+    return np.asarray(pct(model) + price_evidence + network_evidence + 0.1 * pct(indicator), dtype=np.float64)
