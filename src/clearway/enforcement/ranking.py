@@ -39,9 +39,10 @@ def _flows(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.where(export, a, b), np.where(export, b, a)
 
 
-def cycle_scores(lines: pd.DataFrame, *, max_length: int = networks.MAX_CYCLE) -> np.ndarray:
-    """1 for a line that is a leg of a short trade cycle carrying the same HS6 on every leg, 0.2 for a leg of
-    a cycle of other goods (two-way trade happens: a processor exports to its own supplier), else 0."""
+def cycle_scores(lines: pd.DataFrame, *, max_length: int = networks.MAX_CYCLE, tolerance: float = 0.3) -> np.ndarray:
+    """1 for a line that is a leg of a short trade cycle on which goods of its HS6 and about its value (within
+    `tolerance`) travel every other leg too: the same goods going round; 0.2 for a leg of a cycle of other
+    goods (two-way trade happens: a processor exports to its own supplier); else 0."""
     src, dst = _flows(lines)
     out = np.zeros(len(lines))
     flows = zip(src.tolist(), dst.tolist(), lines["value"].tolist(), strict=True)
@@ -52,15 +53,22 @@ def cycle_scores(lines: pd.DataFrame, *, max_length: int = networks.MAX_CYCLE) -
     goods = legs.groupby(["src", "dst"])["hs6"].agg(frozenset).to_dict()
     rows = legs.groupby(["src", "dst", "hs6"])["row"].agg(list).to_dict()
     pair_rows = legs.groupby(["src", "dst"])["row"].agg(list).to_dict()
+    log_value = np.log(np.maximum(lines["value"].to_numpy(dtype=np.float64), 1.0))
     for lead in cycles:
         ring = list(lead.parties)
         pairs = list(zip(ring, ring[1:] + ring[:1], strict=True))
-        common = frozenset.intersection(*(goods[p] for p in pairs))
         for pair in pairs:
             picked = pair_rows[pair]
             out[picked] = np.maximum(out[picked], 0.2)
-            for hs6 in common:
-                out[rows[(*pair, hs6)]] = 1.0
+        for hs6 in frozenset.intersection(*(goods[p] for p in pairs)):
+            values = [log_value[rows[(*p, hs6)]] for p in pairs]
+            for k, pair in enumerate(pairs):
+                mine = np.asarray(rows[(*pair, hs6)])
+                close = np.ones(len(mine), dtype=bool)
+                for j, other in enumerate(values):
+                    if j != k:
+                        close &= (np.abs(log_value[mine][:, None] - other[None, :]) <= np.log1p(tolerance)).any(1)
+                out[mine[close]] = 1.0
     return out
 
 
@@ -104,11 +112,12 @@ def pct(score: np.ndarray) -> np.ndarray:
 def combined(model: np.ndarray, price: pd.DataFrame, network: pd.DataFrame, indicator: np.ndarray) -> np.ndarray:
     """The review ranking: the model's percentile, plus the evidence each detector adds beyond ordinary noise.
 
-    Prices count from 3 spreads out on the line and from 1.5 on its trader's mean; a same-goods cycle, a
+    Prices count from 5 spreads out on the line and from 2.5 on its trader's mean (ordinary prices reach 4
+    spreads often enough to crowd the queue, a ring's mean does not); a same-goods cycle, a
     phantom share over a half and all three contact details shared are each strong evidence by themselves.
     """
     z, trader = price["z"].to_numpy(), price["trader_z"].to_numpy()
-    price_evidence = np.maximum(np.abs(z) - 3, 0) / 3 + np.maximum(np.abs(trader) - 1.5, 0)
+    price_evidence = np.maximum(np.abs(z) - 5, 0) / 2 + (np.abs(trader) > 2.5)
     net = network
     network_evidence = (2 * (net["cycle"].to_numpy() >= 1) + 2 * np.maximum(net["phantom"].to_numpy() - 0.5, 0) * 4
                         + 2 * (net["shared"].to_numpy() >= 3))

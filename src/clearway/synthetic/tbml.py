@@ -200,9 +200,9 @@ def _plant(p: _Planter, established: list[str], rings: int) -> dict[str, tuple[s
         # Round trips: a firm exports goods to a foreign firm and imports the same goods back weeks later.
         country = p.country()
         firm, partner = p.firm(), p.foreign(country)
-        for _ in range(8):
+        for _ in range(10):
             t = p.template()
-            at = p.when(0, p.days - 40)
+            at = p.when(0, p.days - 30)
             p.add(t, direction="EX", firm=firm, partner=partner, partner_country=country, declarant=firm, at=at,
                   scheme="round_trip", ring=f"R{r}")
             back = at + pd.Timedelta(days=float(rng.uniform(5, 30)))
@@ -210,9 +210,9 @@ def _plant(p: _Planter, established: list[str], rings: int) -> dict[str, tuple[s
                   factor=float(rng.uniform(0.95, 1.2)), scheme="round_trip", ring=f"R{r}")
         # Carousel: A -> X -> B -> Y -> A, each leg a declaration of the same goods.
         a, b, x, y = p.firm(), p.firm(), p.foreign(p.country()), p.foreign(p.country())
-        for _ in range(5):
+        for _ in range(8):
             t = p.template()
-            at = p.when(0, p.days - 60)
+            at = p.when(0, p.days - 25)
             legs = (("EX", a, x), ("IM", b, x), ("EX", b, y), ("IM", a, y))
             for k, (direction, domestic, foreign) in enumerate(legs):
                 p.add(t, direction=direction, firm=domestic, partner=foreign, partner_country=foreign[:2],
