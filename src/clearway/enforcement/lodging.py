@@ -86,6 +86,10 @@ def hits_one(line: Line, state: IndicatorState, recent: Sequence[Line] = ()) -> 
 
 def score_one(line: Line, state: IndicatorState, recent: Sequence[Line] = ()) -> float:
     """The ranked indicator score of one line, as `indicators.score` gives it on a frame."""
-    hit = hits_one(line, state, recent)
+    return score_of(hits_one(line, state, recent), line, state)
+
+
+def score_of(hit: Mapping[str, bool], line: Line, state: IndicatorState) -> float:
+    """The indicator score of a line whose hits are already known (saves computing them twice)."""
     z = _z(_luv(line), state.ref_of.get((str(line["hs6"]), str(line["origin"]))))
     return sum(WEIGHTS.get(code, 0.5) for code in CATALOGUE if hit[code]) + min(abs(z), 10) / 2
