@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clearway.enforcement import indicators, lodging, networks, prices, ranking
+from clearway.enforcement import atoms, indicators, lodging, networks, prices, ranking
 from clearway.risk.ml.data import load
 from clearway.risk.ml.evaluate import RATES, top
 from clearway.risk.ml.mappings import KCS
@@ -182,6 +182,53 @@ def check_targets(table: dict[str, dict[str, float]]) -> None:
 
 
 
+def tiled(world: Any, copies: int) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
+    """`copies` disjoint copies of a world's lines, firms and movements (ids suffixed): a national year's size."""
+    parts, firms = [], []
+    for c in range(copies):
+        lines, parties = world.lines.copy(), world.parties.copy()
+        for col in ("importer", "seller", "declarant", "declaration_id"):
+            lines[col] = lines[col] + f"~{c}"
+        for col in ("id", "address", "phone", "payment_ref"):
+            parties[col] = parties[col] + f"~{c}"
+        parts.append(lines)
+        firms.append(parties)
+    moved = {m + f"~{c}" for m in world.moved for c in range(copies)}
+    return pd.concat(parts, ignore_index=True), pd.concat(firms, ignore_index=True), moved
+
+
+def network_speed(target: int, seed: int = 1) -> float:
+    """Seconds of the whole network pass (cycles, phantoms, shared contacts) over about `target` lines."""
+    world = generate_tbml_world(seed=seed)
+    lines, parties, moved = tiled(world, max(1, round(target / len(world.lines))))
+    start = time.perf_counter()
+    found = ranking.network_scores(lines, parties, moved, pd.Timestamp(world.end, tz="UTC"))
+    took = time.perf_counter() - start
+    print(f"network pass, {len(lines):,} declaration lines / {lines['importer'].nunique():,} firms: {took:.1f} s "
+          f"({int((found['cycle'] >= 1).sum())} same-goods cycle legs, {int((found['phantom'] > 0.5).sum())} "
+          f"phantom lines, {int((found['shared'] >= 3).sum())} lines of firms sharing every contact); target < 120 s")
+    return took
+
+
+def lodging_speed(seed: int = 1, calls: int = 300) -> np.ndarray:
+    """Milliseconds per declaration of the lodging path's TBML atoms (every item), on a synthetic world's history."""
+    world = generate_tbml_world(seed=seed)
+    state = indicators.fit(world.lines)
+    docs = [r.document for r in world.base.declarations[-calls:]]
+    at = pd.Timestamp(world.end, tz="UTC").to_pydatetime()
+    for doc in docs[:50]:  # warm-up
+        atoms.item_atoms(doc, declarant=doc["declarant"]["id"], lodged_at=at, state=state)
+    ms = []
+    for doc in docs:
+        start = time.perf_counter()
+        atoms.item_atoms(doc, declarant=doc["declarant"]["id"], lodged_at=at, state=state)
+        ms.append((time.perf_counter() - start) * 1000)
+    out = np.array(ms)
+    print(f"one declaration's TBML atoms in the lodging path (enforcement.atoms.item_atoms, {calls} declarations): "
+          f"p50 {np.percentile(out, 50):.3f} ms, p99 {np.percentile(out, 99):.3f} ms; target p99 < 2 ms")
+    return out
+
+
 def speed(history: pd.DataFrame, state: indicators.IndicatorState, flows_n: int = 1_000_000) -> None:
     """The speed figures."""
     rng = np.random.default_rng(0)
@@ -237,17 +284,21 @@ def main() -> None:
     parser.add_argument("--no-model", action="store_true")
     parser.add_argument("--kcs", action="store_true", help="the KCS table instead of the synthetic worlds")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--speed-only", action="store_true", help="skip the quality table (fit on train.csv only)")
+    parser.add_argument("--lines", type=int, default=1_000_000, help="size of the synthetic network pass")
+    parser.add_argument("--speed-only", action="store_true", help="speed figures only (--kcs: on train.csv)")
     parser.add_argument("--flows", type=int, default=1_000_000, help="size of the random trade graph of the cycle pass")
     args = parser.parse_args()
     data_dir = args.data_dir if args.data_dir.exists() else Path("/work/shared/data/kcs")
-    if args.speed_only:
+    if args.speed_only and args.kcs:
         history = lines_of(load([data_dir / "train.csv"], KCS, with_labels=True))
         speed(history, indicators.fit(history), args.flows)
     elif args.kcs:
         quality(data_dir, not args.no_model, args.flows)
-    else:
+    elif not args.speed_only:
         check_targets(synthetic_quality(args.seeds, not args.no_model))
+    if not args.kcs:
+        lodging_speed()
+        network_speed(args.lines)
 
 
 if __name__ == "__main__":

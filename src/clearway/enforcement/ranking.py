@@ -49,7 +49,11 @@ def cycle_scores(lines: pd.DataFrame, *, max_length: int = networks.MAX_CYCLE, t
     cycles = networks.circular_leads(flows, max_length=max_length)
     if not cycles:
         return out
-    legs = pd.DataFrame({"src": src, "dst": dst, "hs6": lines["hs6"].to_numpy(), "row": np.arange(len(lines))})
+    # Only the lines on a cycle's legs are grouped (a national year has millions of others).
+    on_cycle = {pair for lead in cycles for pair in zip(lead.parties, lead.parties[1:] + lead.parties[:1], strict=True)}
+    keep = np.fromiter(((a, b) in on_cycle for a, b in zip(src.tolist(), dst.tolist(), strict=True)), bool, len(src))
+    legs = pd.DataFrame({"src": src[keep], "dst": dst[keep], "hs6": lines["hs6"].to_numpy()[keep],
+                         "row": np.flatnonzero(keep)})
     goods = legs.groupby(["src", "dst"])["hs6"].agg(frozenset).to_dict()
     rows = legs.groupby(["src", "dst", "hs6"])["row"].agg(list).to_dict()
     pair_rows = legs.groupby(["src", "dst"])["row"].agg(list).to_dict()
@@ -77,7 +81,8 @@ def phantom_scores(lines: pd.DataFrame, moved: Iterable[str], as_of: pd.Timestam
     moved (a data gap hits a firm once in a while, a phantom trader every time); 0 for the others."""
     seen = set(moved)
     settled = (lines["date"] < as_of - pd.Timedelta(days=PENDING_DAYS)).to_numpy()
-    missing = ~lines["declaration_id"].isin(seen).to_numpy() & settled
+    ids = lines["declaration_id"].tolist()
+    missing = ~np.fromiter((i in seen for i in ids), bool, len(ids)) & settled
     per = pd.DataFrame({"firm": lines["importer"], "id": lines["declaration_id"], "missing": missing,
                         "settled": settled}).drop_duplicates("id")
     firms = per.groupby("firm")[["missing", "settled"]].sum()
