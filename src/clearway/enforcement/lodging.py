@@ -81,6 +81,8 @@ def hits_one(line: Line, state: IndicatorState, recent: Sequence[Line] = ()) -> 
         and len({o["declaration_id"] for o in same_importer}) >= 5,
         "tbml.declarant_fronts": _fronts(line, window, state, "declarant"),
         "tbml.seller_fronts": _fronts(line, window, state, "seller"),
+        "tbml.circular_trading": imp in state.cycle_firms, "tbml.phantom_trader": imp in state.phantom_firms,
+        "tbml.shared_contacts": imp in state.shared_firms,
     }
 
 

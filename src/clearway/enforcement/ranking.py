@@ -15,6 +15,7 @@ domestic exporter and `seller` the foreign buyer. Nothing here reads an outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ def price_scores(lines: pd.DataFrame, state: indicators.IndicatorState) -> pd.Da
 
 def _flows(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Who sends goods to whom on each line: seller → importer for an import, exporter → buyer for an export."""
-    export = (lines["direction"] == "EX").to_numpy()
+    direction = lines["direction"] if "direction" in lines else pd.Series("IM", index=lines.index)
+    export = (direction == "EX").to_numpy()
     a, b = lines["importer"].to_numpy(dtype=object), lines["seller"].to_numpy(dtype=object)
     return np.where(export, a, b), np.where(export, b, a)
 
@@ -93,13 +95,17 @@ def phantom_scores(lines: pd.DataFrame, moved: Iterable[str], as_of: pd.Timestam
 def shared_contact_scores(lines: pd.DataFrame, parties: pd.DataFrame) -> np.ndarray:
     """How many kinds of contact detail (address, phone, payment reference) the line's firm shares with other
     firms, 0..3: a business centre shares an address, a ring of fronts shares everything."""
+    return lines["importer"].map(shared_contact_kinds(parties)).fillna(0).to_numpy(dtype=np.float64)
+
+
+def shared_contact_kinds(parties: pd.DataFrame) -> dict[str, int]:
+    """Per firm sharing any contact detail with another: how many kinds it shares (1..3)."""
     rows = [{"id": str(p["id"]), **{c: str(p[c]) for c in CONTACTS}} for p in parties.to_dict("records")]
     kinds: dict[str, set[str]] = {}
     for lead in networks.shared_attribute_leads(rows):
         for firm in lead.parties:
             kinds.setdefault(firm, set()).update(lead.evidence)
-    counts = {firm: len(found & set(CONTACTS)) for firm, found in kinds.items()}
-    return lines["importer"].map(counts).fillna(0).to_numpy(dtype=np.float64)
+    return {firm: len(found & set(CONTACTS)) for firm, found in kinds.items()}
 
 
 def network_scores(lines: pd.DataFrame, parties: pd.DataFrame, moved: Iterable[str],
@@ -107,6 +113,16 @@ def network_scores(lines: pd.DataFrame, parties: pd.DataFrame, moved: Iterable[s
     """The three network signals of every line."""
     return pd.DataFrame({"cycle": cycle_scores(lines), "phantom": phantom_scores(lines, moved, as_of),
                          "shared": shared_contact_scores(lines, parties)}, index=lines.index)
+
+
+def with_networks(state: indicators.IndicatorState, lines: pd.DataFrame, parties: pd.DataFrame,
+                  moved: Iterable[str], as_of: pd.Timestamp) -> indicators.IndicatorState:
+    """The indicator state with the firms the network pass flags (for the circular, phantom and shell indicators)."""
+    found = network_scores(lines, parties, moved, as_of)
+    firms = lines["importer"]
+    return replace(state, cycle_firms=frozenset(firms[found["cycle"].to_numpy() >= 1]),
+                   phantom_firms=frozenset(firms[found["phantom"].to_numpy() > 0.5]),
+                   shared_firms=frozenset(f for f, n in shared_contact_kinds(parties).items() if n >= 3))
 
 
 def pct(score: np.ndarray) -> np.ndarray:
