@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import pandas as pd
+import pytest
 
 from clearway.enforcement import atoms
 from clearway.enforcement.indicators import CATALOGUE
 from clearway.risk.rules.compile import compile_rule, matches
 from clearway.risk.rules.facts import FIELDS, Knowledge, declaration_facts
 
+from .test_api import history
 from .test_indicators import STATE
 
 AT = datetime(2026, 11, 10, 9, tzinfo=UTC)
@@ -48,3 +52,28 @@ def test_without_a_fitted_state_the_atoms_are_unknown_and_no_rule_on_them_holds(
     facts = _facts(_document({"value": "150"}), state=None)
     assert all(facts["__items__"][0][field] is None for field in atoms.FIELDS)  # type: ignore[index]
     assert matches(compile_rule("item.tbml.price_under"), facts) is None
+
+
+@pytest.mark.usefixtures("world")
+def test_the_engine_fits_the_state_on_lodged_history_only_when_a_rule_reads_an_atom(client):
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.enforcement.evidence import lines_of
+    from clearway.risk.engine.live import knowledge_load
+
+    history()
+    with get_sessionmaker()() as db:
+        assert knowledge_load(db, {"item.hs6"}).tbml is None  # no rule on an atom: nothing fitted
+        state = knowledge_load(db, {"item.tbml.price_under"}).tbml
+        cut = utcnow() - timedelta(days=20)
+        earlier = knowledge_load(db, {"item.tbml.price_under"}, before=cut).tbml
+        lines = lines_of(db)
+    assert state is not None and set(state.first_seen) == set(lines["importer"])
+    assert earlier is not None  # a test-run from a past day sees only what was lodged before it
+    assert earlier.value_p95 != state.value_p95 and max(earlier.first_seen.values()) < pd.Timestamp(cut)
+    # a known importer's line priced at a hundredth of its goods' reference: the atom holds on it
+    row = lines[lines.set_index(["hs6", "origin"]).index.isin(state.refs.index)].iloc[0]
+    doc = {"type": "IM", "importer": {"id": row["importer"]}, "items": [{
+        "hs_code": row["hs6"], "origin_country": row["origin"], "net_mass_kg": str(row["mass_kg"]),
+        "value": str(row["value"] / 100)}]}
+    facts = declaration_facts(doc, Decimal("0"), declarant="D1", lodged_at=AT, knowledge=Knowledge(tbml=state))
+    assert matches(compile_rule("item.tbml.price_under"), facts) == [1]
