@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clearway.enforcement import indicators
+from clearway.enforcement import indicators, ranking
 from clearway.enforcement.lodging import hits_one, score_one
 
 BASE: dict[str, Any] = {"importer": "IMP1", "seller": "S1", "declarant": "D1", "hs6": "851712", "origin": "CN",
@@ -30,7 +30,21 @@ def _history() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-STATE = indicators.fit(_history())
+def _state() -> indicators.IndicatorState:
+    """The history's state, with a network pass over it plus a round trip, a phantom trader and two shells."""
+    history = _history().assign(direction="IM")
+    trip = [{**BASE, "declaration_id": "RT1", "importer": "IMPR", "seller": "SR", "direction": "EX", "value": 5e4},
+            {**BASE, "declaration_id": "RT2", "importer": "IMPR", "seller": "SR", "direction": "IM", "value": 5.1e4}]
+    ghost = [{**BASE, "declaration_id": f"G{i}", "importer": "IMPG", "direction": "EX"} for i in range(3)]
+    lines = pd.concat([history, pd.DataFrame(trip + ghost)], ignore_index=True)
+    moved = set(lines["declaration_id"]) - {"G0", "G1", "G2"}
+    shell = {"address": "1 Teheran-ro", "phone": "555", "payment_ref": "P1"}
+    parties = pd.DataFrame([{"id": "IMPS1", **shell}, {"id": "IMPS2", **shell},
+                            {"id": "IMP1", "address": "2 Other St", "phone": "777", "payment_ref": "P2"}])
+    return ranking.with_networks(indicators.fit(_history()), lines, parties, moved, pd.Timestamp("2026-12-01"))
+
+
+STATE = _state()
 
 
 def _lines(*overrides: dict[str, Any]) -> list[dict[str, Any]]:
@@ -64,6 +78,9 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
                            _lines(*[{**NEW, "value": 1000.0 + i, "seller": f"S{i % 2}"} for i in range(5)])),
     "tbml.declarant_fronts": (_lines(*[{"importer": f"IMPX{i}", "declarant": "DX"} for i in range(3)]),
                               _lines(*[{"importer": f"IMPX{i}", "declarant": "DX"} for i in range(2)])),
+    "tbml.circular_trading": (_lines({"importer": "IMPR"}), _lines({"importer": "IMP2"})),
+    "tbml.phantom_trader": (_lines({"importer": "IMPG"}), _lines({"importer": "IMP2"})),
+    "tbml.shared_contacts": (_lines({"importer": "IMPS1"}), _lines({"importer": "IMP2"})),
     "tbml.seller_fronts": (_lines(*[{"importer": f"IMPX{i}", "seller": "SX"} for i in range(3)]),
                            _lines(*[{"importer": f"IMPX{i}", "seller": "SX"} for i in range(2)])),
 }

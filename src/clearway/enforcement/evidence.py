@@ -53,6 +53,14 @@ def lines_of(db: Session, *, limit: int = LIMIT) -> pd.DataFrame:
     return frame
 
 
+def indicator_state(db: Session, *, before: datetime | None = None) -> indicators.IndicatorState | None:
+    """The TBML indicators' state fitted on lodged import lines (before a time, if given); None without history."""
+    lines = lines_of(db)
+    if len(lines) and before is not None:
+        lines = lines[lines["date"] < _ts(before)]
+    return indicators.fit(lines) if len(lines) else None
+
+
 def _ts(at: datetime) -> pd.Timestamp:
     stamp = pd.Timestamp(at)
     return stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")

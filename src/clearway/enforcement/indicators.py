@@ -41,6 +41,11 @@ class IndicatorState:
     # The lodging path's lookups, built once by `fit`: (hs6, origin) and hs6 -> (median log unit value, spread).
     ref_of: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     ref_hs6_of: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # What the network pass found (`ranking.with_networks`): firms on a same-goods trade cycle, firms whose
+    # declarations mostly never moved, firms sharing address, phone and payment reference with others.
+    cycle_firms: frozenset[str] = frozenset()
+    phantom_firms: frozenset[str] = frozenset()
+    shared_firms: frozenset[str] = frozenset()
 
 
 def fit(history: pd.DataFrame, *, high_risk: frozenset[str] = HIGH_RISK_DEFAULT,
@@ -204,6 +209,21 @@ def seller_many_new_importers(frame: pd.DataFrame, state: IndicatorState) -> np.
     return new.to_numpy() & (firms.fillna(0).to_numpy() >= 3)
 
 
+def circular_trading(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
+    """The importer is on a short cycle of firms on which the same goods at about the same value go round."""
+    return frame["importer"].isin(state.cycle_firms).to_numpy()
+
+
+def phantom_trader(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
+    """The importer's past declarations mostly never arrived or exited (phantom shipments)."""
+    return frame["importer"].isin(state.phantom_firms).to_numpy()
+
+
+def shared_contacts(frame: pd.DataFrame, state: IndicatorState) -> np.ndarray:
+    """The importer shares its address, phone and payment reference with other firms (a ring of shells)."""
+    return frame["importer"].isin(state.shared_firms).to_numpy()
+
+
 CATALOGUE: dict[str, Indicator] = {
     "tbml.price_under": price_under, "tbml.price_over": price_over,
     "tbml.price_under_any_origin": price_under_any_origin, "tbml.price_over_any_origin": price_over_any_origin,
@@ -216,6 +236,8 @@ CATALOGUE: dict[str, Indicator] = {
     "tbml.third_party_payment": third_party_payment, "tbml.low_tax": low_tax_for_goods,
     "tbml.tiny_mass": tiny_mass_high_value, "tbml.single_seller": single_seller_importer,
     "tbml.declarant_fronts": shared_declarant_newcomers, "tbml.seller_fronts": seller_many_new_importers,
+    "tbml.circular_trading": circular_trading, "tbml.phantom_trader": phantom_trader,
+    "tbml.shared_contacts": shared_contacts,
 }
 WEIGHTS = {"tbml.price_under": 3.0, "tbml.price_over": 2.0, "tbml.price_under_any_origin": 1.5,
            "tbml.price_over_any_origin": 1.0, "tbml.low_tax": 1.0}

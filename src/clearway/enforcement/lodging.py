@@ -81,11 +81,17 @@ def hits_one(line: Line, state: IndicatorState, recent: Sequence[Line] = ()) -> 
         and len({o["declaration_id"] for o in same_importer}) >= 5,
         "tbml.declarant_fronts": _fronts(line, window, state, "declarant"),
         "tbml.seller_fronts": _fronts(line, window, state, "seller"),
+        "tbml.circular_trading": imp in state.cycle_firms, "tbml.phantom_trader": imp in state.phantom_firms,
+        "tbml.shared_contacts": imp in state.shared_firms,
     }
 
 
 def score_one(line: Line, state: IndicatorState, recent: Sequence[Line] = ()) -> float:
     """The ranked indicator score of one line, as `indicators.score` gives it on a frame."""
-    hit = hits_one(line, state, recent)
+    return score_of(hits_one(line, state, recent), line, state)
+
+
+def score_of(hit: Mapping[str, bool], line: Line, state: IndicatorState) -> float:
+    """The indicator score of a line whose hits are already known (saves computing them twice)."""
     z = _z(_luv(line), state.ref_of.get((str(line["hs6"]), str(line["origin"]))))
     return sum(WEIGHTS.get(code, 0.5) for code in CATALOGUE if hit[code]) + min(abs(z), 10) / 2

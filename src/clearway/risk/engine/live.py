@@ -36,6 +36,7 @@ from clearway.audit.service import audit_append
 from clearway.classification.service import duty_table_load
 from clearway.db import utcnow
 from clearway.declarations.channelling import ChannelContext, ChannelDecision, default_channel
+from clearway.enforcement.evidence import indicator_state
 from clearway.risk.engine import degraded, stored
 from clearway.risk.engine.changes import change_listen, config_version
 from clearway.risk.engine.decision import Snapshot, decide
@@ -47,6 +48,7 @@ from clearway.risk.rules.facts import (
     CLASSIFICATION_FIELDS,
     FIRST_SEEN_ROLES,
     NEIGHBOUR_FIELDS,
+    TBML_FIELDS,
     Knowledge,
     TraderMemory,
 )
@@ -88,9 +90,11 @@ def knowledge_load(db: Session, fields: frozenset[str] | set[str], *, before: da
     traders = (traders or TraderMemory(stored.parties_seen(db=db, before=before))) if wanted else None
     # The duty table costs a schedule read: only when a rule reads the lower-duty neighbour.
     duties = duty_table_load(db=db, on=(before or utcnow()).date()) if fields & NEIGHBOUR_FIELDS else None
+    # The TBML indicators need their state fitted on lodged history: only when a rule reads one.
+    tbml = indicator_state(db=db, before=before) if fields & TBML_FIELDS else None
     return Knowledge(references=references_load(db), aeo=stored.aeo_operators(db=db), traders=traders,
                      classification=bool(fields & CLASSIFICATION_FIELDS),  # the mismatch only when a rule asks
-                     duties=duties)
+                     duties=duties, tbml=tbml)
 
 
 def snapshot_load(db: Session, version: tuple[int, str], now: datetime,

@@ -16,6 +16,7 @@ from typing import Any
 
 from clearway.classification.neighbours import DutyTable, lower_duty_neighbour
 from clearway.classification.selectors import mismatch_distance, mismatch_far
+from clearway.enforcement import atoms as tbml_atoms
 
 NUM, STR, BOOL = "number", "text", "boolean"
 ROLES = ("declarant", "importer", "exporter", "seller", "buyer")
@@ -52,6 +53,8 @@ ITEM_FIELDS: dict[str, str] = {
     # A higher-duty subheading of the same heading fits the description better, and by how many points.
     "item.lower_duty_neighbour": BOOL, "item.neighbour_duty_gap": NUM,
 }
+ITEM_FIELDS.update(tbml_atoms.FIELDS)  # the TBML indicators (enforcement.atoms): item.tbml.<code>, item.tbml.score
+TBML_FIELDS = frozenset(tbml_atoms.FIELDS)
 FIELDS = {**DECLARATION_FIELDS, **ITEM_FIELDS}
 ITEMS_KEY = "__items__"
 
@@ -80,6 +83,7 @@ class Knowledge:
     traders: TraderMemory | None = None  # None when no rule asks whether a trader is new
     classification: bool = False  # compute the description/code mismatch (only when a rule asks)
     duties: DutyTable | None = None  # duty per line for the lower-duty neighbour (None: no rule asks)
+    tbml: Any = None  # enforcement.indicators.IndicatorState when a rule reads a TBML atom (None: none asks)
 
 
 def decimal_or_none(value: Any) -> Decimal | None:
@@ -192,6 +196,9 @@ def declaration_facts(document: Mapping[str, Any], total_value: Decimal, *, decl
     facts.update({name: (supplied or {}).get(name) for name in SUPPLIED_FIELDS})
     facts[ITEMS_KEY] = [item_facts(item, i, departure, knowledge.references, knowledge.classification,
                                    knowledge.duties) for i, item in enumerate(items)]
+    for item, atoms in zip(facts[ITEMS_KEY], tbml_atoms.item_atoms(document, declarant=declarant, lodged_at=lodged_at,
+                                                                   state=knowledge.tbml), strict=True):
+        item.update(atoms)
     return facts
 
 
