@@ -175,6 +175,9 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/withdrawal"): {"analyst"},
     **{("POST", f"/api/v1/intelligence/alerts/{{alert_ref}}/{path}"): {"officer", "analyst"}
        for path in ("actions", "outcomes")},
+    # Alert to action (a watchlist entry or a time-boxed enhanced control) is a risk analyst's decision.
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/conversions"): {"analyst"},
+    ("POST", "/api/v1/intelligence/derived/{derived_ref}/lifting"): {"analyst"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -301,11 +304,25 @@ def _intelligence_world(client):
     return {"{alert_ref}": create(marking="GREEN", subject_type="goods", subject_value="240220")}
 
 
+def _intelligence_derived_world(alert_ref):
+    """An enhanced control made from the matrix's alert, for the paths that name a derived item."""
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.intelligence.derived import alert_convert
+    from clearway.intelligence.schemas import ConversionCreate
+    from tests.intelligence.helpers import principals
+
+    with get_sessionmaker()() as db, db.begin():
+        item = alert_convert(db=db, actor=principals()["analyst"], reference=alert_ref, now=utcnow(),
+                             body=ConversionCreate(into="enhanced_control", days=2))
+        return {"{derived_ref}": item.reference}
+
+
 INTELLIGENCE_BODIES = {"/alerts": {"subject_type": "vessel", "subject_value": "KE0082", "text": "matrix test",
                                    "source_ref": "M-1", "source_grade": "C", "info_grade": "3", "marking": "GREEN",
                                    "purposes": ["control"]},
                        "/recipients": {"recipients": ["user:agency"]},
-                       "/consents": {"action": "export", "key": "org:KRMFDS"}}
+                       "/consents": {"action": "export", "key": "org:KRMFDS"},
+                       "/conversions": {"into": "enhanced_control", "days": 3}}
 
 
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},
@@ -403,6 +420,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
            **_enforcement_world(client)}
     ids.update(_training_world(client))
     ids.update(_intelligence_world(client))
+    ids.update(_intelligence_derived_world(ids["{alert_ref}"]))
     partner_jp()
     ids["{partner}"] = "JP"
     ids.update(_crisis_world())

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
-from clearway.intelligence import selectors, service
+from clearway.intelligence import derived, selectors, service
 from clearway.intelligence.schemas import (
     ActionCreate,
     ActionRead,
@@ -23,6 +23,8 @@ from clearway.intelligence.schemas import (
     AlertRead,
     ConsentCreate,
     ConsentRead,
+    ConversionCreate,
+    DerivedRead,
     OutcomeCreate,
     OutcomeRead,
     RecipientsAdd,
@@ -31,6 +33,7 @@ from clearway.openapi_docs import PROBLEMS
 
 router = APIRouter(prefix="/intelligence", tags=["intelligence"])
 Reference = Annotated[str, Path(pattern=r"^INT-[0-9]{4}-[0-9]{5}$")]
+DerivedRef = Annotated[str, Path(pattern=r"^DRV-[0-9]{4}-[0-9]{5}$")]
 Purpose = Annotated[Literal["risk_targeting", "control", "investigation", "policy"],
                     Query(description="Why the caller needs to know; the alert must allow it (need-to-know).")]
 
@@ -136,3 +139,21 @@ def alert_withdraw(alert_ref: Reference, db: DbSession, actor: CurrentUser, purp
     with db.begin():
         service.alert_withdraw(db=db, actor=actor, reference=alert_ref, now=utcnow())
         return _read(db, actor, alert_ref, purpose)
+
+
+@router.post("/alerts/{alert_ref}/conversions", status_code=201, operation_id="convertIntelligenceAlert",
+             responses=PROBLEMS)
+def alert_convert(alert_ref: Reference, body: ConversionCreate, db: DbSession, actor: CurrentUser) -> DerivedRead:
+    """Turn the alert into a watchlist entry or a time-boxed enhanced control, lifted at its expiry (analysts)."""
+    with db.begin():
+        item = derived.alert_convert(db=db, actor=actor, reference=alert_ref, body=body, now=utcnow())
+        return selectors.derived_read(item, alert_ref)
+
+
+@router.post("/derived/{derived_ref}/lifting", operation_id="liftIntelligenceDerived", responses=PROBLEMS)
+def derived_lift(derived_ref: DerivedRef, db: DbSession, actor: CurrentUser) -> DerivedRead:
+    """Lift an enhanced control or watchlist entry made from an alert before its expiry (analysts)."""
+    with db.begin():
+        item = derived.derived_lift(db=db, actor=actor, reference=derived_ref, now=utcnow())
+        alert = selectors.alert_by_id(db=db, alert_id=item.alert_id or 0)
+        return selectors.derived_read(item, alert.reference)

@@ -66,6 +66,31 @@ class OutcomeCreate(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
+class ConversionCreate(BaseModel):
+    """Turn an alert into a watchlist entry or a time-boxed enhanced control (a rule), lifted after `days`."""
+
+    into: Literal["watchlist", "enhanced_control"]
+    days: Count = Field(default=14, ge=1, le=90, description="Lifted automatically after this many days")
+    channel: Literal["yellow", "red"] = Field(default="red", description="Enhanced control: the control level")
+    severity: Literal["low", "medium", "high"] = Field(default="high", description="Watchlist entry: severity")
+
+
+class DerivedRead(BaseModel):
+    """A watchlist entry or enhanced control made from an alert: its marking (the strictest of its sources)."""
+
+    reference: str
+    alert: str
+    kind: str  # watchlist | rule
+    target_id: int
+    marking: str
+    status: str  # active | lifted
+    expires_at: datetime | None
+    lifted_at: datetime | None
+    lifted_by: str | None
+    created_by: str
+    created_at: datetime
+
+
 class RecipientRead(BaseModel):
     """A recipient of an alert and whether it acknowledged receipt."""
 
@@ -149,6 +174,7 @@ class AlertRead(BaseModel):
     actions: list[ActionRead]
     outcomes: list[OutcomeRead]
     may: dict[str, bool]  # forward / export / print for this reader and purpose, as the marking decides
+    derived: list[DerivedRead] = Field(default_factory=list)
 
 
 class ConsentRead(BaseModel):

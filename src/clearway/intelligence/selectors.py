@@ -20,11 +20,19 @@ from clearway.declarations.models import Declaration
 from clearway.errors import NotFound, Problem
 from clearway.exchange.models import Partner
 from clearway.intelligence.markings import Handling, Party, Verdict, permitted
-from clearway.intelligence.models import IntelAction, IntelAlert, IntelConsent, IntelOutcome, IntelRecipient
+from clearway.intelligence.models import (
+    IntelAction,
+    IntelAlert,
+    IntelConsent,
+    IntelDerived,
+    IntelOutcome,
+    IntelRecipient,
+)
 from clearway.intelligence.schemas import (
     ActionRead,
     AlertRead,
     AlertSummary,
+    DerivedRead,
     OutcomeRead,
     RecipientRead,
 )
@@ -113,6 +121,14 @@ def alert_get(*, db: Session, reference: str, for_update: bool = False) -> Intel
     return alert
 
 
+def alert_by_id(*, db: Session, alert_id: int) -> IntelAlert:
+    """The alert with this id, or 404 (for a caller that has already checked the marking)."""
+    alert = db.get(IntelAlert, alert_id)
+    if alert is None:
+        raise NotFound([Problem("intelligence.alert_unknown", "/reference", {"reference": str(alert_id)})])
+    return alert
+
+
 def alert_readable(*, db: Session, actor: Principal, reference: str, purpose: str | None,
                    for_update: bool = False) -> tuple[IntelAlert, Handling, Party]:
     """The alert if the caller may read it for this purpose; otherwise 404, as if it did not exist.
@@ -196,7 +212,21 @@ def alert_read(*, db: Session, alert: IntelAlert, handling: Handling, party: Par
                             created_at=a.created_at) for a in actions],
         outcomes=[OutcomeRead(mrn=mrns.get(o.declaration_id, ""), outcome=o.outcome, note=o.note,
                               recorded_by=o.recorded_by, recorded_at=o.recorded_at) for o in outcomes],
-        may=may_do(handling, party, purpose))
+        may=may_do(handling, party, purpose), derived=derived_of(db=db, alert=alert))
+
+
+def derived_of(*, db: Session, alert: IntelAlert) -> list[DerivedRead]:
+    """What was made from an alert (watchlist entries, enhanced controls), oldest first."""
+    return [derived_read(d, alert.reference) for d in db.scalars(
+        select(IntelDerived).where(IntelDerived.alert_id == alert.id).order_by(IntelDerived.id))]
+
+
+def derived_read(item: IntelDerived, alert_ref: str) -> DerivedRead:
+    """The API shape of a derived item."""
+    return DerivedRead(reference=item.reference, alert=alert_ref, kind=item.kind, target_id=item.target_id,
+                       marking=item.marking, status=item.status, expires_at=item.expires_at,
+                       lifted_at=item.lifted_at, lifted_by=item.lifted_by, created_by=item.created_by,
+                       created_at=item.created_at)
 
 
 def verdict_code(verdict: Verdict) -> str:

@@ -1,0 +1,164 @@
+"""From alert to action: an analyst turns an alert into a watchlist entry or a time-boxed enhanced control (a
+selectivity rule raising the control level of matching declarations until an expiry, WTO TFA 5.1), through the
+risk engine's own watchlist and rule services; the expiry job lifts it, and every step is recorded.
+
+The derived item carries the strictest marking of its sources; what an officer sees of it (the rule's reason,
+the watchlist entry's source) names the alert's reference and marking, never its text or its source.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import audit_append
+from clearway.auth.schemas import Principal
+from clearway.declarations.lifecycle import SYSTEM_ACTOR
+from clearway.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
+from clearway.intelligence import selectors
+from clearway.intelligence.markings import strictest
+from clearway.intelligence.models import IntelAlert, IntelDerived
+from clearway.intelligence.schemas import ConversionCreate
+from clearway.risk.api.schemas import RuleDraft, WatchlistDraft, WatchlistKind
+from clearway.risk.rules import ruleset, watchlists
+
+TARGETING = "risk_targeting"  # the purpose an alert must allow for it to select declarations
+TRADER_FIELDS = ("declarant.id", "importer.id", "exporter.id", "seller.id", "buyer.id")
+WATCHLIST_KINDS: dict[str, WatchlistKind] = {"trader": "trader", "vehicle": "means", "vessel": "means"}
+
+
+def _quoted(value: str) -> str:
+    """A string literal of the rule language (its escapes), so no subject can change the rule's meaning."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def rule_expression(subject_type: str, value: str) -> str | None:
+    """The rule that matches the declarations an alert's subject concerns (as the hold matches them), or None."""
+    v = _quoted(value)
+    if subject_type == "trader":
+        return " or ".join(f"{field} == {v}" for field in TRADER_FIELDS)
+    if subject_type in ("vehicle", "vessel"):
+        return f"transport.means_id == {v}"
+    if subject_type == "goods":
+        return f"item.hs_code starts_with {v}"
+    if subject_type == "route":
+        return f"transport.departure_country == {v} or item.origin == {v}"
+    return None
+
+
+def shown_reason(alert: IntelAlert, marking: str) -> str:
+    """What an officer reads on a hit: the alert's reference and marking, and that its content is restricted."""
+    return f"Intelligence {alert.reference} [TLP:{marking}]: enhanced control; content restricted to its readers"
+
+
+def _next_reference(db: Session, now: datetime) -> str:
+    prefix = f"DRV-{now.year}-"
+    last = db.scalar(select(func.max(IntelDerived.reference)).where(IntelDerived.reference.like(f"{prefix}%")))
+    return f"{prefix}{(int(last[-5:]) + 1) if last else 1:05d}"
+
+
+def _audit(db: Session, actor: Principal, what: str, item: IntelDerived, alert_ref: str, now: datetime,
+           **detail: object) -> None:
+    audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action=f"intelligence.{what}",
+                 target_type="intel_alert", target_id=alert_ref,
+                 detail={"derived": item.reference, "kind": item.kind, "marking": item.marking,
+                         "target_id": item.target_id, **detail}, at=now)
+
+
+def alert_convert(*, db: Session, actor: Principal, reference: str, body: ConversionCreate,
+                  now: datetime) -> IntelDerived:
+    """Turn an alert into a watchlist entry or a time-boxed enhanced control (analysts; purpose risk targeting)."""
+    if actor.role != "analyst":
+        raise Forbidden([Problem("auth.role_forbidden", "", {"role": actor.role})])
+    alert, handling, _party = selectors.alert_readable(db=db, actor=actor, reference=reference, purpose=TARGETING,
+                                                       for_update=True)
+    if TARGETING not in handling.purposes:  # even its author: the marking's purposes bind the derived item too
+        raise Forbidden([Problem("intelligence.purpose_not_permitted", "/into", {"purpose": TARGETING})])
+    if alert.status != "open":
+        raise Conflict([Problem("intelligence.alert_not_open", "/reference", {"status": alert.status})])
+    if alert.valid_to <= now:
+        raise Conflict([Problem("intelligence.alert_expired", "/reference", {"reference": reference})])
+    marking = strictest([handling.marking])
+    # Never beyond the alert's own validity: the enhanced control cannot outlive its reason.
+    expires = min(now + timedelta(days=body.days), alert.valid_to)
+    item = IntelDerived(reference=_next_reference(db, now), kind="", target_id=0, marking=marking,
+                        source_ids=[alert.id], alert_id=alert.id, created_by=actor.username, created_at=now,
+                        status="active", expires_at=expires)
+    if body.into == "watchlist":
+        kind = WATCHLIST_KINDS.get(alert.subject_type)
+        if kind is None:
+            raise ValidationFailed([Problem("intelligence.subject_not_listable", "/into",
+                                            {"subject_type": alert.subject_type})])
+        entry = watchlists.entry_create(db=db, actor=actor, now=now, draft=WatchlistDraft(
+            kind=kind, name=alert.subject_value, party_id=alert.subject_value if kind == "trader" else None,
+            threshold=100, severity=body.severity, source=f"Intelligence {alert.reference} [TLP:{marking}]",
+            note=shown_reason(alert, marking), expires_at=expires))
+        item.kind, item.target_id = "watchlist", entry.id
+    else:
+        expression = rule_expression(alert.subject_type, alert.subject_value)
+        if expression is None:
+            raise ValidationFailed([Problem("intelligence.subject_not_matchable", "/into",
+                                            {"subject_type": alert.subject_type})])
+        rule = ruleset.rule_create(db=db, actor=actor, now=now, draft=RuleDraft(
+            name=f"Intelligence {alert.reference}", expression=expression, channel=body.channel,
+            valid_from=now.date(), valid_to=expires.date(), priority=900, reason=shown_reason(alert, marking)))
+        ruleset.rule_activate(db=db, actor=actor, rule=rule, version=None, now=now)
+        item.kind, item.target_id = "rule", rule.id
+    db.add(item)
+    db.flush()
+    _audit(db, actor, "alert_converted", item, alert.reference, now, expires_at=expires.isoformat())
+    return item
+
+
+def _lift(db: Session, actor: Principal, item: IntelDerived, now: datetime, why: str) -> None:
+    if item.kind == "rule":
+        rule = ruleset.rule_get(db=db, rule_id=item.target_id, for_update=True)
+        if rule.active_version is not None:
+            ruleset.rule_deactivate(db=db, actor=actor, rule=rule, now=now)
+    else:
+        entry = watchlists.entry_get(db=db, entry_id=item.target_id)
+        if entry.active:
+            watchlists.entry_withdraw(db=db, actor=actor, entry=entry, now=now)
+    item.status, item.lifted_at, item.lifted_by = "lifted", now, actor.username
+    alert = db.get(IntelAlert, item.alert_id) if item.alert_id else None
+    _audit(db, actor, "derived_lifted", item, alert.reference if alert else item.reference, now, why=why)
+    db.flush()
+
+
+def derived_expire_due(*, db: Session, now: datetime, limit: int = 500) -> list[IntelDerived]:
+    """Lift every derived item whose expiry has passed (the worker runs this every minute), recorded."""
+    due = list(db.scalars(select(IntelDerived).where(IntelDerived.status == "active",
+                                                     IntelDerived.expires_at <= now)
+                          .order_by(IntelDerived.expires_at).limit(limit).with_for_update(skip_locked=True)))
+    for item in due:
+        _lift(db, SYSTEM_ACTOR, item, now, "expired")
+    return due
+
+
+def derived_get(*, db: Session, reference: str, for_update: bool = False) -> IntelDerived:
+    """A derived item by reference, or 404."""
+    query = select(IntelDerived).where(IntelDerived.reference == reference)
+    item = db.scalar(query.with_for_update() if for_update else query)
+    if item is None:
+        raise NotFound([Problem("intelligence.derived_unknown", "/reference", {"reference": reference})])
+    return item
+
+
+def derived_lift(*, db: Session, actor: Principal, reference: str, now: datetime) -> IntelDerived:
+    """An analyst lifts an enhanced control or a watchlist entry before its expiry (who may read its alert)."""
+    if actor.role != "analyst":
+        raise Forbidden([Problem("auth.role_forbidden", "", {"role": actor.role})])
+    item = derived_get(db=db, reference=reference, for_update=True)
+    alert = db.get(IntelAlert, item.alert_id) if item.alert_id else None
+    if alert is None:
+        raise NotFound([Problem("intelligence.derived_unknown", "/reference", {"reference": reference})])
+    try:  # the same answer as an unknown reference for someone the marking keeps out
+        selectors.alert_readable(db=db, actor=actor, reference=alert.reference, purpose=TARGETING)
+    except NotFound:
+        raise NotFound([Problem("intelligence.derived_unknown", "/reference", {"reference": reference})]) from None
+    if item.status != "active":
+        raise Conflict([Problem("intelligence.derived_lifted", "/reference", {"reference": reference})])
+    _lift(db, actor, item, now, "lifted by hand")
+    return item
