@@ -1,0 +1,82 @@
+"""Automatic outcomes: a control that ends on a declaration an alert concerned reports its outcome (no hit, hit,
+seizure) to the alert's originator without anyone typing it, once; the goods go after a no-hit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from clearway.assembly import wiring_build
+from clearway.audit.models import AuditRecord
+from clearway.db import get_sessionmaker, utcnow
+from clearway.intelligence import feedback
+from clearway.intelligence.models import IntelOutcome
+from tests.controls.flows import REVOLVERS, TOBACCO, claimed, lodge, status_of
+from tests.factories import auth
+from tests.intelligence.helpers import create
+
+pytestmark = pytest.mark.usefixtures("world")
+
+
+def _pass() -> int:
+    with get_sessionmaker()() as db, db.begin():
+        return feedback.outcomes_from_controls(db=db, release=wiring_build().release, now=utcnow())
+
+
+def _outcomes() -> list[tuple[str, bool, str]]:
+    with get_sessionmaker()() as db:
+        return [(o.outcome, o.automatic, o.recorded_by) for o in db.scalars(select(IntelOutcome).order_by(
+            IntelOutcome.id))]
+
+
+def test_a_documentary_check_without_findings_reports_no_hit_to_the_originator_and_the_goods_go(client):
+    ref = create(marking="AMBER", subject_type="goods", subject_value="240220", hold_goods=True)
+    mrn = lodge(client, TOBACCO)
+    task_id, officer = claimed(client, mrn)
+    assert client.post(f"/api/v1/controls/tasks/{task_id}/accept", json={}, headers=officer).status_code == 200
+    assert status_of(client, mrn) != "released"  # the alert still holds the goods: nobody reported on it yet
+    assert _pass() == 1
+    assert _outcomes() == [("no_hit", True, "system")]
+    assert status_of(client, mrn) == "released"
+    got = client.get(f"/api/v1/intelligence/alerts/{ref}", params={"purpose": "risk_targeting"},
+                     headers=auth(client, "analyst")).json()
+    assert [(o["mrn"], o["outcome"], o["recorded_by"]) for o in got["outcomes"]] == [(mrn, "no_hit", "system")]
+    with get_sessionmaker()() as db:
+        record = db.scalar(select(AuditRecord).where(AuditRecord.action == "intelligence.outcome_reported"))
+        assert record.detail["automatic"] is True and record.detail["originator"] == "KRCUSTOMS"
+    assert _pass() == 0 and len(_outcomes()) == 1  # once per control, however often the job runs
+
+
+def test_a_seizure_at_inspection_reports_a_seizure_and_an_officers_own_outcome_is_kept(client):
+    ref = create(marking="GREEN", subject_type="goods", subject_value="930200", hold_goods=True)
+    other = create(marking="GREEN", subject_type="goods", subject_value="9302", hold_goods=True)
+    mrn = lodge(client, REVOLVERS)
+    r = client.post(f"/api/v1/intelligence/alerts/{other}/outcomes", params={"purpose": "control"},
+                    json={"mrn": mrn, "outcome": "hit", "note": "seen on the scanner"}, headers=auth(client, "officer"))
+    assert r.status_code == 201, r.text
+    task_id, officer = claimed(client, mrn)
+    base = f"/api/v1/controls/tasks/{task_id}"
+    at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    client.post(base + "/inspection/schedule", json={"at": at, "place": "Shed 1"}, headers=officer)
+    client.post(base + "/inspection/goods-available", headers=officer)
+    client.post(base + "/inspection/start", headers=officer)
+    finding = {"result": "discrepancy", "kind": "concealment", "seized_quantity": "12", "seized_unit": "NAR"}
+    assert client.put(base + "/findings/0", json=finding, headers=officer).status_code == 200
+    assert client.post(base + "/inspection/end", json={}, headers=officer).status_code == 200
+    assert _pass() == 1
+    assert _outcomes() == [("hit", False, "officer"), ("seizure", True, "system")]
+    got = client.get(f"/api/v1/intelligence/alerts/{ref}", params={"purpose": "control"},
+                     headers=auth(client, "officer")).json()
+    assert [o["outcome"] for o in got["outcomes"]] == ["seizure"]
+    assert status_of(client, mrn) == "under_control"  # a seizure releases nothing
+
+
+def test_a_control_on_goods_no_alert_concerned_reports_nothing(client):
+    create(marking="GREEN", subject_type="goods", subject_value="930200", hold_goods=True)
+    mrn = lodge(client, TOBACCO)
+    task_id, officer = claimed(client, mrn)
+    client.post(f"/api/v1/controls/tasks/{task_id}/accept", json={}, headers=officer)
+    assert _pass() == 0 and _outcomes() == []
+    assert status_of(client, mrn) == "released"
