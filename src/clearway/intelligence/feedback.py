@@ -96,8 +96,8 @@ def outcomes_from_controls(*, db: Session, release: Release, now: datetime, limi
         db.add(state)
         db.flush()
     tasks = list(db.scalars(select(ControlTask).where(
-        ControlTask.closed.is_(True), ControlTask.finished_at.is_not(None), ControlTask.finished_at > state.at - OVERLAP,
-        ControlTask.finished_at <= now, ControlTask.result.in_(ENDED))
+        ControlTask.closed.is_(True), ControlTask.finished_at.is_not(None),
+        ControlTask.finished_at > state.at - OVERLAP, ControlTask.finished_at <= now, ControlTask.result.in_(ENDED))
         .order_by(ControlTask.finished_at, ControlTask.id).limit(limit)))
     made = 0
     for task in tasks:
