@@ -178,6 +178,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     # Alert to action (a watchlist entry or a time-boxed enhanced control) is a risk analyst's decision.
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/conversions"): {"analyst"},
     ("POST", "/api/v1/intelligence/derived/{derived_ref}/lifting"): {"analyst"},
+    ("GET", "/api/v1/intelligence/hit-rates"): {"officer", "analyst", "agency"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}

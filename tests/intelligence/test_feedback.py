@@ -80,3 +80,33 @@ def test_a_control_on_goods_no_alert_concerned_reports_nothing(client):
     client.post(f"/api/v1/controls/tasks/{task_id}/accept", json={}, headers=officer)
     assert _pass() == 0 and _outcomes() == []
     assert status_of(client, mrn) == "released"
+
+
+def test_hit_rates_per_source_count_alerts_controls_and_finds_with_wilson_intervals_on_the_api_and_page(client):
+    from tests.web.conftest import sign_in
+
+    good = create(marking="GREEN", source_ref="LO-CN-04", subject_type="goods", subject_value="930200",
+                  hold_goods=True)
+    create(marking="GREEN", source_ref="LO-CN-04", subject_type="goods", subject_value="851713")  # nothing yet
+    create(marking="RED", recipients=[], source_ref="HUMINT-11")  # the officer may not read it: not counted
+    officer = auth(client, "officer")
+    for outcome in ("seizure", "no_hit"):
+        mrn = lodge(client, REVOLVERS)
+        r = client.post(f"/api/v1/intelligence/alerts/{good}/outcomes", params={"purpose": "control"},
+                        json={"mrn": mrn, "outcome": outcome}, headers=officer)
+        assert r.status_code == 201, r.text
+    rows = client.get("/api/v1/intelligence/hit-rates", params={"purpose": "control", "by": "source"},
+                      headers=officer).json()["rows"]
+    assert [(r["key"], r["alerts"], r["controlled"], r["finds"], r["rate"]) for r in rows] == [
+        ("LO-CN-04", 2, 2, 1, 0.5)]
+    assert 0.09 < rows[0]["low"] < 0.1 and 0.9 < rows[0]["high"] < 0.91  # Wilson, n = 2, p = 0.5
+    analyst = client.get("/api/v1/intelligence/hit-rates", params={"purpose": "risk_targeting", "by": "originator"},
+                         headers=auth(client, "analyst")).json()["rows"]
+    assert [(r["key"], r["alerts"], r["finds"]) for r in analyst] == [("KRCUSTOMS", 3, 1)]  # its own RED counts
+    assert client.get("/api/v1/intelligence/hit-rates", params={"purpose": "control"},
+                      headers=auth(client, "trader-a")).status_code == 403
+    for lang, words in (("en", "Find rate"), ("es", "Tasa de hallazgo"), ("fr", "Taux de découverte")):
+        sign_in(client, "officer")
+        page = client.get("/intelligence/hit-rates", params={"purpose": "control"}, headers={"Accept-Language": lang})
+        assert page.status_code == 200 and words in page.text and "LO-CN-04" in page.text
+        assert "HUMINT-11" not in page.text

@@ -25,6 +25,7 @@ from clearway.intelligence.schemas import (
     ConsentRead,
     ConversionCreate,
     DerivedRead,
+    HitRates,
     OutcomeCreate,
     OutcomeRead,
     RecipientsAdd,
@@ -157,3 +158,12 @@ def derived_lift(derived_ref: DerivedRef, db: DbSession, actor: CurrentUser) -> 
         item = derived.derived_lift(db=db, actor=actor, reference=derived_ref, now=utcnow())
         alert = selectors.alert_by_id(db=db, alert_id=item.alert_id or 0)
         return selectors.derived_read(item, alert.reference)
+
+
+@router.get("/hit-rates", operation_id="intelligenceHitRates", responses=PROBLEMS)
+def hit_rates(db: DbSession, actor: CurrentUser, purpose: Purpose,
+              by: Annotated[Literal["source", "originator", "subject_type"], Query()] = "source") -> HitRates:
+    """Alerts, declarations, controls and finds per source, originator or alert type, with Wilson intervals."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        return HitRates(purpose=purpose, by=by, rows=selectors.hit_rates(db=db, actor=actor, purpose=purpose, by=by))

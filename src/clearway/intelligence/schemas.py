@@ -185,3 +185,25 @@ class ConsentRead(BaseModel):
     granted_by: str
     note: str | None
     granted_at: datetime
+
+
+class HitRate(BaseModel):
+    """Alerts of one source, originating organisation or alert type, the declarations they concerned, how many
+    were controlled and how many controls found something; the find rate with its 95 % Wilson interval."""
+
+    key: str
+    alerts: int
+    declarations: int  # declarations with an outcome reported (controlled or not)
+    controlled: int  # of those, controlled (hit, seizure or no hit)
+    finds: int  # of those, a hit or a seizure
+    rate: float | None  # finds / controlled; None when nothing was controlled
+    low: float | None
+    high: float | None
+
+
+class HitRates(BaseModel):
+    """Hit rates of the alerts the caller may read for the purpose, grouped by source, originator or type."""
+
+    purpose: str
+    by: str
+    rows: list[HitRate]

@@ -6,6 +6,7 @@ shows only the alerts the caller may read for the purpose it states, and never t
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -33,6 +34,7 @@ from clearway.intelligence.schemas import (
     AlertRead,
     AlertSummary,
     DerivedRead,
+    HitRate,
     OutcomeRead,
     RecipientRead,
 )
@@ -232,3 +234,48 @@ def derived_read(item: IntelDerived, alert_ref: str) -> DerivedRead:
 def verdict_code(verdict: Verdict) -> str:
     """The stable problem code of a refusal."""
     return verdict.code or "intelligence.refused"
+
+
+HIT_GROUPS = {"source": "source_ref", "originator": "originator_org", "subject_type": "subject_type"}
+FINDS = ("hit", "seizure")
+Z95 = 1.959964
+
+
+def wilson(hits: int, total: int) -> tuple[float | None, float | None, float | None]:
+    """The proportion and its 95 % Wilson score interval (sound for small counts and rates near 0 or 1)."""
+    if total == 0:
+        return None, None, None
+    p, n, z2 = hits / total, total, Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def hit_rates(*, db: Session, actor: Principal, purpose: str | None, by: str) -> list[HitRate]:
+    """Alerts → declarations → finds per source, originator or alert type, over the alerts the caller may read
+    for the purpose only: a source's handle and its record are intelligence too, and follow the marking."""
+    party = party_of(db=db, actor=actor)
+    column = HIT_GROUPS[by]
+    readable = [a for a in db.scalars(select(IntelAlert).order_by(IntelAlert.id.desc()).limit(20000))
+                if permitted(handling_of(db=db, alert=a), party, "read", purpose)]
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    ids = [a.id for a in readable]
+    for start in range(0, len(ids), 1000):  # IN lists bounded for every backend
+        for alert_id, outcome, n in db.execute(select(IntelOutcome.alert_id, IntelOutcome.outcome, func.count())
+                                               .where(IntelOutcome.alert_id.in_(ids[start:start + 1000]))
+                                               .group_by(IntelOutcome.alert_id, IntelOutcome.outcome)):
+            counts[alert_id][outcome] += n
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for a in readable:
+        row, c = groups[str(getattr(a, column))], counts.get(a.id, {})
+        row[0] += 1
+        row[1] += sum(c.values())
+        row[2] += sum(n for o, n in c.items() if o != "not_controlled")
+        row[3] += sum(c.get(o, 0) for o in FINDS)
+    rows = []
+    for key, (alerts, declarations, controlled, finds) in groups.items():
+        rate, low, high = wilson(finds, controlled)
+        rows.append(HitRate(key=key, alerts=alerts, declarations=declarations, controlled=controlled, finds=finds,
+                            rate=rate, low=low, high=high))
+    # Best evidence of results first: the highest lower bound, then the most controlled.
+    return sorted(rows, key=lambda r: (-(r.low or 0.0), -r.controlled, r.key))

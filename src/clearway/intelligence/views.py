@@ -74,6 +74,19 @@ def inbox(request: Request, db: DbSession, actor: CurrentUser) -> Response:
     return _page(request, "intelligence/inbox.html", actor, alerts=alerts, purpose=purpose)
 
 
+@router.get("/intelligence/hit-rates")
+def hit_rates_page(request: Request, db: DbSession, actor: CurrentUser) -> Response:
+    """Which sources, originators and alert types produce results: finds per control with Wilson intervals."""
+    purpose = _purpose(request, actor)
+    by = request.query_params.get("by", "source")
+    by = by if by in selectors.HIT_GROUPS else "source"
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        rows = selectors.hit_rates(db=db, actor=actor, purpose=purpose, by=by)
+    return _page(request, "intelligence/hit_rates.html", actor, rows=rows, purpose=purpose, by=by,
+                 groups=tuple(selectors.HIT_GROUPS))
+
+
 def _form(request: Request, actor: Principal, values: dict[str, Any], errors: dict[str, list[str]],
           status: int = 200) -> Response:
     return _page(request, "intelligence/new.html", actor, values=values, errors=errors, status=status,
