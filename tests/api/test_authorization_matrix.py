@@ -179,6 +179,10 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/conversions"): {"analyst"},
     ("POST", "/api/v1/intelligence/derived/{derived_ref}/lifting"): {"analyst"},
     ("GET", "/api/v1/intelligence/hit-rates"): {"officer", "analyst", "agency"},
+    # CEN seizure records: customs publishes them; the community reads and exports what their marking allows.
+    ("POST", "/api/v1/intelligence/seizures"): {"officer", "analyst"},
+    ("GET", "/api/v1/intelligence/seizures"): {"officer", "analyst", "agency"},
+    ("GET", "/api/v1/intelligence/seizures/export"): {"officer", "analyst", "agency"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -323,7 +327,8 @@ INTELLIGENCE_BODIES = {"/alerts": {"subject_type": "vessel", "subject_value": "K
                                    "purposes": ["control"]},
                        "/recipients": {"recipients": ["user:agency"]},
                        "/consents": {"action": "export", "key": "org:KRMFDS"},
-                       "/conversions": {"into": "enhanced_control", "days": 3}}
+                       "/conversions": {"into": "enhanced_control", "days": 3},
+                       "/seizures": {"case": "EC-2026-T999999"}}
 
 
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
-from clearway.intelligence import derived, selectors, service
+from clearway.intelligence import derived, seizures, selectors, service
 from clearway.intelligence.schemas import (
     ActionCreate,
     ActionRead,
@@ -29,6 +29,9 @@ from clearway.intelligence.schemas import (
     OutcomeCreate,
     OutcomeRead,
     RecipientsAdd,
+    SeizureCreate,
+    SeizureList,
+    SeizureRead,
 )
 from clearway.openapi_docs import PROBLEMS
 
@@ -167,3 +170,29 @@ def hit_rates(db: DbSession, actor: CurrentUser, purpose: Purpose,
     with db.begin():
         service.community_check(db=db, actor=actor)
         return HitRates(purpose=purpose, by=by, rows=selectors.hit_rates(db=db, actor=actor, purpose=purpose, by=by))
+
+
+@router.post("/seizures", status_code=201, operation_id="publishIntelligenceSeizure", responses=PROBLEMS)
+def seizure_publish(body: SeizureCreate, db: DbSession, actor: CurrentUser) -> SeizureRead:
+    """Publish an enforcement case as a non-nominal WCO CEN seizure record (officers and analysts)."""
+    with db.begin():
+        return seizures.seizure_read(seizures.seizure_publish(db=db, actor=actor, body=body, now=utcnow()))
+
+
+@router.get("/seizures", operation_id="listIntelligenceSeizures", responses=PROBLEMS)
+def seizure_list(db: DbSession, actor: CurrentUser, purpose: Purpose) -> SeizureList:
+    """The CEN seizure records the caller may read for the purpose."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        records, _withheld = seizures.seizures_for(db=db, actor=actor, purpose=purpose, limit=500)
+        return SeizureList(purpose=purpose, items=[seizures.seizure_read(r) for r in records])
+
+
+@router.get("/seizures/export", operation_id="exportIntelligenceSeizures", responses=PROBLEMS)
+def seizure_export(db: DbSession, actor: CurrentUser, purpose: Purpose) -> JSONResponse:
+    """The CEN records the marking lets the caller export, as a file; the export is audited."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        body = seizures.seizures_export(db=db, actor=actor, purpose=purpose, now=utcnow())
+    return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="cen-seizures.json"',
+                                       "Cache-Control": "no-store"})

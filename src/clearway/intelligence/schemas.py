@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -207,3 +207,31 @@ class HitRates(BaseModel):
     purpose: str
     by: str
     rows: list[HitRate]
+
+
+class SeizureCreate(BaseModel):
+    """Publish a controls enforcement case as a non-nominal CEN seizure record, with its marking."""
+
+    case: str = Field(min_length=3, max_length=32, description="The enforcement case's reference (EC-...)")
+    marking: str = Field(default="GREEN", min_length=1, max_length=12,
+                         description="At least as strict as the alerts that led to the seizure (raised if not)")
+    purposes: list[str] = Field(default_factory=lambda: ["risk_targeting", "investigation", "policy"],
+                                min_length=1, max_length=4)
+
+
+class SeizureRead(BaseModel):
+    """A CEN seizure record: its marking and the CEN fields (no person or firm identifier)."""
+
+    reference: str
+    marking: str
+    purposes: list[str]
+    originator_org: str
+    created_at: datetime
+    record: dict[str, Any]
+
+
+class SeizureList(BaseModel):
+    """The seizure records the caller may read for the purpose."""
+
+    purpose: str
+    items: list[SeizureRead]
