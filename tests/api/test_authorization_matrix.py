@@ -183,6 +183,9 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/intelligence/seizures"): {"officer", "analyst"},
     ("GET", "/api/v1/intelligence/seizures"): {"officer", "analyst", "agency"},
     ("GET", "/api/v1/intelligence/seizures/export"): {"officer", "analyst", "agency"},
+    # Attachments carry the alert's (GREEN) marking: its readers attach, and download what they may export.
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/attachments"): {"officer", "analyst", "agency"},
+    ("GET", "/api/v1/intelligence/alerts/{alert_ref}/attachments/{attachment_id}"): {"officer", "analyst", "agency"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -322,6 +325,18 @@ def _intelligence_derived_world(alert_ref):
         return {"{derived_ref}": item.reference}
 
 
+def _intelligence_attachment_world(alert_ref):
+    """A PDF attached to the matrix's alert, for the paths that name an attachment."""
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.intelligence.attachments import attachment_add
+    from tests.intelligence.helpers import principals
+
+    with get_sessionmaker()() as db, db.begin():
+        row = attachment_add(db=db, actor=principals()["analyst"], reference=alert_ref, purpose="control",
+                             name="m.pdf", media_type="application/pdf", data=PDF, now=utcnow())
+        return {"{attachment_id}": str(row.id)}
+
+
 INTELLIGENCE_BODIES = {"/alerts": {"subject_type": "vessel", "subject_value": "KE0082", "text": "matrix test",
                                    "source_ref": "M-1", "source_grade": "C", "info_grade": "3", "marking": "GREEN",
                                    "purposes": ["control"]},
@@ -382,6 +397,9 @@ def _request(client, method, path, mrn, headers, ids=None):
     if "/training/" in url and method in ("POST", "PUT"):
         body = next((b for suffix, b in TRAINING_BODIES.items() if url.endswith(suffix)), None)
         return client.request(method, url, json=body, headers=headers)
+    if "/intelligence/" in url and url.endswith("/attachments") and method == "POST":
+        return client.post(url + "?purpose=control", files={"file": ("m.pdf", PDF, "application/pdf")},
+                           headers=headers)
     if "/intelligence/" in url:  # each call states its purpose; actions and outcomes name trader-a's declaration
         url += "" if method == "POST" and url.endswith("/consents") else "?purpose=control"
         body = next((b for suffix, b in INTELLIGENCE_BODIES.items() if url.split("?")[0].endswith(suffix)), None)
@@ -427,6 +445,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     ids.update(_training_world(client))
     ids.update(_intelligence_world(client))
     ids.update(_intelligence_derived_world(ids["{alert_ref}"]))
+    ids.update(_intelligence_attachment_world(ids["{alert_ref}"]))
     partner_jp()
     ids["{partner}"] = "JP"
     ids.update(_crisis_world())

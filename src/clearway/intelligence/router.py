@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
 
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
-from clearway.intelligence import derived, seizures, selectors, service
+from clearway.intelligence import attachments, derived, seizures, selectors, service
 from clearway.intelligence.schemas import (
     ActionCreate,
     ActionRead,
     AlertCreate,
     AlertList,
     AlertRead,
+    AttachmentRead,
     ConsentCreate,
     ConsentRead,
     ConversionCreate,
@@ -196,3 +197,29 @@ def seizure_export(db: DbSession, actor: CurrentUser, purpose: Purpose) -> JSONR
         body = seizures.seizures_export(db=db, actor=actor, purpose=purpose, now=utcnow())
     return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="cen-seizures.json"',
                                        "Cache-Control": "no-store"})
+
+
+@router.post("/alerts/{alert_ref}/attachments", status_code=201, operation_id="attachToIntelligenceAlert",
+             responses=PROBLEMS)
+def attachment_add(alert_ref: Reference, db: DbSession, actor: CurrentUser, purpose: Purpose,
+                   file: Annotated[UploadFile, File()]) -> AttachmentRead:
+    """Attach a file (PDF, PNG, JPEG, plain text or CSV, up to 1.5 MB) to an alert; it carries the alert's marking."""
+    data = file.file.read(attachments.MAX_BYTES + 1)
+    with db.begin():
+        row = attachments.attachment_add(db=db, actor=actor, reference=alert_ref, purpose=purpose,
+                                         name=file.filename, media_type=file.content_type, data=data, now=utcnow())
+        return selectors.attachment_read(row)
+
+
+@router.get("/alerts/{alert_ref}/attachments/{attachment_id}", operation_id="downloadIntelligenceAttachment",
+            responses=PROBLEMS)
+def attachment_download(alert_ref: Reference, attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                        db: DbSession, actor: CurrentUser, purpose: Purpose) -> Response:
+    """Download an attachment, if the alert's marking lets the caller export it; audited."""
+    with db.begin():
+        row = attachments.attachment_download(db=db, actor=actor, reference=alert_ref, attachment_id=attachment_id,
+                                              purpose=purpose, now=utcnow())
+        content, name, kind = row.content, row.name, row.media_type
+    return Response(content, media_type=kind, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})

@@ -91,6 +91,18 @@ class DerivedRead(BaseModel):
     created_at: datetime
 
 
+class AttachmentRead(BaseModel):
+    """A file attached to an alert (its bytes come only through an audited download the marking allows)."""
+
+    id: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str | None
+    uploaded_at: datetime | None
+
+
 class RecipientRead(BaseModel):
     """A recipient of an alert and whether it acknowledged receipt."""
 
@@ -175,6 +187,7 @@ class AlertRead(BaseModel):
     outcomes: list[OutcomeRead]
     may: dict[str, bool]  # forward / export / print for this reader and purpose, as the marking decides
     derived: list[DerivedRead] = Field(default_factory=list)
+    attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
 class ConsentRead(BaseModel):

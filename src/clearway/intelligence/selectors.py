@@ -24,6 +24,7 @@ from clearway.intelligence.markings import Handling, Party, Verdict, permitted
 from clearway.intelligence.models import (
     IntelAction,
     IntelAlert,
+    IntelAttachment,
     IntelConsent,
     IntelDerived,
     IntelOutcome,
@@ -33,6 +34,7 @@ from clearway.intelligence.schemas import (
     ActionRead,
     AlertRead,
     AlertSummary,
+    AttachmentRead,
     DerivedRead,
     HitRate,
     OutcomeRead,
@@ -214,7 +216,20 @@ def alert_read(*, db: Session, alert: IntelAlert, handling: Handling, party: Par
                             created_at=a.created_at) for a in actions],
         outcomes=[OutcomeRead(mrn=mrns.get(o.declaration_id, ""), outcome=o.outcome, note=o.note,
                               recorded_by=o.recorded_by, recorded_at=o.recorded_at) for o in outcomes],
-        may=may_do(handling, party, purpose), derived=derived_of(db=db, alert=alert))
+        may=may_do(handling, party, purpose), derived=derived_of(db=db, alert=alert),
+        attachments=attachments_of(db=db, alert=alert))
+
+
+def attachments_of(*, db: Session, alert: IntelAlert) -> list[AttachmentRead]:
+    """The files attached to an alert, without their bytes, oldest first."""
+    return [attachment_read(a) for a in db.scalars(select(IntelAttachment).where(IntelAttachment.alert_id == alert.id)
+                                                   .order_by(IntelAttachment.id))]
+
+
+def attachment_read(a: IntelAttachment) -> AttachmentRead:
+    """The API shape of an attachment."""
+    return AttachmentRead(id=a.id, name=a.name, media_type=a.media_type, size=a.size, sha256=a.sha256,
+                          uploaded_by=a.uploaded_by, uploaded_at=a.uploaded_at)
 
 
 def derived_of(*, db: Session, alert: IntelAlert) -> list[DerivedRead]:
