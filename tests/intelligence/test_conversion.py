@@ -143,3 +143,28 @@ def test_a_subject_with_quotes_stays_one_string_and_the_rule_matches_only_it():
     goods = rule_check(derived.rule_expression("goods", "240220") or "")
     assert matches(goods, {ITEMS_KEY: [{"item.hs_code": "85171300"}, {"item.hs_code": "24022010"}]}) == [2]
     assert derived.rule_expression("person", "anyone") is None
+
+
+@pytest.mark.parametrize("lang,button", [("en", "Turn the alert into action"),
+                                         ("es", "Convertir la alerta en acción"),
+                                         ("fr", "Transformer l'alerte en action")])
+def test_one_click_on_the_alert_page_makes_an_enhanced_control_the_page_then_lists(client, lang, button):
+    from html import unescape
+
+    from tests.web.conftest import csrf_of, sign_in
+
+    ref = create(marking="AMBER")
+    sign_in(client, "analyst")
+    h = {"Accept-Language": lang}
+    page = client.get(f"/intelligence/alerts/{ref}", params={"purpose": "risk_targeting"}, headers=h)
+    assert button in unescape(page.text)
+    r = client.post(f"/intelligence/alerts/{ref}/convert", params={"purpose": "risk_targeting"}, headers=h,
+                    data={"csrf": csrf_of(page.text), "into": "enhanced_control", "days": "7", "channel": "yellow"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and 'data-status="active"' in r.text and "TLP:AMBER" in r.text
+    with get_sessionmaker()() as db:
+        (item,) = db.scalars(select(IntelDerived)).all()
+        assert db.get(RiskRule, item.target_id).active_version == 1
+    sign_in(client, "officer")  # an officer reads the alert but converts nothing: no form
+    assert button not in unescape(client.get(f"/intelligence/alerts/{ref}", params={"purpose": "control"},
+                                             headers=h).text)
