@@ -110,3 +110,31 @@ def test_hit_rates_per_source_count_alerts_controls_and_finds_with_wilson_interv
         page = client.get("/intelligence/hit-rates", params={"purpose": "control"}, headers={"Accept-Language": lang})
         assert page.status_code == 200 and words in page.text and "LO-CN-04" in page.text
         assert "HUMINT-11" not in page.text
+
+
+def test_an_enhanced_control_made_from_an_alert_selects_goods_and_their_control_reports_back_to_it(client):
+    from clearway.risk.engine.live import engine
+
+    engine.snapshot, engine.bind, engine.checked = None, None, 0.0  # the rules of this test's database
+    try:
+        _enhanced_control_reports_back(client)
+    finally:
+        engine.snapshot, engine.bind = None, None
+
+
+def _enhanced_control_reports_back(client) -> None:  # type: ignore[no-untyped-def]
+    from clearway.intelligence import derived
+    from clearway.intelligence.schemas import ConversionCreate
+    from tests.intelligence.helpers import principals
+
+    ref = create(marking="AMBER")  # holds nothing by itself: only its enhanced control selects goods
+    with get_sessionmaker()() as db, db.begin():
+        derived.alert_convert(db=db, actor=principals()["analyst"], reference=ref, now=utcnow(),
+                              body=ConversionCreate(into="enhanced_control", channel="yellow", days=3))
+    mrn = lodge(client)  # smartphones: green unless something selects them
+    task_id, officer = claimed(client, mrn)
+    assert client.post(f"/api/v1/controls/tasks/{task_id}/accept", json={}, headers=officer).status_code == 200
+    assert _pass() == 1
+    got = client.get(f"/api/v1/intelligence/alerts/{ref}", params={"purpose": "risk_targeting"},
+                     headers=auth(client, "analyst")).json()
+    assert [(o["mrn"], o["outcome"], o["recorded_by"]) for o in got["outcomes"]] == [(mrn, "no_hit", "system")]
