@@ -138,3 +138,12 @@ def _enhanced_control_reports_back(client) -> None:  # type: ignore[no-untyped-d
     got = client.get(f"/api/v1/intelligence/alerts/{ref}", params={"purpose": "risk_targeting"},
                      headers=auth(client, "analyst")).json()
     assert [(o["mrn"], o["outcome"], o["recorded_by"]) for o in got["outcomes"]] == [(mrn, "no_hit", "system")]
+
+
+def test_an_alert_raised_after_the_control_ended_gets_no_outcome_from_it(client):
+    mrn = lodge(client, TOBACCO)
+    task_id, officer = claimed(client, mrn)
+    client.post(f"/api/v1/controls/tasks/{task_id}/accept", json={}, headers=officer)
+    assert status_of(client, mrn) == "released"
+    create(marking="GREEN", subject_type="goods", subject_value="240220", hold_goods=True, now=utcnow())
+    assert _pass() == 0 and _outcomes() == []

@@ -66,8 +66,10 @@ def outcomes_for_task(*, db: Session, task: ControlTask, release: Release, now: 
                                                                   IntelOutcome.alert_id.in_(sorted(alert_ids)))))
     outcome = outcome_of(db, task)
     made = []
-    for alert in db.scalars(select(IntelAlert).where(IntelAlert.id.in_(sorted(alert_ids - reported)))
-                            .order_by(IntelAlert.id)):
+    # An alert raised after the control ended did not cause it: it gets no outcome from it.
+    ended = task.finished_at or now
+    for alert in db.scalars(select(IntelAlert).where(IntelAlert.id.in_(sorted(alert_ids - reported)),
+                                                     IntelAlert.created_at <= ended).order_by(IntelAlert.id)):
         row = IntelOutcome(alert_id=alert.id, declaration_id=declaration.id, outcome=outcome, recorded_by=SYSTEM,
                            recorded_at=now, automatic=True, task_id=task.id,
                            note=f"control {task.id} ({task.kind}): {task.result}")
