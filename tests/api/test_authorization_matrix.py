@@ -186,6 +186,8 @@ POLICY: dict[tuple[str, str], set[str]] = {
     # Attachments carry the alert's (GREEN) marking: its readers attach, and download what they may export.
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/attachments"): {"officer", "analyst", "agency"},
     ("GET", "/api/v1/intelligence/alerts/{alert_ref}/attachments/{attachment_id}"): {"officer", "analyst", "agency"},
+    # A partner administration is addressed by customs (the matrix's partner JP has no assistance agreement: 422).
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/partner-messages"): {"officer", "analyst"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -343,7 +345,8 @@ INTELLIGENCE_BODIES = {"/alerts": {"subject_type": "vessel", "subject_value": "K
                        "/recipients": {"recipients": ["user:agency"]},
                        "/consents": {"action": "export", "key": "org:KRMFDS"},
                        "/conversions": {"into": "enhanced_control", "days": 3},
-                       "/seizures": {"case": "EC-2026-T999999"}}
+                       "/seizures": {"case": "EC-2026-T999999"},
+                       "/partner-messages": {"partner": "JP", "exchange_purpose": "risk_assessment"}}
 
 
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
-from clearway.intelligence import attachments, derived, seizures, selectors, service
+from clearway.intelligence import attachments, derived, partners, seizures, selectors, service
 from clearway.intelligence.schemas import (
     ActionCreate,
     ActionRead,
@@ -29,6 +29,8 @@ from clearway.intelligence.schemas import (
     HitRates,
     OutcomeCreate,
     OutcomeRead,
+    PartnerSend,
+    PartnerSent,
     RecipientsAdd,
     SeizureCreate,
     SeizureList,
@@ -223,3 +225,14 @@ def attachment_download(alert_ref: Reference, attachment_id: Annotated[int, Path
     return Response(content, media_type=kind, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/alerts/{alert_ref}/partner-messages", status_code=201, operation_id="sendIntelligenceToPartner",
+             responses=PROBLEMS)
+def alert_to_partner(alert_ref: Reference, body: PartnerSend, db: DbSession, actor: CurrentUser,
+                     purpose: Purpose) -> PartnerSent:
+    """Send the alert to a partner administration through the exchange, as its marking and agreement allow."""
+    with db.begin():
+        m = partners.alert_send_to_partner(db=db, actor=actor, reference=alert_ref, body=body, purpose=purpose,
+                                           now=utcnow())
+        return PartnerSent(reference=alert_ref, partner=m.partner, doc_type=m.doc_type, seq=m.seq, state=m.state)

@@ -248,3 +248,21 @@ class SeizureList(BaseModel):
 
     purpose: str
     items: list[SeizureRead]
+
+
+class PartnerSend(BaseModel):
+    """Send an alert to a partner administration through the exchange, for a purpose of its agreement."""
+
+    partner: str = Field(pattern=r"^[A-Z0-9]{2,8}$")
+    exchange_purpose: str = Field(min_length=2, max_length=40, pattern=r"^[a-z_]+$",
+                                  description="A purpose the partner's agreement permits")
+
+
+class PartnerSent(BaseModel):
+    """The queued exchange message carrying the alert."""
+
+    reference: str
+    partner: str
+    doc_type: str
+    seq: int
+    state: str
