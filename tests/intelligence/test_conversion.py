@@ -168,3 +168,37 @@ def test_one_click_on_the_alert_page_makes_an_enhanced_control_the_page_then_lis
     sign_in(client, "officer")  # an officer reads the alert but converts nothing: no form
     assert button not in unescape(client.get(f"/intelligence/alerts/{ref}", params={"purpose": "control"},
                                              headers=h).text)
+
+
+def test_alerts_on_one_subject_share_one_enhanced_control_with_the_strictest_marking_and_the_latest_expiry():
+    green = create(marking="GREEN")
+    amber = create(marking="AMBER")
+    red = create(marking="RED", recipients=[])
+    first = _convert(green, into="enhanced_control", days=2)
+    second = _convert(amber, into="enhanced_control", days=9)
+    third = _convert(red, into="enhanced_control", days=5)
+    assert first[2] == second[2] == third[2]  # one rule for the three alerts on trader KR1000000001
+    (mrn,) = lodge_direct("trader-a")
+    (hit,) = _decision(mrn).rule_hits  # one rule evaluated, one hit
+    assert green in hit["text"] and amber in hit["text"] and "TLP:RED" in hit["text"]
+    assert red not in hit["text"] and "1 more" in hit["text"]  # a RED alert is counted, never named
+    with get_sessionmaker()() as db:
+        assert {d.marking for d in db.scalars(select(IntelDerived))} == {"RED"}
+    # The RED and GREEN items expire; the rule goes on for the AMBER one, re-versioned to its marking and expiry.
+    with get_sessionmaker()() as db, db.begin():
+        lifted = derived.derived_expire_due(db=db, now=third[3])
+        assert sorted(d.reference for d in lifted) == sorted([first[0], third[0]])
+    with get_sessionmaker()() as db:
+        from clearway.risk.rules.ruleset import rule_version
+
+        rule = db.get(RiskRule, first[2])
+        version = rule_version(db=db, rule=rule, version=rule.active_version)
+        assert version.valid_to == second[3].date() and "TLP:AMBER" in version.reason and green not in version.reason
+        assert db.scalar(select(IntelDerived.marking).where(IntelDerived.reference == second[0])) == "AMBER"
+    with get_sessionmaker()() as db, db.begin():
+        derived.derived_expire_due(db=db, now=second[3])
+    with get_sessionmaker()() as db:
+        assert db.get(RiskRule, first[2]).active_version is None
+    # A different control level is a different rule.
+    fourth = _convert(create(marking="GREEN"), into="enhanced_control", channel="yellow")
+    assert fourth[2] != first[2]

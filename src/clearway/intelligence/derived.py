@@ -22,6 +22,7 @@ from clearway.intelligence.markings import strictest
 from clearway.intelligence.models import IntelAlert, IntelDerived
 from clearway.intelligence.schemas import ConversionCreate
 from clearway.risk.api.schemas import RuleDraft, WatchlistDraft, WatchlistKind
+from clearway.risk.models import RiskRule
 from clearway.risk.rules import ruleset, watchlists
 
 TARGETING = "risk_targeting"  # the purpose an alert must allow for it to select declarations
@@ -48,9 +49,60 @@ def rule_expression(subject_type: str, value: str) -> str | None:
     return None
 
 
-def shown_reason(alert: IntelAlert, marking: str) -> str:
-    """What an officer reads on a hit: the alert's reference and marking, and that its content is restricted."""
-    return f"Intelligence {alert.reference} [TLP:{marking}]: enhanced control; content restricted to its readers"
+def shown_reason(alerts: list[IntelAlert], marking: str) -> str:
+    """What an officer reads on a hit: the alerts' references and strictest marking, that the content is restricted.
+
+    A RED alert's reference is not shown (it is counted): RED goes to named people only, and the officer who
+    sees the hit is not one of them."""
+    named = [a.reference for a in alerts if a.marking != "RED"]
+    shown = ", ".join(named[:3])
+    more = len(alerts) - len(named[:3])
+    if more:
+        shown = f"{shown} and {more} more" if shown else f"{more} restricted alert{'s' if more > 1 else ''}"
+    return f"Intelligence {shown} [TLP:{marking}]: enhanced control; content restricted to its readers"
+
+
+def _rule_sources(db: Session, rule_id: int) -> list[tuple[IntelDerived, IntelAlert]]:
+    """The active derived items (and their alerts) that an enhanced control rule stands for, oldest first."""
+    return list(db.execute(select(IntelDerived, IntelAlert).join(IntelAlert, IntelAlert.id == IntelDerived.alert_id)
+                           .where(IntelDerived.kind == "rule", IntelDerived.target_id == rule_id,
+                                  IntelDerived.status == "active").order_by(IntelDerived.id)).tuples())
+
+
+def _shared_rule(db: Session, alert: IntelAlert, channel: str) -> RiskRule | None:
+    """The enhanced control already in force for the same subject and control level, if any: alerts on one
+    subject share one rule, so a lodgement matched by a thousand alerts is evaluated against a handful of rules."""
+    rows = db.scalars(select(IntelDerived.target_id).join(IntelAlert, IntelAlert.id == IntelDerived.alert_id).where(
+        IntelDerived.kind == "rule", IntelDerived.status == "active", IntelAlert.subject_type == alert.subject_type,
+        IntelAlert.subject_value == alert.subject_value).distinct())
+    for rule_id in rows:
+        rule = ruleset.rule_get(db=db, rule_id=rule_id, for_update=True)
+        if rule.active_version is not None and ruleset.rule_version(
+                db=db, rule=rule, version=rule.active_version).channel == channel:
+            return rule
+    return None
+
+
+def _rule_refresh(db: Session, actor: Principal, rule: RiskRule, now: datetime) -> None:
+    """Put in force the version of a shared rule its active sources call for (their strictest marking, their
+    latest expiry, their references), or take it out of force when none is left."""
+    sources = _rule_sources(db, rule.id)
+    if not sources:
+        if rule.active_version is not None:
+            ruleset.rule_deactivate(db=db, actor=actor, rule=rule, now=now)
+        return
+    marking = strictest(a.marking for _, a in sources)
+    latest = max(d.expires_at or now for d, _ in sources)
+    current = ruleset.rule_version(db=db, rule=rule, version=rule.active_version or rule.version)
+    draft = RuleDraft.model_validate({
+        "name": rule.name, "expression": current.expression, "channel": current.channel, "offices": current.offices,
+        "directions": current.directions, "valid_from": current.valid_from, "valid_to": latest.date(),
+        "priority": current.priority, "reason": shown_reason([a for _, a in sources], marking)})
+    if (current.reason, current.valid_to, rule.active_version) != (draft.reason, draft.valid_to, rule.version):
+        ruleset.rule_edit(db=db, actor=actor, rule=rule, draft=draft, base_version=rule.version, now=now)
+        ruleset.rule_activate(db=db, actor=actor, rule=rule, version=None, now=now)
+    for d, _ in sources:  # the rule is derived from all of them: each carries the strictest marking
+        d.marking = marking
 
 
 def _next_reference(db: Session, now: datetime) -> str:
@@ -83,6 +135,7 @@ def alert_convert(*, db: Session, actor: Principal, reference: str, body: Conver
     marking = strictest([handling.marking])
     # Never beyond the alert's own validity: the enhanced control cannot outlive its reason.
     expires = min(now + timedelta(days=body.days), alert.valid_to)
+    shared: RiskRule | None = None
     item = IntelDerived(reference=_next_reference(db, now), kind="", target_id=0, marking=marking,
                         source_ids=[alert.id], alert_id=alert.id, created_by=actor.username, created_at=now,
                         status="active", expires_at=expires)
@@ -94,36 +147,44 @@ def alert_convert(*, db: Session, actor: Principal, reference: str, body: Conver
         entry = watchlists.entry_create(db=db, actor=actor, now=now, draft=WatchlistDraft(
             kind=kind, name=alert.subject_value, party_id=alert.subject_value if kind == "trader" else None,
             threshold=100, severity=body.severity, source=f"Intelligence {alert.reference} [TLP:{marking}]",
-            note=shown_reason(alert, marking), expires_at=expires))
+            note=shown_reason([alert], marking), expires_at=expires))
         item.kind, item.target_id = "watchlist", entry.id
     else:
         expression = rule_expression(alert.subject_type, alert.subject_value)
         if expression is None:
             raise ValidationFailed([Problem("intelligence.subject_not_matchable", "/into",
                                             {"subject_type": alert.subject_type})])
-        rule = ruleset.rule_create(db=db, actor=actor, now=now, draft=RuleDraft(
-            name=f"Intelligence {alert.reference}", expression=expression, channel=body.channel,
-            valid_from=now.date(), valid_to=expires.date(), priority=900, reason=shown_reason(alert, marking)))
-        ruleset.rule_activate(db=db, actor=actor, rule=rule, version=None, now=now)
-        item.kind, item.target_id = "rule", rule.id
+        shared = _shared_rule(db, alert, body.channel)
+        if shared is None:
+            rule = ruleset.rule_create(db=db, actor=actor, now=now, draft=RuleDraft(
+                name=f"Intelligence: {alert.subject_type} {alert.subject_value[:80]} ({body.channel})",
+                expression=expression, channel=body.channel, valid_from=now.date(), valid_to=expires.date(),
+                priority=900, reason=shown_reason([alert], marking)))
+            ruleset.rule_activate(db=db, actor=actor, rule=rule, version=None, now=now)
+        item.kind, item.target_id = "rule", (shared or rule).id
     db.add(item)
     db.flush()
+    if item.kind == "rule" and shared is not None:
+        _rule_refresh(db, actor, shared, now)
     _audit(db, actor, "alert_converted", item, alert.reference, now, expires_at=expires.isoformat())
     return item
 
 
-def _lift(db: Session, actor: Principal, item: IntelDerived, now: datetime, why: str) -> None:
-    if item.kind == "rule":
-        rule = ruleset.rule_get(db=db, rule_id=item.target_id, for_update=True)
-        if rule.active_version is not None:
-            ruleset.rule_deactivate(db=db, actor=actor, rule=rule, now=now)
-    else:
-        entry = watchlists.entry_get(db=db, entry_id=item.target_id)
-        if entry.active:
-            watchlists.entry_withdraw(db=db, actor=actor, entry=entry, now=now)
-    item.status, item.lifted_at, item.lifted_by = "lifted", now, actor.username
-    alert = db.get(IntelAlert, item.alert_id) if item.alert_id else None
-    _audit(db, actor, "derived_lifted", item, alert.reference if alert else item.reference, now, why=why)
+def _lift(db: Session, actor: Principal, items: list[IntelDerived], now: datetime, why: str) -> None:
+    """Lift derived items: each recorded; then each rule or entry they stood for once (a shared rule keeps going,
+    re-versioned, for the sources still active)."""
+    for item in items:
+        item.status, item.lifted_at, item.lifted_by = "lifted", now, actor.username
+        alert = db.get(IntelAlert, item.alert_id) if item.alert_id else None
+        _audit(db, actor, "derived_lifted", item, alert.reference if alert else item.reference, now, why=why)
+    db.flush()
+    for kind, target in sorted({(i.kind, i.target_id) for i in items}):
+        if kind == "rule":
+            _rule_refresh(db, actor, ruleset.rule_get(db=db, rule_id=target, for_update=True), now)
+        else:
+            entry = watchlists.entry_get(db=db, entry_id=target)
+            if entry.active:
+                watchlists.entry_withdraw(db=db, actor=actor, entry=entry, now=now)
     db.flush()
 
 
@@ -132,8 +193,8 @@ def derived_expire_due(*, db: Session, now: datetime, limit: int = 500) -> list[
     due = list(db.scalars(select(IntelDerived).where(IntelDerived.status == "active",
                                                      IntelDerived.expires_at <= now)
                           .order_by(IntelDerived.expires_at).limit(limit).with_for_update(skip_locked=True)))
-    for item in due:
-        _lift(db, SYSTEM_ACTOR, item, now, "expired")
+    if due:
+        _lift(db, SYSTEM_ACTOR, due, now, "expired")
     return due
 
 
@@ -160,5 +221,5 @@ def derived_lift(*, db: Session, actor: Principal, reference: str, now: datetime
         raise NotFound([Problem("intelligence.derived_unknown", "/reference", {"reference": reference})]) from None
     if item.status != "active":
         raise Conflict([Problem("intelligence.derived_lifted", "/reference", {"reference": reference})])
-    _lift(db, actor, item, now, "lifted by hand")
+    _lift(db, actor, [item], now, "lifted by hand")
     return item

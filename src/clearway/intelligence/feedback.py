@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
@@ -40,10 +40,12 @@ def _selected_by_derived(db: Session, declaration_id: int) -> set[int]:
     if not rules and not entries:
         return set()
     found: set[int] = set()
+    at = decision.decided_at
     for kind, ids in (("rule", rules), ("watchlist", entries)):
-        if ids:
+        if ids:  # a shared rule stands for the alerts whose items were in force when it selected the goods
             found.update(a for a in db.scalars(select(IntelDerived.alert_id).where(
-                IntelDerived.kind == kind, IntelDerived.target_id.in_(sorted(ids)))) if a is not None)
+                IntelDerived.kind == kind, IntelDerived.target_id.in_(sorted(ids)), IntelDerived.created_at <= at,
+                or_(IntelDerived.lifted_at.is_(None), IntelDerived.lifted_at > at))) if a is not None)
     return found
 
 
