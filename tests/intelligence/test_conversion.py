@@ -181,7 +181,7 @@ def test_alerts_on_one_subject_share_one_enhanced_control_with_the_strictest_mar
     (mrn,) = lodge_direct("trader-a")
     (hit,) = _decision(mrn).rule_hits  # one rule evaluated, one hit
     assert green in hit["text"] and amber in hit["text"] and "TLP:RED" in hit["text"]
-    assert red not in hit["text"] and "1 more" in hit["text"]  # a RED alert is counted, never named
+    assert red not in hit["text"] and "and others" in hit["text"]  # a RED alert is never named
     with get_sessionmaker()() as db:
         assert {d.marking for d in db.scalars(select(IntelDerived))} == {"RED"}
     # The RED and GREEN items expire; the rule goes on for the AMBER one, re-versioned to its marking and expiry.

@@ -9,8 +9,9 @@ the watchlist entry's source) names the alert's reference and marking, never its
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
@@ -49,24 +50,19 @@ def rule_expression(subject_type: str, value: str) -> str | None:
     return None
 
 
-def shown_reason(alerts: list[IntelAlert], marking: str) -> str:
-    """What an officer reads on a hit: the alerts' references and strictest marking, that the content is restricted.
-
-    A RED alert's reference is not shown (it is counted): RED goes to named people only, and the officer who
-    sees the hit is not one of them."""
-    named = [a.reference for a in alerts if a.marking != "RED"]
+def shown_reason(named: list[str], total: int, marking: str) -> str:
+    """What an officer reads on a hit: up to three alert references, the strictest marking, and that the content
+    is restricted. A RED alert's reference is never among them (RED goes to named people only, and the officer
+    who sees the hit is not one of them); the wording stays the same as sources come and go, so a shared rule
+    gets a new version only when what an officer reads changes."""
     shown = ", ".join(named[:3])
-    more = len(alerts) - len(named[:3])
-    if more:
-        shown = f"{shown} and {more} more" if shown else f"{more} restricted alert{'s' if more > 1 else ''}"
+    if total > len(named[:3]):
+        shown = f"{shown} and others" if shown else "(restricted alerts)"
     return f"Intelligence {shown} [TLP:{marking}]: enhanced control; content restricted to its readers"
 
 
-def _rule_sources(db: Session, rule_id: int) -> list[tuple[IntelDerived, IntelAlert]]:
-    """The active derived items (and their alerts) that an enhanced control rule stands for, oldest first."""
-    return list(db.execute(select(IntelDerived, IntelAlert).join(IntelAlert, IntelAlert.id == IntelDerived.alert_id)
-                           .where(IntelDerived.kind == "rule", IntelDerived.target_id == rule_id,
-                                  IntelDerived.status == "active").order_by(IntelDerived.id)).tuples())
+def _active_items(rule_id: int) -> Any:
+    return (IntelDerived.kind == "rule", IntelDerived.target_id == rule_id, IntelDerived.status == "active")
 
 
 def _shared_rule(db: Session, alert: IntelAlert, channel: str) -> RiskRule | None:
@@ -85,24 +81,28 @@ def _shared_rule(db: Session, alert: IntelAlert, channel: str) -> RiskRule | Non
 
 def _rule_refresh(db: Session, actor: Principal, rule: RiskRule, now: datetime) -> None:
     """Put in force the version of a shared rule its active sources call for (their strictest marking, their
-    latest expiry, their references), or take it out of force when none is left."""
-    sources = _rule_sources(db, rule.id)
-    if not sources:
+    latest expiry, up to three references), or take it out of force when none is left. A few aggregate queries
+    whatever the number of sources, and a new version only when one of those changes."""
+    where = _active_items(rule.id)
+    total, latest = db.execute(select(func.count(), func.max(IntelDerived.expires_at)).where(*where)).one()
+    if not total:
         if rule.active_version is not None:
             ruleset.rule_deactivate(db=db, actor=actor, rule=rule, now=now)
         return
-    marking = strictest(a.marking for _, a in sources)
-    latest = max(d.expires_at or now for d, _ in sources)
+    joined = select(IntelAlert).join(IntelDerived, IntelDerived.alert_id == IntelAlert.id).where(*where)
+    marking = strictest(db.scalars(joined.with_only_columns(IntelAlert.marking).distinct()))
+    named = list(db.scalars(joined.with_only_columns(IntelAlert.reference).where(IntelAlert.marking != "RED")
+                            .order_by(IntelDerived.id).limit(3)))
     current = ruleset.rule_version(db=db, rule=rule, version=rule.active_version or rule.version)
     draft = RuleDraft.model_validate({
         "name": rule.name, "expression": current.expression, "channel": current.channel, "offices": current.offices,
-        "directions": current.directions, "valid_from": current.valid_from, "valid_to": latest.date(),
-        "priority": current.priority, "reason": shown_reason([a for _, a in sources], marking)})
+        "directions": current.directions, "valid_from": current.valid_from, "valid_to": (latest or now).date(),
+        "priority": current.priority, "reason": shown_reason(named, total, marking)})
     if (current.reason, current.valid_to, rule.active_version) != (draft.reason, draft.valid_to, rule.version):
         ruleset.rule_edit(db=db, actor=actor, rule=rule, draft=draft, base_version=rule.version, now=now)
         ruleset.rule_activate(db=db, actor=actor, rule=rule, version=None, now=now)
-    for d, _ in sources:  # the rule is derived from all of them: each carries the strictest marking
-        d.marking = marking
+    # The rule is derived from all of them: each carries the strictest marking.
+    db.execute(update(IntelDerived).where(*where, IntelDerived.marking != marking).values(marking=marking))
 
 
 def _next_reference(db: Session, now: datetime) -> str:
@@ -147,7 +147,8 @@ def alert_convert(*, db: Session, actor: Principal, reference: str, body: Conver
         entry = watchlists.entry_create(db=db, actor=actor, now=now, draft=WatchlistDraft(
             kind=kind, name=alert.subject_value, party_id=alert.subject_value if kind == "trader" else None,
             threshold=100, severity=body.severity, source=f"Intelligence {alert.reference} [TLP:{marking}]",
-            note=shown_reason([alert], marking), expires_at=expires))
+            note=shown_reason([] if marking == "RED" else [alert.reference], 1, marking),
+            expires_at=expires))
         item.kind, item.target_id = "watchlist", entry.id
     else:
         expression = rule_expression(alert.subject_type, alert.subject_value)
@@ -159,7 +160,7 @@ def alert_convert(*, db: Session, actor: Principal, reference: str, body: Conver
             rule = ruleset.rule_create(db=db, actor=actor, now=now, draft=RuleDraft(
                 name=f"Intelligence: {alert.subject_type} {alert.subject_value[:80]} ({body.channel})",
                 expression=expression, channel=body.channel, valid_from=now.date(), valid_to=expires.date(),
-                priority=900, reason=shown_reason([alert], marking)))
+                priority=900, reason=shown_reason([] if marking == "RED" else [alert.reference], 1, marking)))
             ruleset.rule_activate(db=db, actor=actor, rule=rule, version=None, now=now)
         item.kind, item.target_id = "rule", (shared or rule).id
     db.add(item)
