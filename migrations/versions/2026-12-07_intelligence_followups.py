@@ -39,6 +39,7 @@ def upgrade() -> None:
         "intel_scan_state",
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("at", clearway.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_id", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_intel_scan_state")),
     )
     op.create_table(

@@ -147,3 +147,24 @@ def test_an_alert_raised_after_the_control_ended_gets_no_outcome_from_it(client)
     assert status_of(client, mrn) == "released"
     create(marking="GREEN", subject_type="goods", subject_value="240220", hold_goods=True, now=utcnow())
     assert _pass() == 0 and _outcomes() == []
+
+
+def test_a_burst_of_controls_finishing_together_is_read_in_passes_without_stalling(client):
+    create(marking="GREEN", subject_type="goods", subject_value="240220", hold_goods=True,
+           now=utcnow() - timedelta(minutes=20))
+    mrns = [lodge(client, TOBACCO) for _ in range(3)]
+    for mrn in mrns:
+        task_id, officer = claimed(client, mrn)
+        client.post(f"/api/v1/controls/tasks/{task_id}/accept", json={}, headers=officer)
+    with get_sessionmaker()() as db, db.begin():  # one task per pass: each pass moves on to the next one
+        from clearway.controls.models import ControlTask
+
+        same = utcnow() - timedelta(minutes=10)  # all finished at the same instant, long before the overlap
+        for task in db.scalars(select(ControlTask)):
+            task.finished_at = same
+    for expected in (1, 1, 1, 0):
+        with get_sessionmaker()() as db, db.begin():
+            assert feedback.outcomes_from_controls(db=db, release=wiring_build().release, now=utcnow(),
+                                                   limit=1) == expected
+    assert [o[0] for o in _outcomes()] == ["no_hit"] * 3
+    assert all(status_of(client, mrn) == "released" for mrn in mrns)

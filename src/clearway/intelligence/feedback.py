@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
@@ -93,20 +93,30 @@ def outcomes_for_task(*, db: Session, task: ControlTask, release: Release, now: 
 
 
 def outcomes_from_controls(*, db: Session, release: Release, now: datetime, limit: int = 500) -> int:
-    """One pass: every control finished since the watermark reports back to the alerts that concerned it."""
+    """One pass: every control finished since the watermark reports back to the alerts that concerned it.
+
+    The watermark is a keyset (finish time, task id), so a burst of controls finishing together never stalls the
+    pass; the last OVERLAP before it is looked at again, for a control committed after a later one was seen (a
+    control already reported on costs a look-up and reports nothing twice)."""
     state = db.get(IntelScanState, SCAN, with_for_update=True)
     if state is None:
-        state = IntelScanState(name=SCAN, at=EPOCH)
+        state = IntelScanState(name=SCAN, at=EPOCH, last_id=0)
         db.add(state)
         db.flush()
-    tasks = list(db.scalars(select(ControlTask).where(
-        ControlTask.closed.is_(True), ControlTask.finished_at.is_not(None),
-        ControlTask.finished_at > state.at - OVERLAP, ControlTask.finished_at <= now, ControlTask.result.in_(ENDED))
-        .order_by(ControlTask.finished_at, ControlTask.id).limit(limit)))
+    ended = (ControlTask.closed.is_(True), ControlTask.finished_at.is_not(None), ControlTask.finished_at <= now,
+             ControlTask.result.in_(ENDED))
+    order = (ControlTask.finished_at, ControlTask.id)
+    fresh = list(db.scalars(select(ControlTask).where(*ended, or_(
+        ControlTask.finished_at > state.at, and_(ControlTask.finished_at == state.at, ControlTask.id > state.last_id)))
+        .order_by(*order).limit(limit)))
+    late = list(db.scalars(select(ControlTask).where(*ended, ControlTask.finished_at > state.at - OVERLAP,
+                                                     ControlTask.finished_at <= state.at).order_by(*order)
+                           .limit(limit)))
     made = 0
-    for task in tasks:
+    for task in (*late, *fresh):
         made += len(outcomes_for_task(db=db, task=task, release=release, now=now))
-    if tasks:
-        state.at = max(state.at, max(t.finished_at for t in tasks if t.finished_at is not None))
+    if fresh:
+        last = fresh[-1]
+        state.at, state.last_id = last.finished_at or state.at, last.id
     db.flush()
     return made

@@ -156,12 +156,13 @@ class IntelAction(Base):
 
 
 class IntelScanState(Base):
-    """Where a background pass got to (the outcome job: control tasks finished up to `at`)."""
+    """Where a background pass got to (the outcome job: control tasks finished up to (`at`, `last_id`))."""
 
     __tablename__ = "intel_scan_state"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IntelSeizure(Base):
