@@ -23,6 +23,7 @@ from clearway.clearance.wiring import Wiring
 from clearway.controls import jobs as control_jobs
 from clearway.crisis import jobs as crisis_jobs
 from clearway.exchange import jobs as exchange_jobs
+from clearway.intelligence import jobs as intelligence_jobs
 from clearway.jobs import Job
 from clearway.models import load_all
 from clearway.notifications import jobs as notification_jobs
@@ -53,7 +54,8 @@ def jobs_all() -> list[Job]:
     """Every domain's jobs, in the order they are started."""
     return [*audit_jobs.jobs(), *notification_jobs.jobs(), *control_jobs.jobs(), *clearance_jobs.jobs(),
             *performance_jobs.jobs(), *borderpost_jobs.jobs(), *agency_jobs.jobs(), *exchange_jobs.jobs(),
-            *training_jobs.jobs(), *crisis_jobs.jobs(), *ops_jobs.jobs(), *risk_jobs.jobs()]
+            *training_jobs.jobs(), *crisis_jobs.jobs(), *ops_jobs.jobs(), *risk_jobs.jobs(),
+            *intelligence_jobs.jobs()]
 
 
 def job_run(job: Job, ctx: JobContext) -> int:

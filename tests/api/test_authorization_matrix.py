@@ -181,6 +181,19 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/withdrawal"): {"analyst"},
     **{("POST", f"/api/v1/intelligence/alerts/{{alert_ref}}/{path}"): {"officer", "analyst"}
        for path in ("actions", "outcomes")},
+    # Alert to action (a watchlist entry or a time-boxed enhanced control) is a risk analyst's decision.
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/conversions"): {"analyst"},
+    ("POST", "/api/v1/intelligence/derived/{derived_ref}/lifting"): {"analyst"},
+    ("GET", "/api/v1/intelligence/hit-rates"): {"officer", "analyst", "agency"},
+    # CEN seizure records: customs publishes them; the community reads and exports what their marking allows.
+    ("POST", "/api/v1/intelligence/seizures"): {"officer", "analyst"},
+    ("GET", "/api/v1/intelligence/seizures"): {"officer", "analyst", "agency"},
+    ("GET", "/api/v1/intelligence/seizures/export"): {"officer", "analyst", "agency"},
+    # Attachments carry the alert's (GREEN) marking: its readers attach, and download what they may export.
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/attachments"): {"officer", "analyst", "agency"},
+    ("GET", "/api/v1/intelligence/alerts/{alert_ref}/attachments/{attachment_id}"): {"officer", "analyst", "agency"},
+    # A partner administration is addressed by customs (the matrix's partner JP has no assistance agreement: 422).
+    ("POST", "/api/v1/intelligence/alerts/{alert_ref}/partner-messages"): {"officer", "analyst"},
 }
 EXCHANGE_PUBLIC = {(m, f"/api/v1/exchange/{p}") for m, p in (("POST", "inbox"), ("POST", "pull"), ("POST", "acks"),
                                                               ("GET", "keys"))}
@@ -307,11 +320,39 @@ def _intelligence_world(client):
     return {"{alert_ref}": create(marking="GREEN", subject_type="goods", subject_value="240220")}
 
 
+def _intelligence_derived_world(alert_ref):
+    """An enhanced control made from the matrix's alert, for the paths that name a derived item."""
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.intelligence.derived import alert_convert
+    from clearway.intelligence.schemas import ConversionCreate
+    from tests.intelligence.helpers import principals
+
+    with get_sessionmaker()() as db, db.begin():
+        item = alert_convert(db=db, actor=principals()["analyst"], reference=alert_ref, now=utcnow(),
+                             body=ConversionCreate(into="enhanced_control", days=2))
+        return {"{derived_ref}": item.reference}
+
+
+def _intelligence_attachment_world(alert_ref):
+    """A PDF attached to the matrix's alert, for the paths that name an attachment."""
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.intelligence.attachments import attachment_add
+    from tests.intelligence.helpers import principals
+
+    with get_sessionmaker()() as db, db.begin():
+        row = attachment_add(db=db, actor=principals()["analyst"], reference=alert_ref, purpose="control",
+                             name="m.pdf", media_type="application/pdf", data=PDF, now=utcnow())
+        return {"{attachment_id}": str(row.id)}
+
+
 INTELLIGENCE_BODIES = {"/alerts": {"subject_type": "vessel", "subject_value": "KE0082", "text": "matrix test",
                                    "source_ref": "M-1", "source_grade": "C", "info_grade": "3", "marking": "GREEN",
                                    "purposes": ["control"]},
                        "/recipients": {"recipients": ["user:agency"]},
-                       "/consents": {"action": "export", "key": "org:KRMFDS"}}
+                       "/consents": {"action": "export", "key": "org:KRMFDS"},
+                       "/conversions": {"into": "enhanced_control", "days": 3},
+                       "/seizures": {"case": "EC-2026-T999999"},
+                       "/partner-messages": {"partner": "JP", "exchange_purpose": "risk_assessment"}}
 
 
 ENFORCEMENT_BODIES = {"/cases": {"title": "matrix test"}, "/from-leads": {"title": "matrix test", "keys": ["0" * 16]},
@@ -365,6 +406,9 @@ def _request(client, method, path, mrn, headers, ids=None):
     if "/training/" in url and method in ("POST", "PUT"):
         body = next((b for suffix, b in TRAINING_BODIES.items() if url.endswith(suffix)), None)
         return client.request(method, url, json=body, headers=headers)
+    if "/intelligence/" in url and url.endswith("/attachments") and method == "POST":
+        return client.post(url + "?purpose=control", files={"file": ("m.pdf", PDF, "application/pdf")},
+                           headers=headers)
     if "/intelligence/" in url:  # each call states its purpose; actions and outcomes name trader-a's declaration
         url += "" if method == "POST" and url.endswith("/consents") else "?purpose=control"
         body = next((b for suffix, b in INTELLIGENCE_BODIES.items() if url.split("?")[0].endswith(suffix)), None)
@@ -409,6 +453,8 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
            **_enforcement_world(client)}
     ids.update(_training_world(client))
     ids.update(_intelligence_world(client))
+    ids.update(_intelligence_derived_world(ids["{alert_ref}"]))
+    ids.update(_intelligence_attachment_world(ids["{alert_ref}"]))
     partner_jp()
     ids["{partner}"] = "JP"
     ids["{assistance_id}"] = str(assistance_from_jp())

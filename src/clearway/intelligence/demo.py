@@ -4,7 +4,8 @@
   back by the officer (the outcome the originator sees);
 - GREEN, from the officer, on cigarettes (HS 240220): it holds matching goods until an outcome is reported;
 - RED, from the analyst to the FIU's user only, on a courier network (nobody else reads it);
-- AMBER+STRICT, from the MFDS to customs, on a vessel, acknowledged by the officer.
+- AMBER+STRICT, from the MFDS to customs, on a vessel, acknowledged by the officer;
+- the demo's first seizure (a controls enforcement case) published as a non-nominal WCO CEN record (GREEN).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from sqlalchemy.orm import Session
 from clearway.auth.models import User
 from clearway.auth.schemas import Principal
 from clearway.auth.service import principal_of
+from clearway.controls.models import EnforcementCase
 from clearway.declarations.models import Declaration
 from clearway.holds import Release
-from clearway.intelligence import service
-from clearway.intelligence.schemas import AlertCreate, OutcomeCreate
+from clearway.intelligence import seizures, service
+from clearway.intelligence.schemas import AlertCreate, OutcomeCreate, SeizureCreate
 
 
 def _who(db: Session, username: str) -> Principal | None:
@@ -67,4 +69,7 @@ def intelligence_demo_seed(*, db: Session, now: datetime, release: Release) -> i
         source_ref="MFDS-LAB", source_grade="A", info_grade="2", marking="AMBER+STRICT", purposes=["control"],
         recipients=["org:KRCUSTOMS"], valid_days=45))
     service.alert_acknowledge(db=db, actor=officer, reference=strict.reference, purpose="control", now=now)
+    case = db.scalar(select(EnforcementCase.reference).order_by(EnforcementCase.id).limit(1))
+    if case is not None:
+        seizures.seizure_publish(db=db, actor=officer, now=now, body=SeizureCreate(case=case))
     return created + 1

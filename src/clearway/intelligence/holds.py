@@ -58,6 +58,12 @@ def _concerned(declaration: Declaration, *, with_declaration: bool) -> CompoundS
     return queries[0] if queries else None
 
 
+def concerned_alert_ids(db: Session, declaration: Declaration) -> list[int]:
+    """The open alerts that target the declaration (or one of its parties) or whose subject it matches."""
+    concerned = _concerned(declaration, with_declaration=True)
+    return [] if concerned is None else list(db.scalars(select(concerned.subquery().c[0])))
+
+
 def _waiting(db: Session, declaration: Declaration, *, with_declaration: bool) -> list[Hold]:
     """One hold per live alert concerning the declaration with no outcome on it yet: the first LISTED by name,
     the rest as one hold that counts them, so a lodgement matched by a thousand alerts is held, and quickly."""

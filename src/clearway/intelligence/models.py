@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearway.db import Base, UTCDateTime
@@ -54,7 +55,10 @@ class IntelAttachment(Base):
     name: Mapped[str] = mapped_column(String(120))
     media_type: Mapped[str] = mapped_column(String(80))
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only by an audited download
+    size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    uploaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class IntelRecipient(Base):
@@ -92,16 +96,23 @@ class IntelDerived(Base):
     """Something made from alerts (a watchlist entry...): it carries the strictest marking of its sources."""
 
     __tablename__ = "intel_derived"
-    __table_args__ = (Index("ix_intel_derived_target", "kind", "target_id"),)
+    __table_args__ = (Index("ix_intel_derived_target", "kind", "target_id"),
+                      Index("ix_intel_derived_due", "status", "expires_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    kind: Mapped[str] = mapped_column(String(12))  # watchlist
+    kind: Mapped[str] = mapped_column(String(12))  # watchlist | rule (a time-boxed enhanced control)
     target_id: Mapped[int] = mapped_column(Integer)
     marking: Mapped[str] = mapped_column(String(12))
     source_ids: Mapped[list[int]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    alert_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # the alert it was made from
+    # Time-boxed: lifted by the expiry job when `expires_at` passes (or by hand), and the lifting recorded.
+    status: Mapped[str] = mapped_column(String(10), default="active", server_default="active")  # active | lifted
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class IntelOutcome(Base):
@@ -117,6 +128,9 @@ class IntelOutcome(Base):
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Reported by the outcome job from a finished control's findings (no analyst typed it), and which control.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class IntelAction(Base):
@@ -139,3 +153,31 @@ class IntelAction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class IntelScanState(Base):
+    """Where a background pass got to (the outcome job: control tasks finished up to (`at`, `last_id`))."""
+
+    __tablename__ = "intel_scan_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class IntelSeizure(Base):
+    """A non-nominal seizure record in the shape of the WCO Customs Enforcement Network (CEN), made from a
+    controls enforcement case; it carries a marking like an alert, which decides who may export it."""
+
+    __tablename__ = "intel_seizures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    case_id: Mapped[int] = mapped_column(Integer, unique=True)
+    declaration_id: Mapped[int] = mapped_column(Integer)
+    marking: Mapped[str] = mapped_column(String(12))
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    originator_org: Mapped[str] = mapped_column(String(17))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the CEN fields, with no person or firm identifier

@@ -9,28 +9,38 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
 
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
-from clearway.intelligence import selectors, service
+from clearway.intelligence import attachments, derived, partners, seizures, selectors, service
 from clearway.intelligence.schemas import (
     ActionCreate,
     ActionRead,
     AlertCreate,
     AlertList,
     AlertRead,
+    AttachmentRead,
     ConsentCreate,
     ConsentRead,
+    ConversionCreate,
+    DerivedRead,
+    HitRates,
     OutcomeCreate,
     OutcomeRead,
+    PartnerSend,
+    PartnerSent,
     RecipientsAdd,
+    SeizureCreate,
+    SeizureList,
+    SeizureRead,
 )
 from clearway.openapi_docs import PROBLEMS
 
 router = APIRouter(prefix="/intelligence", tags=["intelligence"])
 Reference = Annotated[str, Path(pattern=r"^INT-[0-9]{4}-[0-9]{5}$")]
+DerivedRef = Annotated[str, Path(pattern=r"^DRV-[0-9]{4}-[0-9]{5}$")]
 Purpose = Annotated[Literal["risk_targeting", "control", "investigation", "policy"],
                     Query(description="Why the caller needs to know; the alert must allow it (need-to-know).")]
 
@@ -136,3 +146,93 @@ def alert_withdraw(alert_ref: Reference, db: DbSession, actor: CurrentUser, purp
     with db.begin():
         service.alert_withdraw(db=db, actor=actor, reference=alert_ref, now=utcnow())
         return _read(db, actor, alert_ref, purpose)
+
+
+@router.post("/alerts/{alert_ref}/conversions", status_code=201, operation_id="convertIntelligenceAlert",
+             responses=PROBLEMS)
+def alert_convert(alert_ref: Reference, body: ConversionCreate, db: DbSession, actor: CurrentUser) -> DerivedRead:
+    """Turn the alert into a watchlist entry or a time-boxed enhanced control, lifted at its expiry (analysts)."""
+    with db.begin():
+        item = derived.alert_convert(db=db, actor=actor, reference=alert_ref, body=body, now=utcnow())
+        return selectors.derived_read(item, alert_ref)
+
+
+@router.post("/derived/{derived_ref}/lifting", operation_id="liftIntelligenceDerived", responses=PROBLEMS)
+def derived_lift(derived_ref: DerivedRef, db: DbSession, actor: CurrentUser) -> DerivedRead:
+    """Lift an enhanced control or watchlist entry made from an alert before its expiry (analysts)."""
+    with db.begin():
+        item = derived.derived_lift(db=db, actor=actor, reference=derived_ref, now=utcnow())
+        alert = selectors.alert_by_id(db=db, alert_id=item.alert_id or 0)
+        return selectors.derived_read(item, alert.reference)
+
+
+@router.get("/hit-rates", operation_id="intelligenceHitRates", responses=PROBLEMS)
+def hit_rates(db: DbSession, actor: CurrentUser, purpose: Purpose,
+              by: Annotated[Literal["source", "originator", "subject_type"], Query()] = "source") -> HitRates:
+    """Alerts, declarations, controls and finds per source, originator or alert type, with Wilson intervals."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        return HitRates(purpose=purpose, by=by, rows=selectors.hit_rates(db=db, actor=actor, purpose=purpose, by=by))
+
+
+@router.post("/seizures", status_code=201, operation_id="publishIntelligenceSeizure", responses=PROBLEMS)
+def seizure_publish(body: SeizureCreate, db: DbSession, actor: CurrentUser) -> SeizureRead:
+    """Publish an enforcement case as a non-nominal WCO CEN seizure record (officers and analysts)."""
+    with db.begin():
+        return seizures.seizure_read(seizures.seizure_publish(db=db, actor=actor, body=body, now=utcnow()))
+
+
+@router.get("/seizures", operation_id="listIntelligenceSeizures", responses=PROBLEMS)
+def seizure_list(db: DbSession, actor: CurrentUser, purpose: Purpose) -> SeizureList:
+    """The CEN seizure records the caller may read for the purpose."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        records, _withheld = seizures.seizures_for(db=db, actor=actor, purpose=purpose, limit=500)
+        return SeizureList(purpose=purpose, items=[seizures.seizure_read(r) for r in records])
+
+
+@router.get("/seizures/export", operation_id="exportIntelligenceSeizures", responses=PROBLEMS)
+def seizure_export(db: DbSession, actor: CurrentUser, purpose: Purpose) -> JSONResponse:
+    """The CEN records the marking lets the caller export, as a file; the export is audited."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        body = seizures.seizures_export(db=db, actor=actor, purpose=purpose, now=utcnow())
+    return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="cen-seizures.json"',
+                                       "Cache-Control": "no-store"})
+
+
+@router.post("/alerts/{alert_ref}/attachments", status_code=201, operation_id="attachToIntelligenceAlert",
+             responses=PROBLEMS)
+def attachment_add(alert_ref: Reference, db: DbSession, actor: CurrentUser, purpose: Purpose,
+                   file: Annotated[UploadFile, File()]) -> AttachmentRead:
+    """Attach a file (PDF, PNG, JPEG, plain text or CSV, up to 1.5 MB) to an alert; it carries the alert's marking."""
+    data = file.file.read(attachments.MAX_BYTES + 1)
+    with db.begin():
+        row = attachments.attachment_add(db=db, actor=actor, reference=alert_ref, purpose=purpose,
+                                         name=file.filename, media_type=file.content_type, data=data, now=utcnow())
+        return selectors.attachment_read(row)
+
+
+@router.get("/alerts/{alert_ref}/attachments/{attachment_id}", operation_id="downloadIntelligenceAttachment",
+            responses=PROBLEMS)
+def attachment_download(alert_ref: Reference, attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                        db: DbSession, actor: CurrentUser, purpose: Purpose) -> Response:
+    """Download an attachment, if the alert's marking lets the caller export it; audited."""
+    with db.begin():
+        row = attachments.attachment_download(db=db, actor=actor, reference=alert_ref, attachment_id=attachment_id,
+                                              purpose=purpose, now=utcnow())
+        content, name, kind = row.content, row.name, row.media_type
+    return Response(content, media_type=kind, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/alerts/{alert_ref}/partner-messages", status_code=201, operation_id="sendIntelligenceToPartner",
+             responses=PROBLEMS)
+def alert_to_partner(alert_ref: Reference, body: PartnerSend, db: DbSession, actor: CurrentUser,
+                     purpose: Purpose) -> PartnerSent:
+    """Send the alert to a partner administration through the exchange, as its marking and agreement allow."""
+    with db.begin():
+        m = partners.alert_send_to_partner(db=db, actor=actor, reference=alert_ref, body=body, purpose=purpose,
+                                           now=utcnow())
+        return PartnerSent(reference=alert_ref, partner=m.partner, doc_type=m.doc_type, seq=m.seq, state=m.state)

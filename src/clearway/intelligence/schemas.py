@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -64,6 +64,43 @@ class OutcomeCreate(BaseModel):
     mrn: str = Field(pattern=r"^[0-9A-Z]{18}$")
     outcome: Literal["seizure", "hit", "no_hit", "not_controlled"]
     note: str | None = Field(default=None, max_length=500)
+
+
+class ConversionCreate(BaseModel):
+    """Turn an alert into a watchlist entry or a time-boxed enhanced control (a rule), lifted after `days`."""
+
+    into: Literal["watchlist", "enhanced_control"]
+    days: Count = Field(default=14, ge=1, le=90, description="Lifted automatically after this many days")
+    channel: Literal["yellow", "red"] = Field(default="red", description="Enhanced control: the control level")
+    severity: Literal["low", "medium", "high"] = Field(default="high", description="Watchlist entry: severity")
+
+
+class DerivedRead(BaseModel):
+    """A watchlist entry or enhanced control made from an alert: its marking (the strictest of its sources)."""
+
+    reference: str
+    alert: str
+    kind: str  # watchlist | rule
+    target_id: int
+    marking: str
+    status: str  # active | lifted
+    expires_at: datetime | None
+    lifted_at: datetime | None
+    lifted_by: str | None
+    created_by: str
+    created_at: datetime
+
+
+class AttachmentRead(BaseModel):
+    """A file attached to an alert (its bytes come only through an audited download the marking allows)."""
+
+    id: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str | None
+    uploaded_at: datetime | None
 
 
 class RecipientRead(BaseModel):
@@ -149,6 +186,8 @@ class AlertRead(BaseModel):
     actions: list[ActionRead]
     outcomes: list[OutcomeRead]
     may: dict[str, bool]  # forward / export / print for this reader and purpose, as the marking decides
+    derived: list[DerivedRead] = Field(default_factory=list)
+    attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
 class ConsentRead(BaseModel):
@@ -159,3 +198,71 @@ class ConsentRead(BaseModel):
     granted_by: str
     note: str | None
     granted_at: datetime
+
+
+class HitRate(BaseModel):
+    """Alerts of one source, originating organisation or alert type, the declarations they concerned, how many
+    were controlled and how many controls found something; the find rate with its 95 % Wilson interval."""
+
+    key: str
+    alerts: int
+    declarations: int  # declarations with an outcome reported (controlled or not)
+    controlled: int  # of those, controlled (hit, seizure or no hit)
+    finds: int  # of those, a hit or a seizure
+    rate: float | None  # finds / controlled; None when nothing was controlled
+    low: float | None
+    high: float | None
+
+
+class HitRates(BaseModel):
+    """Hit rates of the alerts the caller may read for the purpose, grouped by source, originator or type."""
+
+    purpose: str
+    by: str
+    rows: list[HitRate]
+
+
+class SeizureCreate(BaseModel):
+    """Publish a controls enforcement case as a non-nominal CEN seizure record, with its marking."""
+
+    case: str = Field(min_length=3, max_length=32, description="The enforcement case's reference (EC-...)")
+    marking: str = Field(default="GREEN", min_length=1, max_length=12,
+                         description="At least as strict as the alerts that led to the seizure (raised if not)")
+    purposes: list[str] = Field(default_factory=lambda: ["risk_targeting", "investigation", "policy"],
+                                min_length=1, max_length=4)
+
+
+class SeizureRead(BaseModel):
+    """A CEN seizure record: its marking and the CEN fields (no person or firm identifier)."""
+
+    reference: str
+    marking: str
+    purposes: list[str]
+    originator_org: str
+    created_at: datetime
+    record: dict[str, Any]
+
+
+class SeizureList(BaseModel):
+    """The seizure records the caller may read for the purpose."""
+
+    purpose: str
+    items: list[SeizureRead]
+
+
+class PartnerSend(BaseModel):
+    """Send an alert to a partner administration through the exchange, for a purpose of its agreement."""
+
+    partner: str = Field(pattern=r"^[A-Z0-9]{2,8}$")
+    exchange_purpose: str = Field(min_length=2, max_length=40, pattern=r"^[a-z_]+$",
+                                  description="A purpose the partner's agreement permits")
+
+
+class PartnerSent(BaseModel):
+    """The queued exchange message carrying the alert."""
+
+    reference: str
+    partner: str
+    doc_type: str
+    seq: int
+    state: str

@@ -6,6 +6,7 @@ shows only the alerts the caller may read for the purpose it states, and never t
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -20,11 +21,22 @@ from clearway.declarations.models import Declaration
 from clearway.errors import NotFound, Problem
 from clearway.exchange.models import Partner
 from clearway.intelligence.markings import Handling, Party, Verdict, permitted
-from clearway.intelligence.models import IntelAction, IntelAlert, IntelConsent, IntelOutcome, IntelRecipient
+from clearway.intelligence.models import (
+    IntelAction,
+    IntelAlert,
+    IntelAttachment,
+    IntelConsent,
+    IntelDerived,
+    IntelOutcome,
+    IntelRecipient,
+)
 from clearway.intelligence.schemas import (
     ActionRead,
     AlertRead,
     AlertSummary,
+    AttachmentRead,
+    DerivedRead,
+    HitRate,
     OutcomeRead,
     RecipientRead,
 )
@@ -113,6 +125,14 @@ def alert_get(*, db: Session, reference: str, for_update: bool = False) -> Intel
     return alert
 
 
+def alert_by_id(*, db: Session, alert_id: int) -> IntelAlert:
+    """The alert with this id, or 404 (for a caller that has already checked the marking)."""
+    alert = db.get(IntelAlert, alert_id)
+    if alert is None:
+        raise NotFound([Problem("intelligence.alert_unknown", "/reference", {"reference": str(alert_id)})])
+    return alert
+
+
 def alert_readable(*, db: Session, actor: Principal, reference: str, purpose: str | None,
                    for_update: bool = False) -> tuple[IntelAlert, Handling, Party]:
     """The alert if the caller may read it for this purpose; otherwise 404, as if it did not exist.
@@ -196,9 +216,81 @@ def alert_read(*, db: Session, alert: IntelAlert, handling: Handling, party: Par
                             created_at=a.created_at) for a in actions],
         outcomes=[OutcomeRead(mrn=mrns.get(o.declaration_id, ""), outcome=o.outcome, note=o.note,
                               recorded_by=o.recorded_by, recorded_at=o.recorded_at) for o in outcomes],
-        may=may_do(handling, party, purpose))
+        may=may_do(handling, party, purpose), derived=derived_of(db=db, alert=alert),
+        attachments=attachments_of(db=db, alert=alert))
+
+
+def attachments_of(*, db: Session, alert: IntelAlert) -> list[AttachmentRead]:
+    """The files attached to an alert, without their bytes, oldest first."""
+    return [attachment_read(a) for a in db.scalars(select(IntelAttachment).where(IntelAttachment.alert_id == alert.id)
+                                                   .order_by(IntelAttachment.id))]
+
+
+def attachment_read(a: IntelAttachment) -> AttachmentRead:
+    """The API shape of an attachment."""
+    return AttachmentRead(id=a.id, name=a.name, media_type=a.media_type, size=a.size, sha256=a.sha256,
+                          uploaded_by=a.uploaded_by, uploaded_at=a.uploaded_at)
+
+
+def derived_of(*, db: Session, alert: IntelAlert) -> list[DerivedRead]:
+    """What was made from an alert (watchlist entries, enhanced controls), oldest first."""
+    return [derived_read(d, alert.reference) for d in db.scalars(
+        select(IntelDerived).where(IntelDerived.alert_id == alert.id).order_by(IntelDerived.id))]
+
+
+def derived_read(item: IntelDerived, alert_ref: str) -> DerivedRead:
+    """The API shape of a derived item."""
+    return DerivedRead(reference=item.reference, alert=alert_ref, kind=item.kind, target_id=item.target_id,
+                       marking=item.marking, status=item.status, expires_at=item.expires_at,
+                       lifted_at=item.lifted_at, lifted_by=item.lifted_by, created_by=item.created_by,
+                       created_at=item.created_at)
 
 
 def verdict_code(verdict: Verdict) -> str:
     """The stable problem code of a refusal."""
     return verdict.code or "intelligence.refused"
+
+
+HIT_GROUPS = {"source": "source_ref", "originator": "originator_org", "subject_type": "subject_type"}
+FINDS = ("hit", "seizure")
+Z95 = 1.959964
+
+
+def wilson(hits: int, total: int) -> tuple[float | None, float | None, float | None]:
+    """The proportion and its 95 % Wilson score interval (sound for small counts and rates near 0 or 1)."""
+    if total == 0:
+        return None, None, None
+    p, n, z2 = hits / total, total, Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def hit_rates(*, db: Session, actor: Principal, purpose: str | None, by: str) -> list[HitRate]:
+    """Alerts → declarations → finds per source, originator or alert type, over the alerts the caller may read
+    for the purpose only: a source's handle and its record are intelligence too, and follow the marking."""
+    party = party_of(db=db, actor=actor)
+    column = HIT_GROUPS[by]
+    readable = [a for a in db.scalars(select(IntelAlert).order_by(IntelAlert.id.desc()).limit(20000))
+                if permitted(handling_of(db=db, alert=a), party, "read", purpose)]
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    ids = [a.id for a in readable]
+    for start in range(0, len(ids), 1000):  # IN lists bounded for every backend
+        for alert_id, outcome, n in db.execute(select(IntelOutcome.alert_id, IntelOutcome.outcome, func.count())
+                                               .where(IntelOutcome.alert_id.in_(ids[start:start + 1000]))
+                                               .group_by(IntelOutcome.alert_id, IntelOutcome.outcome)):
+            counts[alert_id][outcome] += n
+    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for a in readable:
+        row, c = groups[str(getattr(a, column))], counts.get(a.id, {})
+        row[0] += 1
+        row[1] += sum(c.values())
+        row[2] += sum(n for o, n in c.items() if o != "not_controlled")
+        row[3] += sum(c.get(o, 0) for o in FINDS)
+    rows = []
+    for key, (alerts, declarations, controlled, finds) in groups.items():
+        rate, low, high = wilson(finds, controlled)
+        rows.append(HitRate(key=key, alerts=alerts, declarations=declarations, controlled=controlled, finds=finds,
+                            rate=rate, low=low, high=high))
+    # Best evidence of results first: the highest lower bound, then the most controlled.
+    return sorted(rows, key=lambda r: (-(r.low or 0.0), -r.controlled, r.key))

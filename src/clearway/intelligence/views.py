@@ -15,13 +15,14 @@ from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
 from clearway.errors import DomainError, NotFound, ValidationFailed
 from clearway.i18n import translate
-from clearway.intelligence import selectors, service
+from clearway.intelligence import derived, selectors, service
 from clearway.intelligence.markings import MARKINGS, PURPOSES
 from clearway.intelligence.schemas import (
     OUTCOMES,
     SUBJECT_TYPES,
     ActionCreate,
     AlertCreate,
+    ConversionCreate,
     OutcomeCreate,
 )
 from clearway.problems import from_pydantic
@@ -74,6 +75,19 @@ def inbox(request: Request, db: DbSession, actor: CurrentUser) -> Response:
     return _page(request, "intelligence/inbox.html", actor, alerts=alerts, purpose=purpose)
 
 
+@router.get("/intelligence/hit-rates")
+def hit_rates_page(request: Request, db: DbSession, actor: CurrentUser) -> Response:
+    """Which sources, originators and alert types produce results: finds per control with Wilson intervals."""
+    purpose = _purpose(request, actor)
+    by = request.query_params.get("by", "source")
+    by = by if by in selectors.HIT_GROUPS else "source"
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        rows = selectors.hit_rates(db=db, actor=actor, purpose=purpose, by=by)
+    return _page(request, "intelligence/hit_rates.html", actor, rows=rows, purpose=purpose, by=by,
+                 groups=tuple(selectors.HIT_GROUPS))
+
+
 def _form(request: Request, actor: Principal, values: dict[str, Any], errors: dict[str, list[str]],
           status: int = 200) -> Response:
     return _page(request, "intelligence/new.html", actor, values=values, errors=errors, status=status,
@@ -123,7 +137,8 @@ def _detail(request: Request, db: Any, actor: Principal, reference: str, purpose
             actor.username == alert.originator_user or actor.role == "analyst")
     return _page(request, "intelligence/alert.html", actor, a=read, purpose=purpose, errors=errors or {},
                  status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator,
-                 customs=actor.role in service.CUSTOMS_ACTORS)
+                 customs=actor.role in service.CUSTOMS_ACTORS,
+                 converter=actor.role == "analyst" and derived.TARGETING in read.purposes)
 
 
 @router.get("/intelligence/alerts/{reference}")
@@ -168,6 +183,27 @@ def action_form(request: Request, db: DbSession, actor: CurrentUser, form: Check
         with db.begin():
             service.action_take(db=db, actor=actor, reference=reference[:20], body=body, purpose=purpose,
                                 now=utcnow())
+    except ValidationError as exc:
+        return _detail(request, db, actor, reference, purpose, _invalid(exc, locale), status=422)
+    except DomainError as exc:
+        if isinstance(exc, NotFound) and exc.problems and exc.problems[0].code == "intelligence.alert_unknown":
+            raise
+        return _detail(request, db, actor, reference, purpose, _errors(exc, locale), status=exc.status)
+    return _back(reference, purpose)
+
+
+@router.post("/intelligence/alerts/{reference}/convert")
+def convert_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm, reference: str) -> Response:
+    """One click from alert to action: a watchlist entry or a time-boxed enhanced control, lifted at its expiry."""
+    purpose = _purpose(request, actor)
+    locale = page_locale(request)
+    try:
+        days = _text(form, "days", 3)
+        body = ConversionCreate(into=_text(form, "into", 20) or "enhanced_control",  # type: ignore[arg-type]
+                                days=int(days) if days.isdigit() else 0,
+                                channel=_text(form, "channel", 8) or "red")  # type: ignore[arg-type]
+        with db.begin():
+            derived.alert_convert(db=db, actor=actor, reference=reference[:20], body=body, now=utcnow())
     except ValidationError as exc:
         return _detail(request, db, actor, reference, purpose, _invalid(exc, locale), status=422)
     except DomainError as exc:
