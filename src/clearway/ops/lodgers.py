@@ -39,11 +39,13 @@ class Ledger:
     answers: Counter[str] = field(default_factory=Counter)  # "201", "503 server.busy", "connection error"
     unexpected: list[str] = field(default_factory=list)  # neither acknowledged nor a coded retryable answer
     replays_differing: list[str] = field(default_factory=list)  # a replay that gave another MRN
+    timeline: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, answer)
 
     def note(self, answer: str) -> None:
         """Count one answer."""
         with self.lock:
             self.answers[answer] += 1
+            self.timeline.append((time.monotonic(), answer))
 
     def ack(self, lrn: str, mrn: str, seconds: float) -> None:
         """Record an acknowledged lodgement."""
