@@ -17,10 +17,10 @@ import pytest
 from clearway.declarations.schemas import EXAMPLE
 from tests.server import free_port
 
+HA_READY = os.environ.get("CLEARWAY_TEST_HA") == "1" and bool(shutil.which("patroni") and shutil.which("etcd"))
 pytestmark = [
     pytest.mark.slow, pytest.mark.timeout(300),
-    pytest.mark.skipif(os.environ.get("CLEARWAY_TEST_HA") != "1" or not (shutil.which("patroni") and shutil.which("etcd")),
-                       reason="set CLEARWAY_TEST_HA=1 (needs patroni, etcd-server, postgresql-15): over 60 s"),
+    pytest.mark.skipif(not HA_READY, reason="set CLEARWAY_TEST_HA=1 (needs patroni, etcd-server, postgresql-15): over 60 s"),
 ]
 
 
