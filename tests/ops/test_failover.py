@@ -20,7 +20,8 @@ from tests.server import free_port
 HA_READY = os.environ.get("CLEARWAY_TEST_HA") == "1" and bool(shutil.which("patroni") and shutil.which("etcd"))
 pytestmark = [
     pytest.mark.slow, pytest.mark.timeout(300),
-    pytest.mark.skipif(not HA_READY, reason="set CLEARWAY_TEST_HA=1 (needs patroni, etcd-server, postgresql-15): over 60 s"),
+    pytest.mark.skipif(not HA_READY,
+                       reason="set CLEARWAY_TEST_HA=1 (needs patroni, etcd-server, postgresql-15): over 60 s"),
 ]
 
 
