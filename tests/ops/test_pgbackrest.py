@@ -109,3 +109,18 @@ def test_the_retention_keeps_two_full_backups_and_the_schedule_is_weekly_daily_h
     assert [line.split()[:5] for line in lines] == [["0", "1", "*", "*", "0"], ["0", "1", "*", "*", "1-6"],
                                                     ["0", "2-23,0", "*", "*", "*"]]
     assert [line.split()[-1] for line in lines] == ["full", "diff", "incr"]
+
+
+def test_the_drill_command_restores_from_pgbackrest_and_prints_the_recovery_time(archived):
+    import re
+
+    from typer.testing import CliRunner
+
+    from clearway.cli import app
+
+    result = CliRunner().invoke(app, ["drill", "restore", "--duration", "3", "--pgbackrest", str(archived["conf"]),
+                                      "--incremental", "1.5", "--scratch", str(archived["base"])])
+    assert result.exit_code == 0, result.output
+    assert "pgBackRest" in result.stdout and "drill passed" in result.stdout, result.stdout
+    assert re.search(r"^\s+lost\s+0$", result.stdout, re.M), result.stdout
+    assert re.search(r"^recovery time\s+\d+\.\d\d s", result.stdout, re.M), result.stdout
