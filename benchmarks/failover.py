@@ -27,7 +27,9 @@ os.environ.setdefault("CLEARWAY_AUDIT_SEAL_INTERVAL_S", "0")
 
 def main() -> None:
     """Run the drill and print its figures."""
+    from clearway.db import utcnow
     from clearway.declarations.schemas import EXAMPLE
+    from clearway.demo import demo_accounts
     from clearway.ops.drill_failover import failover_drill
 
     parser = argparse.ArgumentParser()
@@ -39,7 +41,8 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="clearway-failover-"))
     folder.chmod(0o755)  # as root the nodes run as `postgres`, which must reach the folder
-    report = failover_drill(folder, args.base_port, args.http_port, EXAMPLE, seconds=args.seconds,
+    report = failover_drill(folder, args.base_port, args.http_port, EXAMPLE,
+                            lambda db: demo_accounts(db=db, now=utcnow()), seconds=args.seconds,
                             kill_after=args.kill_after, clients=args.clients)
     for line in report.lines():
         print(line)

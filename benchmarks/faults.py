@@ -41,7 +41,9 @@ def main() -> None:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
+    from clearway.db import utcnow
     from clearway.declarations.schemas import EXAMPLE
+    from clearway.demo import demo_accounts
     from clearway.ops.drill_failover import _pgha, _prepare, _serve, _stop
     from clearway.ops.lodgers import Ledger, run_lodgers, verify
 
@@ -63,7 +65,7 @@ def main() -> None:
     env = {"CLEARWAY_DB_STATEMENT_TIMEOUT_MS": str(args.statement_timeout_ms), "CLEARWAY_WEBHOOK_POLL_S": "0.2"}
     server = worker = None
     try:
-        token = _prepare(url)
+        token = _prepare(url, lambda db: demo_accounts(db=db, now=utcnow()))
         server = _serve(url, args.http_port, env, folder / "logs" / "serve.log")
         worker_env = {**os.environ, **env, "CLEARWAY_DATABASE_URL": url}
 

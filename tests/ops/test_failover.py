@@ -26,12 +26,15 @@ pytestmark = [
 
 
 def test_a_leader_killed_mid_burst_loses_no_acknowledged_lodgement_and_service_resumes_by_itself():
+    from clearway.db import utcnow
+    from clearway.demo import demo_accounts
     from clearway.ops.drill_failover import failover_drill
 
     folder = Path(tempfile.mkdtemp(prefix="clearway-failover-test-"))
     folder.chmod(0o755)  # the nodes run as `postgres` when the tests run as root
     base = int(os.environ.get("CLEARWAY_TEST_HA_BASE_PORT", "55750"))
-    report = failover_drill(folder, base, free_port(), EXAMPLE, seconds=22, kill_after=4, clients=3,
+    report = failover_drill(folder, base, free_port(), EXAMPLE, lambda db: demo_accounts(db=db, now=utcnow()),
+                            seconds=22, kill_after=4, clients=3,
                             log=lambda _line: None)
     shutil.rmtree(folder, ignore_errors=True)
     assert report.killed != report.new_leader and report.new_leader in ("n1", "n2"), report.lines()

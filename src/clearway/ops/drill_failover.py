@@ -17,13 +17,24 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.auth.models import User
+from clearway.auth.service import token_for
+from clearway.config import get_settings
+from clearway.db import make_engine
+from clearway.migrate import upgrade_head
 from clearway.ops.lodgers import Ledger, Verdict, run_lodgers, verify
+
+# Creates the accounts the drill lodges with (a trader `trader-a`): the caller's, e.g. the demo's accounts.
+Accounts = Callable[[Session], object]
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "pgha.sh"
 
@@ -82,24 +93,14 @@ def _pgha(*args: str, check: bool = True, timeout: float = 180) -> str:
     return done.stdout.strip()
 
 
-def _prepare(url: str) -> str:
-    """Migrate, create the demo accounts; a bearer token for trader-a."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import sessionmaker
-
-    from clearway.auth.models import User
-    from clearway.auth.service import token_for
-    from clearway.config import get_settings
-    from clearway.db import make_engine, utcnow
-    from clearway.demo import demo_accounts
-    from clearway.migrate import upgrade_head
-
+def _prepare(url: str, accounts: Accounts) -> str:
+    """Migrate, create the accounts; a bearer token for trader-a."""
     upgrade_head(url)
     engine = make_engine(url, 1)
     try:
         with sessionmaker(bind=engine, expire_on_commit=False)() as db:
             with db.begin():
-                demo_accounts(db=db, now=utcnow())
+                accounts(db)
             user = db.scalar(select(User).where(User.username == "trader-a"))
             assert user is not None
             return token_for(user=user, secret=get_settings().secret_key, ttl_s=3600, kind="b")
@@ -147,7 +148,8 @@ def _timeline(ledger: Ledger, killed_at: float, log: Any) -> None:
         log(f"  +{second:>3} s: " + ", ".join(f"{k} x{n}" for k, n in sorted(seconds[second].items())))
 
 
-def failover_drill(folder: Path, base_port: int, http_port: int, template: dict[str, Any], seconds: float = 30,
+def failover_drill(folder: Path, base_port: int, http_port: int, template: dict[str, Any], accounts: Accounts,
+                   seconds: float = 30,
                    kill_after: float = 8, clients: int = 4, env: dict[str, str] | None = None,
                    log: Any = print) -> FailoverReport:
     """Run the drill in folder (removed afterwards) with the cluster on base_port..base_port+5."""
@@ -157,10 +159,7 @@ def failover_drill(folder: Path, base_port: int, http_port: int, template: dict[
     log(f"cluster ready in {ready_s:.1f} s: {url}")
     server = None
     try:
-        from sqlalchemy import create_engine
-        from sqlalchemy.orm import Session
-
-        token = _prepare(url)
+        token = _prepare(url, accounts)
         (folder / "logs").mkdir(exist_ok=True)
         server = _serve(url, http_port, env or {}, folder / "logs" / "serve.log")
         log(f"clearway serve ready on :{http_port}")

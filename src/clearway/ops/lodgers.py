@@ -23,6 +23,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearway.declarations.models import Declaration
+
 # Problem codes a fault may answer with: the caller is told to retry, nothing was stored.
 RETRYABLE = frozenset({"server.database_unavailable", "server.busy", "server.statement_timeout",
                        "server.storage_unavailable"})
@@ -130,8 +132,6 @@ class Verdict:
 
 def verify(db: Session, ledger: Ledger, prefix: str) -> Verdict:
     """Compare the ledger with the declarations stored under LRNs starting with prefix (one per lodger and run)."""
-    from clearway.declarations.models import Declaration
-
     with db.begin():
         rows = db.execute(select(Declaration.lrn, Declaration.mrn).where(Declaration.lrn.like(f"{prefix}%"))).all()
     counts = Counter(lrn for lrn, _ in rows)
