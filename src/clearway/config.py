@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1, le=200)
     # SQLite: how long a request waits for the write lock before it answers 503 (Retry-After).
     db_busy_timeout_ms: int = Field(default=10_000, ge=50, le=120_000)
+    # The longest one SQL statement may run (PostgreSQL statement_timeout; SQLite aborts it through its progress
+    # handler) before the request answers 503 `server.statement_timeout`: one slow query cannot hold a connection,
+    # and with it the service, for long. 0 turns it off (e.g. for a worker running long batch statements).
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0, le=3_600_000)
     worker_threads: int = Field(default=40, ge=1, le=400, description="Threads for blocking work per process")
     audit_seal_interval_s: float = Field(default=2.0, ge=0)
     # Sealing is a background job (`clearway worker`); the demo, which runs no worker, seals in the server.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -67,6 +68,24 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return apply
 
 
+def _sqlite_statement_deadline(engine: Engine, timeout_ms: int) -> None:
+    """Abort any SQLite statement that runs longer than timeout_ms ("interrupted"), as statement_timeout does."""
+    limit = timeout_ms / 1000
+
+    def connect(dbapi_conn: Any, record: Any) -> None:
+        deadline = record.info["clearway_deadline"] = [float("inf")]
+        # Called every 10,000 virtual-machine steps (microseconds apart), so the check itself costs nothing.
+        dbapi_conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline[0] else 0, 10_000)
+
+    def start(conn: Any, *_args: Any) -> None:
+        box = conn.connection.info.get("clearway_deadline")
+        if box is not None:
+            box[0] = time.monotonic() + limit
+
+    event.listen(engine, "connect", connect)
+    event.listen(engine, "before_cursor_execute", start)
+
+
 # Seconds to wait for a PostgreSQL connection to open (libpq's connect_timeout), and for a free one in the pool.
 CONNECT_TIMEOUT_S = 3
 POOL_TIMEOUT_S = 5
@@ -88,7 +107,7 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000) -> Engine:
+def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000, statement_timeout_ms: int = 0) -> Engine:
     """An engine for the URL with the settings Clearway relies on."""
     # orjson for JSON columns: documents are serialised on every lodgement and read on every view.
     json_args: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
@@ -102,6 +121,8 @@ def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000) ->
         # pysqlite's own transaction handling defers BEGIN; take control so writes lock up front.
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
         event.listen(engine, "begin", _sqlite_begin)
+        if statement_timeout_ms:
+            _sqlite_statement_deadline(engine, statement_timeout_ms)
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's error handling
     # replace connections the server dropped.
@@ -109,16 +130,19 @@ def make_engine(url: str, pool_size: int = 20, busy_timeout_ms: int = 10_000) ->
     # statement has set-returning functions whose default row estimates would trigger it).
     # A bounded connect timeout and pool wait: a database that is down or unreachable answers 503 within
     # seconds (clearway.handlers), never a request that hangs until the client gives up.
+    # statement_timeout: the server cancels a statement that runs too long (clearway.handlers answers 503).
+    options = "-c jit=off" + (f" -c statement_timeout={int(statement_timeout_ms)}" if statement_timeout_ms else "")
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
                          pool_timeout=POOL_TIMEOUT_S,
-                         connect_args={"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_S}, **json_args)
+                         connect_args={"options": options, "connect_timeout": CONNECT_TIMEOUT_S}, **json_args)
 
 
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for the configured database."""
     settings = get_settings()
-    return make_engine(settings.database_url, settings.db_pool_size, settings.db_busy_timeout_ms)
+    return make_engine(settings.database_url, settings.db_pool_size, settings.db_busy_timeout_ms,
+                       settings.db_statement_timeout_ms)
 
 
 @lru_cache

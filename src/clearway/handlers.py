@@ -112,6 +112,29 @@ def _busy(exc: OperationalError) -> bool:
                                          "canceling statement due to lock timeout", "deadlock detected"))
 
 
+def _timed_out(exc: OperationalError) -> bool:
+    """True for a statement the database cancelled for running past db_statement_timeout_ms (clearway.db)."""
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    # PostgreSQL's statement_timeout; SQLite's progress handler aborts with "interrupted".
+    return "canceling statement due to statement timeout" in text or text.strip() == "interrupted"
+
+
+# Seconds a client is asked to wait before retrying a request whose statement ran out of time.
+RETRY_AFTER_TIMEOUT_S = 5
+
+# Signs of storage that cannot take a write now: a full disk or a volume gone read-only (SQLite and PostgreSQL).
+_STORAGE = ("database or disk is full", "no space left on device", "attempt to write a readonly database",
+            "read-only file system")
+# Seconds a client is asked to wait when the storage is full or read-only: an operator has to act.
+RETRY_AFTER_STORAGE_S = 30
+
+
+def _storage_failed(exc: DBAPIError) -> bool:
+    """True for a write refused because the database's disk is full or read-only."""
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return any(mark in text for mark in _STORAGE)
+
+
 # Signs of a database that cannot be reached right now (down, failing over, restarting, a standby taking over).
 _UNREACHABLE = ("connection refused", "could not connect", "server closed the connection", "terminating connection",
                 "connection to server", "connection is closed", "the database system is in recovery mode",
@@ -168,6 +191,18 @@ async def _pool_timeout(request: Request, exc: Exception) -> Response:
 
 async def _operational(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OperationalError)
+    if _timed_out(exc):
+        # The slow statement was cancelled and its transaction rolled back: nothing stored, the connection free.
+        log.warning("statement timeout on %s %s", request.method, request.url.path)
+        return problem_response(request, status=503, slug="service-unavailable", title_code="problem.statement_timeout",
+                                problems=[Problem("server.statement_timeout", "", {})],
+                                headers={"Retry-After": str(RETRY_AFTER_TIMEOUT_S)})
+    if _storage_failed(exc):
+        # The write was refused whole (the transaction rolled back): nothing half-stored, retry once space is back.
+        log.error("database storage full or read-only on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(request, status=503, slug="service-unavailable", title_code="problem.unavailable",
+                                problems=[Problem("server.storage_unavailable", "", {})],
+                                headers={"Retry-After": str(RETRY_AFTER_STORAGE_S)})
     if not _busy(exc):
         return await _database(request, exc)
     # Busy is not broken: the client may try again shortly (nothing was written, the transaction rolled back).

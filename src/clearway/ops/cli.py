@@ -51,6 +51,11 @@ def drill_app(lodge: Lodge) -> typer.Typer:
         pause: Annotated[float, typer.Option(min=0, max=10, help="Seconds between two lodgements")] = 0.0,
         production: Annotated[bool, typer.Option("--on-production", help="Run although the environment is "
                                                  "production (the drill lodges real declarations)")] = False,
+        pgbackrest: Annotated[Path | None, typer.Option(help="PostgreSQL: restore from this pgBackRest "
+                                                        "configuration (scripts/pgbackrest.sh configure) instead "
+                                                        "of pg_basebackup and streamed WAL")] = None,
+        incremental: Annotated[float, typer.Option(min=1, max=3600, help="With --pgbackrest: seconds between "
+                                                   "incremental backups while lodging")] = 5.0,
     ) -> None:
         """Back up the database while declarations keep being lodged, restore it to a point in time into a scratch
         location, and report the recovery time and the acknowledged declarations lost (exit 1 unless none)."""
@@ -70,6 +75,11 @@ def drill_app(lodge: Lodge) -> typer.Typer:
         backend: Any
         if url.startswith("sqlite"):
             backend = SqliteBackend(source=sqlite_path(url), scratch=folder, interval_s=interval)
+        elif url.startswith("postgresql") and pgbackrest is not None:
+            from clearway.ops.drill_pgbackrest import PgBackRestBackend
+
+            backend = PgBackRestBackend(source_url=url, config=pgbackrest.resolve(), scratch=folder,
+                                        incremental_s=incremental)
         elif url.startswith("postgresql"):
             from clearway.ops.drill_pg import PgBackend
 
