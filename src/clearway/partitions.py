@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from clearway.db import get_engine
 from clearway.jobs import Job
 
 log = logging.getLogger("clearway.partitions")
@@ -151,8 +152,6 @@ def jobs() -> list[Job]:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m clearway.partitions maintain | detach TABLE BEFORE | list TABLE` on CLEARWAY_DATABASE_URL."""
-    from clearway.db import get_engine
-
     parser = argparse.ArgumentParser(prog="python -m clearway.partitions", description=main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("maintain", help="create partitions ahead and empty the default partitions")

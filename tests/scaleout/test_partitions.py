@@ -17,9 +17,17 @@ from sqlalchemy import Connection, text
 
 from clearway.db import get_engine, make_engine
 from clearway.migrate import _config, upgrade_head
-from clearway.partitions import PartitionError, detach_before, maintain, maintain_engine, partitioned, partitions
+from clearway.partitions import (
+    PartitionError,
+    detach_before,
+    maintain,
+    maintain_engine,
+    maintain_job,
+    partitioned,
+    partitions,
+)
 from tests.conftest import PG_URL, _drop_database, _private_database, _reset_caches
-from tests.factories import lodge_direct, make_world
+from tests.factories import job_context, lodge_direct, make_world
 
 MONTHS = [datetime(2025, m, 15, 12, 0, tzinfo=UTC) for m in (1, 2, 3)]
 
@@ -87,7 +95,10 @@ def test_old_months_are_detached_into_the_archive_and_the_audit_trail_stays_whol
     with get_engine().begin() as conn:
         for at in MONTHS:
             _add_rows(conn, at)
-        maintain(conn, today=date(2025, 3, 1))
+    maintain_job(job_context())  # the worker's pass: the 2025 rows get partitions of their own months
+    with get_engine().begin() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM audit_records_default")) == 0
+        assert {date(2025, m, 1) for m in (1, 2, 3)} <= {p.month for p in partitions(conn, "audit_records")}
         before = conn.scalar(text("SELECT count(*) FROM declaration_events"))
         detached = detach_before(conn, "declaration_events", date(2025, 3, 1))
         assert detached == ["archive.declaration_events_p2025_01", "archive.declaration_events_p2025_02"]
