@@ -27,6 +27,10 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk patroni etcd-server etcd-client pgbackrest nats-server nginx >/dev/null; \
 	  else echo "install the Debian packages (sudo apt-get install chromium wrk patroni etcd-server etcd-client pgbackrest nats-server nginx)"; exit 1; fi; \
 	fi
+	@# OpenJDK for batch scoring on Spark (clearway.risk.ml.spark, tests/scaleout, benchmarks/spark_scoring.py).
+	@command -v java >/dev/null || if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "install the Debian package (sudo apt-get install openjdk-17-jre-headless)"; exit 1; fi
 
 # The demo needs neither Chromium nor wrk (only the tests and the load benchmark do).
 demo: $(STAMP)
