@@ -9,15 +9,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from clearway.db import utcnow
-from clearway.deps import DbSession
+from clearway.deps import CurrentAdmin, DbSession
 from clearway.openapi_docs import PROBLEMS
-from clearway.training import projection, selectors, service
+from clearway.training import certification, projection, selectors, service
 from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
+    CertificateList,
     DecisionCreate,
     ExerciseCreate,
     ExerciseList,
     ExerciseRead,
+    GatedAction,
+    GateList,
+    GateRead,
+    GateSet,
     ItemDetail,
     ItemRead,
     MyScores,
@@ -129,7 +134,10 @@ def my_scores(db: DbSession, actor: Trainee) -> MyScores:
     with db.begin():
         projection.projections_sync(db=db, now=utcnow(), officer=actor.username)
         mine = selectors.officer_scores(db, officer=actor.username).items
-        return MyScores(exercises=selectors.trainee_report(db, actor.username), projections=mine[0] if mine else None)
+        now = utcnow()
+        return MyScores(exercises=selectors.trainee_report(db, actor.username), projections=mine[0] if mine else None,
+                        certificates=[certification.certificate_read(c, now)
+                                      for c in certification.certificates_of(db, actor.username)])
 
 
 @router.post("/projections", status_code=201, operation_id="projectTrainingDeclaration", responses=PROBLEMS)
@@ -156,3 +164,35 @@ def scores(db: DbSession, actor: Staff) -> OfficerScores:
         instructor_check(db, actor)
         projection.projections_sync(db=db, now=utcnow())
         return selectors.officer_scores(db)
+
+
+@router.get("/certificates", operation_id="listTrainingCertificates", responses=PROBLEMS)
+def certificates(db: DbSession, actor: Staff) -> CertificateList:
+    """Every certificate awarded, by holder, role and level (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        now = utcnow()
+        return CertificateList(items=[certification.certificate_read(c, now)
+                                      for c in certification.certificates_of(db)])
+
+
+@router.get("/gates", operation_id="listTrainingGates", responses=PROBLEMS)
+def gates(db: DbSession, actor: Staff) -> GateList:
+    """The production actions that ask for a certificate (none: certification gates nothing)."""
+    with db.begin():
+        return GateList(items=[certification.gate_read(g) for g in certification.gates_list(db)])
+
+
+@router.put("/gates/{action}", operation_id="setTrainingGate", responses=PROBLEMS)
+def gate_set(action: GatedAction, body: GateSet, db: DbSession, actor: CurrentAdmin) -> GateRead:
+    """Require a certificate of a role, at a level or above, for a sensitive action (administrators)."""
+    with db.begin():
+        return certification.gate_read(certification.gate_set(db=db, actor=actor, action=action, role=body.role,
+                                                               level=body.level, now=utcnow()))
+
+
+@router.delete("/gates/{action}", status_code=204, operation_id="clearTrainingGate", responses=PROBLEMS)
+def gate_clear(action: GatedAction, db: DbSession, actor: CurrentAdmin) -> None:
+    """Stop asking for a certificate for the action (administrators)."""
+    with db.begin():
+        certification.gate_clear(db=db, actor=actor, action=action, now=utcnow())

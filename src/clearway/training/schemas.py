@@ -51,6 +51,7 @@ class ExerciseCreate(Strict):
     cases: list[Reference] | None = Field(None, min_length=1, max_length=200)
     size: Count | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
     frauds: Count | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
+    level: int = Field(default=1, ge=1, le=3, description="Difficulty: 1 basic, 2 working, 3 advanced")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
@@ -101,6 +102,8 @@ class ExerciseRead(BaseModel):
     title: str
     budget: int
     status: str
+    kind: str = "targeting"
+    level: int = 1
     created_by: str
     created_at: datetime
     size: int
@@ -200,8 +203,54 @@ class OfficerScores(BaseModel):
     reliability: float | None
 
 
+class CertificateRead(BaseModel):
+    """A certificate of a role at a level, and the exercises that earned it."""
+
+    holder: str
+    role: str
+    level: int
+    awarded_at: datetime
+    expires_at: datetime
+    valid: bool
+    evidence: list[int]
+
+
+class CertificateList(BaseModel):
+    """Certificates, by holder, role and level."""
+
+    items: list[CertificateRead]
+
+
+GatedAction = Literal["release.red", "risk.rule_write", "risk.model_promote"]
+CertifiedRole = Literal["officer", "analyst"]
+
+
+class GateSet(Strict):
+    """The certificate an action asks for: a role's, at this level or above."""
+
+    role: CertifiedRole
+    level: int = Field(ge=1, le=3)
+
+
+class GateRead(BaseModel):
+    """A gated action."""
+
+    action: str
+    role: str
+    level: int
+    set_by: str
+    set_at: datetime
+
+
+class GateList(BaseModel):
+    """The gated actions (none: certification gates nothing)."""
+
+    items: list[GateRead]
+
+
 class MyScores(BaseModel):
     """An officer's own scores: exercises attempted, and the detection score on threats projected to it."""
 
     exercises: list[ScoreRead]
     projections: OfficerScore | None
+    certificates: list[CertificateRead] = []

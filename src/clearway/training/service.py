@@ -17,6 +17,7 @@ from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem, ValidationFailed
 from clearway.synthetic import generate_world
+from clearway.training import certification, selectors
 from clearway.training.models import Attempt, Decision, Exercise, ExerciseItem, TrainingCase, TrainingWorld
 from clearway.training.schemas import DecisionCreate, ExerciseCreate
 
@@ -89,7 +90,7 @@ def exercise_create(*, db: Session, actor: Principal, body: ExerciseCreate, now:
     if world is None:
         raise ValidationFailed([Problem("training.cohort_unknown", "/cohort", {"cohort": body.cohort})])
     cases = _cases_for(db, world, body)
-    exercise = Exercise(world_id=world.id, title=body.title, budget=body.budget, status="open",
+    exercise = Exercise(world_id=world.id, title=body.title, budget=body.budget, status="open", level=body.level,
                         created_by=actor.username, created_at=now)
     db.add(exercise)
     db.flush()
@@ -107,6 +108,9 @@ def exercise_close(*, db: Session, actor: Principal, exercise: Exercise, now: da
     for attempt in db.scalars(select(Attempt).where(Attempt.exercise_id == exercise.id,
                                                     Attempt.finished_at.is_(None))):
         attempt.finished_at = now
+        db.flush()
+        certification.certificates_award(db=db, holder=attempt.trainee, now=now,
+                                         scores=lambda e, a: selectors.score_of(db, e, a))
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="training.exercise_closed",
                  target_type="training_exercise", target_id=str(exercise.id), at=now)
     db.flush()
@@ -178,4 +182,6 @@ def attempt_finish(*, db: Session, actor: Principal, exercise: Exercise, now: da
     if attempt.finished_at is None:
         attempt.finished_at = now
         db.flush()
+        certification.certificates_award(db=db, holder=attempt.trainee, now=now,
+                                         scores=lambda e, a: selectors.score_of(db, e, a))
     return attempt
