@@ -161,6 +161,9 @@ POLICY: dict[tuple[str, str], set[str]] = {
     **{(method, f"/api/v1/training/{path}"): {"officer", "admin"} for method, path in (
         ("GET", "certificates"), ("GET", "gates"))},
     **{(method, "/api/v1/training/gates/{action}"): {"admin"} for method in ("PUT", "DELETE")},
+    # Projection injection rates: instructors (supervisors their own office, administrators any).
+    ("GET", "/api/v1/training/injection"): {"officer", "admin"},
+    **{(method, "/api/v1/training/injection/{office}"): {"officer", "admin"} for method in ("PUT", "DELETE")},
     # Crisis: customs staff read profiles, nodes and tasks; administrators declare, lift and provision;
     # officers (and administrators) reconcile a post's export.
     **{("GET", f"/api/v1/crisis/{path}"): {"officer", "analyst", "admin", "auditor"}

@@ -136,3 +136,9 @@ def test_officers_see_their_certificates_and_instructors_see_everyones(client, d
     assert [(c["role"], c["level"], c["valid"]) for c in mine] == [("analyst", 1, True), ("officer", 1, True)]
     listed = client.get(f"{API}/certificates", headers=auth(client, "admin")).json()["items"]
     assert {c["holder"] for c in listed} == {"officer"}
+
+
+def test_the_new_training_messages_are_in_spanish_and_french():
+    from tests.locales import assert_translated
+
+    assert_translated("training2", {"es": set(), "fr": set()})

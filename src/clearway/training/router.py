@@ -4,14 +4,14 @@ transaction, shape the answer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from clearway.db import utcnow
 from clearway.deps import CurrentAdmin, DbSession
 from clearway.openapi_docs import PROBLEMS
-from clearway.training import certification, projection, selectors, service
+from clearway.training import certification, injection, projection, selectors, service
 from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
     CertificateList,
@@ -23,9 +23,13 @@ from clearway.training.schemas import (
     GateList,
     GateRead,
     GateSet,
+    InjectionList,
+    InjectionRead,
+    InjectionSet,
     ItemDetail,
     ItemRead,
     MyScores,
+    Office,
     OfficerScores,
     ProjectionCreate,
     ProjectionList,
@@ -196,3 +200,34 @@ def gate_clear(action: GatedAction, db: DbSession, actor: CurrentAdmin) -> None:
     """Stop asking for a certificate for the action (administrators)."""
     with db.begin():
         certification.gate_clear(db=db, actor=actor, action=action, now=utcnow())
+
+
+def _injection_read(rate: Any) -> InjectionRead:
+    return InjectionRead(office=rate.office, per_day=rate.per_day, cohort=rate.cohort, set_by=rate.set_by,
+                         set_at=rate.set_at)
+
+
+@router.get("/injection", operation_id="listTrainingInjection", responses=PROBLEMS)
+def injection_list(db: DbSession, actor: Staff) -> InjectionList:
+    """The offices whose live queues receive projections, and how many a day (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        return InjectionList(items=[_injection_read(r) for r in injection.rates_list(db)])
+
+
+@router.put("/injection/{office}", operation_id="setTrainingInjection", responses=PROBLEMS)
+def injection_set(office: Annotated[Office, Path()], body: InjectionSet, db: DbSession, actor: Staff
+                  ) -> InjectionRead:
+    """Project N cases a day into the office's queue (a supervisor its own office, an administrator any)."""
+    with db.begin():
+        instructor_check(db, actor)
+        return _injection_read(injection.rate_set(db=db, actor=actor, office=office, per_day=body.per_day,
+                                                  cohort=body.cohort, now=utcnow()))
+
+
+@router.delete("/injection/{office}", status_code=204, operation_id="clearTrainingInjection", responses=PROBLEMS)
+def injection_clear(office: Annotated[Office, Path()], db: DbSession, actor: Staff) -> None:
+    """Stop projecting into the office's queue."""
+    with db.begin():
+        instructor_check(db, actor)
+        injection.rate_clear(db=db, actor=actor, office=office, now=utcnow())

@@ -254,3 +254,29 @@ class MyScores(BaseModel):
     exercises: list[ScoreRead]
     projections: OfficerScore | None
     certificates: list[CertificateRead] = []
+
+
+Office = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{1,6}$")]
+
+
+class InjectionSet(Strict):
+    """How many training cases to project into an office's live queue per day, and from which world."""
+
+    per_day: int = Field(ge=0, le=50, description="Projections per day into the office's queue (0 pauses)")
+    cohort: Cohort
+
+
+class InjectionRead(BaseModel):
+    """An office's injection rate."""
+
+    office: str
+    per_day: int
+    cohort: str
+    set_by: str
+    set_at: datetime
+
+
+class InjectionList(BaseModel):
+    """The configured injection rates, by office."""
+
+    items: list[InjectionRead]
