@@ -164,6 +164,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     # Projection injection rates: instructors (supervisors their own office, administrators any).
     ("GET", "/api/v1/training/injection"): {"officer", "admin"},
     **{(method, "/api/v1/training/injection/{office}"): {"officer", "admin"} for method in ("PUT", "DELETE")},
+    ("GET", "/api/v1/training/reports/{office}/{month}"): {"officer", "admin"},
     # Crisis: customs staff read profiles, nodes and tasks; administrators declare, lift and provision;
     # officers (and administrators) reconcile a post's export.
     **{("GET", f"/api/v1/crisis/{path}"): {"officer", "analyst", "admin", "auditor"}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path
 from clearway.db import utcnow
 from clearway.deps import CurrentAdmin, DbSession
 from clearway.openapi_docs import PROBLEMS
-from clearway.training import certification, injection, projection, selectors, service
+from clearway.training import certification, injection, projection, report, selectors, service
 from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
     CertificateList,
@@ -28,6 +28,7 @@ from clearway.training.schemas import (
     InjectionSet,
     ItemDetail,
     ItemRead,
+    MonthlyReport,
     MyScores,
     Office,
     OfficerScores,
@@ -231,3 +232,17 @@ def injection_clear(office: Annotated[Office, Path()], db: DbSession, actor: Sta
     with db.begin():
         instructor_check(db, actor)
         injection.rate_clear(db=db, actor=actor, office=office, now=utcnow())
+
+
+Month = Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+
+
+@router.get("/reports/{office}/{month}", operation_id="getTrainingMonthlyReport", responses=PROBLEMS)
+def monthly(office: Annotated[Office, Path()], month: Month, db: DbSession, actor: Staff) -> MonthlyReport:
+    """An office's month: each officer's detection score next to the field hit rate, exercises, certificates
+    (a supervisor its own office, an administrator any)."""
+    with db.begin():
+        instructor_check(db, actor)
+        report.report_access(actor, office)
+        projection.projections_sync(db=db, now=utcnow())
+        return report.monthly_report(db, office=office, month=report.month_of(month), score_of=selectors.score_of)

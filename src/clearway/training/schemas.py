@@ -194,6 +194,10 @@ class OfficerScore(BaseModel):
     false_alarms: int
     detection: float | None
     detection_ci: tuple[float, float] | None
+    field_controls: int = Field(default=0, description="Real controls the officer finished (projections left out)")
+    field_hits: int = Field(default=0, description="Of which found fraud")
+    field_hit_rate: float | None = None
+    field_hit_rate_ci: tuple[float, float] | None = None
 
 
 class OfficerScores(BaseModel):
@@ -280,3 +284,21 @@ class InjectionList(BaseModel):
     """The configured injection rates, by office."""
 
     items: list[InjectionRead]
+
+
+class MonthlyRow(OfficerScore):
+    """One officer's month: detection on projections decided, real controls finished, exercises, certificates."""
+
+    exercises_finished: int
+    exercise_hit_rate: float | None  # hits over planted frauds, across the month's handed-in exercises
+    certificates_awarded: list[str]  # "role level"
+
+
+class MonthlyReport(BaseModel):
+    """A supervisor's monthly training report of one office."""
+
+    office: str
+    month: str  # YYYY-MM
+    officers: list[MonthlyRow]
+    total: OfficerScore
+    reliability: float | None

@@ -24,6 +24,7 @@ from clearway.training.models import (
     TrainingCase,
     TrainingWorld,
 )
+from clearway.training.report import field_rates, with_field
 from clearway.training.schemas import (
     ExerciseRead,
     ItemDetail,
@@ -218,11 +219,12 @@ def officer_scores(db: Session, officer: str | None = None) -> OfficerScores:
     for p in db.scalars(query):
         by_officer.setdefault(p.officer, []).append(p)
     items, detections = [], []
+    field = field_rates(db, by_officer)
     for name, rows in by_officer.items():
         c = counted([p.outcome for p in rows if p.outcome])
-        items.append(OfficerScore(officer=name, projected=len(rows), decided=sum(p.outcome is not None for p in rows),
-                                  hits=c.hits, misses=c.misses, false_alarms=c.false_alarms,
-                                  detection=c.hits / c.frauds if c.frauds else None,
-                                  detection_ci=wilson(c.hits, c.frauds)))
+        items.append(with_field(OfficerScore(
+            officer=name, projected=len(rows), decided=sum(p.outcome is not None for p in rows), hits=c.hits,
+            misses=c.misses, false_alarms=c.false_alarms, detection=c.hits / c.frauds if c.frauds else None,
+            detection_ci=wilson(c.hits, c.frauds)), field.get(name, (0, 0))))
         detections.append([int(p.outcome == "hit") for p in rows if p.outcome in ("hit", "miss")])
     return OfficerScores(items=items, reliability=split_half(detections) if len(detections) >= 3 else None)
