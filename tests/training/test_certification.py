@@ -34,7 +34,7 @@ def _work(db, exercise_id: int, *, catch: int, false_alarms: int = 0, name: str 
         service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
 
 
-def _exercise(db, level: int = 1, size: int = 10, frauds: int = 4, budget: int = 6) -> int:
+def _exercise(db, level: int = 1, size: int = 10, frauds: int = 4, budget: int = 6, kind: str = "targeting") -> int:
     from clearway.training.schemas import ExerciseCreate
     from clearway.training.service import exercise_create
 
@@ -42,8 +42,8 @@ def _exercise(db, level: int = 1, size: int = 10, frauds: int = 4, budget: int =
         small_world(db)
     with fresh(db).begin():
         return exercise_create(db=db, actor=INSTRUCTOR, now=NOW, body=ExerciseCreate(
-            cohort="c1", title=f"Targeting, level {level}", budget=budget, size=size, frauds=frauds,
-            level=level)).id
+            cohort="c1", title=f"{kind}, level {level}", budget=budget, size=size, frauds=frauds,
+            level=level, kind=kind)).id
 
 
 def _held(db, holder: str = "officer") -> list[tuple[str, int]]:
@@ -55,7 +55,9 @@ def test_passing_an_exercise_awards_the_certificates_of_its_level_and_failing_aw
     _work(db, _exercise(db), catch=2, name="officer")  # 2 of 4 frauds: 50 %, below the pass mark
     assert _held(db) == []
     _work(db, _exercise(db, level=2), catch=4, false_alarms=1, name="officer")  # 4 of 4, 1 of 6 compliant
-    assert _held(db) == [("analyst", 1), ("analyst", 2), ("officer", 1), ("officer", 2)]
+    assert _held(db) == [("analyst", 1), ("analyst", 2)]  # an officer must also pass valuation
+    _work(db, _exercise(db, level=1, kind="valuation", frauds=3), catch=3, name="officer")
+    assert _held(db) == [("analyst", 1), ("analyst", 2), ("officer", 1)]
     (first, *_) = certification.certificates_of(db, "officer")
     assert first.expires_at - first.awarded_at == timedelta(days=365)
 
@@ -67,6 +69,7 @@ def test_too_many_false_alarms_fail_even_when_every_fraud_is_found(db, world):
 
 def test_the_gate_is_off_by_default_and_refuses_the_uncertified_once_set(db, world):
     _work(db, _exercise(db), catch=4, name="officer")
+    _work(db, _exercise(db, kind="valuation", frauds=3), catch=3, name="officer")
     officer, other = trainee("officer"), trainee("supervisor")
     fresh(db)
     certification.certification_check(db=db, actor=other, action="release.red", now=NOW)  # no gate: passes
@@ -132,6 +135,7 @@ def test_gated_routes_answer_a_coded_403_only_once_an_administrator_sets_the_gat
 
 def test_officers_see_their_certificates_and_instructors_see_everyones(client, db):
     _work(db, _exercise(db), catch=4)
+    _work(db, _exercise(db, kind="valuation", frauds=3), catch=3)
     mine = client.get(f"{API}/me", headers=auth(client, "officer")).json()["certificates"]
     assert [(c["role"], c["level"], c["valid"]) for c in mine] == [("analyst", 1, True), ("officer", 1, True)]
     listed = client.get(f"{API}/certificates", headers=auth(client, "admin")).json()["items"]

@@ -17,6 +17,9 @@ FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quan
 assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
 
 
+ExerciseKind = Literal["targeting", "valuation"]
+
+
 class Strict(BaseModel):
     """Request bodies refuse unknown fields."""
 
@@ -52,6 +55,8 @@ class ExerciseCreate(Strict):
     size: Count | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
     frauds: Count | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
     level: int = Field(default=1, ge=1, le=3, description="Difficulty: 1 basic, 2 working, 3 advanced")
+    kind: ExerciseKind = Field(default="targeting", description="targeting: any planted fraud within a budget; "
+                               "valuation: spot the under-invoiced declarations with the reference prices")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
@@ -88,10 +93,22 @@ class ItemRead(BaseModel):
     truth: TruthRead | None = None
 
 
+class ReferencePrice(BaseModel):
+    """What compliant declarations of the training world paid for goods of one HS code, per kilogram."""
+
+    hs_code: str
+    currency: str
+    per_kg: str  # the median declared value per kilogram net
+    low: str  # first quartile
+    high: str  # third quartile
+    declarations: int
+
+
 class ItemDetail(ItemRead):
-    """An item opened for inspection: the whole document."""
+    """An item opened for inspection: the whole document (and, in a valuation exercise, the reference prices)."""
 
     document: dict[str, Any]
+    reference_prices: list[ReferencePrice] = []
 
 
 class ExerciseRead(BaseModel):

@@ -32,6 +32,7 @@ from clearway.training.schemas import (
     OfficerScore,
     OfficerScores,
     ProjectionRead,
+    ReferencePrice,
     ScoreRead,
     TruthRead,
     WorldRead,
@@ -64,6 +65,11 @@ def exercise_get(db: Session, exercise_id: int) -> Exercise:
     if exercise is None:
         raise NotFound([Problem("training.exercise_not_found", "", {"exercise": exercise_id})])
     return exercise
+
+
+def is_fraud(kind: str, case: TrainingCase) -> bool:
+    """Whether the case is what the exercise asks to find: any planted fraud, or under-invoicing for valuation."""
+    return case.fraud_kind == "undervaluation" if kind == "valuation" else case.fraud_kind is not None
 
 
 def truth_read(case: TrainingCase) -> TruthRead:
@@ -132,7 +138,43 @@ def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> 
     assert case is not None
     attempt = attempt_of(db, exercise, trainee)
     reveal = attempt is not None and attempt.finished_at is not None
-    return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal), document=case.document)
+    prices = reference_prices(db, case) if exercise.kind == "valuation" else []
+    return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal), document=case.document,
+                      reference_prices=prices)
+
+
+REFERENCE_SAMPLE = 5000  # compliant declarations read for reference prices (the most recent)
+
+
+def reference_prices(db: Session, case: TrainingCase) -> list[ReferencePrice]:
+    """Median and quartiles of the declared value per kilogram, per HS code of the case, over the training
+    world's compliant declarations in the same currency (the case itself left out)."""
+    currency = str(case.document.get("currency", ""))
+    wanted = sorted({str(line.get("hs_code")) for line in case.document.get("items", [])})
+    per_kg: dict[str, list[Decimal]] = {}  # by HS subheading and by heading (the fallback when goods are rare)
+    documents = db.scalars(select(TrainingCase.document).where(
+        TrainingCase.world_id == case.world_id, TrainingCase.fraud_kind.is_(None), TrainingCase.id != case.id)
+        .order_by(TrainingCase.id.desc()).limit(REFERENCE_SAMPLE))
+    headings = {code[:4] for code in wanted}
+    for document in documents:
+        if str(document.get("currency", "")) != currency:
+            continue
+        for line in document.get("items", []):
+            code, mass = str(line.get("hs_code")), Decimal(str(line.get("net_mass_kg") or 0))
+            if code[:4] in headings and mass > 0:
+                value = Decimal(str(line.get("value") or 0)) / mass
+                per_kg.setdefault(code, []).append(value)
+                per_kg.setdefault(code[:4], []).append(value)
+    found = []
+    for code in wanted:
+        key = code if per_kg.get(code) else code[:4]
+        values = sorted(per_kg.get(key, []))
+        if not values:
+            continue
+        q = [values[min(len(values) - 1, int(len(values) * f))] for f in (0.25, 0.5, 0.75)]
+        found.append(ReferencePrice(hs_code=key, currency=currency, low=f"{q[0]:.2f}", per_kg=f"{q[1]:.2f}",
+                                    high=f"{q[2]:.2f}", declarations=len(values)))
+    return found
 
 
 def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
@@ -143,7 +185,7 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
     for item, case in rows:
         decision = decisions.get(item.id)
         flagged = decision is not None and decision.decision == "flag"
-        outcome = outcome_of(case.fraud_kind is not None, flagged)
+        outcome = outcome_of(is_fraud(exercise.kind, case), flagged)
         outcomes.append(outcome)
         impact = Decimal(str(case.truth.get("revenue_impact", "0")))
         if outcome == "hit":

@@ -75,7 +75,9 @@ def _cases_for(db: Session, world: TrainingWorld, body: ExerciseCreate) -> list[
         return [found[ref] for ref in dict.fromkeys(body.cases)]
     size, frauds = body.size or 0, body.frauds or 0
     base = select(TrainingCase).where(TrainingCase.world_id == world.id).order_by(TrainingCase.id)
-    bad = list(db.scalars(base.where(TrainingCase.fraud_kind.is_not(None)).limit(frauds)))
+    planted = TrainingCase.fraud_kind == "undervaluation" if body.kind == "valuation" else \
+        TrainingCase.fraud_kind.is_not(None)
+    bad = list(db.scalars(base.where(planted).limit(frauds)))
     good = list(db.scalars(base.where(TrainingCase.fraud_kind.is_(None)).limit(size - frauds)))
     if len(bad) < frauds or len(good) < size - frauds:
         raise ValidationFailed([Problem("training.sample_too_large", "/size",
@@ -91,6 +93,7 @@ def exercise_create(*, db: Session, actor: Principal, body: ExerciseCreate, now:
         raise ValidationFailed([Problem("training.cohort_unknown", "/cohort", {"cohort": body.cohort})])
     cases = _cases_for(db, world, body)
     exercise = Exercise(world_id=world.id, title=body.title, budget=body.budget, status="open", level=body.level,
+                        kind=body.kind,
                         created_by=actor.username, created_at=now)
     db.add(exercise)
     db.flush()

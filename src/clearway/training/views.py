@@ -70,7 +70,9 @@ def exercise_form(request: Request, db: DbSession, actor: Staff, form: CheckedFo
     """Define an exercise as a sample of a cohort's world and go to it."""
     body = _checked(ExerciseCreate, {"cohort": str(form.get("cohort") or "")[:64],
                                      "title": str(form.get("title") or "")[:200], "budget": _int(form.get("budget")),
-                                     "size": _int(form.get("size")), "frauds": _int(form.get("frauds")) or 0})
+                                     "size": _int(form.get("size")), "frauds": _int(form.get("frauds")) or 0,
+                                     "kind": str(form.get("kind") or "targeting")[:16],
+                                     "level": _int(form.get("level")) or 1})
     with db.begin():
         instructor_check(db, actor)
         exercise_id = service.exercise_create(db=db, actor=actor, body=body, now=utcnow()).id
