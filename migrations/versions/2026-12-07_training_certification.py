@@ -1,4 +1,4 @@
-"""Training: exercise kinds and levels, certificates, certification gates, projection injection rates.
+"""Training: exercise kinds and levels, classification answers, certificates, certification gates, projection injection rates.
 
 Revision ID: 0051
 Revises: 0050
@@ -25,6 +25,8 @@ def upgrade() -> None:
     with op.batch_alter_table("training_exercises") as batch:
         batch.add_column(sa.Column("kind", sa.String(length=16), nullable=False, server_default="targeting"))
         batch.add_column(sa.Column("level", sa.Integer(), nullable=False, server_default="1"))
+    with op.batch_alter_table("training_decisions") as batch:
+        batch.add_column(sa.Column("answer", sa.String(length=10), nullable=True))
     op.create_table(
         "training_certificates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -63,6 +65,8 @@ def downgrade() -> None:
     op.drop_table("training_gates")
     op.drop_index("ix_training_certificates_holder", table_name="training_certificates")
     op.drop_table("training_certificates")
+    with op.batch_alter_table("training_decisions") as batch:
+        batch.drop_column("answer")
     with op.batch_alter_table("training_exercises") as batch:
         batch.drop_column("level")
         batch.drop_column("kind")

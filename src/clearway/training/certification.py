@@ -36,13 +36,19 @@ LEVELS = (1, 2, 3)
 VALID_FOR = timedelta(days=365)
 PASS_HIT_RATE = 0.7  # at least 70 % of the planted frauds flagged
 PASS_FALSE_ALARM_RATE = 0.25  # and at most a quarter of the compliant declarations flagged
+PASS_ACCURACY = 0.7  # classification: 70 % of the goods given their true subheading
 # The sensitive actions an administration may gate.
 ACTIONS = ("release.red", "risk.rule_write", "risk.model_promote")
 
 
 def passed(score: ScoreRead) -> bool:
-    """Whether a handed-in attempt passes: enough frauds found without flagging too many compliant ones."""
-    if not score.finished or score.hit_rate is None:
+    """Whether a handed-in attempt passes: enough frauds found without flagging too many compliant ones (or,
+    classifying, enough subheadings right)."""
+    if not score.finished:
+        return False
+    if score.kind == "classification":
+        return (score.accuracy or 0.0) >= PASS_ACCURACY
+    if score.hit_rate is None:
         return False
     return score.hit_rate >= PASS_HIT_RATE and (score.false_alarm_rate or 0.0) <= PASS_FALSE_ALARM_RATE
 

@@ -101,6 +101,7 @@ class Decision(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decision: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "flag" | "clear"
     suspected: Mapped[str | None] = mapped_column(String(24), nullable=True)  # the fraud kind the trainee names
+    answer: Mapped[str | None] = mapped_column(String(10), nullable=True)  # classification: the HS code given
 
 
 class Projection(Base):

@@ -17,7 +17,8 @@ FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quan
 assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
 
 
-ExerciseKind = Literal["targeting", "valuation"]
+ExerciseKind = Literal["targeting", "valuation", "classification"]
+HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
 class Strict(BaseModel):
@@ -56,7 +57,9 @@ class ExerciseCreate(Strict):
     frauds: Count | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
     level: int = Field(default=1, ge=1, le=3, description="Difficulty: 1 basic, 2 working, 3 advanced")
     kind: ExerciseKind = Field(default="targeting", description="targeting: any planted fraud within a budget; "
-                               "valuation: spot the under-invoiced declarations with the reference prices")
+                               "valuation: spot the under-invoiced declarations with the reference prices; "
+                               "classification: give the HS subheading of each declaration's goods from their "
+                               "description (no assistant; compliant declarations only, so `frauds` is 0)")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
@@ -74,6 +77,7 @@ class TruthRead(BaseModel):
     fraud_kind: str | None
     revenue_impact: str  # KRW
     concealed: str | None = None
+    hs_code: str | None = None  # classification exercises: the goods' true subheading
 
 
 class ItemRead(BaseModel):
@@ -90,6 +94,7 @@ class ItemRead(BaseModel):
     item_count: int
     decision: str | None = None
     suspected: str | None = None
+    answer: str | None = None
     truth: TruthRead | None = None
 
 
@@ -136,14 +141,22 @@ class ExerciseList(BaseModel):
 class DecisionCreate(Strict):
     """A trainee's decision on one declaration: flag it for inspection (naming the suspected fraud) or clear it."""
 
-    decision: Literal["flag", "clear"]
+    decision: Literal["flag", "clear"] | None = None
     suspected: FraudKind | None = None
+    hs_code: HsCode | None = Field(default=None, description="Classification exercises: the subheading given")
+
+    @model_validator(mode="after")
+    def _something(self) -> DecisionCreate:
+        if self.decision is None and self.hs_code is None:
+            raise ValueError("give a decision or an hs_code")
+        return self
 
 
 class ScoreRead(BaseModel):
     """A trainee's score on one exercise, against the ground truth."""
 
     exercise_id: int
+    kind: str = "targeting"
     trainee: str
     finished: bool
     decided: int
@@ -162,6 +175,10 @@ class ScoreRead(BaseModel):
     seconds: float | None = Field(description="From start to finish (or to the last decision)")
     seconds_per_decision: float | None
     missed: list[str] = Field(default_factory=list, description="References of the frauds missed")
+    classified: int = Field(default=0, description="Classification: declarations given a subheading")
+    classified_right: int = Field(default=0, description="Classification: the true subheading given")
+    heading_right: int = Field(default=0, description="Classification: at least the true heading (4 digits)")
+    accuracy: float | None = Field(default=None, description="Classification: right subheadings over all")
 
 
 class Report(BaseModel):

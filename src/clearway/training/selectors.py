@@ -72,19 +72,27 @@ def is_fraud(kind: str, case: TrainingCase) -> bool:
     return case.fraud_kind == "undervaluation" if kind == "valuation" else case.fraud_kind is not None
 
 
-def truth_read(case: TrainingCase) -> TruthRead:
+def true_hs(case: TrainingCase) -> str | None:
+    """The true subheading of the case's first line (what a classification exercise asks)."""
+    lines = case.truth.get("items") or []
+    return str(lines[0].get("hs_code")) if lines else None
+
+
+def truth_read(case: TrainingCase, kind: str = "targeting") -> TruthRead:
     """The case's ground truth."""
     return TruthRead(fraud=case.fraud_kind is not None, fraud_kind=case.fraud_kind,
-                     revenue_impact=str(case.truth.get("revenue_impact", "0")), concealed=case.truth.get("concealed"))
+                     revenue_impact=str(case.truth.get("revenue_impact", "0")), concealed=case.truth.get("concealed"),
+                     hs_code=true_hs(case) if kind == "classification" else None)
 
 
-def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, reveal: bool) -> dict[str, Any]:
+def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, reveal: bool,
+          kind: str = "targeting") -> dict[str, Any]:
     doc = case.document
     return dict(id=item.id, position=item.position, reference=case.reference, lodged_at=case.lodged_at,
                 declarant=case.declarant, office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
                 invoice_total=str(doc.get("invoice_total", "")), item_count=len(doc.get("items", [])),
                 decision=decision.decision if decision else None, suspected=decision.suspected if decision else None,
-                truth=truth_read(case) if reveal else None)
+                answer=decision.answer if decision else None, truth=truth_read(case, kind) if reveal else None)
 
 
 def _rows(db: Session, exercise: Exercise) -> list[tuple[ExerciseItem, TrainingCase]]:
@@ -118,7 +126,7 @@ def exercise_read(db: Session, exercise: Exercise, *, trainee: str | None = None
                         budget=exercise.budget, status=exercise.status, kind=exercise.kind, level=exercise.level,
                         created_by=exercise.created_by,
                         created_at=exercise.created_at, size=size,
-                        items=[ItemRead(**_item(i, c, decisions.get(i.id), reveal)) for i, c in rows])
+                        items=[ItemRead(**_item(i, c, decisions.get(i.id), reveal, exercise.kind)) for i, c in rows])
 
 
 def exercises_list(db: Session, *, open_only: bool) -> list[ExerciseRead]:
@@ -139,8 +147,12 @@ def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> 
     attempt = attempt_of(db, exercise, trainee)
     reveal = attempt is not None and attempt.finished_at is not None
     prices = reference_prices(db, case) if exercise.kind == "valuation" else []
-    return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal), document=case.document,
-                      reference_prices=prices)
+    document = case.document
+    if exercise.kind == "classification":  # the trainee classifies from the description: the codes are hidden
+        document = {**document, "items": [{k: v for k, v in line.items() if k != "hs_code"}
+                                          for line in document.get("items", [])[:1]]}
+    return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal, exercise.kind),
+                      document=document, reference_prices=prices)
 
 
 REFERENCE_SAMPLE = 5000  # compliant declarations read for reference prices (the most recent)
@@ -199,8 +211,15 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
     end = attempt.finished_at or max((d.decided_at for d in decided if d.decided_at), default=None)
     spent = [(d.decided_at - d.opened_at).total_seconds() for d in decided if d.decided_at]
     ci = wilson(c.hits, c.frauds)
+    given = [(decisions[i.id].answer, true_hs(case)) for i, case in rows
+             if i.id in decisions and decisions[i.id].answer]
+    right = sum(answer == truth for answer, truth in given)
+    heading = sum(bool(truth) and str(answer)[:4] == str(truth)[:4] for answer, truth in given)
     return ScoreRead(
-        exercise_id=exercise.id, trainee=attempt.trainee, finished=attempt.finished_at is not None,
+        exercise_id=exercise.id, kind=exercise.kind, trainee=attempt.trainee,
+        classified=len(given), classified_right=right, heading_right=heading,
+        accuracy=right / len(rows) if exercise.kind == "classification" and rows else None,
+        finished=attempt.finished_at is not None,
         decided=len(decided), size=len(rows), hits=c.hits, misses=c.misses, false_alarms=c.false_alarms,
         correct_rejections=c.correct_rejections, kinds_named=int(named),
         hit_rate=c.hits / c.frauds if c.frauds else None, hit_rate_ci=ci,

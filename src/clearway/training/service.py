@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -75,6 +76,8 @@ def _cases_for(db: Session, world: TrainingWorld, body: ExerciseCreate) -> list[
         return [found[ref] for ref in dict.fromkeys(body.cases)]
     size, frauds = body.size or 0, body.frauds or 0
     base = select(TrainingCase).where(TrainingCase.world_id == world.id).order_by(TrainingCase.id)
+    if body.kind == "classification":
+        return _classification_cases(db, base, size, frauds)
     planted = TrainingCase.fraud_kind == "undervaluation" if body.kind == "valuation" else \
         TrainingCase.fraud_kind.is_not(None)
     bad = list(db.scalars(base.where(planted).limit(frauds)))
@@ -84,6 +87,20 @@ def _cases_for(db: Session, world: TrainingWorld, body: ExerciseCreate) -> list[
                                         {"frauds": len(bad), "compliant": len(good)})])
     # Frauds spread through the queue rather than first: order by lodgement, as they arrived.
     return sorted(bad + good, key=lambda c: (c.lodged_at, c.id))
+
+
+def _classification_cases(db: Session, base: Any, size: int, frauds: int) -> list[TrainingCase]:
+    """Compliant cases whose first line is declared under its true subheading: its description then names it."""
+    if frauds:
+        raise ValidationFailed([Problem("training.classification_frauds", "/frauds", {"frauds": frauds})])
+    chosen = []
+    for case in db.scalars(base.where(TrainingCase.fraud_kind.is_(None)).limit(size * 4)):
+        lines, truth = case.document.get("items", []), case.truth.get("items", [])
+        if lines and truth and lines[0].get("hs_code") == truth[0].get("hs_code"):
+            chosen.append(case)
+        if len(chosen) == size:
+            return sorted(chosen, key=lambda c: (c.lodged_at, c.id))
+    raise ValidationFailed([Problem("training.sample_too_large", "/size", {"frauds": 0, "compliant": len(chosen)})])
 
 
 def exercise_create(*, db: Session, actor: Principal, body: ExerciseCreate, now: datetime) -> Exercise:
@@ -163,6 +180,10 @@ def decision_record(*, db: Session, actor: Principal, exercise: Exercise, item_i
     """Flag or clear one declaration; flags beyond the exercise's budget are refused (409)."""
     attempt, item = _working(db, actor, exercise, item_id, now)
     decision = db.scalar(select(Decision).where(Decision.attempt_id == attempt.id, Decision.item_id == item.id))
+    if exercise.kind == "classification":
+        return _classified(db, attempt, item, decision, body, now)
+    if body.decision is None:
+        raise ValidationFailed([Problem("training.decision_required", "/decision", {})])
     if body.decision == "flag":
         flagged = db.scalars(select(Decision.item_id).where(Decision.attempt_id == attempt.id,
                                                             Decision.decision == "flag")).all()
@@ -173,6 +194,19 @@ def decision_record(*, db: Session, actor: Principal, exercise: Exercise, item_i
         db.add(decision)
     decision.decision, decision.decided_at = body.decision, now
     decision.suspected = body.suspected if body.decision == "flag" else None
+    db.flush()
+    return decision
+
+
+def _classified(db: Session, attempt: Attempt, item: ExerciseItem, decision: Decision | None, body: DecisionCreate,
+                now: datetime) -> Decision:
+    """Record the subheading a trainee gives in a classification exercise."""
+    if body.hs_code is None:
+        raise ValidationFailed([Problem("training.hs_code_required", "/hs_code", {})])
+    if decision is None:
+        decision = Decision(attempt_id=attempt.id, item_id=item.id, opened_at=now)
+        db.add(decision)
+    decision.decision, decision.answer, decision.decided_at, decision.suspected = "classify", body.hs_code, now, None
     db.flush()
     return decision
 
