@@ -34,6 +34,22 @@ def _work(db, exercise_id: int, *, catch: int, false_alarms: int = 0, name: str 
         service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
 
 
+def _classify(db, level: int = 1, right: int = 4, size: int = 5, name: str = "officer") -> None:
+    """A classification exercise where the trainee gives the true subheading `right` times of `size`."""
+    from clearway.training import selectors, service
+    from clearway.training.schemas import DecisionCreate
+
+    exercise_id = _exercise(db, level=level, size=size, frauds=0, budget=0, kind="classification")
+    actor = trainee(name)
+    with fresh(db).begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        for n, item in enumerate(selectors.exercise_read(db, exercise, instructor=True).items):
+            code = item.truth.hs_code if n < right else "999999"
+            service.decision_record(db=db, actor=actor, exercise=exercise, item_id=item.id, now=NOW,
+                                    body=DecisionCreate(hs_code=code))
+        service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
+
+
 def _exercise(db, level: int = 1, size: int = 10, frauds: int = 4, budget: int = 6, kind: str = "targeting") -> int:
     from clearway.training.schemas import ExerciseCreate
     from clearway.training.service import exercise_create
@@ -57,6 +73,10 @@ def test_passing_an_exercise_awards_the_certificates_of_its_level_and_failing_aw
     _work(db, _exercise(db, level=2), catch=4, false_alarms=1, name="officer")  # 4 of 4, 1 of 6 compliant
     assert _held(db) == [("analyst", 1), ("analyst", 2)]  # an officer must also pass valuation
     _work(db, _exercise(db, level=1, kind="valuation", frauds=3), catch=3, name="officer")
+    assert _held(db) == [("analyst", 1), ("analyst", 2)]  # and classification
+    _classify(db, right=3)  # 3 of 5: 60 %, below the pass mark
+    assert _held(db) == [("analyst", 1), ("analyst", 2)]
+    _classify(db, right=4)  # 80 %
     assert _held(db) == [("analyst", 1), ("analyst", 2), ("officer", 1)]
     (first, *_) = certification.certificates_of(db, "officer")
     assert first.expires_at - first.awarded_at == timedelta(days=365)
@@ -70,6 +90,7 @@ def test_too_many_false_alarms_fail_even_when_every_fraud_is_found(db, world):
 def test_the_gate_is_off_by_default_and_refuses_the_uncertified_once_set(db, world):
     _work(db, _exercise(db), catch=4, name="officer")
     _work(db, _exercise(db, kind="valuation", frauds=3), catch=3, name="officer")
+    _classify(db)
     officer, other = trainee("officer"), trainee("supervisor")
     fresh(db)
     certification.certification_check(db=db, actor=other, action="release.red", now=NOW)  # no gate: passes
@@ -136,6 +157,7 @@ def test_gated_routes_answer_a_coded_403_only_once_an_administrator_sets_the_gat
 def test_officers_see_their_certificates_and_instructors_see_everyones(client, db):
     _work(db, _exercise(db), catch=4)
     _work(db, _exercise(db, kind="valuation", frauds=3), catch=3)
+    _classify(db)
     mine = client.get(f"{API}/me", headers=auth(client, "officer")).json()["certificates"]
     assert [(c["role"], c["level"], c["valid"]) for c in mine] == [("analyst", 1, True), ("officer", 1, True)]
     listed = client.get(f"{API}/certificates", headers=auth(client, "admin")).json()["items"]
@@ -146,3 +168,27 @@ def test_the_new_training_messages_are_in_spanish_and_french():
     from tests.locales import assert_translated
 
     assert_translated("training2", {"es": set(), "fr": set()})
+
+
+def test_on_the_rule_page_activating_is_gated_and_deactivating_never_is(client, db):
+    from tests.web.conftest import csrf_of, sign_in
+
+    with fresh(db).begin():
+        certification.gate_set(db=db, actor=INSTRUCTOR, action="risk.rule_write", role="analyst", level=1, now=NOW)
+    fresh(db)
+    assert sign_in(client, "analyst").status_code == 303
+    csrf = csrf_of(client.get("/risk/rules").text)
+    refused = client.post("/risk/rules/999999/state", data={"csrf": csrf, "action": "activate"},
+                          follow_redirects=False)
+    assert refused.status_code == 403 and "training.certificate_required" in refused.text
+    # the form the gate read is handed on whole: the rule page answers as it would with no gate (no such rule)
+    stopped = client.post("/risk/rules/999999/state", data={"csrf": csrf, "action": "deactivate"},
+                          follow_redirects=False)
+    assert stopped.status_code == 404
+    with fresh(db).begin():
+        certification.gate_set(db=db, actor=INSTRUCTOR, action="risk.model_promote", role="analyst", level=1,
+                               now=NOW)
+    fresh(db)
+    assert client.post("/risk/models/999999/promote", data={"csrf": csrf}, follow_redirects=False).status_code == 403
+    retire = client.post("/risk/models/999999/retire", data={"csrf": csrf}, follow_redirects=False)
+    assert retire.status_code != 403  # only promotion is gated among a model's moves

@@ -31,7 +31,8 @@ from clearway.training.models import Attempt, Certificate, Exercise, Gate
 from clearway.training.schemas import CertificateRead, GateRead, ScoreRead
 
 # What each role must have passed, by exercise kind; a kind joins a curriculum when its exercises exist.
-CURRICULA: dict[str, tuple[str, ...]] = {"officer": ("targeting", "valuation"), "analyst": ("targeting",)}
+CURRICULA: dict[str, tuple[str, ...]] = {"officer": ("targeting", "valuation", "classification"),
+                                         "analyst": ("targeting",)}
 LEVELS = (1, 2, 3)
 VALID_FOR = timedelta(days=365)
 PASS_HIT_RATE = 0.7  # at least 70 % of the planted frauds flagged
