@@ -6,8 +6,13 @@ provider), the channel decider and the outcomes source. Domains never import it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
 from clearway.agencies import holds as agency_holds
 from clearway.agencies.service import SingleWindowStep
+from clearway.auth.schemas import Principal
 from clearway.clearance.release import ReleaseDecision
 from clearway.clearance.wiring import Wiring
 from clearway.controls import holds as control_holds
@@ -15,12 +20,25 @@ from clearway.controls.service import control_outcomes
 from clearway.controls.withdrawal import ControlsStep
 from clearway.crisis import holds as crisis_holds
 from clearway.crisis.emergency import EmergencyChannel
+from clearway.declarations.models import Declaration
 from clearway.exchange.selection import ExchangeFacts, MirrorStep
 from clearway.intelligence import holds as intelligence_holds
 from clearway.risk.service import channel_engine
 from clearway.tariff import holds as duty_holds
 from clearway.tariff.service import payment_gateway
 from clearway.training import holds as training_holds
+from clearway.training.certification import certification_check
+
+
+class CertifiedRelease(ReleaseDecision):
+    """The release decision, asking the training domain's certification gate before red-channel goods go."""
+
+    def decide(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
+               now: datetime) -> Declaration:
+        """Release as the decision does, once the releasing officer holds the certificate a gate may ask for."""
+        if declaration.channel == "red":
+            certification_check(db=db, actor=actor, action="release.red", now=now)
+        return super().decide(db=db, declaration=declaration, actor=actor, reason=reason, now=now)
 
 
 def wiring_build() -> Wiring:
@@ -35,6 +53,8 @@ def wiring_build() -> Wiring:
                    crisis_holds.emergency_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
+    # Releasing red-channel goods may ask for a certificate (training's gate; off until an administrator sets it).
+    release = CertifiedRelease(providers=release.providers, finality=release.finality)
     # Emergency profiles adjust the engine's channel (and record it under the profile's id).
     channel = EmergencyChannel(ExchangeFacts(channel_engine()))  # exchange: mirror checks, partners' AEOs
     return Wiring(channel=channel, release=release, outcomes=control_outcomes, gateway=payment_gateway(),

@@ -70,6 +70,7 @@ from clearway.session.router import router as auth_router
 from clearway.session.views import router as auth_pages
 from clearway.tariff.router import router as tariff_router
 from clearway.tariff.views import router as tariff_pages
+from clearway.training.certification import CertificationGate
 from clearway.training.router import router as training_router
 from clearway.training.views import router as training_pages
 from clearway.transport import StrictTransport
@@ -218,6 +219,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     _install_health(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(CertificationGate)  # writing rules and promoting models may ask for a certificate
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Large documents (the OpenAPI, lists, exports) travel compressed to clients that ask for it.
     app.add_middleware(GZipMiddleware, minimum_size=1024)

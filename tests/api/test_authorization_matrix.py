@@ -162,6 +162,14 @@ POLICY: dict[tuple[str, str], set[str]] = {
         ("GET", "exercises/{exercise_id}"), ("POST", "exercises/{exercise_id}/items/{item_id}/open"),
         ("PUT", "exercises/{exercise_id}/items/{item_id}/decision"), ("POST", "exercises/{exercise_id}/finish"),
         ("GET", "me"))},
+    # Training certificates and gates: instructors read certificates, staff read gates, administrators set them.
+    **{(method, f"/api/v1/training/{path}"): {"officer", "admin"} for method, path in (
+        ("GET", "certificates"), ("GET", "gates"))},
+    **{(method, "/api/v1/training/gates/{action}"): {"admin"} for method in ("PUT", "DELETE")},
+    # Projection injection rates: instructors (supervisors their own office, administrators any).
+    ("GET", "/api/v1/training/injection"): {"officer", "admin"},
+    **{(method, "/api/v1/training/injection/{office}"): {"officer", "admin"} for method in ("PUT", "DELETE")},
+    ("GET", "/api/v1/training/reports/{office}/{month}"): {"officer", "admin"},
     # Crisis: customs staff read profiles, nodes and tasks; administrators declare, lift and provision;
     # officers (and administrators) reconcile a post's export.
     **{("GET", f"/api/v1/crisis/{path}"): {"officer", "analyst", "admin", "auditor"}

@@ -14,7 +14,7 @@ from clearway.declarations.models import Declaration
 from clearway.errors import ReleaseHeld, ValidationFailed
 from clearway.training import selectors
 from clearway.training.models import TrainingCase
-from clearway.training.projection import MARK, projection_create, projections_sync
+from clearway.training.projection import DISGUISE, projection_create, projections_sync
 from clearway.training.schemas import ProjectionCreate
 from tests.factories import wiring
 from tests.training.helpers import INSTRUCTOR, NOW, fresh, small_world
@@ -50,13 +50,14 @@ def _task(db, declaration_id: int):
     return officer, next((r for r in rows if r.mrn == mrn), None)
 
 
-def test_the_projection_lands_in_the_officers_queue_marked_as_a_test_and_lodged_by_no_trader(db, world):
+def test_the_projection_lands_in_the_officers_queue_like_a_model_pick_and_lodged_by_no_trader(db, world):
     _, declaration_id, _ = _project(db)
     _, row = _task(db, declaration_id)
     assert row is not None and row.kind == "documentary"
     declaration = db.get(Declaration, declaration_id)
     assert declaration.status == "under_control" and declaration.office == "KR0101"
-    assert declaration.channel_reasons[0]["text"] == MARK
+    assert declaration.channel_reasons == [DISGUISE]  # what a model's documentary pick shows
+    assert not row.random_pick  # yet it enters no random-sample figure (and names no model version)
     assert declaration.declarant_id == "KRTRAINING"
     parties = [declaration.document[r]["id"] for r in ("declarant", "importer", "buyer")]
     assert parties == ["KRTRAINING"] * 3
@@ -205,7 +206,7 @@ def test_the_reveal_job_scores_what_officers_decided(db, world):
         controls.documentary_accept(db=db, actor=officer, task_id=row.id, note=None, release=wiring().release,
                                     now=NOW)
     fresh(db)
-    assert [j.name for j in jobs()] == ["training-reveal"]
+    assert [j.name for j in jobs()] == ["training-reveal", "training-inject"]
     assert reveal(job_context()) == 1 and reveal(job_context()) == 0
     assert selectors.projections_list(db)[0].outcome == "correct"
 

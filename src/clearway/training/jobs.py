@@ -6,6 +6,7 @@ from typing import Any
 
 from clearway.db import utcnow
 from clearway.jobs import Job
+from clearway.training.injection import injection_run
 from clearway.training.projection import projections_sync
 
 
@@ -16,5 +17,16 @@ def reveal(ctx: Any) -> int:
 
 
 def jobs() -> list[Job]:
-    """This domain's jobs."""
-    return [Job("training-reveal", 30.0, reveal)]
+    """This domain's jobs: reveal and score decisions; inject projections at the configured rates."""
+    return [Job("training-reveal", 30.0, reveal), *injection_jobs()]
+
+
+def inject(ctx: Any) -> int:
+    """Project training cases into the offices' live queues at their configured rates; how many."""
+    with ctx.sessions() as db, db.begin():
+        return injection_run(db=db, now=utcnow())
+
+
+def injection_jobs() -> list[Job]:
+    """The injection job, every five minutes: a rate of N a day is spread evenly over the day."""
+    return [Job("training-inject", 300.0, inject)]

@@ -56,6 +56,8 @@ class Exercise(Base):
     world_id: Mapped[int] = mapped_column(ForeignKey("training_worlds.id"))
     title: Mapped[str] = mapped_column(String(200))
     budget: Mapped[int] = mapped_column(Integer)  # how many declarations a trainee may flag for inspection
+    kind: Mapped[str] = mapped_column(String(16), default="targeting", server_default="targeting")
+    level: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 1 basic, 2 working, 3 advanced
     status: Mapped[str] = mapped_column(String(12))  # "open" | "closed"
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -99,6 +101,7 @@ class Decision(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decision: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "flag" | "clear"
     suspected: Mapped[str | None] = mapped_column(String(24), nullable=True)  # the fraud kind the trainee names
+    answer: Mapped[str | None] = mapped_column(String(10), nullable=True)  # classification: the HS code given
 
 
 class Projection(Base):
@@ -121,3 +124,42 @@ class Projection(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decision: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "flag" | "clear"
     outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # hit | miss | false_alarm | correct
+
+
+class Certificate(Base):
+    """A certificate of one role at one level, awarded from the trainee's passed exercises; valid for a year."""
+
+    __tablename__ = "training_certificates"
+    __table_args__ = (UniqueConstraint("holder", "role", "level", name="uq_training_certificates_holder"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # the curriculum certified: officer | analyst
+    level: Mapped[int] = mapped_column(Integer)
+    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    evidence: Mapped[list[Any]] = mapped_column(JSON)  # the passed attempts' exercise ids
+
+
+class Gate(Base):
+    """A sensitive production action that requires a certificate (the administration's choice; none: off)."""
+
+    __tablename__ = "training_gates"
+
+    action: Mapped[str] = mapped_column(String(32), primary_key=True)  # release.red | risk.rule_write | ...
+    role: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InjectionRate(Base):
+    """How many training cases the worker projects into an office's live queue per day, and from which world."""
+
+    __tablename__ = "training_injection_rates"
+
+    office: Mapped[str] = mapped_column(String(8), primary_key=True)
+    per_day: Mapped[int] = mapped_column(Integer)
+    cohort: Mapped[str] = mapped_column(String(64))
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,7 +1,9 @@
 """Declaration threat projection: a training case lodged into an officer's live control queue as a test.
 
 The projected declaration is lodged by the training organisation (no real trader: nothing reaches one), channelled
-yellow with a reason that marks it as a training test, and its documentary check is assigned to the officer.
+yellow with the reason a model pick of the risk engine shows, and its documentary check is assigned to the officer:
+until the officer decides, the queue and the task look like any other (the marks are the declarant and the projection
+row, which the officer's pages do not show).
 The training hold provider keeps it from ever being released; performance and public figures leave it out
 (`selectors.projected_ids`). When the officer decides (finishes the check, or asks for an inspection), the
 projection is revealed, scored against the truth, and the declaration withdrawn so no team is sent to goods
@@ -30,13 +32,17 @@ from clearway.declarations.models import Declaration
 from clearway.declarations.selectors import declaration_events
 from clearway.declarations.service import Step
 from clearway.errors import Problem, ValidationFailed
+from clearway.risk.engine.decision import SELECTED_TEXT
 from clearway.training.models import Projection, TrainingCase
 from clearway.training.schemas import ProjectionCreate
 from clearway.training.scoring import outcome_of
 from clearway.training.selectors import TRAINING_DECLARANT
 from clearway.writes import Rows
 
-MARK = "Training projection: a test declaration (it can never be released)"
+MARK = "Training projection: a test declaration (it can never be released)"  # audit and withdrawal, never the queue
+# What the queue shows of a documentary pick by the risk model. No model version and no random-sample mark: the
+# projection must not enter the model's or the random sample's statistics.
+DISGUISE: dict[str, Any] = {"rule": "model", "text": SELECTED_TEXT["yellow"]}
 TRAINING_ACTOR = Principal(user_id=0, username="training-projection", role="trader", organisation_id=0,
                            organisation_code=TRAINING_DECLARANT)
 PARTY = {"id": TRAINING_DECLARANT, "name": "Training projection (test, not a trader)", "country": "KR"}
@@ -56,7 +62,8 @@ def projected_document(document: dict[str, Any], *, office: str, lrn: str, now: 
     doc["lrn"], doc["office"] = lrn, office
     for role in ("declarant", "importer", "buyer"):
         if role in doc:
-            doc[role] = dict(PARTY)
+            # The case's fictional names stay (so the page reads like any trader's); the id is no real trader's.
+            doc[role] = {**PARTY, **{k: v for k, v in doc[role].items() if k == "name"}, "id": PARTY["id"]}
     transport = doc.get("transport")
     if isinstance(transport, dict):
         transport["border_office"] = office
@@ -82,14 +89,14 @@ def projection_create(*, db: Session, actor: Principal, body: ProjectionCreate, 
     count = db.scalar(select(func.count()).select_from(Projection)) or 0
     raw = projected_document(case.document, office=office, lrn=f"PRJ-{count + 1:06d}-{now:%y%m%d%H%M%S}", now=now)
     lodgement = declarations.lodgement_prepare(db=db, actor=TRAINING_ACTOR, raw=raw, now=now)
-    reasons: list[dict[str, Any]] = [{"text": MARK, "training": True}]
+    reasons: list[dict[str, Any]] = [dict(DISGUISE)]
     rows = intake.lodgement_rows(channel="yellow", office=office, reasons=reasons,
                                  items=lodgement.document["items"], now=now)
     # The check goes straight to the officer being tested, as a supervisor's assignment would.
     children = [Rows(r.table, [{**row, "assignee": officer.username, "assigned_at": now} for row in r.rows], r.name)
                 for r in rows]
     steps = [Step("accepted", "lodged", "accepted", None),
-             Step("channelled", "accepted", "channelled", f"yellow: {MARK}"),
+             Step("channelled", "accepted", "channelled", f"yellow: {DISGUISE['text']}"),
              Step("control_started", "channelled", "under_control", "documentary check")]
     declaration = declarations.lodgement_write(db=db, actor=TRAINING_ACTOR, lodgement=lodgement, status="under_control",
                                                channel="yellow", reasons=reasons, steps=steps, children=children,

@@ -4,23 +4,33 @@ transaction, shape the answer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from clearway.db import utcnow
-from clearway.deps import DbSession
+from clearway.deps import CurrentAdmin, DbSession
 from clearway.openapi_docs import PROBLEMS
-from clearway.training import projection, selectors, service
+from clearway.training import certification, injection, projection, report, selectors, service
 from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
+    CertificateList,
     DecisionCreate,
     ExerciseCreate,
     ExerciseList,
     ExerciseRead,
+    GatedAction,
+    GateList,
+    GateRead,
+    GateSet,
+    InjectionList,
+    InjectionRead,
+    InjectionSet,
     ItemDetail,
     ItemRead,
+    MonthlyReport,
     MyScores,
+    Office,
     OfficerScores,
     ProjectionCreate,
     ProjectionList,
@@ -129,7 +139,10 @@ def my_scores(db: DbSession, actor: Trainee) -> MyScores:
     with db.begin():
         projection.projections_sync(db=db, now=utcnow(), officer=actor.username)
         mine = selectors.officer_scores(db, officer=actor.username).items
-        return MyScores(exercises=selectors.trainee_report(db, actor.username), projections=mine[0] if mine else None)
+        now = utcnow()
+        return MyScores(exercises=selectors.trainee_report(db, actor.username), projections=mine[0] if mine else None,
+                        certificates=[certification.certificate_read(c, now)
+                                      for c in certification.certificates_of(db, actor.username)])
 
 
 @router.post("/projections", status_code=201, operation_id="projectTrainingDeclaration", responses=PROBLEMS)
@@ -156,3 +169,80 @@ def scores(db: DbSession, actor: Staff) -> OfficerScores:
         instructor_check(db, actor)
         projection.projections_sync(db=db, now=utcnow())
         return selectors.officer_scores(db)
+
+
+@router.get("/certificates", operation_id="listTrainingCertificates", responses=PROBLEMS)
+def certificates(db: DbSession, actor: Staff) -> CertificateList:
+    """Every certificate awarded, by holder, role and level (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        now = utcnow()
+        return CertificateList(items=[certification.certificate_read(c, now)
+                                      for c in certification.certificates_of(db)])
+
+
+@router.get("/gates", operation_id="listTrainingGates", responses=PROBLEMS)
+def gates(db: DbSession, actor: Staff) -> GateList:
+    """The production actions that ask for a certificate (none: certification gates nothing)."""
+    with db.begin():
+        return GateList(items=[certification.gate_read(g) for g in certification.gates_list(db)])
+
+
+@router.put("/gates/{action}", operation_id="setTrainingGate", responses=PROBLEMS)
+def gate_set(action: GatedAction, body: GateSet, db: DbSession, actor: CurrentAdmin) -> GateRead:
+    """Require a certificate of a role, at a level or above, for a sensitive action (administrators)."""
+    with db.begin():
+        return certification.gate_read(certification.gate_set(db=db, actor=actor, action=action, role=body.role,
+                                                               level=body.level, now=utcnow()))
+
+
+@router.delete("/gates/{action}", status_code=204, operation_id="clearTrainingGate", responses=PROBLEMS)
+def gate_clear(action: GatedAction, db: DbSession, actor: CurrentAdmin) -> None:
+    """Stop asking for a certificate for the action (administrators)."""
+    with db.begin():
+        certification.gate_clear(db=db, actor=actor, action=action, now=utcnow())
+
+
+def _injection_read(rate: Any) -> InjectionRead:
+    return InjectionRead(office=rate.office, per_day=rate.per_day, cohort=rate.cohort, set_by=rate.set_by,
+                         set_at=rate.set_at)
+
+
+@router.get("/injection", operation_id="listTrainingInjection", responses=PROBLEMS)
+def injection_list(db: DbSession, actor: Staff) -> InjectionList:
+    """The offices whose live queues receive projections, and how many a day (instructors)."""
+    with db.begin():
+        instructor_check(db, actor)
+        return InjectionList(items=[_injection_read(r) for r in injection.rates_list(db)])
+
+
+@router.put("/injection/{office}", operation_id="setTrainingInjection", responses=PROBLEMS)
+def injection_set(office: Annotated[Office, Path()], body: InjectionSet, db: DbSession, actor: Staff
+                  ) -> InjectionRead:
+    """Project N cases a day into the office's queue (a supervisor its own office, an administrator any)."""
+    with db.begin():
+        instructor_check(db, actor)
+        return _injection_read(injection.rate_set(db=db, actor=actor, office=office, per_day=body.per_day,
+                                                  cohort=body.cohort, now=utcnow()))
+
+
+@router.delete("/injection/{office}", status_code=204, operation_id="clearTrainingInjection", responses=PROBLEMS)
+def injection_clear(office: Annotated[Office, Path()], db: DbSession, actor: Staff) -> None:
+    """Stop projecting into the office's queue."""
+    with db.begin():
+        instructor_check(db, actor)
+        injection.rate_clear(db=db, actor=actor, office=office, now=utcnow())
+
+
+Month = Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+
+
+@router.get("/reports/{office}/{month}", operation_id="getTrainingMonthlyReport", responses=PROBLEMS)
+def monthly(office: Annotated[Office, Path()], month: Month, db: DbSession, actor: Staff) -> MonthlyReport:
+    """An office's month: each officer's detection score next to the field hit rate, exercises, certificates
+    (a supervisor its own office, an administrator any)."""
+    with db.begin():
+        instructor_check(db, actor)
+        report.report_access(actor, office)
+        projection.projections_sync(db=db, now=utcnow())
+        return report.monthly_report(db, office=office, month=report.month_of(month), score_of=selectors.score_of)

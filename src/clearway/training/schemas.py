@@ -17,6 +17,10 @@ FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quan
 assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
 
 
+ExerciseKind = Literal["targeting", "valuation", "classification"]
+HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+
+
 class Strict(BaseModel):
     """Request bodies refuse unknown fields."""
 
@@ -51,6 +55,11 @@ class ExerciseCreate(Strict):
     cases: list[Reference] | None = Field(None, min_length=1, max_length=200)
     size: Count | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
     frauds: Count | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
+    level: int = Field(default=1, ge=1, le=3, description="Difficulty: 1 basic, 2 working, 3 advanced")
+    kind: ExerciseKind = Field(default="targeting", description="targeting: any planted fraud within a budget; "
+                               "valuation: spot the under-invoiced declarations with the reference prices; "
+                               "classification: give the HS subheading of each declaration's goods from their "
+                               "description (no assistant; compliant declarations only, so `frauds` is 0)")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
@@ -68,6 +77,7 @@ class TruthRead(BaseModel):
     fraud_kind: str | None
     revenue_impact: str  # KRW
     concealed: str | None = None
+    hs_code: str | None = None  # classification exercises: the goods' true subheading
 
 
 class ItemRead(BaseModel):
@@ -84,13 +94,26 @@ class ItemRead(BaseModel):
     item_count: int
     decision: str | None = None
     suspected: str | None = None
+    answer: str | None = None
     truth: TruthRead | None = None
 
 
+class ReferencePrice(BaseModel):
+    """What compliant declarations of the training world paid for goods of one HS code, per kilogram."""
+
+    hs_code: str
+    currency: str
+    per_kg: str  # the median declared value per kilogram net
+    low: str  # first quartile
+    high: str  # third quartile
+    declarations: int
+
+
 class ItemDetail(ItemRead):
-    """An item opened for inspection: the whole document."""
+    """An item opened for inspection: the whole document (and, in a valuation exercise, the reference prices)."""
 
     document: dict[str, Any]
+    reference_prices: list[ReferencePrice] = []
 
 
 class ExerciseRead(BaseModel):
@@ -101,6 +124,8 @@ class ExerciseRead(BaseModel):
     title: str
     budget: int
     status: str
+    kind: str = "targeting"
+    level: int = 1
     created_by: str
     created_at: datetime
     size: int
@@ -116,14 +141,22 @@ class ExerciseList(BaseModel):
 class DecisionCreate(Strict):
     """A trainee's decision on one declaration: flag it for inspection (naming the suspected fraud) or clear it."""
 
-    decision: Literal["flag", "clear"]
+    decision: Literal["flag", "clear"] | None = None
     suspected: FraudKind | None = None
+    hs_code: HsCode | None = Field(default=None, description="Classification exercises: the subheading given")
+
+    @model_validator(mode="after")
+    def _something(self) -> DecisionCreate:
+        if self.decision is None and self.hs_code is None:
+            raise ValueError("give a decision or an hs_code")
+        return self
 
 
 class ScoreRead(BaseModel):
     """A trainee's score on one exercise, against the ground truth."""
 
     exercise_id: int
+    kind: str = "targeting"
     trainee: str
     finished: bool
     decided: int
@@ -142,6 +175,10 @@ class ScoreRead(BaseModel):
     seconds: float | None = Field(description="From start to finish (or to the last decision)")
     seconds_per_decision: float | None
     missed: list[str] = Field(default_factory=list, description="References of the frauds missed")
+    classified: int = Field(default=0, description="Classification: declarations given a subheading")
+    classified_right: int = Field(default=0, description="Classification: the true subheading given")
+    heading_right: int = Field(default=0, description="Classification: at least the true heading (4 digits)")
+    accuracy: float | None = Field(default=None, description="Classification: right subheadings over all")
 
 
 class Report(BaseModel):
@@ -191,6 +228,10 @@ class OfficerScore(BaseModel):
     false_alarms: int
     detection: float | None
     detection_ci: tuple[float, float] | None
+    field_controls: int = Field(default=0, description="Real controls the officer finished (projections left out)")
+    field_hits: int = Field(default=0, description="Of which found fraud")
+    field_hit_rate: float | None = None
+    field_hit_rate_ci: tuple[float, float] | None = None
 
 
 class OfficerScores(BaseModel):
@@ -200,8 +241,98 @@ class OfficerScores(BaseModel):
     reliability: float | None
 
 
+class CertificateRead(BaseModel):
+    """A certificate of a role at a level, and the exercises that earned it."""
+
+    holder: str
+    role: str
+    level: int
+    awarded_at: datetime
+    expires_at: datetime
+    valid: bool
+    evidence: list[int]
+
+
+class CertificateList(BaseModel):
+    """Certificates, by holder, role and level."""
+
+    items: list[CertificateRead]
+
+
+GatedAction = Literal["release.red", "risk.rule_write", "risk.model_promote"]
+CertifiedRole = Literal["officer", "analyst"]
+
+
+class GateSet(Strict):
+    """The certificate an action asks for: a role's, at this level or above."""
+
+    role: CertifiedRole
+    level: int = Field(ge=1, le=3)
+
+
+class GateRead(BaseModel):
+    """A gated action."""
+
+    action: str
+    role: str
+    level: int
+    set_by: str
+    set_at: datetime
+
+
+class GateList(BaseModel):
+    """The gated actions (none: certification gates nothing)."""
+
+    items: list[GateRead]
+
+
 class MyScores(BaseModel):
     """An officer's own scores: exercises attempted, and the detection score on threats projected to it."""
 
     exercises: list[ScoreRead]
     projections: OfficerScore | None
+    certificates: list[CertificateRead] = []
+
+
+Office = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{1,6}$")]
+
+
+class InjectionSet(Strict):
+    """How many training cases to project into an office's live queue per day, and from which world."""
+
+    per_day: int = Field(ge=0, le=50, description="Projections per day into the office's queue (0 pauses)")
+    cohort: Cohort
+
+
+class InjectionRead(BaseModel):
+    """An office's injection rate."""
+
+    office: str
+    per_day: int
+    cohort: str
+    set_by: str
+    set_at: datetime
+
+
+class InjectionList(BaseModel):
+    """The configured injection rates, by office."""
+
+    items: list[InjectionRead]
+
+
+class MonthlyRow(OfficerScore):
+    """One officer's month: detection on projections decided, real controls finished, exercises, certificates."""
+
+    exercises_finished: int
+    exercise_hit_rate: float | None  # hits over planted frauds, across the month's handed-in exercises
+    certificates_awarded: list[str]  # "role level"
+
+
+class MonthlyReport(BaseModel):
+    """A supervisor's monthly training report of one office."""
+
+    office: str
+    month: str  # YYYY-MM
+    officers: list[MonthlyRow]
+    total: OfficerScore
+    reliability: float | None

@@ -24,6 +24,7 @@ from clearway.training.models import (
     TrainingCase,
     TrainingWorld,
 )
+from clearway.training.report import field_rates, with_field
 from clearway.training.schemas import (
     ExerciseRead,
     ItemDetail,
@@ -31,6 +32,7 @@ from clearway.training.schemas import (
     OfficerScore,
     OfficerScores,
     ProjectionRead,
+    ReferencePrice,
     ScoreRead,
     TruthRead,
     WorldRead,
@@ -65,19 +67,32 @@ def exercise_get(db: Session, exercise_id: int) -> Exercise:
     return exercise
 
 
-def truth_read(case: TrainingCase) -> TruthRead:
+def is_fraud(kind: str, case: TrainingCase) -> bool:
+    """Whether the case is what the exercise asks to find: any planted fraud, or under-invoicing for valuation."""
+    return case.fraud_kind == "undervaluation" if kind == "valuation" else case.fraud_kind is not None
+
+
+def true_hs(case: TrainingCase) -> str | None:
+    """The true subheading of the case's first line (what a classification exercise asks)."""
+    lines = case.truth.get("items") or []
+    return str(lines[0].get("hs_code")) if lines else None
+
+
+def truth_read(case: TrainingCase, kind: str = "targeting") -> TruthRead:
     """The case's ground truth."""
     return TruthRead(fraud=case.fraud_kind is not None, fraud_kind=case.fraud_kind,
-                     revenue_impact=str(case.truth.get("revenue_impact", "0")), concealed=case.truth.get("concealed"))
+                     revenue_impact=str(case.truth.get("revenue_impact", "0")), concealed=case.truth.get("concealed"),
+                     hs_code=true_hs(case) if kind == "classification" else None)
 
 
-def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, reveal: bool) -> dict[str, Any]:
+def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, reveal: bool,
+          kind: str = "targeting") -> dict[str, Any]:
     doc = case.document
     return dict(id=item.id, position=item.position, reference=case.reference, lodged_at=case.lodged_at,
                 declarant=case.declarant, office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
                 invoice_total=str(doc.get("invoice_total", "")), item_count=len(doc.get("items", [])),
                 decision=decision.decision if decision else None, suspected=decision.suspected if decision else None,
-                truth=truth_read(case) if reveal else None)
+                answer=decision.answer if decision else None, truth=truth_read(case, kind) if reveal else None)
 
 
 def _rows(db: Session, exercise: Exercise) -> list[tuple[ExerciseItem, TrainingCase]]:
@@ -108,9 +123,10 @@ def exercise_read(db: Session, exercise: Exercise, *, trainee: str | None = None
     size = len(rows) if with_items else int(db.scalar(select(func.count()).select_from(ExerciseItem).where(
         ExerciseItem.exercise_id == exercise.id)) or 0)
     return ExerciseRead(id=exercise.id, cohort=world.cohort if world else "", title=exercise.title,
-                        budget=exercise.budget, status=exercise.status, created_by=exercise.created_by,
+                        budget=exercise.budget, status=exercise.status, kind=exercise.kind, level=exercise.level,
+                        created_by=exercise.created_by,
                         created_at=exercise.created_at, size=size,
-                        items=[ItemRead(**_item(i, c, decisions.get(i.id), reveal)) for i, c in rows])
+                        items=[ItemRead(**_item(i, c, decisions.get(i.id), reveal, exercise.kind)) for i, c in rows])
 
 
 def exercises_list(db: Session, *, open_only: bool) -> list[ExerciseRead]:
@@ -130,7 +146,47 @@ def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> 
     assert case is not None
     attempt = attempt_of(db, exercise, trainee)
     reveal = attempt is not None and attempt.finished_at is not None
-    return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal), document=case.document)
+    prices = reference_prices(db, case) if exercise.kind == "valuation" else []
+    document = case.document
+    if exercise.kind == "classification":  # the trainee classifies from the description: the codes are hidden
+        document = {**document, "items": [{k: v for k, v in line.items() if k != "hs_code"}
+                                          for line in document.get("items", [])[:1]]}
+    return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal, exercise.kind),
+                      document=document, reference_prices=prices)
+
+
+REFERENCE_SAMPLE = 5000  # compliant declarations read for reference prices (the most recent)
+
+
+def reference_prices(db: Session, case: TrainingCase) -> list[ReferencePrice]:
+    """Median and quartiles of the declared value per kilogram, per HS code of the case, over the training
+    world's compliant declarations in the same currency (the case itself left out)."""
+    currency = str(case.document.get("currency", ""))
+    wanted = sorted({str(line.get("hs_code")) for line in case.document.get("items", [])})
+    per_kg: dict[str, list[Decimal]] = {}  # by HS subheading and by heading (the fallback when goods are rare)
+    documents = db.scalars(select(TrainingCase.document).where(
+        TrainingCase.world_id == case.world_id, TrainingCase.fraud_kind.is_(None), TrainingCase.id != case.id)
+        .order_by(TrainingCase.id.desc()).limit(REFERENCE_SAMPLE))
+    headings = {code[:4] for code in wanted}
+    for document in documents:
+        if str(document.get("currency", "")) != currency:
+            continue
+        for line in document.get("items", []):
+            code, mass = str(line.get("hs_code")), Decimal(str(line.get("net_mass_kg") or 0))
+            if code[:4] in headings and mass > 0:
+                value = Decimal(str(line.get("value") or 0)) / mass
+                per_kg.setdefault(code, []).append(value)
+                per_kg.setdefault(code[:4], []).append(value)
+    found = []
+    for code in wanted:
+        key = code if per_kg.get(code) else code[:4]
+        values = sorted(per_kg.get(key, []))
+        if not values:
+            continue
+        q = [values[min(len(values) - 1, int(len(values) * f))] for f in (0.25, 0.5, 0.75)]
+        found.append(ReferencePrice(hs_code=key, currency=currency, low=f"{q[0]:.2f}", per_kg=f"{q[1]:.2f}",
+                                    high=f"{q[2]:.2f}", declarations=len(values)))
+    return found
 
 
 def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
@@ -141,7 +197,7 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
     for item, case in rows:
         decision = decisions.get(item.id)
         flagged = decision is not None and decision.decision == "flag"
-        outcome = outcome_of(case.fraud_kind is not None, flagged)
+        outcome = outcome_of(is_fraud(exercise.kind, case), flagged)
         outcomes.append(outcome)
         impact = Decimal(str(case.truth.get("revenue_impact", "0")))
         if outcome == "hit":
@@ -155,8 +211,15 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
     end = attempt.finished_at or max((d.decided_at for d in decided if d.decided_at), default=None)
     spent = [(d.decided_at - d.opened_at).total_seconds() for d in decided if d.decided_at]
     ci = wilson(c.hits, c.frauds)
+    given = [(decisions[i.id].answer, true_hs(case)) for i, case in rows
+             if i.id in decisions and decisions[i.id].answer]
+    right = sum(answer == truth for answer, truth in given)
+    heading = sum(bool(truth) and str(answer)[:4] == str(truth)[:4] for answer, truth in given)
     return ScoreRead(
-        exercise_id=exercise.id, trainee=attempt.trainee, finished=attempt.finished_at is not None,
+        exercise_id=exercise.id, kind=exercise.kind, trainee=attempt.trainee,
+        classified=len(given), classified_right=right, heading_right=heading,
+        accuracy=right / len(rows) if exercise.kind == "classification" and rows else None,
+        finished=attempt.finished_at is not None,
         decided=len(decided), size=len(rows), hits=c.hits, misses=c.misses, false_alarms=c.false_alarms,
         correct_rejections=c.correct_rejections, kinds_named=int(named),
         hit_rate=c.hits / c.frauds if c.frauds else None, hit_rate_ci=ci,
@@ -217,11 +280,12 @@ def officer_scores(db: Session, officer: str | None = None) -> OfficerScores:
     for p in db.scalars(query):
         by_officer.setdefault(p.officer, []).append(p)
     items, detections = [], []
+    field = field_rates(db, by_officer)
     for name, rows in by_officer.items():
         c = counted([p.outcome for p in rows if p.outcome])
-        items.append(OfficerScore(officer=name, projected=len(rows), decided=sum(p.outcome is not None for p in rows),
-                                  hits=c.hits, misses=c.misses, false_alarms=c.false_alarms,
-                                  detection=c.hits / c.frauds if c.frauds else None,
-                                  detection_ci=wilson(c.hits, c.frauds)))
+        items.append(with_field(OfficerScore(
+            officer=name, projected=len(rows), decided=sum(p.outcome is not None for p in rows), hits=c.hits,
+            misses=c.misses, false_alarms=c.false_alarms, detection=c.hits / c.frauds if c.frauds else None,
+            detection_ci=wilson(c.hits, c.frauds)), field.get(name, (0, 0))))
         detections.append([int(p.outcome == "hit") for p in rows if p.outcome in ("hit", "miss")])
     return OfficerScores(items=items, reliability=split_half(detections) if len(detections) >= 3 else None)

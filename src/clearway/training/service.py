@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem, ValidationFailed
 from clearway.synthetic import generate_world
+from clearway.training import certification, selectors
 from clearway.training.models import Attempt, Decision, Exercise, ExerciseItem, TrainingCase, TrainingWorld
 from clearway.training.schemas import DecisionCreate, ExerciseCreate
 
@@ -74,7 +76,11 @@ def _cases_for(db: Session, world: TrainingWorld, body: ExerciseCreate) -> list[
         return [found[ref] for ref in dict.fromkeys(body.cases)]
     size, frauds = body.size or 0, body.frauds or 0
     base = select(TrainingCase).where(TrainingCase.world_id == world.id).order_by(TrainingCase.id)
-    bad = list(db.scalars(base.where(TrainingCase.fraud_kind.is_not(None)).limit(frauds)))
+    if body.kind == "classification":
+        return _classification_cases(db, base, size, frauds)
+    planted = TrainingCase.fraud_kind == "undervaluation" if body.kind == "valuation" else \
+        TrainingCase.fraud_kind.is_not(None)
+    bad = list(db.scalars(base.where(planted).limit(frauds)))
     good = list(db.scalars(base.where(TrainingCase.fraud_kind.is_(None)).limit(size - frauds)))
     if len(bad) < frauds or len(good) < size - frauds:
         raise ValidationFailed([Problem("training.sample_too_large", "/size",
@@ -83,13 +89,28 @@ def _cases_for(db: Session, world: TrainingWorld, body: ExerciseCreate) -> list[
     return sorted(bad + good, key=lambda c: (c.lodged_at, c.id))
 
 
+def _classification_cases(db: Session, base: Any, size: int, frauds: int) -> list[TrainingCase]:
+    """Compliant cases whose first line is declared under its true subheading: its description then names it."""
+    if frauds:
+        raise ValidationFailed([Problem("training.classification_frauds", "/frauds", {"frauds": frauds})])
+    chosen = []
+    for case in db.scalars(base.where(TrainingCase.fraud_kind.is_(None)).limit(size * 4)):
+        lines, truth = case.document.get("items", []), case.truth.get("items", [])
+        if lines and truth and lines[0].get("hs_code") == truth[0].get("hs_code"):
+            chosen.append(case)
+        if len(chosen) == size:
+            return sorted(chosen, key=lambda c: (c.lodged_at, c.id))
+    raise ValidationFailed([Problem("training.sample_too_large", "/size", {"frauds": 0, "compliant": len(chosen)})])
+
+
 def exercise_create(*, db: Session, actor: Principal, body: ExerciseCreate, now: datetime) -> Exercise:
     """Define an exercise over cases of a cohort's world (audited)."""
     world = db.scalar(select(TrainingWorld).where(TrainingWorld.cohort == body.cohort))
     if world is None:
         raise ValidationFailed([Problem("training.cohort_unknown", "/cohort", {"cohort": body.cohort})])
     cases = _cases_for(db, world, body)
-    exercise = Exercise(world_id=world.id, title=body.title, budget=body.budget, status="open",
+    exercise = Exercise(world_id=world.id, title=body.title, budget=body.budget, status="open", level=body.level,
+                        kind=body.kind,
                         created_by=actor.username, created_at=now)
     db.add(exercise)
     db.flush()
@@ -107,6 +128,9 @@ def exercise_close(*, db: Session, actor: Principal, exercise: Exercise, now: da
     for attempt in db.scalars(select(Attempt).where(Attempt.exercise_id == exercise.id,
                                                     Attempt.finished_at.is_(None))):
         attempt.finished_at = now
+        db.flush()
+        certification.certificates_award(db=db, holder=attempt.trainee, now=now,
+                                         scores=lambda e, a: selectors.score_of(db, e, a))
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="training.exercise_closed",
                  target_type="training_exercise", target_id=str(exercise.id), at=now)
     db.flush()
@@ -156,6 +180,10 @@ def decision_record(*, db: Session, actor: Principal, exercise: Exercise, item_i
     """Flag or clear one declaration; flags beyond the exercise's budget are refused (409)."""
     attempt, item = _working(db, actor, exercise, item_id, now)
     decision = db.scalar(select(Decision).where(Decision.attempt_id == attempt.id, Decision.item_id == item.id))
+    if exercise.kind == "classification":
+        return _classified(db, attempt, item, decision, body, now)
+    if body.decision is None:
+        raise ValidationFailed([Problem("training.decision_required", "/decision", {})])
     if body.decision == "flag":
         flagged = db.scalars(select(Decision.item_id).where(Decision.attempt_id == attempt.id,
                                                             Decision.decision == "flag")).all()
@@ -170,6 +198,19 @@ def decision_record(*, db: Session, actor: Principal, exercise: Exercise, item_i
     return decision
 
 
+def _classified(db: Session, attempt: Attempt, item: ExerciseItem, decision: Decision | None, body: DecisionCreate,
+                now: datetime) -> Decision:
+    """Record the subheading a trainee gives in a classification exercise."""
+    if body.hs_code is None:
+        raise ValidationFailed([Problem("training.hs_code_required", "/hs_code", {})])
+    if decision is None:
+        decision = Decision(attempt_id=attempt.id, item_id=item.id, opened_at=now)
+        db.add(decision)
+    decision.decision, decision.answer, decision.decided_at, decision.suspected = "classify", body.hs_code, now, None
+    db.flush()
+    return decision
+
+
 def attempt_finish(*, db: Session, actor: Principal, exercise: Exercise, now: datetime) -> Attempt:
     """The trainee hands in: undecided declarations count as cleared, and the truth is shown."""
     attempt = db.scalar(select(Attempt).where(Attempt.exercise_id == exercise.id, Attempt.trainee == actor.username))
@@ -178,4 +219,6 @@ def attempt_finish(*, db: Session, actor: Principal, exercise: Exercise, now: da
     if attempt.finished_at is None:
         attempt.finished_at = now
         db.flush()
+        certification.certificates_award(db=db, holder=attempt.trainee, now=now,
+                                         scores=lambda e, a: selectors.score_of(db, e, a))
     return attempt

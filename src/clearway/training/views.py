@@ -4,6 +4,7 @@ Forms post their CSRF token and call the same services as the API inside one tra
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,9 +15,9 @@ from clearway.db import utcnow
 from clearway.deps import DbSession
 from clearway.errors import Problem, ValidationFailed
 from clearway.synthetic.records import FRAUD_KINDS
-from clearway.training import projection, selectors, service
+from clearway.training import certification, projection, report, selectors, service
 from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
-from clearway.training.schemas import DecisionCreate, ExerciseCreate, ProjectionCreate
+from clearway.training.schemas import DecisionCreate, ExerciseCreate, OfficerScore, ProjectionCreate
 from clearway.web.render import render
 from clearway.web.security import CheckedForm
 
@@ -54,7 +55,13 @@ def home(request: Request, db: DbSession, actor: Staff) -> Response:
             projections=selectors.projections_list(db, limit=50) if instructor else [],
             scores=selectors.officer_scores(db) if instructor else None,
             mine=selectors.trainee_report(db, actor.username) if actor.role == "officer" else [],
-            own=selectors.officer_scores(db, officer=actor.username).items if actor.role == "officer" else [])
+            own=selectors.officer_scores(db, officer=actor.username).items if actor.role == "officer" else [],
+            certificates=certification.certificates_of(db, actor.username), month=f"{utcnow():%Y-%m}",
+            field=report.with_field(OfficerScore(officer=actor.username, projected=0, decided=0, hits=0,
+                                                           misses=0, false_alarms=0, detection=None,
+                                                           detection_ci=None),
+                                    report.field_rates(db, [actor.username]).get(actor.username, (0, 0)))
+            if actor.role == "officer" else None)
     return _page(request, "training/home.html", actor, **context)
 
 
@@ -63,7 +70,9 @@ def exercise_form(request: Request, db: DbSession, actor: Staff, form: CheckedFo
     """Define an exercise as a sample of a cohort's world and go to it."""
     body = _checked(ExerciseCreate, {"cohort": str(form.get("cohort") or "")[:64],
                                      "title": str(form.get("title") or "")[:200], "budget": _int(form.get("budget")),
-                                     "size": _int(form.get("size")), "frauds": _int(form.get("frauds")) or 0})
+                                     "size": _int(form.get("size")), "frauds": _int(form.get("frauds")) or 0,
+                                     "kind": str(form.get("kind") or "targeting")[:16],
+                                     "level": _int(form.get("level")) or 1})
     with db.begin():
         instructor_check(db, actor)
         exercise_id = service.exercise_create(db=db, actor=actor, body=body, now=utcnow()).id
@@ -111,8 +120,9 @@ def item_page(request: Request, db: DbSession, actor: Trainee, exercise_id: int,
 def decision_form(request: Request, db: DbSession, actor: Trainee, form: CheckedForm, exercise_id: int,
                   item_id: int) -> Response:
     """Flag or clear the declaration and go back to the queue."""
-    body = _checked(DecisionCreate, {"decision": str(form.get("decision") or "")[:8],
-                                     "suspected": str(form.get("suspected") or "")[:24] or None})
+    body = _checked(DecisionCreate, {"decision": str(form.get("decision") or "")[:8] or None,
+                                     "suspected": str(form.get("suspected") or "")[:24] or None,
+                                     "hs_code": str(form.get("hs_code") or "").strip()[:6] or None})
     with db.begin():
         service.decision_record(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id),
                                 item_id=item_id, body=body, now=utcnow())
@@ -147,3 +157,24 @@ def projection_form(request: Request, db: DbSession, actor: Staff, form: Checked
         instructor_check(db, actor)
         projection.projection_create(db=db, actor=actor, body=body, now=utcnow())
     return RedirectResponse("/training", status_code=303)
+
+
+@router.get("/training/reports/{office}/{month}")
+def report_page(request: Request, db: DbSession, actor: Staff, office: str, month: str) -> Response:
+    """The supervisor's monthly report of an office: detection next to field hit rate, per officer."""
+    chosen = report.month_of(month[:7])
+    with db.begin():
+        instructor_check(db, actor)
+        report.report_access(actor, office[:8])
+        projection.projections_sync(db=db, now=utcnow())
+        monthly = report.monthly_report(db, office=office[:8], month=chosen, score_of=selectors.score_of)
+    return _page(request, "training/report.html", actor, report=monthly)
+
+
+@router.get("/training/reports")
+def report_pick(request: Request, actor: Staff, office: str = "", month: str = "") -> Response:
+    """The report form's target: the report of the office and month chosen."""
+    office = (office or actor.office or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}[A-Z0-9]{1,6}", office):
+        raise ValidationFailed([Problem("training.office_unknown", "/office", {"office": office[:8]})])
+    return RedirectResponse(f"/training/reports/{office}/{report.month_of(month[:7]):%Y-%m}", status_code=303)
