@@ -1,7 +1,7 @@
 """exchange: mirror checks of imports against partners' exports, requests for assistance (WTO TFA art. 12)
 
 Revision ID: 0044
-Revises: 0040
+Revises: 0051
 Create Date: 2026-12-07 18:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import clearway.db
 
 revision = "0044"
-down_revision = "0040"
+down_revision = "0051"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 outcomes from control findings, attachment sizes and uploaders, CEN-shaped seizure records, scan watermarks
 
 Revision ID: 0048
-Revises: 0040
+Revises: 0044
 Create Date: 2026-12-07 18:40:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import clearway.db
 
 revision = "0048"
-down_revision = "0040"
+down_revision = "0044"
 branch_labels = None
 depends_on = None
 

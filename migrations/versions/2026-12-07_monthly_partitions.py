@@ -18,7 +18,7 @@ The copy holds an exclusive lock on each table while it runs: on a large databas
 maintenance window (about a minute per ten million events on two cores).
 
 Revision ID: 0049
-Revises: 0040
+Revises: 0048
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0049"
-down_revision = "0040"
+down_revision = "0048"
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
+from clearway import partitions
 from clearway.agencies import jobs as agency_jobs
 from clearway.audit import jobs as audit_jobs
 from clearway.borderposts import jobs as borderpost_jobs
@@ -55,7 +56,7 @@ def jobs_all() -> list[Job]:
     return [*audit_jobs.jobs(), *notification_jobs.jobs(), *control_jobs.jobs(), *clearance_jobs.jobs(),
             *performance_jobs.jobs(), *borderpost_jobs.jobs(), *agency_jobs.jobs(), *exchange_jobs.jobs(),
             *training_jobs.jobs(), *crisis_jobs.jobs(), *ops_jobs.jobs(), *risk_jobs.jobs(),
-            *intelligence_jobs.jobs()]
+            *intelligence_jobs.jobs(), *partitions.jobs()]
 
 
 def job_run(job: Job, ctx: JobContext) -> int:

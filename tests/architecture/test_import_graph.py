@@ -167,17 +167,19 @@ def test_no_clearway_import_inside_a_function(module):
 LAYERS: tuple[tuple[str, ...], ...] = (
     # kernel: settings, errors, HTTP and transaction helpers every domain may use
     ("config", "errors", "problems", "i18n", "body", "methods", "outbound", "writes", "holds", "db", "jobs",
-     "openapi_docs", "downloads", "idempotency", "clikit", "migrate", "handlers", "transport", "locales"),
+     "openapi_docs", "downloads", "idempotency", "clikit", "migrate", "handlers", "transport", "locales",
+     "partitions"),
     # foundation: audit, identities, pages, reference data, the synthetic world generator
     ("audit", "auth", "deps", "web", "session", "audit_trail", "reference", "synthetic"),
     # the declaration document
     ("declarations",),
-    # what follows from a declaration: duty, events to traders, classification, controls
-    ("tariff", "notifications", "classification", "controls"),
+    # what follows from a declaration: duty, events to traders, classification, controls, and the valuation and
+    # trade-based money-laundering indicators (enforcement) the risk engine reads as rule atoms
+    ("tariff", "notifications", "classification", "controls", "enforcement"),
     # targeting
     ("risk",),
     # cooperation and operations, built on targeting and controls
-    ("agencies", "exchange", "borderposts", "enforcement", "intelligence", "training", "crisis", "ops"),
+    ("agencies", "exchange", "borderposts", "intelligence", "training", "crisis", "ops"),
     # measurement and publication of everything below
     ("performance", "public"),
     # the flows that span domains

@@ -119,7 +119,7 @@ def existing_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     if not PG_URL:
         pytest.skip("CLEARWAY_TEST_PG_URL not set (make test sets it)")
     url = _private_database(PG_URL)
-    command.upgrade(_config(url), "0040")
+    command.upgrade(_config(url), "0048")
     monkeypatch.setenv("CLEARWAY_DATABASE_URL", url)
     _reset_caches()
     try:
@@ -155,7 +155,7 @@ def test_the_migration_partitions_a_database_that_already_holds_rows_and_back(ex
         kept = conn.execute(text("SELECT * FROM declaration_events ORDER BY id")).all()
     engine.dispose()
 
-    command.downgrade(_config(existing_database), "0040")
+    command.downgrade(_config(existing_database), "0048")
     engine = make_engine(existing_database, 2)
     with engine.begin() as conn:
         assert not partitioned(conn, "declaration_events")
