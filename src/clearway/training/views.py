@@ -56,7 +56,7 @@ def home(request: Request, db: DbSession, actor: Staff) -> Response:
             scores=selectors.officer_scores(db) if instructor else None,
             mine=selectors.trainee_report(db, actor.username) if actor.role == "officer" else [],
             own=selectors.officer_scores(db, officer=actor.username).items if actor.role == "officer" else [],
-            certificates=certification.certificates_of(db, actor.username), month=f"{utcnow():%Y-%m}",
+            certificates=certification.certificates_of(db, actor.username), this_month=f"{utcnow():%Y-%m}",
             field=report.with_field(OfficerScore(officer=actor.username, projected=0, decided=0, hits=0,
                                                            misses=0, false_alarms=0, detection=None,
                                                            detection_ci=None),
