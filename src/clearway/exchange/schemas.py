@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clearway.body import Count
+from clearway.body import Count, Rfc3339
 
 BusinessId = Field(min_length=1, max_length=80, pattern=r"^[\x21-\x7e]+$")
 
@@ -156,7 +156,7 @@ class AssistanceCreate(BaseModel):
     questions: str = Field(min_length=3, max_length=20_000, description="What is asked of the partner")
     references: list[str] = Field(default_factory=list, max_length=50,
                                   description="Declarations concerned (MRNs, ours or the partner's)")
-    deadline: datetime = Field(description="When the answer is due (UTC), within a year")
+    deadline: Rfc3339 = Field(description="When the answer is due (UTC), within a year")
 
 
 class AssistanceReply(BaseModel):

@@ -55,7 +55,7 @@ class ExerciseCreate(Strict):
     cases: list[Reference] | None = Field(None, min_length=1, max_length=200)
     size: Count | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
     frauds: Count | None = Field(None, ge=0, le=200, description="How many of the sample are fraudulent")
-    level: int = Field(default=1, ge=1, le=3, description="Difficulty: 1 basic, 2 working, 3 advanced")
+    level: Count = Field(default=1, ge=1, le=3, description="Difficulty: 1 basic, 2 working, 3 advanced")
     kind: ExerciseKind = Field(default="targeting", description="targeting: any planted fraud within a budget; "
                                "valuation: spot the under-invoiced declarations with the reference prices; "
                                "classification: give the HS subheading of each declaration's goods from their "
@@ -267,7 +267,7 @@ class GateSet(Strict):
     """The certificate an action asks for: a role's, at this level or above."""
 
     role: CertifiedRole
-    level: int = Field(ge=1, le=3)
+    level: Count = Field(ge=1, le=3)
 
 
 class GateRead(BaseModel):
@@ -300,7 +300,7 @@ Office = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{1,6}$")]
 class InjectionSet(Strict):
     """How many training cases to project into an office's live queue per day, and from which world."""
 
-    per_day: int = Field(ge=0, le=50, description="Projections per day into the office's queue (0 pauses)")
+    per_day: Count = Field(ge=0, le=50, description="Projections per day into the office's queue (0 pauses)")
     cohort: Cohort
 
 
