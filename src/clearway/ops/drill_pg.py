@@ -71,6 +71,23 @@ def _folder(within: Path, prefix: str) -> Path:
     raise DrillError("no folder the postgres user can write to")
 
 
+
+def promoted_wait(url: str, root: Path | None) -> None:
+    """Wait until a restored server's recovery reached its target and it takes writes (its log in `root`)."""
+    deadline = time.monotonic() + WAIT_S
+    engine = make_engine(url, 1)
+    try:
+        while True:
+            with contextlib.suppress(Exception), engine.connect() as conn:
+                if conn.execute(text("SELECT NOT pg_is_in_recovery()")).scalar():
+                    return
+            if time.monotonic() > deadline:
+                log = (root / "restored.log").read_text()[-500:] if root else ""
+                raise DrillError(f"the restored server was not promoted in time: {log}")
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+
 @dataclass
 class PgBackend:
     """Base backup plus streamed WAL of one PostgreSQL database's cluster, and a restore to a time."""
@@ -189,27 +206,11 @@ class PgBackend:
         phases["start"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 2, 3)
         url = self.url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-        self._promoted(url)
+        promoted_wait(url, self.root)
         phases["replay and promote"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 3, 3)
         return Restored(url=url, recovery_point=target, restore_s=time.monotonic() - started, location=str(data),
                         phases=phases)
-
-    def _promoted(self, url: str) -> None:
-        """Wait until recovery reached the target and the restored server takes writes."""
-        deadline = time.monotonic() + WAIT_S
-        engine = make_engine(url, 1)
-        try:
-            while True:
-                with contextlib.suppress(Exception), engine.connect() as conn:
-                    if conn.execute(text("SELECT NOT pg_is_in_recovery()")).scalar():
-                        return
-                if time.monotonic() > deadline:
-                    log = (self.root / "restored.log").read_text()[-500:] if self.root else ""
-                    raise DrillError(f"the restored server was not promoted in time: {log}")
-                time.sleep(0.1)
-        finally:
-            engine.dispose()
 
     def stop(self) -> None:
         """Stop the restored server and the receiver, drop the replication slot, remove the drill's files."""

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from clearway.db import make_engine, utcnow
 from clearway.ops.drill import DrillError, Progress, Restored
-from clearway.ops.drill_pg import PGBIN, WAIT_S, _folder, _free_port, _run
+from clearway.ops.drill_pg import PGBIN, WAIT_S, _folder, _free_port, _run, promoted_wait
 
 
 def _target(at: datetime) -> tuple[str, datetime]:
@@ -118,26 +118,11 @@ class PgBackRestBackend:
         phases["start"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 2, 3)
         url = make_url(self.source_url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-        self._promoted(url)
+        promoted_wait(url, self.root)
         phases["replay and promote"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 3, 3)
         return Restored(url=url, recovery_point=point, restore_s=time.monotonic() - started, location=str(data),
                         phases=phases)
-
-    def _promoted(self, url: str) -> None:
-        deadline = time.monotonic() + WAIT_S
-        engine = make_engine(url, 1)
-        try:
-            while True:
-                with contextlib.suppress(Exception), engine.connect() as conn:
-                    if conn.execute(text("SELECT NOT pg_is_in_recovery()")).scalar():
-                        return
-                if time.monotonic() > deadline:
-                    log = (self.root / "restored.log").read_text()[-500:] if self.root else ""
-                    raise DrillError(f"the restored server was not promoted in time: {log}")
-                time.sleep(0.1)
-        finally:
-            engine.dispose()
 
     def stop(self) -> None:
         """Stop the restored server and remove the drill's files (the repository and its backups stay)."""
