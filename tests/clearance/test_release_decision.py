@@ -172,3 +172,23 @@ def _released_only_when_free(state: dict[str, Any]) -> None:
         assert status != "released", state
     elif state["path"] != "worker" or state["status"] in ("channelled", "under_control"):
         assert status == "released", state
+
+
+def test_a_provider_whose_database_fails_fails_the_whole_decision(world):
+    """A dead connection or a failed query loses the transaction: no hold is invented on it, nothing is released."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    def lost(db: Any, declaration: Declaration) -> list[HoldReason]:
+        db.execute(text("SELECT * FROM clearway_no_such_table"))
+        return []
+
+    decision = ReleaseDecision(providers=(lost,))
+    [mrn] = lodge_direct("trader-a")
+    with get_sessionmaker()() as db:
+        with db.begin():
+            db.scalar(select(Declaration).where(Declaration.mrn == mrn)).status = "channelled"
+        with pytest.raises(SQLAlchemyError), db.begin():
+            declaration = db.scalar(select(Declaration).where(Declaration.mrn == mrn))
+            decision.release_or_holds(db=db, declaration=declaration, actor=SYSTEM_ACTOR, reason=None, now=utcnow())
+        assert db.scalar(select(Declaration.status).where(Declaration.mrn == mrn)) == "channelled"

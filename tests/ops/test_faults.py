@@ -30,7 +30,7 @@ from clearway.ops.lodgers import Ledger, lodge_until, run_lodgers, verify
 from tests.conftest import _reset_caches
 from tests.factories import bearer_for
 from tests.ops.test_database_down import _cluster, _free_port, needs_cluster
-from tests.server import start_server, stop_server
+from tests.server import server_log, start_server, stop_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 CLIENTS = 3
@@ -59,6 +59,7 @@ def _server(url: str, **env: str) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        print(server_log(proc))  # shown by pytest when the test fails: what the server said about each refusal
         stop_server(proc)
 
 

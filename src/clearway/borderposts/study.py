@@ -35,6 +35,18 @@ def hour_flags(spans: np.ndarray, lo: int) -> tuple[bool, ...]:
     return tuple(bool(selectors.state_now(spans, lo + h * 3600 + 1800)[0]) for h in range(168))
 
 
+def weekly_flags(spans: np.ndarray, lo: int, weeks: int = 4) -> tuple[bool, ...]:
+    """The regular weekly hours from lo (a Monday): open in an hour of the week when most of the weeks are open.
+
+    One week alone would lose a holiday's hours from the staff budget and from the proposal.
+    """
+    counts = [0] * 168
+    for week in range(weeks):
+        for h, is_open in enumerate(hour_flags(spans, lo + week * 7 * 86_400)):
+            counts[h] += is_open
+    return tuple(2 * c > weeks for c in counts)
+
+
 def _staggered(ours: tuple[bool, ...], partner: tuple[bool, ...]) -> tuple[bool, ...]:
     """The partner keeps its daily hours but opens one hour after we do, every day."""
     out = [False] * 168
@@ -84,7 +96,7 @@ def study_run(*, db: Session, pair: PostPair, now: datetime, seed: int = 1) -> S
     # Scenarios run on the most recent month's fit, over the month to come.
     model = fit(second, ours, partner, mid, hi, ours_post.lanes, partner_post.lanes)
     horizon = hi + FIT_DAYS * 86_400
-    ours_flags, partner_flags = hour_flags(ours, hi), hour_flags(partner, hi)
+    ours_flags, partner_flags = weekly_flags(ours, hi), weekly_flags(partner, hi)
     # Other hours keep each side's holidays and closures, so scenarios differ only in their weekly hours.
     closed_ours = _closed_days(db, ours_post, end, end + timedelta(days=FIT_DAYS + 1))
     closed_partner = _closed_days(db, partner_post, end, end + timedelta(days=FIT_DAYS + 1))

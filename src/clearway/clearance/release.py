@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
@@ -46,6 +47,10 @@ def asked(*, db: Session, declaration: Declaration, providers: Sequence[HoldProv
     for provider in providers:
         try:
             found.extend(provider(db, declaration))
+        except SQLAlchemyError:
+            # The database failed under the question: the transaction is lost, so the whole write fails (nothing
+            # stored, nothing released) rather than go on on a dead connection.
+            raise
         except Exception:  # an unanswered question holds the goods
             log.exception("hold provider %s failed for %s", provider_name(provider), declaration.mrn)
             found.append(Hold("release.provider_failed", "customs", {"provider": provider_name(provider)}))
@@ -92,6 +97,8 @@ class ReleaseDecision:
                 continue
             try:
                 found += answer(declaration, lodged)
+            except SQLAlchemyError:
+                raise  # as for a provider asked: the lodging's transaction is lost, the lodging fails as a whole
             except Exception:  # fail closed, as for a provider asked
                 log.exception("lodging answer of %s failed for %s", provider_name(provider), declaration.mrn)
                 found.append(Hold("release.provider_failed", "customs", {"provider": provider_name(provider)}))
