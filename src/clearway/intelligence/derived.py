@@ -22,6 +22,8 @@ from clearway.intelligence import selectors
 from clearway.intelligence.markings import strictest
 from clearway.intelligence.models import IntelAlert, IntelDerived
 from clearway.intelligence.schemas import ConversionCreate
+from clearway.notifications.events import rfc3339
+from clearway.notifications.service import notification_emit
 from clearway.risk.api.schemas import RuleDraft, WatchlistDraft, WatchlistKind
 from clearway.risk.models import RiskRule
 from clearway.risk.rules import ruleset, watchlists
@@ -29,6 +31,7 @@ from clearway.risk.rules import ruleset, watchlists
 TARGETING = "risk_targeting"  # the purpose an alert must allow for it to select declarations
 TRADER_FIELDS = ("declarant.id", "importer.id", "exporter.id", "seller.id", "buyer.id")
 WATCHLIST_KINDS: dict[str, WatchlistKind] = {"trader": "trader", "vehicle": "means", "vessel": "means"}
+LIFTED_KIND = "control.enhanced_control_lifted"  # the notification a trader receives when its control ends
 
 
 def _quoted(value: str) -> str:
@@ -187,6 +190,31 @@ def _lift(db: Session, actor: Principal, items: list[IntelDerived], now: datetim
             if entry.active:
                 watchlists.entry_withdraw(db=db, actor=actor, entry=entry, now=now)
     db.flush()
+    _tell_traders(db, [i for i in items if i.kind == "rule"], now)
+
+
+def _tell_traders(db: Session, items: list[IntelDerived], now: datetime) -> None:
+    """Tell each trader whose enhanced control has now ended altogether (WTO TFA 5.1) that it is lifted.
+
+    Only when no enhanced control on the trader is left in force (another alert's, another channel's), or the
+    message would be false. It says only what a trader may know: its control level is back to normal, and when.
+    No alert reference, marking, source, reason or originator: those stay with the readers of the intelligence.
+    A watchlist entry is never announced (it is not a control level the trader was subject to as such).
+    """
+    alert_ids = sorted({i.alert_id for i in items if i.alert_id is not None})
+    if not alert_ids:
+        return
+    traders = set(db.scalars(select(IntelAlert.subject_value).where(IntelAlert.id.in_(alert_ids),
+                                                                   IntelAlert.subject_type == "trader")))
+    for trader in sorted(traders):
+        still = db.scalar(select(func.count()).select_from(IntelDerived).join(
+            IntelAlert, IntelAlert.id == IntelDerived.alert_id).where(
+            IntelDerived.kind == "rule", IntelDerived.status == "active", IntelAlert.subject_type == "trader",
+            IntelAlert.subject_value == trader))
+        if still or not selectors.is_trader_organisation(db=db, code=trader):
+            continue  # still controlled, or no trader account to tell (an unregistered party)
+        notification_emit(db=db, organisation=trader, kind=LIFTED_KIND, now=now, data={
+            "control": "enhanced", "status": "lifted", "control_level": "normal", "lifted_at": rfc3339(now)})
 
 
 def derived_expire_due(*, db: Session, now: datetime, limit: int = 500) -> list[IntelDerived]:

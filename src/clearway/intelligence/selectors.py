@@ -91,6 +91,12 @@ def recipient_party(*, db: Session, key: str) -> Party | None:
     return None
 
 
+def is_trader_organisation(*, db: Session, code: str) -> bool:
+    """Whether a party id is the code of a trader organisation (one that can be sent notifications)."""
+    return db.scalar(select(Organisation.id).where(Organisation.code == code[:17],
+                                                   Organisation.kind == "trader")) is not None
+
+
 _HANDLING = union_all(
     select(IntelRecipient.key, literal("", String).label("action"))
     .where(IntelRecipient.alert_id == bindparam("alert")),
