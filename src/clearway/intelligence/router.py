@@ -35,6 +35,7 @@ from clearway.intelligence.schemas import (
     SeizureCreate,
     SeizureList,
     SeizureRead,
+    WatchRead,
 )
 from clearway.openapi_docs import PROBLEMS
 
@@ -164,6 +165,18 @@ def derived_lift(derived_ref: DerivedRef, db: DbSession, actor: CurrentUser) -> 
         item = derived.derived_lift(db=db, actor=actor, reference=derived_ref, now=utcnow())
         alert = selectors.alert_by_id(db=db, alert_id=item.alert_id or 0)
         return selectors.derived_read(item, alert.reference)
+
+
+@router.get("/watches", operation_id="intelligenceSubjectWatch", responses=PROBLEMS)
+def subject_watch(db: DbSession, actor: CurrentUser, purpose: Purpose,
+                  subject_type: Annotated[Literal["trader", "vehicle", "vessel"], Query()],
+                  subject_value: Annotated[str, Query(min_length=1, max_length=200)]) -> WatchRead:
+    """Whether a subject is watched because of alerts the caller may read for the purpose (and which ones)."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        value = service.subject_normalised(subject_type, subject_value)
+        return selectors.subject_watch(db=db, actor=actor, subject_type=subject_type, subject_value=value,
+                                       purpose=purpose)
 
 
 @router.get("/hit-rates", operation_id="intelligenceHitRates", responses=PROBLEMS)
