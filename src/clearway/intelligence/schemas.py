@@ -103,6 +103,18 @@ class WatchRead(BaseModel):
     until: datetime | None = None  # the latest expiry among the readable sources
 
 
+class FeedbackTaskRead(BaseModel):
+    """An overdue feedback task: the alert whose outcome its owner was to report by `due_at`."""
+
+    reference: str
+    marking: str
+    role: str  # recipient (owes the outcome) | originator (follows it up)
+    owner: str
+    due_at: datetime
+    raised_at: datetime
+    days_overdue: int
+
+
 class AttachmentRead(BaseModel):
     """A file attached to an alert (its bytes come only through an audited download the marking allows)."""
 

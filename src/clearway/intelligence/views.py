@@ -16,7 +16,7 @@ from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
 from clearway.errors import DomainError, NotFound, ValidationFailed
 from clearway.i18n import translate
-from clearway.intelligence import attachments, derived, seizures, selectors, service
+from clearway.intelligence import attachments, derived, overdue, seizures, selectors, service
 from clearway.intelligence.markings import MARKINGS, PURPOSES, permitted
 from clearway.intelligence.schemas import (
     OUTCOMES,
@@ -74,7 +74,8 @@ def inbox(request: Request, db: DbSession, actor: CurrentUser) -> Response:
     with db.begin():
         service.community_check(db=db, actor=actor)
         alerts = selectors.alerts_for(db=db, actor=actor, purpose=purpose)
-    return _page(request, "intelligence/inbox.html", actor, alerts=alerts, purpose=purpose)
+        tasks = overdue.feedback_tasks_for(db=db, actor=actor, purpose=purpose, now=utcnow())
+    return _page(request, "intelligence/inbox.html", actor, alerts=alerts, purpose=purpose, tasks=tasks)
 
 
 @router.get("/intelligence/hit-rates")
