@@ -54,7 +54,7 @@ def test_the_trader_hears_once_when_its_last_enhanced_control_ends_and_learns_no
 
 def test_a_watchlist_entry_lifted_or_a_control_on_a_non_trader_subject_tells_no_trader():
     ref = create(marking="GREEN")
-    drv, expires = _convert(ref, into="watchlist", days=3)
+    _drv, expires = _convert(ref, into="watchlist", days=3)
     vehicle = create(marking="GREEN", subject_type="vehicle", subject_value="12GA3456")
     _v, vexpires = _convert(vehicle, into="enhanced_control", days=3)
     with get_sessionmaker()() as db, db.begin():

@@ -25,7 +25,7 @@ def outcome_pass(ctx: Any) -> int:
 
 
 def overdue_pass(ctx: Any) -> int:
-    """Raise a task for every feedback on an alert now overdue, and close those an outcome or the alert's end settled."""
+    """Raise a task for every feedback on an alert now overdue; close those an outcome or the alert's end settled."""
     with ctx.sessions() as db, db.begin():
         return feedback_overdue_pass(db=db, now=utcnow())
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import Exists, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
@@ -25,7 +25,7 @@ FEEDBACK_DAYS = 14  # the feedback period agreed between the agencies (days from
 SYSTEM = "system"
 
 
-def _has_outcome() -> object:
+def _has_outcome() -> Exists:
     return exists().where(IntelOutcome.alert_id == IntelFeedbackTask.alert_id)
 
 
@@ -74,7 +74,8 @@ def feedback_tasks_for(*, db: Session, actor: Principal, purpose: str | None, no
                        limit: int = 200) -> list[FeedbackTaskRead]:
     """The open overdue tasks the caller owns (its user, office or organisation), on alerts it may still read."""
     party = selectors.party_of(db=db, actor=actor)
-    rows = db.execute(select(IntelFeedbackTask, IntelAlert).join(IntelAlert, IntelAlert.id == IntelFeedbackTask.alert_id)
+    rows = db.execute(select(IntelFeedbackTask, IntelAlert)
+                      .join(IntelAlert, IntelAlert.id == IntelFeedbackTask.alert_id)
                       .where(IntelFeedbackTask.status == "open", IntelFeedbackTask.owner_key.in_(sorted(party.keys())))
                       .order_by(IntelFeedbackTask.due_at, IntelFeedbackTask.id).limit(limit)).all()
     return [FeedbackTaskRead(reference=alert.reference, marking=alert.marking, role=task.role, owner=task.owner_key,
