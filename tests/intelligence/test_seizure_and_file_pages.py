@@ -18,9 +18,10 @@ from tests.intelligence.test_seizures import PARTIES, _seize
 from tests.web.conftest import csrf_of, sign_in
 
 pytestmark = pytest.mark.usefixtures("world")
-WORDS = {"en": ("Seizure records (WCO CEN)", "Publish the record", "No enforcement case", "Attach the file"),
-         "es": ("Registros de incautaciones (OMA CEN)", "Publicar el registro", "", "Adjuntar el archivo"),
-         "fr": ("Fiches de saisies (OMD CEN)", "Publier la fiche", "", "Joindre le fichier")}
+WORDS = {"en": ("Seizure records (WCO CEN)", "Publish the record", "weapons and ammunition", "Attach the file"),
+         "es": ("Registros de incautaciones (OMA CEN)", "Publicar el registro", "armas y municiones",
+                "Adjuntar el archivo"),
+         "fr": ("Fiches de saisies (OMD CEN)", "Publier la fiche", "armes et munitions", "Joindre le fichier")}
 
 
 def _audits(action: str) -> int:
@@ -31,7 +32,7 @@ def _audits(action: str) -> int:
 @pytest.mark.parametrize("lang", ["en", "es", "fr"])
 def test_an_officer_publishes_a_seizure_by_form_and_only_its_readers_see_and_export_it(client, lang):
     h = {"Accept-Language": lang}
-    title, publish, _unknown, _attach = WORDS[lang]
+    title, publish, weapons, _attach = WORDS[lang]
     ref = create(marking="AMBER", subject_type="goods", subject_value="930200", hold_goods=True, recipients=[])
     mrn, case = _seize(client)
     assert client.post(f"/api/v1/intelligence/alerts/{ref}/outcomes", params={"purpose": "control"},
@@ -49,7 +50,8 @@ def test_an_officer_publishes_a_seizure_by_form_and_only_its_readers_see_and_exp
     assert done.status_code == 303
     shown = client.get("/intelligence/seizures?purpose=policy", headers=h).text
     # Raised to the AMBER of the alert that led to it; non-nominal on the page too.
-    assert "TLP:AMBER" in shown and 'id="seizures-export"' in shown and "weapons_ammunition" in shown
+    assert "TLP:AMBER" in shown and 'id="seizures-export"' in shown and weapons in unescape(shown)
+    assert "weapons_ammunition" not in shown  # the CEN code said in the page's language
     assert [i for i in (mrn, *(v for p in PARTIES.values() for k, v in p.items() if k != "country"))
             if i in unescape(shown)] == []
     before = _audits("intelligence.seizures_exported")
