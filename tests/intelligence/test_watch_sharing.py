@@ -69,3 +69,18 @@ def test_only_readers_of_a_source_alert_learn_that_the_subject_is_watched_and_on
         assert (seen.watched, seen.alerts, seen.marking, seen.until) == (False, [], None, None)
     # A purpose the alerts do not allow is no need to know.
     assert _watch("agency", purpose="policy").watched is False
+
+
+def test_the_alert_page_says_the_subject_is_watched_naming_only_the_alerts_the_reader_may_read(client):
+    from tests.web.conftest import sign_in
+
+    shared = create(marking="AMBER", recipients=["org:KRMFDS"])
+    hidden = create(marking="RED", recipients=["user:officer"])
+    _convert(hidden, days=5)
+    sign_in(client, "agency")
+    before = client.get(f"/intelligence/alerts/{shared}?purpose=control", headers={"Accept-Language": "fr"}).text
+    assert 'id="subject-watched"' not in before  # watched only for a RED alert the MFDS may not read
+    _convert(shared, days=5)
+    page = client.get(f"/intelligence/alerts/{shared}?purpose=control", headers={"Accept-Language": "fr"}).text
+    line = page.split('id="subject-watched">', 1)[1].split("</p>", 1)[0]
+    assert "liste de surveillance" in line and shared in line and hidden not in page

@@ -136,10 +136,12 @@ def _detail(request: Request, db: Any, actor: Principal, reference: str, purpose
                                                             purpose=purpose, now=utcnow())
         read = selectors.alert_read(db=db, alert=alert, handling=handling, party=party, purpose=purpose)
         recipient = bool(party.keys() & handling.recipients)
+        watch = selectors.subject_watch(db=db, actor=actor, subject_type=alert.subject_type,
+                                        subject_value=alert.subject_value, purpose=purpose)
         originator = party.organisation == alert.originator_org and (
             actor.username == alert.originator_user or actor.role == "analyst")
     return _page(request, "intelligence/alert.html", actor, a=read, purpose=purpose, errors=errors or {},
-                 status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator,
+                 status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator, watch=watch,
                  customs=actor.role in service.CUSTOMS_ACTORS,
                  converter=actor.role == "analyst" and derived.TARGETING in read.purposes)
 
