@@ -61,3 +61,19 @@ def test_a_watchlist_entry_lifted_or_a_control_on_a_non_trader_subject_tells_no_
         assert len(derived.derived_expire_due(db=db, now=max(expires, vexpires) + timedelta(seconds=1))) == 2
     with get_sessionmaker()() as db:
         assert list(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == derived.LIFTED_KIND))) == []
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("en", "Enhanced control lifted"), ("es", "Control reforzado levantado"), ("fr", "Contrôle renforcé levé")])
+def test_the_trader_reads_the_lifting_on_its_notifications_page_in_its_language(client, lang, said):
+    from clearway.notifications.relay import relay_once
+    from tests.web.conftest import sign_in
+
+    drv, _expires = _convert(create(marking="AMBER"), into="enhanced_control", days=4)
+    with get_sessionmaker()() as db, db.begin():
+        derived.derived_lift(db=db, actor=principals()["analyst"], reference=drv, now=utcnow())
+    with get_sessionmaker()() as db, db.begin():
+        assert relay_once(db=db, now=utcnow(), gap_wait_s=0) >= 1
+    sign_in(client, "trader-a")
+    page = client.get("/notifications", headers={"Accept-Language": lang}).text
+    assert said in page and "INT-" not in page and "AMBER" not in page and TEXT not in page
