@@ -195,6 +195,8 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/intelligence/hit-rates"): {"officer", "analyst", "agency"},
     # Whether a subject is watched: the community asks; the answer names only the alerts the caller may read.
     ("GET", "/api/v1/intelligence/watches"): {"officer", "analyst", "agency"},
+    # Overdue feedback: each community member lists its own tasks (an empty list is an answer too).
+    ("GET", "/api/v1/intelligence/feedback-tasks"): {"officer", "analyst", "agency"},
     # CEN seizure records: customs publishes them; the community reads and exports what their marking allows.
     ("POST", "/api/v1/intelligence/seizures"): {"officer", "analyst"},
     ("GET", "/api/v1/intelligence/seizures"): {"officer", "analyst", "agency"},

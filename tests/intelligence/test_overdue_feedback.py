@@ -88,3 +88,20 @@ def test_the_recipient_sees_its_overdue_feedback_in_its_inbox(client, lang, titl
     client.cookies.clear()
     sign_in(client, "officer")
     assert 'id="overdue"' not in client.get("/intelligence?purpose=control", headers={"Accept-Language": lang}).text
+
+
+def test_the_api_lists_the_callers_overdue_feedback_and_refuses_traders(client):
+    from tests.factories import auth
+
+    t0 = utcnow() - timedelta(days=20)
+    ref = create(now=t0, recipients=["org:KRMFDS"], valid_days=90)
+    _pass(utcnow())
+    r = client.get("/api/v1/intelligence/feedback-tasks", params={"purpose": "control"},
+                   headers=auth(client, "agency"))
+    assert r.status_code == 200
+    (task,) = r.json()["items"]
+    assert (task["reference"], task["role"], task["days_overdue"]) == (ref, "recipient", 20 - overdue.FEEDBACK_DAYS)
+    assert client.get("/api/v1/intelligence/feedback-tasks", params={"purpose": "control"},
+                      headers=auth(client, "officer")).json()["items"] == []
+    assert client.get("/api/v1/intelligence/feedback-tasks", params={"purpose": "control"},
+                      headers=auth(client, "trader-a")).status_code == 403

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
-from clearway.intelligence import attachments, derived, partners, seizures, selectors, service
+from clearway.intelligence import attachments, derived, overdue, partners, seizures, selectors, service
 from clearway.intelligence.schemas import (
     ActionCreate,
     ActionRead,
@@ -26,6 +26,7 @@ from clearway.intelligence.schemas import (
     ConsentRead,
     ConversionCreate,
     DerivedRead,
+    FeedbackTaskList,
     HitRates,
     OutcomeCreate,
     OutcomeRead,
@@ -177,6 +178,15 @@ def subject_watch(db: DbSession, actor: CurrentUser, purpose: Purpose,
         value = service.subject_normalised(subject_type, subject_value)
         return selectors.subject_watch(db=db, actor=actor, subject_type=subject_type, subject_value=value,
                                        purpose=purpose)
+
+
+@router.get("/feedback-tasks", operation_id="listIntelligenceFeedbackTasks", responses=PROBLEMS)
+def feedback_tasks(db: DbSession, actor: CurrentUser, purpose: Purpose) -> FeedbackTaskList:
+    """The caller's overdue feedback: alerts whose outcome it owes (or, as originator, follows up) past the date."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        return FeedbackTaskList(purpose=purpose, items=overdue.feedback_tasks_for(db=db, actor=actor,
+                                                                                  purpose=purpose, now=utcnow()))
 
 
 @router.get("/hit-rates", operation_id="intelligenceHitRates", responses=PROBLEMS)

@@ -115,6 +115,13 @@ class FeedbackTaskRead(BaseModel):
     days_overdue: int
 
 
+class FeedbackTaskList(BaseModel):
+    """The caller's overdue feedback tasks for the purpose it states."""
+
+    purpose: str
+    items: list[FeedbackTaskRead]
+
+
 class AttachmentRead(BaseModel):
     """A file attached to an alert (its bytes come only through an audited download the marking allows)."""
 
