@@ -193,6 +193,10 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/intelligence/alerts/{alert_ref}/conversions"): {"analyst"},
     ("POST", "/api/v1/intelligence/derived/{derived_ref}/lifting"): {"analyst"},
     ("GET", "/api/v1/intelligence/hit-rates"): {"officer", "analyst", "agency"},
+    # Whether a subject is watched: the community asks; the answer names only the alerts the caller may read.
+    ("GET", "/api/v1/intelligence/watches"): {"officer", "analyst", "agency"},
+    # Overdue feedback: each community member lists its own tasks (an empty list is an answer too).
+    ("GET", "/api/v1/intelligence/feedback-tasks"): {"officer", "analyst", "agency"},
     # CEN seizure records: customs publishes them; the community reads and exports what their marking allows.
     ("POST", "/api/v1/intelligence/seizures"): {"officer", "analyst"},
     ("GET", "/api/v1/intelligence/seizures"): {"officer", "analyst", "agency"},
@@ -417,6 +421,8 @@ def _request(client, method, path, mrn, headers, ids=None):
     if "/intelligence/" in url and url.endswith("/attachments") and method == "POST":
         return client.post(url + "?purpose=control", files={"file": ("m.pdf", PDF, "application/pdf")},
                            headers=headers)
+    if "/intelligence/watches" in url:
+        return client.get(url + "?purpose=control&subject_type=trader&subject_value=KR1000000001", headers=headers)
     if "/intelligence/" in url:  # each call states its purpose; actions and outcomes name trader-a's declaration
         url += "" if method == "POST" and url.endswith("/consents") else "?purpose=control"
         body = next((b for suffix, b in INTELLIGENCE_BODIES.items() if url.split("?")[0].endswith(suffix)), None)

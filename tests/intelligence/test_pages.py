@@ -15,7 +15,8 @@ from tests.intelligence.helpers import TEXT, create, status_and_holds
 from tests.locales import assert_translated, catalogue
 from tests.web.conftest import csrf_of, sign_in
 
-SAME = {"es": {"ui.intel.info.5"}, "fr": {"ui.intel.info.5", "ui.intel.action_status.active"}}  # same word
+SAME = {"es": {"ui.intel.info.5", "ui.intel.cen.category.alcohol"},
+        "fr": {"ui.intel.info.5", "ui.intel.action_status.active", "ui.intel.cen.direction.transit"}}  # same word
 WORDS = {"en": ("Intelligence alerts", "Create the alert", "Report the outcome", "no find"),
          "es": ("Alertas de inteligencia", "Crear la alerta", "Informar del resultado", "sin hallazgo"),
          "fr": ("Alertes de renseignement", "Créer l'alerte", "Signaler le résultat", "rien trouvé")}

@@ -22,13 +22,16 @@ from clearway.intelligence import selectors
 from clearway.intelligence.markings import strictest
 from clearway.intelligence.models import IntelAlert, IntelDerived
 from clearway.intelligence.schemas import ConversionCreate
+from clearway.notifications.events import rfc3339
+from clearway.notifications.service import notification_emit
 from clearway.risk.api.schemas import RuleDraft, WatchlistDraft, WatchlistKind
-from clearway.risk.models import RiskRule
+from clearway.risk.models import RiskRule, WatchlistEntry
 from clearway.risk.rules import ruleset, watchlists
 
 TARGETING = "risk_targeting"  # the purpose an alert must allow for it to select declarations
 TRADER_FIELDS = ("declarant.id", "importer.id", "exporter.id", "seller.id", "buyer.id")
 WATCHLIST_KINDS: dict[str, WatchlistKind] = {"trader": "trader", "vehicle": "means", "vessel": "means"}
+LIFTED_KIND = "control.enhanced_control_lifted"  # the notification a trader receives when its control ends
 
 
 def _quoted(value: str) -> str:
@@ -105,6 +108,49 @@ def _rule_refresh(db: Session, actor: Principal, rule: RiskRule, now: datetime) 
     db.execute(update(IntelDerived).where(*where, IntelDerived.marking != marking).values(marking=marking))
 
 
+SEVERITIES = ("low", "medium", "high")
+
+
+def _shared_entry(db: Session, alert: IntelAlert) -> WatchlistEntry | None:
+    """The watchlist entry already standing for the same subject, if any: alerts on one subject share one entry,
+    so the subject is watched once, for as long as its longest source, at the strictest marking of them all."""
+    rows = db.scalars(select(IntelDerived.target_id).join(IntelAlert, IntelAlert.id == IntelDerived.alert_id).where(
+        IntelDerived.kind == "watchlist", IntelDerived.status == "active",
+        IntelAlert.subject_type == alert.subject_type, IntelAlert.subject_value == alert.subject_value).distinct())
+    for entry_id in rows:
+        entry = watchlists.entry_get(db=db, entry_id=entry_id)
+        if entry.active:
+            return entry
+    return None
+
+
+def _entry_refresh(db: Session, actor: Principal, entry: WatchlistEntry, now: datetime,
+                   severity: str | None = None) -> None:
+    """Bring a shared watchlist entry in line with its active sources (strictest marking, latest expiry, up to
+    three non-RED references, the highest severity asked), or withdraw it when none is left."""
+    where = (IntelDerived.kind == "watchlist", IntelDerived.target_id == entry.id, IntelDerived.status == "active")
+    total, latest = db.execute(select(func.count(), func.max(IntelDerived.expires_at)).where(*where)).one()
+    if not total:
+        if entry.active:
+            watchlists.entry_withdraw(db=db, actor=actor, entry=entry, now=now)
+        return
+    joined = select(IntelAlert).join(IntelDerived, IntelDerived.alert_id == IntelAlert.id).where(*where)
+    marking = strictest(db.scalars(joined.with_only_columns(IntelAlert.marking).distinct()))
+    named = list(db.scalars(joined.with_only_columns(IntelAlert.reference).where(IntelAlert.marking != "RED")
+                            .order_by(IntelDerived.id).limit(3)))
+    shown = ", ".join(named) if total == len(named) else (f"{', '.join(named)} and others" if named
+                                                           else "(restricted alerts)")
+    level = max(entry.severity, severity or entry.severity, key=SEVERITIES.index)
+    draft = WatchlistDraft.model_validate({
+        "kind": entry.kind, "name": entry.name, "party_id": entry.party_id, "country": entry.country,
+        "threshold": entry.threshold, "severity": level, "source": f"Intelligence {shown} [TLP:{marking}]"[:200],
+        "note": shown_reason(named, total, marking), "expires_at": latest})
+    if (entry.source, entry.note, entry.severity, entry.expires_at) != (draft.source, draft.note, draft.severity,
+                                                                        draft.expires_at):
+        watchlists.entry_update(db=db, actor=actor, entry=entry, draft=draft, now=now)
+    db.execute(update(IntelDerived).where(*where, IntelDerived.marking != marking).values(marking=marking))
+
+
 def _next_reference(db: Session, now: datetime) -> str:
     prefix = f"DRV-{now.year}-"
     last = db.scalar(select(func.max(IntelDerived.reference)).where(IntelDerived.reference.like(f"{prefix}%")))
@@ -136,6 +182,7 @@ def alert_convert(*, db: Session, actor: Principal, reference: str, body: Conver
     # Never beyond the alert's own validity: the enhanced control cannot outlive its reason.
     expires = min(now + timedelta(days=body.days), alert.valid_to)
     shared: RiskRule | None = None
+    shared_entry: WatchlistEntry | None = None
     item = IntelDerived(reference=_next_reference(db, now), kind="", target_id=0, marking=marking,
                         source_ids=[alert.id], alert_id=alert.id, created_by=actor.username, created_at=now,
                         status="active", expires_at=expires)
@@ -144,11 +191,17 @@ def alert_convert(*, db: Session, actor: Principal, reference: str, body: Conver
         if kind is None:
             raise ValidationFailed([Problem("intelligence.subject_not_listable", "/into",
                                             {"subject_type": alert.subject_type})])
-        entry = watchlists.entry_create(db=db, actor=actor, now=now, draft=WatchlistDraft(
-            kind=kind, name=alert.subject_value, party_id=alert.subject_value if kind == "trader" else None,
-            threshold=100, severity=body.severity, source=f"Intelligence {alert.reference} [TLP:{marking}]",
-            note=shown_reason([] if marking == "RED" else [alert.reference], 1, marking),
-            expires_at=expires))
+        entry = _shared_entry(db, alert)
+        if entry is None:
+            entry = watchlists.entry_create(db=db, actor=actor, now=now, draft=WatchlistDraft(
+                kind=kind, name=alert.subject_value, party_id=alert.subject_value if kind == "trader" else None,
+                threshold=100, severity=body.severity,
+                source=f"Intelligence {'(restricted alerts)' if marking == 'RED' else alert.reference} "
+                       f"[TLP:{marking}]",
+                note=shown_reason([] if marking == "RED" else [alert.reference], 1, marking),
+                expires_at=expires))
+        else:
+            shared_entry = entry
         item.kind, item.target_id = "watchlist", entry.id
     else:
         expression = rule_expression(alert.subject_type, alert.subject_value)
@@ -167,6 +220,8 @@ def alert_convert(*, db: Session, actor: Principal, reference: str, body: Conver
     db.flush()
     if item.kind == "rule" and shared is not None:
         _rule_refresh(db, actor, shared, now)
+    if shared_entry is not None:
+        _entry_refresh(db, actor, shared_entry, now, body.severity)
     _audit(db, actor, "alert_converted", item, alert.reference, now, expires_at=expires.isoformat())
     return item
 
@@ -182,11 +237,34 @@ def _lift(db: Session, actor: Principal, items: list[IntelDerived], now: datetim
     for kind, target in sorted({(i.kind, i.target_id) for i in items}):
         if kind == "rule":
             _rule_refresh(db, actor, ruleset.rule_get(db=db, rule_id=target, for_update=True), now)
-        else:
-            entry = watchlists.entry_get(db=db, entry_id=target)
-            if entry.active:
-                watchlists.entry_withdraw(db=db, actor=actor, entry=entry, now=now)
+        else:  # a shared entry goes on, re-worded, for the sources still active
+            _entry_refresh(db, actor, watchlists.entry_get(db=db, entry_id=target), now)
     db.flush()
+    _tell_traders(db, [i for i in items if i.kind == "rule"], now)
+
+
+def _tell_traders(db: Session, items: list[IntelDerived], now: datetime) -> None:
+    """Tell each trader whose enhanced control has now ended altogether (WTO TFA 5.1) that it is lifted.
+
+    Only when no enhanced control on the trader is left in force (another alert's, another channel's), or the
+    message would be false. It says only what a trader may know: its control level is back to normal, and when.
+    No alert reference, marking, source, reason or originator: those stay with the readers of the intelligence.
+    A watchlist entry is never announced (it is not a control level the trader was subject to as such).
+    """
+    alert_ids = sorted({i.alert_id for i in items if i.alert_id is not None})
+    if not alert_ids:
+        return
+    traders = set(db.scalars(select(IntelAlert.subject_value).where(IntelAlert.id.in_(alert_ids),
+                                                                   IntelAlert.subject_type == "trader")))
+    for trader in sorted(traders):
+        still = db.scalar(select(func.count()).select_from(IntelDerived).join(
+            IntelAlert, IntelAlert.id == IntelDerived.alert_id).where(
+            IntelDerived.kind == "rule", IntelDerived.status == "active", IntelAlert.subject_type == "trader",
+            IntelAlert.subject_value == trader))
+        if still or not selectors.is_trader_organisation(db=db, code=trader):
+            continue  # still controlled, or no trader account to tell (an unregistered party)
+        notification_emit(db=db, organisation=trader, kind=LIFTED_KIND, now=now, data={
+            "control": "enhanced", "status": "lifted", "control_level": "normal", "lifted_at": rfc3339(now)})
 
 
 def derived_expire_due(*, db: Session, now: datetime, limit: int = 500) -> list[IntelDerived]:

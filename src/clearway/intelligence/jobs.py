@@ -8,6 +8,7 @@ from typing import Any
 from clearway.db import utcnow
 from clearway.intelligence.derived import derived_expire_due
 from clearway.intelligence.feedback import outcomes_from_controls
+from clearway.intelligence.overdue import feedback_overdue_pass
 from clearway.jobs import Job
 
 
@@ -23,8 +24,16 @@ def outcome_pass(ctx: Any) -> int:
         return outcomes_from_controls(db=db, release=ctx.wiring.release, now=utcnow())
 
 
+def overdue_pass(ctx: Any) -> int:
+    """Raise a task for every feedback on an alert now overdue; close those an outcome or the alert's end settled."""
+    with ctx.sessions() as db, db.begin():
+        return feedback_overdue_pass(db=db, now=utcnow())
+
+
 def jobs() -> list[Job]:
     """The domain's jobs: each runs every minute, so an enhanced control outlives its expiry by a minute and an
     originator hears of a control's outcome within a minute of its end."""
     return [Job(name="intelligence.derived_expiry", every_s=60, run=expiry_pass),
-            Job(name="intelligence.outcomes_from_controls", every_s=60, run=outcome_pass)]
+            Job(name="intelligence.outcomes_from_controls", every_s=60, run=outcome_pass),
+            # Days-long periods: checked every five minutes, a task is at most five minutes late.
+            Job(name="intelligence.feedback_overdue", every_s=300, run=overdue_pass)]

@@ -181,3 +181,22 @@ class IntelSeizure(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     record: Mapped[dict[str, Any]] = mapped_column(JSON)  # the CEN fields, with no person or firm identifier
+
+
+class IntelFeedbackTask(Base):
+    """Feedback owed on an alert and overdue: the recipient (or, for its follow-up, the originator) named by
+    `owner_key` was to report an outcome by `due_at`; closed when an outcome arrives or the alert ends."""
+
+    __tablename__ = "intel_feedback_tasks"
+    __table_args__ = (UniqueConstraint("alert_id", "owner_key", name="uq_intel_feedback_tasks"),
+                      Index("ix_intel_feedback_tasks_owner", "owner_key", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("intel_alerts.id"), index=True)
+    owner_key: Mapped[str] = mapped_column(String(80))  # org:, office:, user: or partner: (as a recipient key)
+    role: Mapped[str] = mapped_column(String(12))  # recipient (owes the feedback) | originator (follows it up)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_why: Mapped[str | None] = mapped_column(String(20), nullable=True)  # outcome | alert_ended

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
-from clearway.intelligence import attachments, derived, partners, seizures, selectors, service
+from clearway.intelligence import attachments, derived, overdue, partners, seizures, selectors, service
 from clearway.intelligence.schemas import (
     ActionCreate,
     ActionRead,
@@ -26,6 +26,7 @@ from clearway.intelligence.schemas import (
     ConsentRead,
     ConversionCreate,
     DerivedRead,
+    FeedbackTaskList,
     HitRates,
     OutcomeCreate,
     OutcomeRead,
@@ -35,6 +36,7 @@ from clearway.intelligence.schemas import (
     SeizureCreate,
     SeizureList,
     SeizureRead,
+    WatchRead,
 )
 from clearway.openapi_docs import PROBLEMS
 
@@ -164,6 +166,27 @@ def derived_lift(derived_ref: DerivedRef, db: DbSession, actor: CurrentUser) -> 
         item = derived.derived_lift(db=db, actor=actor, reference=derived_ref, now=utcnow())
         alert = selectors.alert_by_id(db=db, alert_id=item.alert_id or 0)
         return selectors.derived_read(item, alert.reference)
+
+
+@router.get("/watches", operation_id="intelligenceSubjectWatch", responses=PROBLEMS)
+def subject_watch(db: DbSession, actor: CurrentUser, purpose: Purpose,
+                  subject_type: Annotated[Literal["trader", "vehicle", "vessel"], Query()],
+                  subject_value: Annotated[str, Query(min_length=1, max_length=200)]) -> WatchRead:
+    """Whether a subject is watched because of alerts the caller may read for the purpose (and which ones)."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        value = service.subject_normalised(subject_type, subject_value)
+        return selectors.subject_watch(db=db, actor=actor, subject_type=subject_type, subject_value=value,
+                                       purpose=purpose)
+
+
+@router.get("/feedback-tasks", operation_id="listIntelligenceFeedbackTasks", responses=PROBLEMS)
+def feedback_tasks(db: DbSession, actor: CurrentUser, purpose: Purpose) -> FeedbackTaskList:
+    """The caller's overdue feedback: alerts whose outcome it owes (or, as originator, follows up) past the date."""
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        return FeedbackTaskList(purpose=purpose, items=overdue.feedback_tasks_for(db=db, actor=actor,
+                                                                                  purpose=purpose, now=utcnow()))
 
 
 @router.get("/hit-rates", operation_id="intelligenceHitRates", responses=PROBLEMS)

@@ -91,6 +91,37 @@ class DerivedRead(BaseModel):
     created_at: datetime
 
 
+class WatchRead(BaseModel):
+    """Whether a subject is watched, as this reader may know it: only through alerts its marking lets it read."""
+
+    subject_type: str
+    subject_value: str
+    purpose: str
+    watched: bool
+    alerts: list[str] = Field(default_factory=list, description="The readable alerts the subject is watched for")
+    marking: str | None = None  # the watchlist entry's (the strictest of all its sources)
+    until: datetime | None = None  # the latest expiry among the readable sources
+
+
+class FeedbackTaskRead(BaseModel):
+    """An overdue feedback task: the alert whose outcome its owner was to report by `due_at`."""
+
+    reference: str
+    marking: str
+    role: str  # recipient (owes the outcome) | originator (follows it up)
+    owner: str
+    due_at: datetime
+    raised_at: datetime
+    days_overdue: int
+
+
+class FeedbackTaskList(BaseModel):
+    """The caller's overdue feedback tasks for the purpose it states."""
+
+    purpose: str
+    items: list[FeedbackTaskRead]
+
+
 class AttachmentRead(BaseModel):
     """A file attached to an alert (its bytes come only through an audited download the marking allows)."""
 

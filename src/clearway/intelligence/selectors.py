@@ -20,7 +20,7 @@ from clearway.auth.schemas import Principal
 from clearway.declarations.models import Declaration
 from clearway.errors import NotFound, Problem
 from clearway.exchange.models import Partner
-from clearway.intelligence.markings import Handling, Party, Verdict, permitted
+from clearway.intelligence.markings import Handling, Party, Verdict, permitted, strictest
 from clearway.intelligence.models import (
     IntelAction,
     IntelAlert,
@@ -39,6 +39,7 @@ from clearway.intelligence.schemas import (
     HitRate,
     OutcomeRead,
     RecipientRead,
+    WatchRead,
 )
 from clearway.reference.service import offices
 
@@ -89,6 +90,12 @@ def recipient_party(*, db: Session, key: str) -> Party | None:
         partner = db.get(Partner, name)
         return Party.partner(name) if partner is not None and partner.active else None
     return None
+
+
+def is_trader_organisation(*, db: Session, code: str) -> bool:
+    """Whether a party id is the code of a trader organisation (one that can be sent notifications)."""
+    return db.scalar(select(Organisation.id).where(Organisation.code == code[:17],
+                                                   Organisation.kind == "trader")) is not None
 
 
 _HANDLING = union_all(
@@ -294,3 +301,25 @@ def hit_rates(*, db: Session, actor: Principal, purpose: str | None, by: str) ->
                             rate=rate, low=low, high=high))
     # Best evidence of results first: the highest lower bound, then the most controlled.
     return sorted(rows, key=lambda r: (-(r.low or 0.0), -r.controlled, r.key))
+
+
+def subject_watch(*, db: Session, actor: Principal, subject_type: str, subject_value: str,
+                  purpose: str | None) -> WatchRead:
+    """Whether the subject is on a watchlist because of alerts: said only to a reader the marking lets read at
+    least one of those alerts, and naming only those; to anyone else the answer is the one for an unwatched
+    subject, so the watch itself leaks to nobody."""
+    party = party_of(db=db, actor=actor)
+    rows = db.execute(select(IntelAlert, IntelDerived.marking, IntelDerived.expires_at)
+                      .join(IntelDerived, IntelDerived.alert_id == IntelAlert.id)
+                      .where(IntelDerived.kind == "watchlist", IntelDerived.status == "active",
+                             IntelAlert.subject_type == subject_type, IntelAlert.subject_value == subject_value)
+                      .order_by(IntelDerived.id)).all()
+    seen = [(alert, marking, until) for alert, marking, until in rows
+            if permitted(handling_of(db=db, alert=alert), party, "read", purpose)]
+    answer = WatchRead(subject_type=subject_type, subject_value=subject_value, purpose=purpose or "", watched=False)
+    if not seen:
+        return answer
+    untils = [until for _a, _m, until in seen if until is not None]
+    return answer.model_copy(update={
+        "watched": True, "alerts": list(dict.fromkeys(a.reference for a, _m, _u in seen)),
+        "marking": strictest(m for _a, m, _u in rows), "until": max(untils) if untils else None})

@@ -7,16 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from clearway.auth.schemas import Principal
 from clearway.db import utcnow
 from clearway.deps import CurrentUser, DbSession, Releaser
 from clearway.errors import DomainError, NotFound, ValidationFailed
 from clearway.i18n import translate
-from clearway.intelligence import derived, selectors, service
-from clearway.intelligence.markings import MARKINGS, PURPOSES
+from clearway.intelligence import attachments, derived, overdue, seizures, selectors, service
+from clearway.intelligence.markings import MARKINGS, PURPOSES, permitted
 from clearway.intelligence.schemas import (
     OUTCOMES,
     SUBJECT_TYPES,
@@ -24,6 +25,7 @@ from clearway.intelligence.schemas import (
     AlertCreate,
     ConversionCreate,
     OutcomeCreate,
+    SeizureCreate,
 )
 from clearway.problems import from_pydantic
 from clearway.web.render import render
@@ -32,7 +34,7 @@ from clearway.web.security import CheckedForm, page_locale
 router = APIRouter(include_in_schema=False)
 DEFAULT_PURPOSE = {"analyst": "risk_targeting", "officer": "control", "agency": "control"}
 FIELDS = ("kind", "subject_type", "subject_value", "text", "source_ref", "source_grade", "info_grade", "marking",
-          "valid_days", "recipients")
+          "valid_days", "recipients", "case", "file")
 
 
 def _purpose(request: Request, actor: Principal) -> str:
@@ -72,7 +74,8 @@ def inbox(request: Request, db: DbSession, actor: CurrentUser) -> Response:
     with db.begin():
         service.community_check(db=db, actor=actor)
         alerts = selectors.alerts_for(db=db, actor=actor, purpose=purpose)
-    return _page(request, "intelligence/inbox.html", actor, alerts=alerts, purpose=purpose)
+        tasks = overdue.feedback_tasks_for(db=db, actor=actor, purpose=purpose, now=utcnow())
+    return _page(request, "intelligence/inbox.html", actor, alerts=alerts, purpose=purpose, tasks=tasks)
 
 
 @router.get("/intelligence/hit-rates")
@@ -133,10 +136,12 @@ def _detail(request: Request, db: Any, actor: Principal, reference: str, purpose
                                                             purpose=purpose, now=utcnow())
         read = selectors.alert_read(db=db, alert=alert, handling=handling, party=party, purpose=purpose)
         recipient = bool(party.keys() & handling.recipients)
+        watch = selectors.subject_watch(db=db, actor=actor, subject_type=alert.subject_type,
+                                        subject_value=alert.subject_value, purpose=purpose)
         originator = party.organisation == alert.originator_org and (
             actor.username == alert.originator_user or actor.role == "analyst")
     return _page(request, "intelligence/alert.html", actor, a=read, purpose=purpose, errors=errors or {},
-                 status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator,
+                 status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator, watch=watch,
                  customs=actor.role in service.CUSTOMS_ACTORS,
                  converter=actor.role == "analyst" and derived.TARGETING in read.purposes)
 
@@ -230,3 +235,86 @@ def withdraw_form(request: Request, db: DbSession, actor: CurrentUser, form: Che
     with db.begin():
         service.alert_withdraw(db=db, actor=actor, reference=reference[:20], now=utcnow())
     return _back(reference, purpose)
+
+
+def _seizures(request: Request, db: Any, actor: Principal, purpose: str, errors: dict[str, list[str]] | None = None,
+              values: dict[str, Any] | None = None, status: int = 200) -> Response:
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        party = selectors.party_of(db=db, actor=actor)
+        records, withheld = seizures.seizures_for(db=db, actor=actor, purpose=purpose, limit=500)
+        rows = [(seizures.seizure_read(r), {action: bool(permitted(seizures.handling_of(r), party, action, purpose))
+                                            for action in ("export", "print")}) for r in records]
+    return _page(request, "intelligence/seizures.html", actor, rows=rows, withheld=withheld, purpose=purpose,
+                 errors=errors or {}, values=values or {"marking": "GREEN"}, status=status,
+                 publisher=actor.role in seizures.CUSTOMS_ACTORS,
+                 exportable=sum(1 for _r, may in rows if may["export"]))
+
+
+@router.get("/intelligence/seizures")
+def seizures_page(request: Request, db: DbSession, actor: CurrentUser) -> Response:
+    """The non-nominal CEN seizure records the user may read for its purpose, with what it may export and print."""
+    return _seizures(request, db, actor, _purpose(request, actor))
+
+
+@router.post("/intelligence/seizures")
+def seizure_publish_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm) -> Response:
+    """Publish an enforcement case as a CEN seizure record; errors come back next to their fields."""
+    purpose = _purpose(request, actor)
+    values = {"case": _text(form, "case", 32).upper(), "marking": _text(form, "marking", 12) or "GREEN"}
+    chosen = [p for p in form.getlist("purposes") if isinstance(p, str)][:4]
+    try:
+        body = SeizureCreate(case=values["case"], marking=values["marking"],
+                             **({"purposes": chosen} if chosen else {}))
+        with db.begin():
+            seizures.seizure_publish(db=db, actor=actor, body=body, now=utcnow())
+    except ValidationError as exc:
+        return _seizures(request, db, actor, purpose, _invalid(exc, page_locale(request)), values, 422)
+    except DomainError as exc:
+        return _seizures(request, db, actor, purpose, _errors(exc, page_locale(request)), values, exc.status)
+    return RedirectResponse(f"/intelligence/seizures?purpose={purpose}", status_code=303)
+
+
+@router.get("/intelligence/seizures/export")
+def seizures_export_page(request: Request, db: DbSession, actor: CurrentUser) -> Response:
+    """The CEN records the marking lets the user take out of the system, as a file (the export audited)."""
+    purpose = _purpose(request, actor)
+    with db.begin():
+        service.community_check(db=db, actor=actor)
+        body = seizures.seizures_export(db=db, actor=actor, purpose=purpose, now=utcnow())
+    return JSONResponse(body, headers={"Content-Disposition": 'attachment; filename="cen-seizures.json"',
+                                       "Cache-Control": "no-store"})
+
+
+@router.post("/intelligence/alerts/{reference}/attachments")
+def attachment_form(request: Request, db: DbSession, actor: CurrentUser, form: CheckedForm,
+                    reference: str) -> Response:
+    """Attach a file to the alert (it carries the alert's marking); a refused file comes back next to its field."""
+    purpose = _purpose(request, actor)
+    upload = form.get("file")
+    data = upload.file.read(attachments.MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    try:
+        with db.begin():
+            attachments.attachment_add(db=db, actor=actor, reference=reference[:20], purpose=purpose,
+                                       name=getattr(upload, "filename", None),
+                                       media_type=getattr(upload, "content_type", None), data=data, now=utcnow())
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _detail(request, db, actor, reference, purpose, _errors(exc, page_locale(request)),
+                       status=exc.status)
+    return _back(reference, purpose)
+
+
+@router.get("/intelligence/alerts/{reference}/attachments/{attachment_id}")
+def attachment_page_download(request: Request, db: DbSession, actor: CurrentUser, reference: str,
+                             attachment_id: int) -> Response:
+    """Download an attachment, if the alert's marking lets the user export it (audited)."""
+    purpose = _purpose(request, actor)
+    with db.begin():
+        row = attachments.attachment_download(db=db, actor=actor, reference=reference[:20],
+                                              attachment_id=attachment_id, purpose=purpose, now=utcnow())
+        content, name, kind = row.content, row.name, row.media_type
+    return Response(content, media_type=kind, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
