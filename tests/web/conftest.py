@@ -42,7 +42,7 @@ def _free_port() -> int:
 
 
 def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded host needs time to import the app
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"the server exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
@@ -52,7 +52,7 @@ def _wait_until_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"the server did not answer within 30 s:\n{log.read_text()[-3000:]}")
+    pytest.fail(f"the server did not answer within 90 s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture

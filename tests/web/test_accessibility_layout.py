@@ -25,14 +25,14 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
 # username -> its main pages (the first is where the role works most); "public" is the portal, signed out.
 MAIN_PAGES = {
-    "trader-a": ("/declarations", "/declarations/new"),
-    "officer": ("/controls/queue", "/declarations"),
-    "analyst": ("/risk", "/intelligence", "/performance"),
+    "trader-a": ("/declarations", "/declarations/new", "/classification", "/notifications", "/agencies/permits"),
+    "officer": ("/controls/queue", "/declarations", "/borderposts", "/exchange", "/crisis", "/training"),
+    "analyst": ("/risk", "/intelligence", "/performance", "/agencies/performance"),
     "agency": ("/agencies/inbox",),
     "admin": ("/admin/users",),
     "auditor": ("/audit",),
     "fiu": ("/enforcement",),
-    "public": ("/public/", "/public/open-data"),
+    "public": ("/public/", "/public/open-data", "/public/agencies"),
 }
 SERIOUS = ("serious", "critical")
 
