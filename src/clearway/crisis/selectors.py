@@ -127,3 +127,19 @@ def emergency_summary(*, db: Session, profile: EmergencyProfile, recent: int = 5
             "recent": [{"mrn": d.mrn, "office": d.office, "effect": d.effect, "channel_before": d.channel_before,
                         "channel_after": d.channel_after, "post_clearance_audit": d.post_clearance_audit,
                         "decided_at": d.decided_at, "status": s} for d, s in rows[:recent]]}
+
+
+def declarations_outcome(*, db: Session, ids: list[int], profiles: list[int]) -> dict[str, Any]:
+    """Where declarations stand now (released or held, by channel) and how many were decided under the profiles."""
+    rows = db.execute(select(Declaration.status, Declaration.channel).where(Declaration.id.in_(ids))).all() \
+        if ids else []
+    by_channel: dict[str, int] = {}
+    for _status, channel in rows:
+        by_channel[str(channel)] = by_channel.get(str(channel), 0) + 1
+    released = sum(1 for status, _c in rows if status in ("released", "cleared"))
+    decided = list(db.scalars(select(EmergencyDecision).where(EmergencyDecision.declaration_id.in_(ids),
+                                                              EmergencyDecision.profile_id.in_(profiles)))) \
+        if ids and profiles else []
+    return {"released": released, "held": len(rows) - released, "by_channel": by_channel,
+            "under": len({d.declaration_id for d in decided}),
+            "post_clearance_audit": len({d.declaration_id for d in decided if d.post_clearance_audit})}
