@@ -106,3 +106,24 @@ def test_the_drill_command_prints_its_figures(world):
     assert "by system" in result.output and "(0 under the plan, must be 0)" in result.output
     unknown = CliRunner().invoke(app, ["crisis", "drill", "no-such-plan"])
     assert unknown.exit_code == 1 and "crisis.plan_unknown" in unknown.output
+
+
+def test_traders_who_lodge_in_scope_are_told_when_a_mode_starts_and_ends(world, db):
+    from clearway.crisis.service import emergency_activate, emergency_lift
+    from clearway.notifications.models import OutboxMessage
+    from tests.factories import TRADER_A, lodge_direct
+
+    lodge_direct("trader-a")  # trader A lodges at KR0101
+    with db.begin():
+        here = emergency_activate(db=db, kind="surge", scope={"offices": ["KR0101"]}, params={}, reason="peak",
+                                  expires_at=utcnow() + timedelta(hours=2), actor="admin", now=utcnow(),
+                                  public=True, notice={"en": "Peak", "es": "Pico", "fr": "Pic"})
+        emergency_activate(db=db, kind="surge", scope={"offices": ["KR0201"]}, params={}, reason="elsewhere",
+                           expires_at=utcnow() + timedelta(hours=2), actor="admin", now=utcnow())
+        emergency_lift(db=db, profile=here, actor="admin", now=utcnow())
+    rows = list(db.scalars(select(OutboxMessage).where(OutboxMessage.kind.like("crisis.%"))
+                           .order_by(OutboxMessage.id)))
+    assert [(r.organisation, r.kind) for r in rows] == [(TRADER_A, "crisis.emergency_started"),
+                                                       (TRADER_A, "crisis.emergency_ended")]
+    assert rows[0].payload["profile"] == here.id and rows[0].payload["notice"]["es"] == "Pico"
+    assert rows[0].payload["offices"] == ["KR0101"] and rows[1].payload["state"] == "ended"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -143,3 +143,18 @@ def declarations_outcome(*, db: Session, ids: list[int], profiles: list[int]) ->
     return {"released": released, "held": len(rows) - released, "by_channel": by_channel,
             "under": len({d.declaration_id for d in decided}),
             "post_clearance_audit": len({d.declaration_id for d in decided if d.post_clearance_audit})}
+
+
+RECENT_DAYS = 90  # a trader who lodged in the scope this recently is affected by a mode there
+GOODS_SCAN = 20_000  # newest lodgements read to match a goods or origin scope (bounded: activation stays quick)
+
+
+def traders_in_scope(*, db: Session, scope: dict[str, list[str]], now: datetime) -> list[str]:
+    """The declarants who lodged in a profile's scope (offices, goods, origins) in the last RECENT_DAYS days."""
+    since = Declaration.lodged_at >= now - timedelta(days=RECENT_DAYS)
+    offices = Declaration.office.in_(scope["offices"]) if scope.get("offices") else since
+    if not scope.get("hs_prefixes") and not scope.get("origins"):
+        return sorted(db.scalars(select(Declaration.declarant_id).where(since, offices).distinct()))
+    rows = db.execute(select(Declaration.declarant_id, Declaration.document).where(since, offices)
+                      .order_by(Declaration.id.desc()).limit(GOODS_SCAN))
+    return sorted({declarant for declarant, doc in rows if _in_scope(scope, None, doc)})
