@@ -19,7 +19,7 @@ RELIEF: dict[str, Any] = {"office": "KR0101", "lrn": "RELIEF-0001", "consignee":
                      "gross_mass_kg": "120.5", "packages": 12}]}
 
 
-def _relief(db, **scope):  # type: ignore[no-untyped-def]
+def _relief(db, **scope):
     with db.begin():
         return emergency_activate(db=db, kind="relief", scope=scope, params={}, reason="flood", actor="admin",
                                   expires_at=utcnow() + timedelta(hours=6), now=utcnow()).id
