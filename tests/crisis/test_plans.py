@@ -127,3 +127,17 @@ def test_traders_who_lodge_in_scope_are_told_when_a_mode_starts_and_ends(world, 
                                                        (TRADER_A, "crisis.emergency_ended")]
     assert rows[0].payload["profile"] == here.id and rows[0].payload["notice"]["es"] == "Pico"
     assert rows[0].payload["offices"] == ["KR0101"] and rows[1].payload["state"] == "ended"
+
+
+def test_a_plan_that_does_not_notify_traders_tells_them_nothing(world, db):
+    from clearway.notifications.models import OutboxMessage
+    from tests.factories import lodge_direct
+
+    lodge_direct("trader-a")
+    plan = plan_find("KR0101")
+    quiet = plan.model_copy(update={"events": [plan.events[0].model_copy(update={"notify": ["officers"]})]})
+    with db.begin():
+        plan_activate(db=db, plan=quiet, event="disaster", actor="admin", now=utcnow())
+        plan_activate(db=db, plan=plan, event="surge", actor="admin", now=utcnow())
+    kinds = list(db.scalars(select(OutboxMessage.payload).where(OutboxMessage.kind == "crisis.emergency_started")))
+    assert [k["kind"] for k in kinds] == ["surge"]

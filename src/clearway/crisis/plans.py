@@ -145,7 +145,7 @@ def plan_activate(*, db: Session, plan: ContinuityPlan, event: str | None, actor
     end = longest if ends_at is None else min(ends_at, longest)
     profiles = []
     for measure in entry.measures:
-        params: dict[str, Any] = {"plan": plan.id, "event": entry.event}
+        params: dict[str, Any] = {"plan": plan.id, "event": entry.event, "notify_traders": "traders" in entry.notify}
         params |= {k: v for k, v in (("capacity_share", measure.capacity_share),
                                      ("random_share", measure.random_share)) if v is not None}
         scope = {"offices": [plan.office], "hs_prefixes": measure.hs_chapters, "origins": measure.origins}

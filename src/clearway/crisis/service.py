@@ -231,6 +231,8 @@ def emergency_expire_due(*, db: Session, now: datetime) -> list[EmergencyProfile
 
 def traders_tell(*, db: Session, profile: EmergencyProfile, kind: str, now: datetime) -> int:
     """Tell every trader who recently lodged in the profile's scope that it started or ended; how many."""
+    if (profile.params or {}).get("notify_traders") is False:
+        return 0  # the continuity plan says traders are not told of this mode
     scope = profile.scope or {}
     notice = profile.notice or {}
     data: dict[str, Any] = {
