@@ -92,7 +92,7 @@ def test_a_documentary_plan_holds_goods_for_a_check_while_it_lasts(world, db):
                             count=10, window_s=1.0, template=template, now=utcnow,
                             expire=lambda: expire_pass(SimpleNamespace(sessions=sessions, wiring=wired)))
     assert report.lodged == 10 and report.by_channel == {"yellow": 10}
-    assert report.held == 10 and report.released == 0
+    assert report.held == 10 and report.released == 0 and report.holds == {"control_started": 10}
     assert report.ended_by_itself
 
 

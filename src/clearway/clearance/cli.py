@@ -122,7 +122,8 @@ def plan_drill(ctx: typer.Context, name: str, event: str | None, count: int, win
         ("decided under the plan", f"{report.under_plan} ({report.post_clearance_audit} post-clearance audit)"),
         ("by channel", ", ".join(f"{k} {v}" for k, v in sorted(report.by_channel.items())) or "none"),
         ("released", str(report.released)),
-        ("held", str(report.held)),
+        ("held", f"{report.held}" + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(report.holds.items())) + ")"
+                                      if report.holds else "")),
         ("mode ended", f"{report.ended_at:%H:%M:%S} UTC by {report.lifted_by}" if report.ended_at else "NO"),
         ("lodged after the end", f"{report.after_lodged} ({report.after_under_plan} under the plan, must be 0)"),
         ("seconds", f"{report.total_s:.2f}"),

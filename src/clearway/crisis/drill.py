@@ -52,6 +52,7 @@ class PlanDrillReport:
     after_under_plan: int = 0
     total_s: float = 0.0
     refusals: dict[str, int] = field(default_factory=dict)
+    holds: dict[str, int] = field(default_factory=dict)  # why the held goods wait, by hold code
 
     @property
     def rate(self) -> float:
@@ -114,7 +115,7 @@ def plan_drill_run(*, sessions: sessionmaker[Session], lodge: Lodge, expire: Cal
         outcome = selectors.declarations_outcome(db=db, ids=ids, profiles=report.profiles)
     report.released, report.held = outcome["released"], outcome["held"]
     report.under_plan, report.post_clearance_audit = outcome["under"], outcome["post_clearance_audit"]
-    report.by_channel = outcome["by_channel"]
+    report.by_channel, report.holds = outcome["by_channel"], outcome["holds"]
 
     # The end time passes with nobody lifting the mode: the worker's expiry job writes it down.
     wait = (profiles[0].expires_at - now()).total_seconds()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisNode, EmergencyDecision, EmergencyProfile
-from clearway.declarations.models import Declaration
+from clearway.declarations.models import Declaration, DeclarationEvent
 
 CACHE = "crisis.profiles"
 _ALL_PROFILES = select(EmergencyProfile).order_by(EmergencyProfile.id)  # built once: every lodgement reads it
@@ -140,7 +140,16 @@ def declarations_outcome(*, db: Session, ids: list[int], profiles: list[int]) ->
     decided = list(db.scalars(select(EmergencyDecision).where(EmergencyDecision.declaration_id.in_(ids),
                                                               EmergencyDecision.profile_id.in_(profiles)))) \
         if ids and profiles else []
-    return {"released": released, "held": len(rows) - released, "by_channel": by_channel,
+    holds: dict[str, int] = {}
+    # Why goods wait: the hold codes written on lodging ("held" events), and controls in progress.
+    for kind, params in (db.execute(select(DeclarationEvent.kind, DeclarationEvent.reason_params).where(
+            DeclarationEvent.declaration_id.in_(ids), DeclarationEvent.kind.in_(("held", "awaiting_payment",
+                                                                                  "control_started")))).all()
+                         if ids else []):
+        codes = [h.get("code", "?") for h in (params or {}).get("holds", [])] if kind == "held" else [kind]
+        for code in codes:
+            holds[code] = holds.get(code, 0) + 1
+    return {"released": released, "held": len(rows) - released, "by_channel": by_channel, "holds": holds,
             "under": len({d.declaration_id for d in decided}),
             "post_clearance_audit": len({d.declaration_id for d in decided if d.post_clearance_audit})}
 
