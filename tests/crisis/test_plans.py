@@ -77,6 +77,7 @@ def test_the_plan_drill_moves_goods_under_the_plan_and_the_mode_ends_by_itself(w
     assert report.under_plan == 15 and report.post_clearance_audit == 15
     assert report.by_channel == {"blue": 15, "green": 15}
     assert report.released == 30 and report.held == 0
+    assert report.release_s is not None and 0 <= report.release_s["median"] <= report.release_s["max"] < 60
     assert report.lifted_by == "system" and report.ended_at is not None and report.ends_at is not None
     assert report.ended_at == report.ends_at
     assert report.after_lodged == 3 and report.after_under_plan == 0 and report.ended_by_itself
@@ -93,6 +94,7 @@ def test_a_documentary_plan_holds_goods_for_a_check_while_it_lasts(world, db):
                             expire=lambda: expire_pass(SimpleNamespace(sessions=sessions, wiring=wired)))
     assert report.lodged == 10 and report.by_channel == {"yellow": 10}
     assert report.held == 10 and report.released == 0 and report.holds == {"control_started": 10}
+    assert report.release_s is None
     assert report.ended_by_itself
 
 

@@ -121,7 +121,8 @@ def plan_drill(ctx: typer.Context, name: str, event: str | None, count: int, win
                                 f"{report.rate:.0f} /s"),
         ("decided under the plan", f"{report.under_plan} ({report.post_clearance_audit} post-clearance audit)"),
         ("by channel", ", ".join(f"{k} {v}" for k, v in sorted(report.by_channel.items())) or "none"),
-        ("released", str(report.released)),
+        ("released", str(report.released) + (f" (lodgement to release: median {report.release_s['median']:.3f} s, "
+                                               f"max {report.release_s['max']:.3f} s)" if report.release_s else "")),
         ("held", f"{report.held}" + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(report.holds.items())) + ")"
                                       if report.holds else "")),
         ("mode ended", f"{report.ended_at:%H:%M:%S} UTC by {report.lifted_by}" if report.ended_at else "NO"),

@@ -53,6 +53,7 @@ class PlanDrillReport:
     total_s: float = 0.0
     refusals: dict[str, int] = field(default_factory=dict)
     holds: dict[str, int] = field(default_factory=dict)  # why the held goods wait, by hold code
+    release_s: dict[str, float] | None = None  # lodgement to release, median and max, of the released goods
 
     @property
     def rate(self) -> float:
@@ -115,7 +116,7 @@ def plan_drill_run(*, sessions: sessionmaker[Session], lodge: Lodge, expire: Cal
         outcome = selectors.declarations_outcome(db=db, ids=ids, profiles=report.profiles)
     report.released, report.held = outcome["released"], outcome["held"]
     report.under_plan, report.post_clearance_audit = outcome["under"], outcome["post_clearance_audit"]
-    report.by_channel, report.holds = outcome["by_channel"], outcome["holds"]
+    report.by_channel, report.holds, report.release_s = outcome["by_channel"], outcome["holds"], outcome["release_s"]
 
     # The end time passes with nobody lifting the mode: the worker's expiry job writes it down.
     wait = (profiles[0].expires_at - now()).total_seconds()

@@ -149,7 +149,13 @@ def declarations_outcome(*, db: Session, ids: list[int], profiles: list[int]) ->
         codes = [h.get("code", "?") for h in (params or {}).get("holds", [])] if kind == "held" else [kind]
         for code in codes:
             holds[code] = holds.get(code, 0) + 1
+    released_at = select(DeclarationEvent.at, Declaration.lodged_at).join(
+        Declaration, Declaration.id == DeclarationEvent.declaration_id).where(
+        DeclarationEvent.declaration_id.in_(ids), DeclarationEvent.to_status == "released",
+        DeclarationEvent.from_status != "released")
+    waits = sorted((at - lodged).total_seconds() for at, lodged in (db.execute(released_at).all() if ids else []))
     return {"released": released, "held": len(rows) - released, "by_channel": by_channel, "holds": holds,
+            "release_s": {"median": waits[len(waits) // 2], "max": waits[-1]} if waits else None,
             "under": len({d.declaration_id for d in decided}),
             "post_clearance_audit": len({d.declaration_id for d in decided if d.post_clearance_audit})}
 
