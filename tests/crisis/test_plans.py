@@ -73,7 +73,7 @@ def test_the_plan_drill_moves_goods_under_the_plan_and_the_mode_ends_by_itself(w
                             expire=lambda: expire_pass(SimpleNamespace(sessions=sessions, wiring=wired)),
                             progress=lambda phase, a, b: seen.append((phase, a, b)))
     assert (report.lodged, report.refused) == (30, 0)
-    # The drill cycles medicines (HS 30, in the relief scope) and smartphones (out of it).
+    # The drill cycles blankets (HS 63, in the relief scope) and smartphones (out of it).
     assert report.under_plan == 15 and report.post_clearance_audit == 15
     assert report.by_channel == {"blue": 15, "green": 15}
     assert report.released == 30 and report.held == 0
