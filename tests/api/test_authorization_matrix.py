@@ -177,6 +177,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     **{("POST", f"/api/v1/crisis/{path}"): {"admin"}
        for path in ("emergencies", "emergencies/{profile_id}/lift", "posts/{post}/snapshot", "posts/{post}/node")},
     ("POST", "/api/v1/crisis/posts/{post}/reconcile"): {"officer", "admin"},
+    ("POST", "/api/v1/crisis/relief"): {"trader-a", "trader-b"},  # a relief consignment's simplified declaration
     # Intelligence: the community (officers, analysts, agencies) reads what the marking lets it (the matrix's alert
     # is GREEN, from the analyst, sent to MFDS); admins, auditors and traders read nothing. Reading never
     # implies writing: only customs officers and analysts act and report outcomes, only the originating

@@ -39,8 +39,19 @@ def reconcile(ctx: typer.Context, post: Annotated[str, typer.Argument(help="Offi
 def drill(ctx: typer.Context,
           post: Annotated[str, typer.Option(help="Office code of the post that goes offline")] = "KR0101",
           declarations: Annotated[int, typer.Option(min=1, max=100_000, help="Lodgements while offline")] = 200,
+          plan: Annotated[str | None, typer.Argument(help="A continuity plan (id, office or JSON file): "
+                                                          "drill it instead of the offline post")] = None,
+          event: Annotated[str | None, typer.Option(help="The plan's event (default: its first)")] = None,
+          window: Annotated[float, typer.Option(min=0.5, max=600, help="Plan drill: seconds until the mode "
+                                                                      "ends by itself")] = 5.0,
+          trader: Annotated[str, typer.Option(help="Plan drill: the user who lodges")] = "trader-a",
           ) -> None:
-    """Simulate a post going offline, working on its node, and reconnecting; prints the figures."""
+    """Simulate a post going offline, working on its node, and reconnecting; prints the figures.
+
+    With a PLAN: activate the plan's event, lodge a burst through the lodging flow, watch the mode end."""
+    if plan is not None:
+        plan_drill(ctx, plan, event, declarations, window, trader)
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -77,6 +88,51 @@ def drill(ctx: typer.Context,
     for name, value in rows:
         console.print(f"{name:>40}: {value}")
     if report.lost or report.duplicates or report.relinked or not report.journal_ok:
+        raise typer.Exit(code=1)
+
+
+def plan_drill(ctx: typer.Context, name: str, event: str | None, count: int, window: float, trader: str) -> None:
+    """Run a continuity plan's drill and print its figures; exit 1 when the mode did not end by itself."""
+    from types import SimpleNamespace
+
+    from clearway.clearance.drill import trader_lodger
+    from clearway.crisis.drill import plan_drill_run
+    from clearway.crisis.jobs import expire_pass
+    from clearway.crisis.plans import plan_find
+    from clearway.db import get_sessionmaker, utcnow
+    from clearway.errors import DomainError
+
+    sessions, wiring = get_sessionmaker(), wiring_of(ctx)
+    try:
+        found = plan_find(name)
+        lodge, template = trader_lodger(sessions=sessions, wiring=wiring, username=trader)
+        report = plan_drill_run(sessions=sessions, lodge=lodge, plan=found, event=event, count=count,
+                                window_s=window, template=template, now=utcnow,
+                                expire=lambda: expire_pass(SimpleNamespace(sessions=sessions, wiring=wiring)))
+    except DomainError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{problem.code} {problem.pointer} {problem.params}", err=True)
+        raise typer.Exit(code=1) from exc
+    rows = [
+        ("plan", f"{report.plan} ({report.office}), event {report.event}"),
+        ("profiles activated", ", ".join(str(p) for p in report.profiles)),
+        ("time to activate", f"{report.activate_ms:.1f} ms"),
+        ("declarations lodged", f"{report.lodged} ({report.refused} refused) in {report.lodge_s:.2f} s, "
+                                f"{report.rate:.0f} /s"),
+        ("decided under the plan", f"{report.under_plan} ({report.post_clearance_audit} post-clearance audit)"),
+        ("by channel", ", ".join(f"{k} {v}" for k, v in sorted(report.by_channel.items())) or "none"),
+        ("released", str(report.released) + (f" (lodgement to release: median {report.release_s['median']:.3f} s, "
+                                               f"max {report.release_s['max']:.3f} s)" if report.release_s else "")),
+        ("held", f"{report.held}" + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(report.holds.items())) + ")"
+                                      if report.holds else "")),
+        ("mode ended", f"{report.ended_at:%H:%M:%S} UTC by {report.lifted_by}" if report.ended_at else "NO"),
+        ("lodged after the end", f"{report.after_lodged} ({report.after_under_plan} under the plan, must be 0)"),
+        ("seconds", f"{report.total_s:.2f}"),
+    ]
+    rows += [("refused", ", ".join(f"{k} {v}" for k, v in sorted(report.refusals.items())))] if report.refusals else []
+    for label, value in rows:
+        typer.echo(f"{label:>28}: {value}")
+    if not report.ended_by_itself or not report.lodged:
         raise typer.Exit(code=1)
 
 

@@ -20,6 +20,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.auth.models import User
+from clearway.auth.service import principal_of
+from clearway.clearance.lodge import declaration_lodge
 from clearway.clearance.offline import post_reconcile
 from clearway.clearance.wiring import Wiring
 from clearway.crisis import node as post_node
@@ -27,7 +30,7 @@ from clearway.crisis import provision
 from clearway.crisis.models import CrisisLink
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import EXAMPLE
-from clearway.errors import DomainError
+from clearway.errors import DomainError, NotFound, Problem
 from clearway.exchange.directory import own_key_rotate
 
 Progress = Callable[[str, int, int], None]
@@ -156,3 +159,19 @@ def drill_run(*, sessions: sessionmaker[Session], wiring: Wiring, post: str, cou
     if progress:
         progress("reconcile", len(refs), len(refs))
     return report
+
+
+def trader_lodger(*, sessions: sessionmaker[Session], wiring: Wiring, username: str
+                  ) -> tuple[Callable[[Session, dict[str, Any], datetime], Declaration], dict[str, Any]]:
+    """The lodging flow as one trader, for a plan drill, and the documented example made that trader's."""
+    with sessions() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound([Problem("crisis.drill_trader_unknown", "", {"username": username})])
+        actor = principal_of(user)
+        party = {"id": actor.organisation_code, "name": user.organisation.name, "country": "KR"}
+
+    def lodge(db: Session, doc: dict[str, Any], now: datetime) -> Declaration:
+        return declaration_lodge(db=db, wiring=wiring, actor=actor, raw=doc, now=now)
+
+    return lodge, {**copy.deepcopy(EXAMPLE), "declarant": party, "importer": party, "buyer": party}

@@ -174,3 +174,26 @@ def expire() -> None:
     with get_sessionmaker()() as db, db.begin():
         lifted = emergency_expire_due(db=db, now=utcnow())
     typer.echo(f"{len(lifted)} profiles lifted")
+
+
+@app.command("plans")
+def plans_command(folder: Annotated[Path | None, typer.Option(help="A folder of plan files (default: the shipped "
+                                                                   "plans)")] = None,
+                  lang: Annotated[str, typer.Option(help="en, es or fr")] = "en") -> None:
+    """Check every continuity plan against the schema and list what each does (exit 1 if one is invalid)."""
+    from clearway.crisis.plans import PLANS_DIR, plans_load
+    from clearway.errors import DomainError
+
+    try:
+        plans = plans_load(folder or PLANS_DIR)
+    except DomainError as exc:
+        _problems(exc)
+    for plan in plans.values():
+        typer.echo(f"{plan.id} {plan.office}: {getattr(plan.title, lang, plan.title.en)}")
+        typer.echo(f"  decides: {getattr(plan.decides, lang, plan.decides.en)}")
+        for event in plan.events:
+            measures = ", ".join(f"{m.kind}/{m.effect or 'default'}" + (f" HS {'+'.join(m.hs_chapters)}"
+                                                                        if m.hs_chapters else "")
+                                 for m in event.measures)
+            typer.echo(f"  {event.event}: {measures}; at most {event.max_hours} h; notifies "
+                       f"{', '.join(event.notify) or 'nobody'}")

@@ -26,6 +26,8 @@ ORDER = {"green_lane": 0, "lighter": 1, "capacity": 2, "hold": 3, "documentary":
 # Rule and watchlist hits are mandatory controls; a physical inspection (red) is never lightened.
 THINNABLE = {"model", "random"}
 DEFAULT_SHARE = 0.5
+# Relief and priority goods go lighter, but a control a rule or a watchlist asked for is still carried out.
+MANDATORY = {"rule", "watchlist"}
 TEXT = {
     "lighter": "emergency profile {id} ({kind}): released, post-clearance audit",
     "green_lane": "emergency profile {id} ({kind}): priority green lane",
@@ -91,6 +93,9 @@ def emergency_apply(decision: ChannelDecision, profiles: list[EmergencyProfile],
             if not touched:
                 continue  # a mandatory control or a green lodgement: the surge does not apply to it
             text = TEXT["capacity"] if after != channel else TEXT["capacity_kept"]
+        elif profile.effect in ("lighter", "green_lane") and channel in ("yellow", "red") and \
+                MANDATORY & set((decision.record or {}).get("sources", [])):
+            continue  # the rule's or watchlist's control is carried out: the profile does not apply to it
         else:
             after, audit = effect_channel(channel, profile.effect)
         reasons.append({"rule": RULE, "profile": profile.id, "kind": profile.kind, "effect": profile.effect,

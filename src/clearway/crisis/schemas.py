@@ -166,3 +166,48 @@ class ReconcileRead(BaseModel):
     already_linked: int
     conflicts: list[dict[str, Any]]
     mrns: dict[str, str | None]
+
+
+class ReliefParty(BaseModel):
+    """The sender of a relief consignment."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=2, max_length=70)
+    country: Country
+
+
+class ReliefItem(BaseModel):
+    """One relief goods item: what it is, where from, how much (RKC Specific Annex J, Chapter 5)."""
+
+    model_config = ConfigDict(extra="forbid")
+    hs_code: str = Field(pattern=r"^\d{6}$")
+    description: str = Field(min_length=3, max_length=200)
+    origin_country: Country
+    gross_mass_kg: str = Field(pattern=r"^\d{1,12}(\.\d{1,3})?$")
+    packages: int = Field(ge=1, le=1_000_000)
+    value: str = Field(default="0.00", pattern=r"^\d{1,15}(\.\d{1,2})?$",
+                       description="Value for statistics; donated goods may declare 0")
+
+
+class ReliefCreate(BaseModel):
+    """A simplified declaration of a relief consignment, accepted only while a relief profile covers it."""
+
+    model_config = ConfigDict(extra="forbid")
+    office: Office
+    lrn: str = Field(pattern=r"^[A-Za-z0-9._/-]{1,35}$")
+    consignee: str = Field(min_length=2, max_length=70, description="The relief organisation receiving the goods")
+    consignor: ReliefParty
+    transport_mode: Literal["1", "2", "3", "4", "5", "7", "8", "9"] = "4"
+    means_id: str | None = Field(default=None, max_length=35)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    items: list[ReliefItem] = Field(min_length=1, max_length=50)
+
+
+class ReliefRead(BaseModel):
+    """A relief consignment as lodged: its MRN, where it stands, the profile it was lodged under."""
+
+    mrn: str
+    status: str
+    channel: str | None
+    profile: int
+    post_clearance_audit: bool

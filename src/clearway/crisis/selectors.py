@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisNode, EmergencyDecision, EmergencyProfile
-from clearway.declarations.models import Declaration
+from clearway.declarations.models import Declaration, DeclarationEvent
 
 CACHE = "crisis.profiles"
 _ALL_PROFILES = select(EmergencyProfile).order_by(EmergencyProfile.id)  # built once: every lodgement reads it
@@ -127,3 +127,49 @@ def emergency_summary(*, db: Session, profile: EmergencyProfile, recent: int = 5
             "recent": [{"mrn": d.mrn, "office": d.office, "effect": d.effect, "channel_before": d.channel_before,
                         "channel_after": d.channel_after, "post_clearance_audit": d.post_clearance_audit,
                         "decided_at": d.decided_at, "status": s} for d, s in rows[:recent]]}
+
+
+def declarations_outcome(*, db: Session, ids: list[int], profiles: list[int]) -> dict[str, Any]:
+    """Where declarations stand now (released or held, by channel) and how many were decided under the profiles."""
+    rows = db.execute(select(Declaration.status, Declaration.channel).where(Declaration.id.in_(ids))).all() \
+        if ids else []
+    by_channel: dict[str, int] = {}
+    for _status, channel in rows:
+        by_channel[str(channel)] = by_channel.get(str(channel), 0) + 1
+    released = sum(1 for status, _c in rows if status in ("released", "cleared"))
+    decided = list(db.scalars(select(EmergencyDecision).where(EmergencyDecision.declaration_id.in_(ids),
+                                                              EmergencyDecision.profile_id.in_(profiles)))) \
+        if ids and profiles else []
+    holds: dict[str, int] = {}
+    # Why goods wait: the hold codes written on lodging ("held" events), and controls in progress.
+    for kind, params in (db.execute(select(DeclarationEvent.kind, DeclarationEvent.reason_params).where(
+            DeclarationEvent.declaration_id.in_(ids), DeclarationEvent.kind.in_(("held", "awaiting_payment",
+                                                                                  "control_started")))).all()
+                         if ids else []):
+        codes = [h.get("code", "?") for h in (params or {}).get("holds", [])] if kind == "held" else [kind]
+        for code in codes:
+            holds[code] = holds.get(code, 0) + 1
+    released_at = select(DeclarationEvent.at, Declaration.lodged_at).join(
+        Declaration, Declaration.id == DeclarationEvent.declaration_id).where(
+        DeclarationEvent.declaration_id.in_(ids), DeclarationEvent.to_status == "released",
+        DeclarationEvent.from_status != "released")
+    waits = sorted((at - lodged).total_seconds() for at, lodged in (db.execute(released_at).all() if ids else []))
+    return {"released": released, "held": len(rows) - released, "by_channel": by_channel, "holds": holds,
+            "release_s": {"median": waits[len(waits) // 2], "max": waits[-1]} if waits else None,
+            "under": len({d.declaration_id for d in decided}),
+            "post_clearance_audit": len({d.declaration_id for d in decided if d.post_clearance_audit})}
+
+
+RECENT_DAYS = 90  # a trader who lodged in the scope this recently is affected by a mode there
+GOODS_SCAN = 20_000  # newest lodgements read to match a goods or origin scope (bounded: activation stays quick)
+
+
+def traders_in_scope(*, db: Session, scope: dict[str, list[str]], now: datetime) -> list[str]:
+    """The declarants who lodged in a profile's scope (offices, goods, origins) in the last RECENT_DAYS days."""
+    since = Declaration.lodged_at >= now - timedelta(days=RECENT_DAYS)
+    offices = Declaration.office.in_(scope["offices"]) if scope.get("offices") else since
+    if not scope.get("hs_prefixes") and not scope.get("origins"):
+        return sorted(db.scalars(select(Declaration.declarant_id).where(since, offices).distinct()))
+    rows = db.execute(select(Declaration.declarant_id, Declaration.document).where(since, offices)
+                      .order_by(Declaration.id.desc()).limit(GOODS_SCAN))
+    return sorted({declarant for declarant, doc in rows if _in_scope(scope, None, doc)})

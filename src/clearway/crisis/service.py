@@ -16,6 +16,7 @@ from clearway.crisis import journal, selectors
 from clearway.crisis.models import CrisisConflict, CrisisLink, CrisisPermitUse, EmergencyProfile
 from clearway.errors import DomainError, Problem, ValidationFailed
 from clearway.exchange import envelope
+from clearway.notifications.service import notification_emit
 from clearway.reference.service import offices
 
 # The caller (a flow above the domains) lodges one offline document centrally and returns its MRN.
@@ -27,6 +28,7 @@ EFFECTS = ("lighter", "green_lane", "documentary", "hold", "capacity")
 # kept at the profile's shares, the others released for post-clearance audit), a closure suspends release.
 DEFAULT_EFFECT = {"relief": "lighter", "priority": "green_lane", "surge": "capacity", "closure": "hold"}
 MAX_DAYS = 90  # an emergency mode is for a time: renewing it is a new, audited decision
+STARTED, ENDED = "crisis.emergency_started", "crisis.emergency_ended"  # what traders in scope are told
 
 
 class ExportRejected(ValidationFailed):
@@ -197,6 +199,7 @@ def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], p
     db.add(profile)
     db.flush()
     selectors.profiles_changed(db)
+    traders_tell(db=db, profile=profile, kind=STARTED, now=now)
     audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_activated",
                  target_type="emergency_profile", target_id=str(profile.id),
                  detail={"kind": kind, "effect": effect, "scope": scope, "expires_at": expires_at.isoformat(),
@@ -210,6 +213,7 @@ def emergency_lift(*, db: Session, profile: EmergencyProfile, actor: str, now: d
         profile.lifted_at = min(now, profile.expires_at)
         profile.lifted_by = actor
         selectors.profiles_changed(db)
+        traders_tell(db=db, profile=profile, kind=ENDED, now=now)
         audit_append(db=db, actor=actor, actor_org="customs", action="crisis.emergency_lifted",
                      target_type="emergency_profile", target_id=str(profile.id),
                      detail={"kind": profile.kind, "expired": now >= profile.expires_at}, at=now)
@@ -223,3 +227,22 @@ def emergency_expire_due(*, db: Session, now: datetime) -> list[EmergencyProfile
     for profile in due:
         emergency_lift(db=db, profile=profile, actor="system", now=now)
     return due
+
+
+def traders_tell(*, db: Session, profile: EmergencyProfile, kind: str, now: datetime) -> int:
+    """Tell every trader who recently lodged in the profile's scope that it started or ended; how many."""
+    if (profile.params or {}).get("notify_traders") is False:
+        return 0  # the continuity plan says traders are not told of this mode
+    scope = profile.scope or {}
+    notice = profile.notice or {}
+    data: dict[str, Any] = {
+        "profile": profile.id, "kind": profile.kind, "effect": profile.effect, "state": kind.rsplit("_", 1)[-1],
+        "offices": list(scope.get("offices", [])), "hs_chapters": list(scope.get("hs_prefixes", [])),
+        "origins": list(scope.get("origins", [])), "starts_at": profile.activated_at.isoformat(),
+        "ends_at": (profile.lifted_at or profile.expires_at).isoformat(), "reason": profile.reason,
+        # The trader's systems show it in their user's language: every language the manager gave.
+        "notice": {lang: notice.get(lang) or notice.get("en") or profile.reason for lang in ("en", "es", "fr")}}
+    traders = selectors.traders_in_scope(db=db, scope=scope, now=now)
+    for organisation in traders:
+        notification_emit(db=db, organisation=organisation, kind=kind, data=data, now=now)
+    return len(traders)
