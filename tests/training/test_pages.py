@@ -84,8 +84,35 @@ def test_the_instructor_projects_a_test_from_the_dashboard(client, db):
     assert reference in page.text and "awaiting the officer" in page.text
 
 
-def test_traders_and_analysts_get_no_training_page(client):
-    for role in ("trader-a", "analyst"):
-        client.cookies.clear()
-        sign_in(client, role)
-        assert client.get("/training").status_code == 403, role
+def test_traders_get_no_training_page(client):
+    sign_in(client, "trader-a")
+    assert client.get("/training").status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_an_analyst_takes_an_exercise_and_the_page_names_the_declarant_not_a_code(client, db, lang):
+    from tests.training.helpers import exercise
+
+    small_world(db)
+    exercise_id = exercise(db, size=4, frauds=1, budget=1)
+    h = {"Accept-Language": lang}
+    sign_in(client, "analyst")
+    home = client.get("/training", headers=h)
+    assert home.status_code == 200 and f"/training/exercises/{exercise_id}" in home.text
+    assert 'action="/training/exercises"' not in home.text  # an analyst trains, it never instructs
+    queue = client.get(f"/training/exercises/{exercise_id}", headers=h)
+    assert queue.status_code == 200
+    opened = re.search(r'action="(/training/exercises/\d+/items/\d+)/open"', queue.text).group(1)  # type: ignore[union-attr]
+    assert client.post(f"{opened}/open", data={"csrf": csrf_of(queue.text)}, follow_redirects=False).status_code == 303
+    item = client.get(opened, headers=h)
+    r = client.post(f"{opened}/decision", data={"csrf": csrf_of(item.text), "decision": "clear"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    done = client.post(f"/training/exercises/{exercise_id}/finish", data={"csrf": csrf_of(queue.text)},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    page = html.unescape(client.get(f"/training/exercises/{exercise_id}", headers=h).text)
+    assert 'id="score"' in page
+    names = re.findall(r"<td>([^<]+) <span class=\"muted\">\((KR\d+)\)</span></td>", page)
+    assert len(names) == 4 and all(not name.startswith("KR") for name, _ in names)  # a name, its code beside it
+    assert catalogue("training2", lang)["ui.training2.kind.targeting"] in page

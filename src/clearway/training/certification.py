@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 from fastapi import Request
+from fastapi.responses import Response
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from clearway.declarations.lifecycle import SYSTEM_ACTOR
 from clearway.deps import principal_from_request
 from clearway.errors import DomainError, Forbidden, Problem
 from clearway.handlers import problem_response
+from clearway.i18n import translate
 from clearway.training.models import Attempt, Certificate, Exercise, Gate
 from clearway.training.schemas import CertificateRead, GateRead, ScoreRead
 
@@ -232,11 +234,28 @@ class CertificationGate:
             try:
                 await run_in_threadpool(_request_check, request, action)
             except DomainError as exc:
-                response = problem_response(request, status=exc.status, slug=exc.slug, title_code=exc.title_code,
-                                            problems=exc.problems, detail=exc.detail)
+                response = await _refusal(request, exc)
                 await response(scope, receive, send)
                 return
         await self.app(scope, replay, send)
+
+
+async def _refusal(request: Request, exc: DomainError) -> Response:
+    """The API keeps its problem+json; a browser's form gets the error page with the localised reason."""
+    if path_is_api(request.url.path):
+        return problem_response(request, status=exc.status, slug=exc.slug, title_code=exc.title_code,
+                                problems=exc.problems, detail=exc.detail)
+    from clearway.web.errors import error_page  # the web layer sits above the domains: imported when needed
+    from clearway.web.security import page_locale
+
+    locale = page_locale(request)
+    messages = [translate(p.code, locale, **p.params) for p in exc.problems]
+    return await run_in_threadpool(error_page, request, exc.status, messages)
+
+
+def path_is_api(path: str) -> bool:
+    """Whether a path is the JSON API's (its refusals stay problem+json)."""
+    return path.startswith("/api/")
 
 
 def _request_check(request: Request, action: str) -> None:

@@ -12,7 +12,7 @@ from clearway.db import utcnow
 from clearway.deps import CurrentAdmin, DbSession
 from clearway.openapi_docs import PROBLEMS
 from clearway.training import certification, injection, projection, report, selectors, service
-from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
+from clearway.training.access import Learner, Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
     CertificateList,
     DecisionCreate,
@@ -54,7 +54,7 @@ def worlds(db: DbSession, actor: Staff) -> WorldList:
 
 
 @router.get("/exercises", operation_id="listTrainingExercises", responses=PROBLEMS)
-def exercises(db: DbSession, actor: Staff) -> ExerciseList:
+def exercises(db: DbSession, actor: Learner) -> ExerciseList:
     """Exercises: every one for instructors, the open ones for trainees."""
     with db.begin():
         return ExerciseList(items=selectors.exercises_list(db, open_only=not is_instructor(db, actor)))

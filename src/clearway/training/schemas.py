@@ -88,6 +88,7 @@ class ItemRead(BaseModel):
     reference: str
     lodged_at: datetime
     declarant: str
+    declarant_name: str = Field(default="", description="The declarant's name as the document gives it")
     office: str
     currency: str
     invoice_total: str

@@ -85,11 +85,15 @@ def truth_read(case: TrainingCase, kind: str = "targeting") -> TruthRead:
                      hs_code=true_hs(case) if kind == "classification" else None)
 
 
+def _party_name(party: Any) -> str:
+    return str(party.get("name") or "") if isinstance(party, dict) else ""
+
+
 def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, reveal: bool,
           kind: str = "targeting") -> dict[str, Any]:
     doc = case.document
     return dict(id=item.id, position=item.position, reference=case.reference, lodged_at=case.lodged_at,
-                declarant=case.declarant, office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
+                declarant=case.declarant, declarant_name=_party_name(doc.get("declarant")), office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
                 invoice_total=str(doc.get("invoice_total", "")), item_count=len(doc.get("items", [])),
                 decision=decision.decision if decision else None, suspected=decision.suspected if decision else None,
                 answer=decision.answer if decision else None, truth=truth_read(case, kind) if reveal else None)

@@ -16,7 +16,7 @@ from clearway.deps import DbSession
 from clearway.errors import Problem, ValidationFailed
 from clearway.synthetic.records import FRAUD_KINDS
 from clearway.training import certification, projection, report, selectors, service
-from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
+from clearway.training.access import Learner, Staff, Trainee, instructor_check, is_instructor, is_trainee
 from clearway.training.schemas import DecisionCreate, ExerciseCreate, OfficerScore, ProjectionCreate
 from clearway.web.render import render
 from clearway.web.security import CheckedForm
@@ -25,7 +25,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, template: str, actor: Any, **context: Any) -> Response:
-    return render(request, template, user=actor, nav="training", kinds=FRAUD_KINDS, **context)
+    return render(request, template, user=actor, nav="training", kinds=FRAUD_KINDS,
+                  training_party=selectors.TRAINING_DECLARANT, **context)
 
 
 def _checked(model: Any, data: dict[str, Any]) -> Any:
@@ -43,7 +44,7 @@ def _int(value: Any) -> int | None:
 
 
 @router.get("/training")
-def home(request: Request, db: DbSession, actor: Staff) -> Response:
+def home(request: Request, db: DbSession, actor: Learner) -> Response:
     """Instructors: worlds, exercises, projections and scores; officers: open exercises and their own scores."""
     with db.begin():
         instructor = is_instructor(db, actor)
@@ -54,14 +55,14 @@ def home(request: Request, db: DbSession, actor: Staff) -> Response:
             worlds=selectors.worlds_list(db) if instructor else [],
             projections=selectors.projections_list(db, limit=50) if instructor else [],
             scores=selectors.officer_scores(db) if instructor else None,
-            mine=selectors.trainee_report(db, actor.username) if actor.role == "officer" else [],
-            own=selectors.officer_scores(db, officer=actor.username).items if actor.role == "officer" else [],
+            mine=selectors.trainee_report(db, actor.username) if is_trainee(actor) else [],
+            own=selectors.officer_scores(db, officer=actor.username).items if is_trainee(actor) else [],
             certificates=certification.certificates_of(db, actor.username), this_month=f"{utcnow():%Y-%m}",
             field=report.with_field(OfficerScore(officer=actor.username, projected=0, decided=0, hits=0,
                                                            misses=0, false_alarms=0, detection=None,
                                                            detection_ci=None),
                                     report.field_rates(db, [actor.username]).get(actor.username, (0, 0)))
-            if actor.role == "officer" else None)
+            if is_trainee(actor) else None)
     return _page(request, "training/home.html", actor, **context)
 
 
@@ -80,12 +81,12 @@ def exercise_form(request: Request, db: DbSession, actor: Staff, form: CheckedFo
 
 
 @router.get("/training/exercises/{exercise_id}")
-def exercise_page(request: Request, db: DbSession, actor: Staff, exercise_id: int) -> Response:
+def exercise_page(request: Request, db: DbSession, actor: Learner, exercise_id: int) -> Response:
     """An officer's queue for the exercise; instructors also see every trainee's score and the answer key."""
     with db.begin():
         exercise = selectors.exercise_get(db, exercise_id)
         instructor = is_instructor(db, actor)
-        queue = selectors.exercise_read(db, exercise, trainee=actor.username) if actor.role == "officer" else None
+        queue = selectors.exercise_read(db, exercise, trainee=actor.username) if is_trainee(actor) else None
         attempt = selectors.attempt_of(db, exercise, actor.username)
         context: dict[str, Any] = dict(
             instructor=instructor, queue=queue, exercise=selectors.exercise_read(db, exercise, instructor=instructor),
