@@ -15,17 +15,20 @@ from sqlalchemy.orm import Session
 
 from clearway.declarations.exercises import EXERCISE_DECLARANT
 from clearway.errors import NotFound, Problem
+from clearway.training import documentary
 from clearway.training.models import (
     Attempt,
     Decision,
     Exercise,
     ExerciseItem,
+    Mark,
     Projection,
     TrainingCase,
     TrainingWorld,
 )
 from clearway.training.report import field_rates, with_field
 from clearway.training.schemas import (
+    CheckPointRead,
     ExerciseRead,
     ItemDetail,
     ItemRead,
@@ -155,8 +158,30 @@ def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> 
     if exercise.kind == "classification":  # the trainee classifies from the description: the codes are hidden
         document = {**document, "items": [{k: v for k, v in line.items() if k != "hs_code"}
                                           for line in document.get("items", [])[:1]]}
+    papers, points = None, []
+    if exercise.kind == "documentary":
+        checked = points_of(exercise, item, case)
+        marked = _marks(db, attempt).get(item.id, set())
+        papers = documentary.papers(case.document, checked)
+        points = [CheckPointRead(key=p.key, document=p.document, field=p.field, line=p.line, declared=p.declared,
+                                 shown=p.shown, marked=p.key in marked, discrepant=p.discrepant if reveal else None)
+                  for p in checked]
     return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal, exercise.kind),
-                      document=document, reference_prices=prices)
+                      document=document, reference_prices=prices, papers=papers, check_points=points)
+
+
+def points_of(exercise: Exercise, item: ExerciseItem, case: TrainingCase) -> list[documentary.CheckPoint]:
+    """The check points of an item's papers in a documentary check (the item seeds its planted slips)."""
+    return documentary.check_points(case.document, case.truth, salt=item.id, level=exercise.level)
+
+
+def _marks(db: Session, attempt: Attempt | None) -> dict[int, set[str]]:
+    if attempt is None:
+        return {}
+    marks: dict[int, set[str]] = {}
+    for item_id, point in db.execute(select(Mark.item_id, Mark.point).where(Mark.attempt_id == attempt.id)):
+        marks.setdefault(item_id, set()).add(point)
+    return marks
 
 
 REFERENCE_SAMPLE = 5000  # compliant declarations read for reference prices (the most recent)
@@ -197,6 +222,8 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
     """The attempt scored against the truth: undecided counts as cleared; time from start to finish."""
     rows = _rows(db, exercise)
     decisions = _decisions(db, attempt)
+    if exercise.kind == "documentary":
+        return _papers_score(db, exercise, attempt, rows, decisions)
     outcomes, named, found, missed_value, missed = [], 0, Decimal(0), Decimal(0), []
     for item, case in rows:
         decision = decisions.get(item.id)
@@ -232,6 +259,48 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
         seconds=(end - attempt.started_at).total_seconds() if end else None,
         seconds_per_decision=sum(spent) / len(spent) if spent else None,
         missed=missed if attempt.finished_at is not None else [])
+
+
+def _timing(attempt: Attempt, decisions: dict[int, Decision]) -> tuple[float | None, float | None]:
+    """Seconds from start to finish (or the last decision), and the mean seconds per decision."""
+    decided = [d for d in decisions.values() if d.decided_at is not None]
+    end = attempt.finished_at or max((d.decided_at for d in decided if d.decided_at), default=None)
+    spent = [(d.decided_at - d.opened_at).total_seconds() for d in decided if d.decided_at]
+    return ((end - attempt.started_at).total_seconds() if end else None,
+            sum(spent) / len(spent) if spent else None)
+
+
+def _papers_score(db: Session, exercise: Exercise, attempt: Attempt, rows: list[tuple[ExerciseItem, TrainingCase]],
+                  decisions: dict[int, Decision]) -> ScoreRead:
+    """A documentary check scored per check point: a marked discrepancy is a hit, an unmarked one a miss, a
+    marked point that agrees a false mark (false alarm); unmarked agreeing points are correct rejections."""
+    marks = _marks(db, attempt)
+    outcomes, missed, found_value, missed_value = [], [], Decimal(0), Decimal(0)
+    for item, case in rows:
+        points = points_of(exercise, item, case)
+        truth, marked = documentary.discrepancies(points), marks.get(item.id, set())
+        outcomes += [outcome_of(p.key in truth, p.key in marked) for p in points]
+        missed += [f"{case.reference} {key}" for key in sorted(truth - marked)]
+        if case.fraud_kind is not None and truth:
+            impact = Decimal(str(case.truth.get("revenue_impact", "0")))
+            if truth & marked:
+                found_value += impact
+            else:
+                missed_value += impact
+    c = counted(outcomes)
+    seconds, per_decision = _timing(attempt, decisions)
+    marked_count = c.hits + c.false_alarms
+    return ScoreRead(
+        exercise_id=exercise.id, kind=exercise.kind, trainee=attempt.trainee, finished=attempt.finished_at is not None,
+        decided=sum(d.decided_at is not None for d in decisions.values()), size=len(rows), hits=c.hits,
+        misses=c.misses, false_alarms=c.false_alarms, correct_rejections=c.correct_rejections, kinds_named=0,
+        hit_rate=c.hits / c.frauds if c.frauds else None, hit_rate_ci=wilson(c.hits, c.frauds),
+        false_alarm_rate=c.false_alarms / c.compliant if c.compliant else None, d_prime=d_prime(c),
+        revenue_found=str(found_value), revenue_missed=str(missed_value), seconds=seconds,
+        seconds_per_decision=per_decision, missed=missed if attempt.finished_at is not None else [],
+        discrepancies=c.frauds, found=c.hits, false_marks=c.false_alarms,
+        recall=c.hits / c.frauds if c.frauds else None,
+        precision=c.hits / marked_count if marked_count else None)
 
 
 def exercise_report(db: Session, exercise: Exercise, trainee: str | None = None) -> list[ScoreRead]:

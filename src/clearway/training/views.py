@@ -121,9 +121,11 @@ def item_page(request: Request, db: DbSession, actor: Trainee, exercise_id: int,
 def decision_form(request: Request, db: DbSession, actor: Trainee, form: CheckedForm, exercise_id: int,
                   item_id: int) -> Response:
     """Flag or clear the declaration and go back to the queue."""
-    body = _checked(DecisionCreate, {"decision": str(form.get("decision") or "")[:8] or None,
+    papers = form.get("papers") == "1"  # the documentary form: no mark at all means the papers agree
+    body = _checked(DecisionCreate, {"decision": None if papers else str(form.get("decision") or "")[:8] or None,
                                      "suspected": str(form.get("suspected") or "")[:24] or None,
-                                     "hs_code": str(form.get("hs_code") or "").strip()[:6] or None})
+                                     "hs_code": str(form.get("hs_code") or "").strip()[:6] or None,
+                                     "marks": [str(m)[:40] for m in form.getlist("mark")][:60] if papers else None})
     with db.begin():
         service.decision_record(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id),
                                 item_id=item_id, body=body, now=utcnow())

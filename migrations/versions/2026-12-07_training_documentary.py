@@ -1,0 +1,35 @@
+"""Training: the documentary check's marks (the check points a trainee marks as discrepancies).
+
+Revision ID: 0053
+Revises: 0049
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0053"
+down_revision = "0049"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "training_marks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("attempt_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("point", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(["attempt_id"], ["training_attempts.id"]),
+        sa.ForeignKeyConstraint(["item_id"], ["training_exercise_items.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("attempt_id", "item_id", "point", name="uq_training_marks_point"),
+    )
+    op.create_index(op.f("ix_training_marks_attempt_id"), "training_marks", ["attempt_id"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_training_marks_attempt_id"), table_name="training_marks")
+    op.drop_table("training_marks")
