@@ -18,7 +18,8 @@ assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]
 
 
 ExerciseKind = Literal["targeting", "valuation", "classification", "documentary"]
-PointKey = Annotated[str, StringConstraints(pattern=r"^(invoice|packing|origin)(\.[1-9])?\.[a-z_]{1,16}$", max_length=40)]
+PointKey = Annotated[str, StringConstraints(pattern=r"^(invoice|packing|origin)(\.[1-9])?\.[a-z_]{1,16}$",
+                                            max_length=40)]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 

@@ -96,7 +96,8 @@ def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, rev
           kind: str = "targeting") -> dict[str, Any]:
     doc = case.document
     return dict(id=item.id, position=item.position, reference=case.reference, lodged_at=case.lodged_at,
-                declarant=case.declarant, declarant_name=_party_name(doc.get("declarant")), office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
+                declarant=case.declarant, declarant_name=_party_name(doc.get("declarant")),
+                office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
                 invoice_total=str(doc.get("invoice_total", "")), item_count=len(doc.get("items", [])),
                 decision=decision.decision if decision else None, suspected=decision.suspected if decision else None,
                 answer=decision.answer if decision else None, truth=truth_read(case, kind) if reveal else None)
