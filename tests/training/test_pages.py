@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.factories import auth
 from tests.locales import assert_translated, catalogue
 from tests.training.helpers import small_world
 from tests.web.conftest import csrf_of, sign_in
@@ -116,3 +117,47 @@ def test_an_analyst_takes_an_exercise_and_the_page_names_the_declarant_not_a_cod
     names = re.findall(r"<td>([^<]+) <span class=\"muted\">\((KR\d+)\)</span></td>", page)
     assert len(names) == 4 and all(not name.startswith("KR") for name, _ in names)  # a name, its code beside it
     assert catalogue("training2", lang)["ui.training2.kind.targeting"] in page
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_administrator_gates_an_action_and_sets_a_projection_rate_from_the_dashboard(client, db, lang):
+    words = catalogue("training3", lang)
+    h = {"Accept-Language": lang}
+    small_world(db)
+    sign_in(client, "admin")
+    home = client.get("/training", headers=h)
+    assert words["ui.training3.gates"] in html.unescape(home.text) and words["ui.training3.no_injection"] in \
+        html.unescape(home.text)
+    r = client.post("/training/gates", data={"csrf": csrf_of(home.text), "action": "risk.rule_write",
+                                             "role": "analyst", "level": "2"}, follow_redirects=False)
+    assert r.status_code == 303
+    gates = client.get("/api/v1/training/gates", headers=auth(client, "admin")).json()["items"]
+    assert [(g["action"], g["role"], g["level"]) for g in gates] == [("risk.rule_write", "analyst", 2)]
+    r = client.post("/training/injection", data={"csrf": csrf_of(home.text), "office": "kr0101", "per_day": "3",
+                                                 "cohort": "c1"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = html.unescape(client.get("/training", headers=h).text)
+    rows = re.search(r'id="injection-list">(.*?)</table>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "KR0101" in rows and ">3<" in rows
+    refused = client.post("/training/injection", data={"csrf": csrf_of(home.text), "office": "KR0101",
+                                                       "per_day": "3", "cohort": "nosuch"}, headers=h,
+                          follow_redirects=False)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+    r = client.post("/training/gates", data={"csrf": csrf_of(home.text), "action": "risk.rule_write", "clear": "1"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and client.get("/api/v1/training/gates", headers=auth(client, "admin")
+                                               ).json()["items"] == []
+    client.post("/training/injection", data={"csrf": csrf_of(home.text), "office": "KR0101", "clear": "1"})
+    assert words["ui.training3.no_injection"] in html.unescape(client.get("/training", headers=h).text)
+
+
+def test_only_an_administrator_sets_gates_from_the_page(client, db):
+    r = client.put("/api/v1/controls/examiners/officer", json={"sections": [], "supervisor": True},
+                   headers=auth(client, "admin"))
+    assert r.status_code == 200
+    sign_in(client, "officer")  # a supervisor instructs but does not gate
+    home = client.get("/training")
+    assert 'action="/training/gates"' not in home.text and 'id="gate-list"' in home.text
+    r = client.post("/training/gates", data={"csrf": csrf_of(home.text), "action": "release.red", "role": "officer",
+                                             "level": "1"}, follow_redirects=False)
+    assert r.status_code == 403

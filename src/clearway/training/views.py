@@ -12,12 +12,19 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from clearway.db import utcnow
-from clearway.deps import DbSession
+from clearway.deps import CurrentAdmin, DbSession
 from clearway.errors import Problem, ValidationFailed
 from clearway.synthetic.records import FRAUD_KINDS
-from clearway.training import certification, projection, report, selectors, service
+from clearway.training import certification, injection, projection, report, selectors, service
 from clearway.training.access import Learner, Staff, Trainee, instructor_check, is_instructor, is_trainee
-from clearway.training.schemas import DecisionCreate, ExerciseCreate, OfficerScore, ProjectionCreate
+from clearway.training.schemas import (
+    DecisionCreate,
+    ExerciseCreate,
+    GateSet,
+    InjectionSet,
+    OfficerScore,
+    ProjectionCreate,
+)
 from clearway.web.render import render
 from clearway.web.security import CheckedForm
 
@@ -58,6 +65,9 @@ def home(request: Request, db: DbSession, actor: Learner) -> Response:
             mine=selectors.trainee_report(db, actor.username) if is_trainee(actor) else [],
             own=selectors.officer_scores(db, officer=actor.username).items if is_trainee(actor) else [],
             certificates=certification.certificates_of(db, actor.username), this_month=f"{utcnow():%Y-%m}",
+            gates={g.action: g for g in certification.gates_list(db)} if instructor else {},
+            gate_actions=certification.ACTIONS,
+            rates=injection.rates_list(db) if instructor else [],
             field=report.with_field(OfficerScore(officer=actor.username, projected=0, decided=0, hits=0,
                                                            misses=0, false_alarms=0, detection=None,
                                                            detection_ci=None),
@@ -181,3 +191,46 @@ def report_pick(request: Request, actor: Staff, office: str = "", month: str = "
     if not re.fullmatch(r"[A-Z]{2}[A-Z0-9]{1,6}", office):
         raise ValidationFailed([Problem("training.office_unknown", "/office", {"office": office[:8]})])
     return RedirectResponse(f"/training/reports/{office}/{report.month_of(month[:7]):%Y-%m}", status_code=303)
+
+
+OFFICE = re.compile(r"[A-Z]{2}[A-Z0-9]{1,6}")
+
+
+def _office(value: Any) -> str:
+    """The office a form names, else the coded 422 the API gives for a bad path."""
+    office = str(value or "").strip().upper()[:8]
+    if not OFFICE.fullmatch(office):
+        raise ValidationFailed([Problem("training.office_unknown", "/office", {"office": office})])
+    return office
+
+
+@router.post("/training/gates")
+def gate_form(request: Request, db: DbSession, actor: CurrentAdmin, form: CheckedForm) -> Response:
+    """Require a certificate for a sensitive action, or stop requiring it (administrators)."""
+    action = str(form.get("action") or "")
+    if action not in certification.ACTIONS:
+        raise ValidationFailed([Problem("field.invalid", "/action", {})])
+    with db.begin():
+        if form.get("clear") == "1":
+            certification.gate_clear(db=db, actor=actor, action=action, now=utcnow())
+        else:
+            body = _checked(GateSet, {"role": str(form.get("role") or "")[:16], "level": _int(form.get("level"))})
+            certification.gate_set(db=db, actor=actor, action=action, role=body.role, level=body.level,
+                                   now=utcnow())
+    return RedirectResponse("/training#gates", status_code=303)
+
+
+@router.post("/training/injection")
+def injection_form(request: Request, db: DbSession, actor: Staff, form: CheckedForm) -> Response:
+    """Set how many cases a day are projected into an office's live queue, or stop (instructors)."""
+    office = _office(form.get("office"))
+    with db.begin():
+        instructor_check(db, actor)
+        if form.get("clear") == "1":
+            injection.rate_clear(db=db, actor=actor, office=office, now=utcnow())
+        else:
+            body = _checked(InjectionSet, {"per_day": _int(form.get("per_day")),
+                                           "cohort": str(form.get("cohort") or "").strip()[:64]})
+            injection.rate_set(db=db, actor=actor, office=office, per_day=body.per_day, cohort=body.cohort,
+                               now=utcnow())
+    return RedirectResponse("/training#injection", status_code=303)
