@@ -31,6 +31,8 @@ from clearway.handlers import problem_response
 from clearway.i18n import translate
 from clearway.training.models import Attempt, Certificate, Exercise, Gate
 from clearway.training.schemas import CertificateRead, GateRead, ScoreRead
+from clearway.web.errors import error_page
+from clearway.web.security import page_locale
 
 # What each role must have passed, by exercise kind; a kind joins a curriculum when its exercises exist.
 CURRICULA: dict[str, tuple[str, ...]] = {"officer": ("targeting", "valuation", "classification"),
@@ -248,9 +250,6 @@ async def _refusal(request: Request, exc: DomainError) -> Response:
     if path_is_api(request.url.path):
         return problem_response(request, status=exc.status, slug=exc.slug, title_code=exc.title_code,
                                 problems=exc.problems, detail=exc.detail)
-    from clearway.web.errors import error_page  # the web layer sits above the domains: imported when needed
-    from clearway.web.security import page_locale
-
     locale = page_locale(request)
     messages = [translate(p.code, locale, **p.params) for p in exc.problems]
     return await run_in_threadpool(error_page, request, exc.status, messages)
