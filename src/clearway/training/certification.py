@@ -35,7 +35,7 @@ from clearway.web.errors import error_page
 from clearway.web.security import page_locale
 
 # What each role must have passed, by exercise kind; a kind joins a curriculum when its exercises exist.
-CURRICULA: dict[str, tuple[str, ...]] = {"officer": ("targeting", "valuation", "classification"),
+CURRICULA: dict[str, tuple[str, ...]] = {"officer": ("targeting", "valuation", "classification", "documentary"),
                                          "analyst": ("targeting",)}
 LEVELS = (1, 2, 3)
 VALID_FOR = timedelta(days=365)
