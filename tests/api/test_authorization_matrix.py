@@ -176,6 +176,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
         ("GET", "exercises/{exercise_id}"), ("POST", "exercises/{exercise_id}/items/{item_id}/open"),
         ("PUT", "exercises/{exercise_id}/items/{item_id}/decision"), ("POST", "exercises/{exercise_id}/finish"),
         ("GET", "me"))},
+    ("PUT", "/api/v1/training/exercises/{exercise_id}/rule"): {"officer", "analyst"},
     # Crisis: customs staff read profiles, nodes and tasks; administrators declare, lift and provision;
     # officers (and administrators) reconcile a post's export.
     **{("GET", f"/api/v1/crisis/{path}"): {"officer", "analyst", "admin", "auditor"}

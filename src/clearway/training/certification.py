@@ -43,6 +43,7 @@ PASS_HIT_RATE = 0.7  # at least 70 % of the planted frauds flagged
 PASS_FALSE_ALARM_RATE = 0.25  # and at most a quarter of the compliant declarations flagged
 PASS_ACCURACY = 0.7  # classification: 70 % of the goods given their true subheading
 PASS_PRECISION = 0.75  # documentary: at least three marks in four are real discrepancies
+PASS_RULE_PRECISION = 0.5  # rule writing: at least every second declaration selected is a fraud
 # The sensitive actions an administration may gate.
 ACTIONS = ("release.red", "risk.rule_write", "risk.model_promote")
 
@@ -56,6 +57,8 @@ def passed(score: ScoreRead) -> bool:
         return (score.accuracy or 0.0) >= PASS_ACCURACY
     if score.kind == "documentary":  # most check points agree, so a false-alarm rate over them would be lax
         return (score.recall or 0.0) >= PASS_HIT_RATE and (score.precision or 0.0) >= PASS_PRECISION
+    if score.kind == "rule":  # a rule must catch the pattern without selecting half the day
+        return (score.recall or 0.0) >= PASS_HIT_RATE and (score.precision or 0.0) >= PASS_RULE_PRECISION
     if score.hit_rate is None:
         return False
     return score.hit_rate >= PASS_HIT_RATE and (score.false_alarm_rate or 0.0) <= PASS_FALSE_ALARM_RATE

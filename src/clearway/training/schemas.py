@@ -17,7 +17,7 @@ FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quan
 assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
 
 
-ExerciseKind = Literal["targeting", "valuation", "classification", "documentary"]
+ExerciseKind = Literal["targeting", "valuation", "classification", "documentary", "rule"]
 PointKey = Annotated[str, StringConstraints(pattern=r"^(invoice|packing|origin)(\.[1-9])?\.[a-z_]{1,16}$",
                                             max_length=40)]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
@@ -63,7 +63,8 @@ class ExerciseCreate(Strict):
                                "classification: give the HS subheading of each declaration's goods from their "
                                "description (no assistant; compliant declarations only, so `frauds` is 0); "
                                "documentary: mark the discrepancies between each declaration and its invoice, "
-                               "packing list and certificate of origin")
+                               "packing list and certificate of origin; "
+                               "rule: write a selectivity rule that catches the planted frauds of the sample")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
@@ -176,6 +177,20 @@ class DecisionCreate(Strict):
         return self
 
 
+class RuleWrite(Strict):
+    """A selectivity rule written in the risk engine's language, test-run on the exercise's declarations."""
+
+    expression: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^[^\x00]+$")]
+
+
+class RuleTestRun(BaseModel):
+    """The rule's test-run on the exercise's declarations: how many it selects (hits are told on handing in)."""
+
+    expression: str
+    evaluated: int
+    selected: int
+
+
 class ScoreRead(BaseModel):
     """A trainee's score on one exercise, against the ground truth."""
 
@@ -206,8 +221,11 @@ class ScoreRead(BaseModel):
     discrepancies: int = Field(default=0, description="Documentary: discrepancies planted in the papers")
     found: int = Field(default=0, description="Documentary: discrepancies marked")
     false_marks: int = Field(default=0, description="Documentary: check points marked that agree")
-    precision: float | None = Field(default=None, description="Documentary: marks that were discrepancies")
-    recall: float | None = Field(default=None, description="Documentary: discrepancies that were marked")
+    precision: float | None = Field(default=None, description="Documentary: marks that were discrepancies; "
+                                    "rule: selected declarations that were frauds")
+    recall: float | None = Field(default=None, description="Documentary: discrepancies that were marked; "
+                                 "rule: planted frauds the rule selects")
+    expression: str | None = Field(default=None, description="Rule writing: the rule handed in")
 
 
 class Report(BaseModel):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from clearway.declarations.exercises import EXERCISE_DECLARANT
 from clearway.errors import NotFound, Problem
-from clearway.training import documentary
+from clearway.training import documentary, rulewriting
 from clearway.training.models import (
     Attempt,
     Decision,
@@ -25,6 +25,7 @@ from clearway.training.models import (
     Projection,
     TrainingCase,
     TrainingWorld,
+    WrittenRule,
 )
 from clearway.training.report import field_rates, with_field
 from clearway.training.schemas import (
@@ -36,6 +37,7 @@ from clearway.training.schemas import (
     OfficerScores,
     ProjectionRead,
     ReferencePrice,
+    RuleTestRun,
     ScoreRead,
     TruthRead,
     WorldRead,
@@ -225,6 +227,8 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
     decisions = _decisions(db, attempt)
     if exercise.kind == "documentary":
         return _papers_score(db, exercise, attempt, rows, decisions)
+    if exercise.kind == "rule":
+        return _rule_score(db, exercise, attempt, rows)
     outcomes, named, found, missed_value, missed = [], 0, Decimal(0), Decimal(0), []
     for item, case in rows:
         decision = decisions.get(item.id)
@@ -302,6 +306,64 @@ def _papers_score(db: Session, exercise: Exercise, attempt: Attempt, rows: list[
         discrepancies=c.frauds, found=c.hits, false_marks=c.false_alarms,
         recall=c.hits / c.frauds if c.frauds else None,
         precision=c.hits / marked_count if marked_count else None)
+
+
+def _rule_selects(db: Session, exercise: Exercise, expression: str,
+                  rows: list[tuple[ExerciseItem, TrainingCase]]) -> list[bool]:
+    """Whether the rule selects each case, with the world's compliant declarations as reference prices."""
+    compiled = rulewriting.rule_compile(expression)
+    knowledge = None
+    if any(f.startswith(("ref.", "item.uv_ratio")) for f in compiled.fields):
+        documents = db.scalars(select(TrainingCase.document).where(
+            TrainingCase.world_id == exercise.world_id, TrainingCase.fraud_kind.is_(None))
+            .order_by(TrainingCase.id.desc()).limit(REFERENCE_SAMPLE))
+        knowledge = rulewriting.Knowledge(references=rulewriting.references_of(documents))
+    return [rulewriting.rule_hits(compiled, case, knowledge) for _, case in rows]
+
+
+def rule_test_run(db: Session, exercise: Exercise, expression: str) -> RuleTestRun:
+    """The rule run on the exercise's declarations: how many it selects, not which were frauds."""
+    rows = _rows(db, exercise)
+    return RuleTestRun(expression=expression, evaluated=len(rows),
+                       selected=sum(_rule_selects(db, exercise, expression, rows)))
+
+
+def written_rule(db: Session, attempt: Attempt | None) -> str | None:
+    """The rule the trainee last wrote for the exercise, if any."""
+    written = db.get(WrittenRule, attempt.id) if attempt is not None else None
+    return written.expression if written is not None else None
+
+
+def _rule_score(db: Session, exercise: Exercise, attempt: Attempt,
+                rows: list[tuple[ExerciseItem, TrainingCase]]) -> ScoreRead:
+    """A written rule scored on the ground truth: a selected fraud is a hit, a selected compliant declaration a
+    false alarm; precision and recall as an analyst would read a test-run."""
+    expression = written_rule(db, attempt)
+    selected = _rule_selects(db, exercise, expression, rows) if expression else [False] * len(rows)
+    outcomes, found, missed_value, missed = [], Decimal(0), Decimal(0), []
+    for (_, case), hit in zip(rows, selected, strict=True):
+        outcome = outcome_of(case.fraud_kind is not None, hit)
+        outcomes.append(outcome)
+        impact = Decimal(str(case.truth.get("revenue_impact", "0")))
+        if outcome == "hit":
+            found += impact
+        elif outcome == "miss":
+            missed_value += impact
+            missed.append(case.reference)
+    c = counted(outcomes)
+    end = attempt.finished_at or (db.get(WrittenRule, attempt.id).written_at if expression else None)  # type: ignore[union-attr]
+    chosen = c.hits + c.false_alarms
+    return ScoreRead(
+        exercise_id=exercise.id, kind=exercise.kind, trainee=attempt.trainee, finished=attempt.finished_at is not None,
+        decided=int(expression is not None), size=len(rows), hits=c.hits, misses=c.misses,
+        false_alarms=c.false_alarms, correct_rejections=c.correct_rejections, kinds_named=0,
+        hit_rate=c.hits / c.frauds if c.frauds else None, hit_rate_ci=wilson(c.hits, c.frauds),
+        false_alarm_rate=c.false_alarms / c.compliant if c.compliant else None, d_prime=d_prime(c),
+        revenue_found=str(found), revenue_missed=str(missed_value),
+        seconds=(end - attempt.started_at).total_seconds() if end else None, seconds_per_decision=None,
+        missed=missed if attempt.finished_at is not None else [],
+        recall=c.hits / c.frauds if c.frauds else None, precision=c.hits / chosen if chosen else None,
+        expression=expression)
 
 
 def exercise_report(db: Session, exercise: Exercise, trainee: str | None = None) -> list[ScoreRead]:

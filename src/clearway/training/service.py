@@ -18,9 +18,18 @@ from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem, ValidationFailed
 from clearway.synthetic import generate_world
-from clearway.training import certification, selectors
-from clearway.training.models import Attempt, Decision, Exercise, ExerciseItem, Mark, TrainingCase, TrainingWorld
-from clearway.training.schemas import DecisionCreate, ExerciseCreate
+from clearway.training import certification, rulewriting, selectors
+from clearway.training.models import (
+    Attempt,
+    Decision,
+    Exercise,
+    ExerciseItem,
+    Mark,
+    TrainingCase,
+    TrainingWorld,
+    WrittenRule,
+)
+from clearway.training.schemas import DecisionCreate, ExerciseCreate, RuleWrite
 
 BATCH = 500  # cases inserted per statement while seeding (and per progress step)
 
@@ -30,6 +39,7 @@ def _world_clear(db: Session, world: TrainingWorld) -> None:
     exercises = select(Exercise.id).where(Exercise.world_id == world.id).scalar_subquery()
     attempts = select(Attempt.id).where(Attempt.exercise_id.in_(exercises)).scalar_subquery()
     db.execute(delete(Mark).where(Mark.attempt_id.in_(attempts)))
+    db.execute(delete(WrittenRule).where(WrittenRule.attempt_id.in_(attempts)))
     db.execute(delete(Decision).where(Decision.attempt_id.in_(attempts)))
     db.execute(delete(Attempt).where(Attempt.exercise_id.in_(exercises)))
     db.execute(delete(ExerciseItem).where(ExerciseItem.exercise_id.in_(exercises)))
@@ -234,6 +244,25 @@ def _checked_papers(db: Session, exercise: Exercise, attempt: Attempt, item: Exe
     decision.decision, decision.decided_at, decision.suspected, decision.answer = "checked", now, None, None
     db.flush()
     return decision
+
+
+def rule_write(*, db: Session, actor: Principal, exercise: Exercise, body: RuleWrite, now: datetime) -> WrittenRule:
+    """Hand in (or rewrite) the trainee's rule for a rule-writing exercise; it must compile as a risk rule."""
+    if exercise.kind != "rule":
+        raise Conflict([Problem("training.not_rule_exercise", "", {"exercise": exercise.id})])
+    _open_exercise(exercise)
+    rulewriting.rule_compile(body.expression)
+    attempt = attempt_start(db=db, actor=actor, exercise=exercise, now=now)
+    if attempt.finished_at is not None:
+        raise Conflict([Problem("training.attempt_finished", "", {"exercise": exercise.id})])
+    written = db.get(WrittenRule, attempt.id)
+    if written is None:
+        written = WrittenRule(attempt_id=attempt.id, expression=body.expression, written_at=now)
+        db.add(written)
+    else:
+        written.expression, written.written_at = body.expression, now
+    db.flush()
+    return written
 
 
 def attempt_finish(*, db: Session, actor: Principal, exercise: Exercise, now: datetime) -> Attempt:

@@ -24,6 +24,7 @@ from clearway.training.schemas import (
     InjectionSet,
     OfficerScore,
     ProjectionCreate,
+    RuleWrite,
 )
 from clearway.web.render import render
 from clearway.web.security import CheckedForm
@@ -103,7 +104,10 @@ def exercise_page(request: Request, db: DbSession, actor: Learner, exercise_id: 
             score=selectors.score_of(db, exercise, attempt) if attempt else None,
             report=selectors.exercise_report(db, exercise) if instructor else [],
             missed=selectors.most_missed(selectors.exercise_report(db, exercise)) if instructor else [],
-            flagged=sum(i.decision == "flag" for i in queue.items) if queue else 0)
+            flagged=sum(i.decision == "flag" for i in queue.items) if queue else 0,
+            rule=selectors.written_rule(db, attempt) if exercise.kind == "rule" else None, test_run=None)
+        if context["rule"] and attempt is not None and attempt.finished_at is None:
+            context["test_run"] = selectors.rule_test_run(db, exercise, context["rule"])
     return _page(request, "training/exercise.html", actor, **context)
 
 
@@ -140,6 +144,16 @@ def decision_form(request: Request, db: DbSession, actor: Trainee, form: Checked
         service.decision_record(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id),
                                 item_id=item_id, body=body, now=utcnow())
     return RedirectResponse(f"/training/exercises/{exercise_id}", status_code=303)
+
+
+@router.post("/training/exercises/{exercise_id}/rule")
+def rule_form(request: Request, db: DbSession, actor: Trainee, form: CheckedForm, exercise_id: int) -> Response:
+    """Write the rule of a rule-writing exercise; its test-run shows on the exercise page."""
+    body = _checked(RuleWrite, {"expression": str(form.get("expression") or "").replace("\r\n", "\n")[:2000]})
+    with db.begin():
+        service.rule_write(db=db, actor=actor, exercise=selectors.exercise_get(db, exercise_id), body=body,
+                           now=utcnow())
+    return RedirectResponse(f"/training/exercises/{exercise_id}#rule", status_code=303)
 
 
 @router.post("/training/exercises/{exercise_id}/finish")
