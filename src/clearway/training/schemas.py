@@ -17,7 +17,7 @@ FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quan
 assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
 
 
-ExerciseKind = Literal["targeting", "valuation", "classification", "documentary", "rule"]
+ExerciseKind = Literal["targeting", "valuation", "classification", "documentary", "rule", "release"]
 PointKey = Annotated[str, StringConstraints(pattern=r"^(invoice|packing|origin)(\.[1-9])?\.[a-z_]{1,16}$",
                                             max_length=40)]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
@@ -64,7 +64,9 @@ class ExerciseCreate(Strict):
                                "description (no assistant; compliant declarations only, so `frauds` is 0); "
                                "documentary: mark the discrepancies between each declaration and its invoice, "
                                "packing list and certificate of origin; "
-                               "rule: write a selectivity rule that catches the planted frauds of the sample")
+                               "rule: write a selectivity rule that catches the planted frauds of the sample; "
+                               "release: release or hold each declaration given its agency permit, duty and "
+                               "control (flag: hold, clear: release; no budget)")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
@@ -83,6 +85,7 @@ class TruthRead(BaseModel):
     revenue_impact: str  # KRW
     concealed: str | None = None
     hs_code: str | None = None  # classification exercises: the goods' true subheading
+    holding: list[str] | None = None  # release exercises: what holds the goods (agency, duty, control)
 
 
 class ItemRead(BaseModel):
@@ -136,6 +139,8 @@ class ItemDetail(ItemRead):
     reference_prices: list[ReferencePrice] = []
     papers: dict[str, Any] | None = None
     check_points: list[CheckPointRead] = []
+    holds: dict[str, str] | None = Field(default=None, description="Release exercises: the agency permit, duty "
+                                                                 "and control state of the declaration")
 
 
 class ExerciseRead(BaseModel):

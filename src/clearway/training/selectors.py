@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from clearway.declarations.exercises import EXERCISE_DECLARANT
 from clearway.errors import NotFound, Problem
-from clearway.training import documentary, rulewriting
+from clearway.training import documentary, release, rulewriting
 from clearway.training.models import (
     Attempt,
     Decision,
@@ -73,7 +73,10 @@ def exercise_get(db: Session, exercise_id: int) -> Exercise:
 
 
 def is_fraud(kind: str, case: TrainingCase) -> bool:
-    """Whether the case is what the exercise asks to find: any planted fraud, or under-invoicing for valuation."""
+    """Whether the case is what the exercise asks to find: any planted fraud, under-invoicing for valuation, or
+    goods that must stay held for a release exercise."""
+    if kind == "release":
+        return release.must_hold(case)
     return case.fraud_kind == "undervaluation" if kind == "valuation" else case.fraud_kind is not None
 
 
@@ -87,7 +90,8 @@ def truth_read(case: TrainingCase, kind: str = "targeting") -> TruthRead:
     """The case's ground truth."""
     return TruthRead(fraud=case.fraud_kind is not None, fraud_kind=case.fraud_kind,
                      revenue_impact=str(case.truth.get("revenue_impact", "0")), concealed=case.truth.get("concealed"),
-                     hs_code=true_hs(case) if kind == "classification" else None)
+                     hs_code=true_hs(case) if kind == "classification" else None,
+                     holding=release.blocking(release.hold_state(case)) if kind == "release" else None)
 
 
 def _party_name(party: Any) -> str:
@@ -157,6 +161,7 @@ def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> 
     attempt = attempt_of(db, exercise, trainee)
     reveal = attempt is not None and attempt.finished_at is not None
     prices = reference_prices(db, case) if exercise.kind == "valuation" else []
+    holds = release.hold_state(case) if exercise.kind == "release" else None
     document = case.document
     if exercise.kind == "classification":  # the trainee classifies from the description: the codes are hidden
         document = {**document, "items": [{k: v for k, v in line.items() if k != "hs_code"}
@@ -170,7 +175,8 @@ def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> 
                                  shown=p.shown, marked=p.key in marked, discrepant=p.discrepant if reveal else None)
                   for p in checked]
     return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal, exercise.kind),
-                      document=document, reference_prices=prices, papers=papers, check_points=points)
+                      document=document, reference_prices=prices, papers=papers, check_points=points,
+                      holds=holds)
 
 
 def points_of(exercise: Exercise, item: ExerciseItem, case: TrainingCase) -> list[documentary.CheckPoint]:

@@ -197,7 +197,7 @@ def decision_record(*, db: Session, actor: Principal, exercise: Exercise, item_i
         return _checked_papers(db, exercise, attempt, item, decision, body, now)
     if body.decision is None:
         raise ValidationFailed([Problem("training.decision_required", "/decision", {})])
-    if body.decision == "flag":
+    if body.decision == "flag" and exercise.kind != "release":  # holding goods spends no inspection budget
         flagged = db.scalars(select(Decision.item_id).where(Decision.attempt_id == attempt.id,
                                                             Decision.decision == "flag")).all()
         if item.id not in flagged and len(flagged) >= exercise.budget:
