@@ -170,6 +170,13 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/training/injection"): {"officer", "admin"},
     **{(method, "/api/v1/training/injection/{office}"): {"officer", "admin"} for method in ("PUT", "DELETE")},
     ("GET", "/api/v1/training/reports/{office}/{month}"): {"officer", "admin"},
+    # Analysts take exercises too (their own curriculum), and never instruct: these entries widen the above.
+    ("GET", "/api/v1/training/exercises"): {"officer", "analyst", "admin"},
+    **{(method, f"/api/v1/training/{path}"): {"officer", "analyst"} for method, path in (
+        ("GET", "exercises/{exercise_id}"), ("POST", "exercises/{exercise_id}/items/{item_id}/open"),
+        ("PUT", "exercises/{exercise_id}/items/{item_id}/decision"), ("POST", "exercises/{exercise_id}/finish"),
+        ("GET", "me"))},
+    ("PUT", "/api/v1/training/exercises/{exercise_id}/rule"): {"officer", "analyst"},
     # Crisis: customs staff read profiles, nodes and tasks; administrators declare, lift and provision;
     # officers (and administrators) reconcile a post's export.
     **{("GET", f"/api/v1/crisis/{path}"): {"officer", "analyst", "admin", "auditor"}

@@ -64,7 +64,7 @@ def test_a_flag_over_budget_is_a_409_and_a_bad_body_points_at_its_field(client, 
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/cohort"
 
 
-def test_only_supervisors_and_admins_instruct_and_only_officers_train(client, db):
+def test_only_supervisors_and_admins_instruct_and_only_officers_and_analysts_train(client, db):
     made = _exercise(client, db)
     officer = auth(client, "officer")  # not a supervisor yet
     assert client.get(f"{API}/exercises/{made['id']}/report", headers=officer).status_code == 403
@@ -72,8 +72,12 @@ def test_only_supervisors_and_admins_instruct_and_only_officers_train(client, db
                        ).status_code == 403
     _supervisor(client)
     assert client.get(f"{API}/exercises/{made['id']}/report", headers=officer).status_code == 200
-    for role in ("trader-a", "analyst", "agency", "auditor"):
+    for role in ("trader-a", "agency", "auditor"):
         assert client.get(f"{API}/exercises", headers=auth(client, role)).status_code == 403, role
+    analyst = auth(client, "analyst")  # trains: lists the open exercises and works one, never instructs
+    assert [e["id"] for e in client.get(f"{API}/exercises", headers=analyst).json()["items"]] == [made["id"]]
+    assert client.get(f"{API}/exercises/{made['id']}/report", headers=analyst).status_code == 403
+    assert client.post(f"{API}/exercises/{made['id']}/finish", headers=analyst).json()["trainee"] == "analyst"
     assert client.get(f"{API}/me", headers=auth(client, "admin")).status_code == 403
     assert client.get(f"{API}/exercises", headers={}).status_code == 401
 

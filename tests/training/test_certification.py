@@ -3,6 +3,7 @@ production action: off until an administrator sets it, then a coded 403 for whoe
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -50,6 +51,24 @@ def _classify(db, level: int = 1, right: int = 4, size: int = 5, name: str = "of
         service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
 
 
+def _check_papers(db, level: int = 1, name: str = "officer", false_marks: int = 0) -> None:
+    """A documentary check where the trainee marks every discrepancy, and `false_marks` values that agree."""
+    from clearway.training import documentary, selectors, service
+    from clearway.training.models import ExerciseItem
+    from clearway.training.schemas import DecisionCreate
+
+    exercise_id = _exercise(db, level=level, size=4, frauds=1, budget=0, kind="documentary")
+    actor = trainee(name)
+    with fresh(db).begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        for item in db.scalars(select(ExerciseItem).where(ExerciseItem.exercise_id == exercise_id)):
+            points = selectors.points_of(exercise, item, db.get(TrainingCase, item.case_id))
+            wrong = [p.key for p in points if not p.discrepant][:false_marks]
+            service.decision_record(db=db, actor=actor, exercise=exercise, item_id=item.id, now=NOW,
+                                    body=DecisionCreate(marks=sorted(documentary.discrepancies(points)) + wrong))
+        service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
+
+
 def _exercise(db, level: int = 1, size: int = 10, frauds: int = 4, budget: int = 6, kind: str = "targeting") -> int:
     from clearway.training.schemas import ExerciseCreate
     from clearway.training.service import exercise_create
@@ -77,6 +96,10 @@ def test_passing_an_exercise_awards_the_certificates_of_its_level_and_failing_aw
     _classify(db, right=3)  # 3 of 5: 60 %, below the pass mark
     assert _held(db) == [("analyst", 1), ("analyst", 2)]
     _classify(db, right=4)  # 80 %
+    assert _held(db) == [("analyst", 1), ("analyst", 2)]  # and a documentary check
+    _check_papers(db, false_marks=3)  # every discrepancy, but 3 marks on values that agree
+    assert _held(db) == [("analyst", 1), ("analyst", 2)]
+    _check_papers(db)
     assert _held(db) == [("analyst", 1), ("analyst", 2), ("officer", 1)]
     (first, *_) = certification.certificates_of(db, "officer")
     assert first.expires_at - first.awarded_at == timedelta(days=365)
@@ -91,6 +114,7 @@ def test_the_gate_is_off_by_default_and_refuses_the_uncertified_once_set(db, wor
     _work(db, _exercise(db), catch=4, name="officer")
     _work(db, _exercise(db, kind="valuation", frauds=3), catch=3, name="officer")
     _classify(db)
+    _check_papers(db)
     officer, other = trainee("officer"), trainee("supervisor")
     fresh(db)
     certification.certification_check(db=db, actor=other, action="release.red", now=NOW)  # no gate: passes
@@ -158,6 +182,7 @@ def test_officers_see_their_certificates_and_instructors_see_everyones(client, d
     _work(db, _exercise(db), catch=4)
     _work(db, _exercise(db, kind="valuation", frauds=3), catch=3)
     _classify(db)
+    _check_papers(db)
     mine = client.get(f"{API}/me", headers=auth(client, "officer")).json()["certificates"]
     assert [(c["role"], c["level"], c["valid"]) for c in mine] == [("analyst", 1, True), ("officer", 1, True)]
     listed = client.get(f"{API}/certificates", headers=auth(client, "admin")).json()["items"]
@@ -180,7 +205,13 @@ def test_on_the_rule_page_activating_is_gated_and_deactivating_never_is(client, 
     csrf = csrf_of(client.get("/risk/rules").text)
     refused = client.post("/risk/rules/999999/state", data={"csrf": csrf, "action": "activate"},
                           follow_redirects=False)
-    assert refused.status_code == 403 and "training.certificate_required" in refused.text
+    # a browser's form gets the error page with the reason in words, not a problem document
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    assert "This action asks for a" in html.unescape(refused.text)
+    assert "training.certificate_required" not in refused.text
+    spanish = client.post("/risk/rules/999999/state", data={"csrf": csrf, "action": "activate"},
+                          headers={"Accept-Language": "es"}, follow_redirects=False)
+    assert spanish.status_code == 403 and "Esta acción exige un certificado" in html.unescape(spanish.text)
     # the form the gate read is handed on whole: the rule page answers as it would with no gate (no such rule)
     stopped = client.post("/risk/rules/999999/state", data={"csrf": csrf, "action": "deactivate"},
                           follow_redirects=False)

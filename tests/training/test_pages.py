@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.factories import auth
 from tests.locales import assert_translated, catalogue
 from tests.training.helpers import small_world
 from tests.web.conftest import csrf_of, sign_in
@@ -84,8 +85,79 @@ def test_the_instructor_projects_a_test_from_the_dashboard(client, db):
     assert reference in page.text and "awaiting the officer" in page.text
 
 
-def test_traders_and_analysts_get_no_training_page(client):
-    for role in ("trader-a", "analyst"):
-        client.cookies.clear()
-        sign_in(client, role)
-        assert client.get("/training").status_code == 403, role
+def test_traders_get_no_training_page(client):
+    sign_in(client, "trader-a")
+    assert client.get("/training").status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_an_analyst_takes_an_exercise_and_the_page_names_the_declarant_not_a_code(client, db, lang):
+    from tests.training.helpers import exercise
+
+    small_world(db)
+    exercise_id = exercise(db, size=4, frauds=1, budget=1)
+    h = {"Accept-Language": lang}
+    sign_in(client, "analyst")
+    home = client.get("/training", headers=h)
+    assert home.status_code == 200 and f"/training/exercises/{exercise_id}" in home.text
+    assert 'action="/training/exercises"' not in home.text  # an analyst trains, it never instructs
+    queue = client.get(f"/training/exercises/{exercise_id}", headers=h)
+    assert queue.status_code == 200
+    opened = re.search(r'action="(/training/exercises/\d+/items/\d+)/open"', queue.text).group(1)  # type: ignore[union-attr]
+    assert client.post(f"{opened}/open", data={"csrf": csrf_of(queue.text)}, follow_redirects=False).status_code == 303
+    item = client.get(opened, headers=h)
+    r = client.post(f"{opened}/decision", data={"csrf": csrf_of(item.text), "decision": "clear"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    done = client.post(f"/training/exercises/{exercise_id}/finish", data={"csrf": csrf_of(queue.text)},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    page = html.unescape(client.get(f"/training/exercises/{exercise_id}", headers=h).text)
+    assert 'id="score"' in page
+    names = re.findall(r"<td>([^<]+) <span class=\"muted\">\((KR\d+)\)</span></td>", page)
+    assert len(names) == 4 and all(not name.startswith("KR") for name, _ in names)  # a name, its code beside it
+    assert catalogue("training2", lang)["ui.training2.kind.targeting"] in page
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_the_administrator_gates_an_action_and_sets_a_projection_rate_from_the_dashboard(client, db, lang):
+    words = catalogue("training3", lang)
+    h = {"Accept-Language": lang}
+    small_world(db)
+    sign_in(client, "admin")
+    home = client.get("/training", headers=h)
+    assert words["ui.training3.gates"] in html.unescape(home.text) and words["ui.training3.no_injection"] in \
+        html.unescape(home.text)
+    r = client.post("/training/gates", data={"csrf": csrf_of(home.text), "action": "risk.rule_write",
+                                             "role": "analyst", "level": "2"}, follow_redirects=False)
+    assert r.status_code == 303
+    gates = client.get("/api/v1/training/gates", headers=auth(client, "admin")).json()["items"]
+    assert [(g["action"], g["role"], g["level"]) for g in gates] == [("risk.rule_write", "analyst", 2)]
+    r = client.post("/training/injection", data={"csrf": csrf_of(home.text), "office": "kr0101", "per_day": "3",
+                                                 "cohort": "c1"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = html.unescape(client.get("/training", headers=h).text)
+    rows = re.search(r'id="injection-list">(.*?)</table>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "KR0101" in rows and ">3<" in rows
+    refused = client.post("/training/injection", data={"csrf": csrf_of(home.text), "office": "KR0101",
+                                                       "per_day": "3", "cohort": "nosuch"}, headers=h,
+                          follow_redirects=False)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+    r = client.post("/training/gates", data={"csrf": csrf_of(home.text), "action": "risk.rule_write", "clear": "1"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and client.get("/api/v1/training/gates", headers=auth(client, "admin")
+                                               ).json()["items"] == []
+    client.post("/training/injection", data={"csrf": csrf_of(home.text), "office": "KR0101", "clear": "1"})
+    assert words["ui.training3.no_injection"] in html.unescape(client.get("/training", headers=h).text)
+
+
+def test_only_an_administrator_sets_gates_from_the_page(client, db):
+    r = client.put("/api/v1/controls/examiners/officer", json={"sections": [], "supervisor": True},
+                   headers=auth(client, "admin"))
+    assert r.status_code == 200
+    sign_in(client, "officer")  # a supervisor instructs but does not gate
+    home = client.get("/training")
+    assert 'action="/training/gates"' not in home.text and 'id="gate-list"' in home.text
+    r = client.post("/training/gates", data={"csrf": csrf_of(home.text), "action": "release.red", "role": "officer",
+                                             "level": "1"}, follow_redirects=False)
+    assert r.status_code == 403

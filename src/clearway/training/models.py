@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearway.db import Base, UTCDateTime
@@ -163,3 +163,25 @@ class InjectionRate(Base):
     cohort: Mapped[str] = mapped_column(String(64))
     set_by: Mapped[str] = mapped_column(String(64))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Mark(Base):
+    """A check point a trainee marks as a discrepancy in a documentary check (one row per point marked)."""
+
+    __tablename__ = "training_marks"
+    __table_args__ = (UniqueConstraint("attempt_id", "item_id", "point", name="uq_training_marks_point"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("training_attempts.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("training_exercise_items.id"))
+    point: Mapped[str] = mapped_column(String(40))  # a check point's key: invoice.total, packing.2.quantity ...
+
+
+class WrittenRule(Base):
+    """The selectivity rule a trainee hands in for a rule-writing exercise (the last one written counts)."""
+
+    __tablename__ = "training_rules"
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("training_attempts.id"), primary_key=True)
+    expression: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,7 +12,7 @@ from clearway.db import utcnow
 from clearway.deps import CurrentAdmin, DbSession
 from clearway.openapi_docs import PROBLEMS
 from clearway.training import certification, injection, projection, report, selectors, service
-from clearway.training.access import Staff, Trainee, instructor_check, is_instructor
+from clearway.training.access import Learner, Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
     CertificateList,
     DecisionCreate,
@@ -36,6 +36,8 @@ from clearway.training.schemas import (
     ProjectionList,
     ProjectionRead,
     Report,
+    RuleTestRun,
+    RuleWrite,
     ScoreRead,
     WorldList,
 )
@@ -54,7 +56,7 @@ def worlds(db: DbSession, actor: Staff) -> WorldList:
 
 
 @router.get("/exercises", operation_id="listTrainingExercises", responses=PROBLEMS)
-def exercises(db: DbSession, actor: Staff) -> ExerciseList:
+def exercises(db: DbSession, actor: Learner) -> ExerciseList:
     """Exercises: every one for instructors, the open ones for trainees."""
     with db.begin():
         return ExerciseList(items=selectors.exercises_list(db, open_only=not is_instructor(db, actor)))
@@ -121,6 +123,16 @@ def item_decide(exercise_id: ExerciseId, item_id: ItemId, body: DecisionCreate, 
         service.decision_record(db=db, actor=actor, exercise=exercise, item_id=item_id, body=body, now=utcnow())
         detail = selectors.item_detail(db, exercise, item_id, actor.username)
         return ItemRead(**detail.model_dump(exclude={"document"}))
+
+
+@router.put("/exercises/{exercise_id}/rule", operation_id="writeTrainingRule", responses=PROBLEMS)
+def rule_write(exercise_id: ExerciseId, body: RuleWrite, db: DbSession, actor: Trainee) -> RuleTestRun:
+    """Hand in a selectivity rule for a rule-writing exercise; its test-run says how many declarations it
+    selects (which of them were frauds is told on handing in)."""
+    with db.begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        service.rule_write(db=db, actor=actor, exercise=exercise, body=body, now=utcnow())
+        return selectors.rule_test_run(db, exercise, body.expression)
 
 
 @router.post("/exercises/{exercise_id}/finish", operation_id="finishTrainingExercise", responses=PROBLEMS)

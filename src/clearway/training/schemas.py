@@ -17,7 +17,9 @@ FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quan
 assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
 
 
-ExerciseKind = Literal["targeting", "valuation", "classification"]
+ExerciseKind = Literal["targeting", "valuation", "classification", "documentary", "rule", "release"]
+PointKey = Annotated[str, StringConstraints(pattern=r"^(invoice|packing|origin)(\.[1-9])?\.[a-z_]{1,16}$",
+                                            max_length=40)]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
@@ -59,7 +61,12 @@ class ExerciseCreate(Strict):
     kind: ExerciseKind = Field(default="targeting", description="targeting: any planted fraud within a budget; "
                                "valuation: spot the under-invoiced declarations with the reference prices; "
                                "classification: give the HS subheading of each declaration's goods from their "
-                               "description (no assistant; compliant declarations only, so `frauds` is 0)")
+                               "description (no assistant; compliant declarations only, so `frauds` is 0); "
+                               "documentary: mark the discrepancies between each declaration and its invoice, "
+                               "packing list and certificate of origin; "
+                               "rule: write a selectivity rule that catches the planted frauds of the sample; "
+                               "release: release or hold each declaration given its agency permit, duty and "
+                               "control (flag: hold, clear: release; no budget)")
 
     @model_validator(mode="after")
     def _one_way(self) -> ExerciseCreate:
@@ -78,6 +85,7 @@ class TruthRead(BaseModel):
     revenue_impact: str  # KRW
     concealed: str | None = None
     hs_code: str | None = None  # classification exercises: the goods' true subheading
+    holding: list[str] | None = None  # release exercises: what holds the goods (agency, duty, control)
 
 
 class ItemRead(BaseModel):
@@ -88,6 +96,7 @@ class ItemRead(BaseModel):
     reference: str
     lodged_at: datetime
     declarant: str
+    declarant_name: str = Field(default="", description="The declarant's name as the document gives it")
     office: str
     currency: str
     invoice_total: str
@@ -109,11 +118,29 @@ class ReferencePrice(BaseModel):
     declarations: int
 
 
+class CheckPointRead(BaseModel):
+    """One value of a documentary check: where it is in the papers and what they say (the truth once finished)."""
+
+    key: str
+    document: str  # invoice | packing | origin
+    field: str
+    line: int | None
+    declared: str
+    shown: str
+    marked: bool = False
+    discrepant: bool | None = None  # revealed once the attempt is handed in
+
+
 class ItemDetail(ItemRead):
-    """An item opened for inspection: the whole document (and, in a valuation exercise, the reference prices)."""
+    """An item opened for inspection: the whole document (and, in a valuation exercise, the reference prices;
+    in a documentary check, its papers and their check points)."""
 
     document: dict[str, Any]
     reference_prices: list[ReferencePrice] = []
+    papers: dict[str, Any] | None = None
+    check_points: list[CheckPointRead] = []
+    holds: dict[str, str] | None = Field(default=None, description="Release exercises: the agency permit, duty "
+                                                                 "and control state of the declaration")
 
 
 class ExerciseRead(BaseModel):
@@ -144,12 +171,29 @@ class DecisionCreate(Strict):
     decision: Literal["flag", "clear"] | None = None
     suspected: FraudKind | None = None
     hs_code: HsCode | None = Field(default=None, description="Classification exercises: the subheading given")
+    marks: list[PointKey] | None = Field(default=None, max_length=60,
+                                         description="Documentary checks: the check points marked as discrepancies "
+                                                     "(an empty list: the papers agree with the declaration)")
 
     @model_validator(mode="after")
     def _something(self) -> DecisionCreate:
-        if self.decision is None and self.hs_code is None:
-            raise ValueError("give a decision or an hs_code")
+        if self.decision is None and self.hs_code is None and self.marks is None:
+            raise ValueError("give a decision, an hs_code or marks")
         return self
+
+
+class RuleWrite(Strict):
+    """A selectivity rule written in the risk engine's language, test-run on the exercise's declarations."""
+
+    expression: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^[^\x00]+$")]
+
+
+class RuleTestRun(BaseModel):
+    """The rule's test-run on the exercise's declarations: how many it selects (hits are told on handing in)."""
+
+    expression: str
+    evaluated: int
+    selected: int
 
 
 class ScoreRead(BaseModel):
@@ -179,6 +223,14 @@ class ScoreRead(BaseModel):
     classified_right: int = Field(default=0, description="Classification: the true subheading given")
     heading_right: int = Field(default=0, description="Classification: at least the true heading (4 digits)")
     accuracy: float | None = Field(default=None, description="Classification: right subheadings over all")
+    discrepancies: int = Field(default=0, description="Documentary: discrepancies planted in the papers")
+    found: int = Field(default=0, description="Documentary: discrepancies marked")
+    false_marks: int = Field(default=0, description="Documentary: check points marked that agree")
+    precision: float | None = Field(default=None, description="Documentary: marks that were discrepancies; "
+                                    "rule: selected declarations that were frauds")
+    recall: float | None = Field(default=None, description="Documentary: discrepancies that were marked; "
+                                 "rule: planted frauds the rule selects")
+    expression: str | None = Field(default=None, description="Rule writing: the rule handed in")
 
 
 class Report(BaseModel):

@@ -15,17 +15,21 @@ from sqlalchemy.orm import Session
 
 from clearway.declarations.exercises import EXERCISE_DECLARANT
 from clearway.errors import NotFound, Problem
+from clearway.training import documentary, release, rulewriting
 from clearway.training.models import (
     Attempt,
     Decision,
     Exercise,
     ExerciseItem,
+    Mark,
     Projection,
     TrainingCase,
     TrainingWorld,
+    WrittenRule,
 )
 from clearway.training.report import field_rates, with_field
 from clearway.training.schemas import (
+    CheckPointRead,
     ExerciseRead,
     ItemDetail,
     ItemRead,
@@ -33,6 +37,7 @@ from clearway.training.schemas import (
     OfficerScores,
     ProjectionRead,
     ReferencePrice,
+    RuleTestRun,
     ScoreRead,
     TruthRead,
     WorldRead,
@@ -68,7 +73,10 @@ def exercise_get(db: Session, exercise_id: int) -> Exercise:
 
 
 def is_fraud(kind: str, case: TrainingCase) -> bool:
-    """Whether the case is what the exercise asks to find: any planted fraud, or under-invoicing for valuation."""
+    """Whether the case is what the exercise asks to find: any planted fraud, under-invoicing for valuation, or
+    goods that must stay held for a release exercise."""
+    if kind == "release":
+        return release.must_hold(case)
     return case.fraud_kind == "undervaluation" if kind == "valuation" else case.fraud_kind is not None
 
 
@@ -82,14 +90,20 @@ def truth_read(case: TrainingCase, kind: str = "targeting") -> TruthRead:
     """The case's ground truth."""
     return TruthRead(fraud=case.fraud_kind is not None, fraud_kind=case.fraud_kind,
                      revenue_impact=str(case.truth.get("revenue_impact", "0")), concealed=case.truth.get("concealed"),
-                     hs_code=true_hs(case) if kind == "classification" else None)
+                     hs_code=true_hs(case) if kind == "classification" else None,
+                     holding=release.blocking(release.hold_state(case)) if kind == "release" else None)
+
+
+def _party_name(party: Any) -> str:
+    return str(party.get("name") or "") if isinstance(party, dict) else ""
 
 
 def _item(item: ExerciseItem, case: TrainingCase, decision: Decision | None, reveal: bool,
           kind: str = "targeting") -> dict[str, Any]:
     doc = case.document
     return dict(id=item.id, position=item.position, reference=case.reference, lodged_at=case.lodged_at,
-                declarant=case.declarant, office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
+                declarant=case.declarant, declarant_name=_party_name(doc.get("declarant")),
+                office=str(doc.get("office", "")), currency=str(doc.get("currency", "")),
                 invoice_total=str(doc.get("invoice_total", "")), item_count=len(doc.get("items", [])),
                 decision=decision.decision if decision else None, suspected=decision.suspected if decision else None,
                 answer=decision.answer if decision else None, truth=truth_read(case, kind) if reveal else None)
@@ -147,12 +161,36 @@ def item_detail(db: Session, exercise: Exercise, item_id: int, trainee: str) -> 
     attempt = attempt_of(db, exercise, trainee)
     reveal = attempt is not None and attempt.finished_at is not None
     prices = reference_prices(db, case) if exercise.kind == "valuation" else []
+    holds = release.hold_state(case) if exercise.kind == "release" else None
     document = case.document
     if exercise.kind == "classification":  # the trainee classifies from the description: the codes are hidden
         document = {**document, "items": [{k: v for k, v in line.items() if k != "hs_code"}
                                           for line in document.get("items", [])[:1]]}
+    papers, points = None, []
+    if exercise.kind == "documentary":
+        checked = points_of(exercise, item, case)
+        marked = _marks(db, attempt).get(item.id, set())
+        papers = documentary.papers(case.document, checked)
+        points = [CheckPointRead(key=p.key, document=p.document, field=p.field, line=p.line, declared=p.declared,
+                                 shown=p.shown, marked=p.key in marked, discrepant=p.discrepant if reveal else None)
+                  for p in checked]
     return ItemDetail(**_item(item, case, _decisions(db, attempt).get(item.id), reveal, exercise.kind),
-                      document=document, reference_prices=prices)
+                      document=document, reference_prices=prices, papers=papers, check_points=points,
+                      holds=holds)
+
+
+def points_of(exercise: Exercise, item: ExerciseItem, case: TrainingCase) -> list[documentary.CheckPoint]:
+    """The check points of an item's papers in a documentary check (the item seeds its planted slips)."""
+    return documentary.check_points(case.document, case.truth, salt=item.id, level=exercise.level)
+
+
+def _marks(db: Session, attempt: Attempt | None) -> dict[int, set[str]]:
+    if attempt is None:
+        return {}
+    marks: dict[int, set[str]] = {}
+    for item_id, point in db.execute(select(Mark.item_id, Mark.point).where(Mark.attempt_id == attempt.id)):
+        marks.setdefault(item_id, set()).add(point)
+    return marks
 
 
 REFERENCE_SAMPLE = 5000  # compliant declarations read for reference prices (the most recent)
@@ -193,6 +231,10 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
     """The attempt scored against the truth: undecided counts as cleared; time from start to finish."""
     rows = _rows(db, exercise)
     decisions = _decisions(db, attempt)
+    if exercise.kind == "documentary":
+        return _papers_score(db, exercise, attempt, rows, decisions)
+    if exercise.kind == "rule":
+        return _rule_score(db, exercise, attempt, rows)
     outcomes, named, found, missed_value, missed = [], 0, Decimal(0), Decimal(0), []
     for item, case in rows:
         decision = decisions.get(item.id)
@@ -228,6 +270,106 @@ def score_of(db: Session, exercise: Exercise, attempt: Attempt) -> ScoreRead:
         seconds=(end - attempt.started_at).total_seconds() if end else None,
         seconds_per_decision=sum(spent) / len(spent) if spent else None,
         missed=missed if attempt.finished_at is not None else [])
+
+
+def _timing(attempt: Attempt, decisions: dict[int, Decision]) -> tuple[float | None, float | None]:
+    """Seconds from start to finish (or the last decision), and the mean seconds per decision."""
+    decided = [d for d in decisions.values() if d.decided_at is not None]
+    end = attempt.finished_at or max((d.decided_at for d in decided if d.decided_at), default=None)
+    spent = [(d.decided_at - d.opened_at).total_seconds() for d in decided if d.decided_at]
+    return ((end - attempt.started_at).total_seconds() if end else None,
+            sum(spent) / len(spent) if spent else None)
+
+
+def _papers_score(db: Session, exercise: Exercise, attempt: Attempt, rows: list[tuple[ExerciseItem, TrainingCase]],
+                  decisions: dict[int, Decision]) -> ScoreRead:
+    """A documentary check scored per check point: a marked discrepancy is a hit, an unmarked one a miss, a
+    marked point that agrees a false mark (false alarm); unmarked agreeing points are correct rejections."""
+    marks = _marks(db, attempt)
+    outcomes, missed, found_value, missed_value = [], [], Decimal(0), Decimal(0)
+    for item, case in rows:
+        points = points_of(exercise, item, case)
+        truth, marked = documentary.discrepancies(points), marks.get(item.id, set())
+        outcomes += [outcome_of(p.key in truth, p.key in marked) for p in points]
+        missed += [f"{case.reference} {key}" for key in sorted(truth - marked)]
+        if case.fraud_kind is not None and truth:
+            impact = Decimal(str(case.truth.get("revenue_impact", "0")))
+            if truth & marked:
+                found_value += impact
+            else:
+                missed_value += impact
+    c = counted(outcomes)
+    seconds, per_decision = _timing(attempt, decisions)
+    marked_count = c.hits + c.false_alarms
+    return ScoreRead(
+        exercise_id=exercise.id, kind=exercise.kind, trainee=attempt.trainee, finished=attempt.finished_at is not None,
+        decided=sum(d.decided_at is not None for d in decisions.values()), size=len(rows), hits=c.hits,
+        misses=c.misses, false_alarms=c.false_alarms, correct_rejections=c.correct_rejections, kinds_named=0,
+        hit_rate=c.hits / c.frauds if c.frauds else None, hit_rate_ci=wilson(c.hits, c.frauds),
+        false_alarm_rate=c.false_alarms / c.compliant if c.compliant else None, d_prime=d_prime(c),
+        revenue_found=str(found_value), revenue_missed=str(missed_value), seconds=seconds,
+        seconds_per_decision=per_decision, missed=missed if attempt.finished_at is not None else [],
+        discrepancies=c.frauds, found=c.hits, false_marks=c.false_alarms,
+        recall=c.hits / c.frauds if c.frauds else None,
+        precision=c.hits / marked_count if marked_count else None)
+
+
+def _rule_selects(db: Session, exercise: Exercise, expression: str,
+                  rows: list[tuple[ExerciseItem, TrainingCase]]) -> list[bool]:
+    """Whether the rule selects each case, with the world's compliant declarations as reference prices."""
+    compiled = rulewriting.rule_compile(expression)
+    knowledge = None
+    if any(f.startswith(("ref.", "item.uv_ratio")) for f in compiled.fields):
+        documents = db.scalars(select(TrainingCase.document).where(
+            TrainingCase.world_id == exercise.world_id, TrainingCase.fraud_kind.is_(None))
+            .order_by(TrainingCase.id.desc()).limit(REFERENCE_SAMPLE))
+        knowledge = rulewriting.Knowledge(references=rulewriting.references_of(documents))
+    return [rulewriting.rule_hits(compiled, case, knowledge) for _, case in rows]
+
+
+def rule_test_run(db: Session, exercise: Exercise, expression: str) -> RuleTestRun:
+    """The rule run on the exercise's declarations: how many it selects, not which were frauds."""
+    rows = _rows(db, exercise)
+    return RuleTestRun(expression=expression, evaluated=len(rows),
+                       selected=sum(_rule_selects(db, exercise, expression, rows)))
+
+
+def written_rule(db: Session, attempt: Attempt | None) -> str | None:
+    """The rule the trainee last wrote for the exercise, if any."""
+    written = db.get(WrittenRule, attempt.id) if attempt is not None else None
+    return written.expression if written is not None else None
+
+
+def _rule_score(db: Session, exercise: Exercise, attempt: Attempt,
+                rows: list[tuple[ExerciseItem, TrainingCase]]) -> ScoreRead:
+    """A written rule scored on the ground truth: a selected fraud is a hit, a selected compliant declaration a
+    false alarm; precision and recall as an analyst would read a test-run."""
+    expression = written_rule(db, attempt)
+    selected = _rule_selects(db, exercise, expression, rows) if expression else [False] * len(rows)
+    outcomes, found, missed_value, missed = [], Decimal(0), Decimal(0), []
+    for (_, case), hit in zip(rows, selected, strict=True):
+        outcome = outcome_of(case.fraud_kind is not None, hit)
+        outcomes.append(outcome)
+        impact = Decimal(str(case.truth.get("revenue_impact", "0")))
+        if outcome == "hit":
+            found += impact
+        elif outcome == "miss":
+            missed_value += impact
+            missed.append(case.reference)
+    c = counted(outcomes)
+    end = attempt.finished_at or (db.get(WrittenRule, attempt.id).written_at if expression else None)  # type: ignore[union-attr]
+    chosen = c.hits + c.false_alarms
+    return ScoreRead(
+        exercise_id=exercise.id, kind=exercise.kind, trainee=attempt.trainee, finished=attempt.finished_at is not None,
+        decided=int(expression is not None), size=len(rows), hits=c.hits, misses=c.misses,
+        false_alarms=c.false_alarms, correct_rejections=c.correct_rejections, kinds_named=0,
+        hit_rate=c.hits / c.frauds if c.frauds else None, hit_rate_ci=wilson(c.hits, c.frauds),
+        false_alarm_rate=c.false_alarms / c.compliant if c.compliant else None, d_prime=d_prime(c),
+        revenue_found=str(found), revenue_missed=str(missed_value),
+        seconds=(end - attempt.started_at).total_seconds() if end else None, seconds_per_decision=None,
+        missed=missed if attempt.finished_at is not None else [],
+        recall=c.hits / c.frauds if c.frauds else None, precision=c.hits / chosen if chosen else None,
+        expression=expression)
 
 
 def exercise_report(db: Session, exercise: Exercise, trainee: str | None = None) -> list[ScoreRead]:

@@ -18,9 +18,18 @@ from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem, ValidationFailed
 from clearway.synthetic import generate_world
-from clearway.training import certification, selectors
-from clearway.training.models import Attempt, Decision, Exercise, ExerciseItem, TrainingCase, TrainingWorld
-from clearway.training.schemas import DecisionCreate, ExerciseCreate
+from clearway.training import certification, rulewriting, selectors
+from clearway.training.models import (
+    Attempt,
+    Decision,
+    Exercise,
+    ExerciseItem,
+    Mark,
+    TrainingCase,
+    TrainingWorld,
+    WrittenRule,
+)
+from clearway.training.schemas import DecisionCreate, ExerciseCreate, RuleWrite
 
 BATCH = 500  # cases inserted per statement while seeding (and per progress step)
 
@@ -29,6 +38,8 @@ def _world_clear(db: Session, world: TrainingWorld) -> None:
     """Remove a world's cases and everything built on them (a reset starts the cohort afresh)."""
     exercises = select(Exercise.id).where(Exercise.world_id == world.id).scalar_subquery()
     attempts = select(Attempt.id).where(Attempt.exercise_id.in_(exercises)).scalar_subquery()
+    db.execute(delete(Mark).where(Mark.attempt_id.in_(attempts)))
+    db.execute(delete(WrittenRule).where(WrittenRule.attempt_id.in_(attempts)))
     db.execute(delete(Decision).where(Decision.attempt_id.in_(attempts)))
     db.execute(delete(Attempt).where(Attempt.exercise_id.in_(exercises)))
     db.execute(delete(ExerciseItem).where(ExerciseItem.exercise_id.in_(exercises)))
@@ -182,9 +193,11 @@ def decision_record(*, db: Session, actor: Principal, exercise: Exercise, item_i
     decision = db.scalar(select(Decision).where(Decision.attempt_id == attempt.id, Decision.item_id == item.id))
     if exercise.kind == "classification":
         return _classified(db, attempt, item, decision, body, now)
+    if exercise.kind == "documentary":
+        return _checked_papers(db, exercise, attempt, item, decision, body, now)
     if body.decision is None:
         raise ValidationFailed([Problem("training.decision_required", "/decision", {})])
-    if body.decision == "flag":
+    if body.decision == "flag" and exercise.kind != "release":  # holding goods spends no inspection budget
         flagged = db.scalars(select(Decision.item_id).where(Decision.attempt_id == attempt.id,
                                                             Decision.decision == "flag")).all()
         if item.id not in flagged and len(flagged) >= exercise.budget:
@@ -209,6 +222,47 @@ def _classified(db: Session, attempt: Attempt, item: ExerciseItem, decision: Dec
     decision.decision, decision.answer, decision.decided_at, decision.suspected = "classify", body.hs_code, now, None
     db.flush()
     return decision
+
+
+def _checked_papers(db: Session, exercise: Exercise, attempt: Attempt, item: ExerciseItem, decision: Decision | None,
+                    body: DecisionCreate, now: datetime) -> Decision:
+    """Record the check points a trainee marks as discrepancies (the marks replace the previous ones)."""
+    if body.marks is None:
+        raise ValidationFailed([Problem("training.marks_required", "/marks", {})])
+    case = db.get(TrainingCase, item.case_id)
+    assert case is not None  # an exercise item always names a case of its world
+    known = {p.key for p in selectors.points_of(exercise, item, case)}
+    unknown = [i for i, key in enumerate(body.marks) if key not in known]
+    if unknown:
+        raise ValidationFailed([Problem("training.mark_unknown", f"/marks/{i}", {"point": body.marks[i]})
+                                for i in unknown])
+    db.execute(delete(Mark).where(Mark.attempt_id == attempt.id, Mark.item_id == item.id))
+    db.add_all(Mark(attempt_id=attempt.id, item_id=item.id, point=key) for key in dict.fromkeys(body.marks))
+    if decision is None:
+        decision = Decision(attempt_id=attempt.id, item_id=item.id, opened_at=now)
+        db.add(decision)
+    decision.decision, decision.decided_at, decision.suspected, decision.answer = "checked", now, None, None
+    db.flush()
+    return decision
+
+
+def rule_write(*, db: Session, actor: Principal, exercise: Exercise, body: RuleWrite, now: datetime) -> WrittenRule:
+    """Hand in (or rewrite) the trainee's rule for a rule-writing exercise; it must compile as a risk rule."""
+    if exercise.kind != "rule":
+        raise Conflict([Problem("training.not_rule_exercise", "", {"exercise": exercise.id})])
+    _open_exercise(exercise)
+    rulewriting.rule_compile(body.expression)
+    attempt = attempt_start(db=db, actor=actor, exercise=exercise, now=now)
+    if attempt.finished_at is not None:
+        raise Conflict([Problem("training.attempt_finished", "", {"exercise": exercise.id})])
+    written = db.get(WrittenRule, attempt.id)
+    if written is None:
+        written = WrittenRule(attempt_id=attempt.id, expression=body.expression, written_at=now)
+        db.add(written)
+    else:
+        written.expression, written.written_at = body.expression, now
+    db.flush()
+    return written
 
 
 def attempt_finish(*, db: Session, actor: Principal, exercise: Exercise, now: datetime) -> Attempt:
