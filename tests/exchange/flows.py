@@ -24,11 +24,12 @@ def partner_jp(*, pull: bool = False) -> dict[str, Any]:
     return jp
 
 
-def jp_envelope(jwk: dict[str, Any], seq: int, business_id: str, **payload: Any) -> dict[str, Any]:
-    """An export declaration from JP, signed by JP."""
+def jp_envelope(jwk: dict[str, Any], seq: int, business_id: str, *, version: int = 1,
+                **payload: Any) -> dict[str, Any]:
+    """An export declaration from JP (a version of it), signed by JP."""
     now = utcnow()
     header = {"sender": "JP", "receiver": "KR", "doc_type": "export_declaration", "purpose": "risk_assessment",
-              "business_id": business_id, "version": 1, "stream": "export_declaration", "seq": seq,
+              "business_id": business_id, "version": version, "stream": "export_declaration", "seq": seq,
               "created_at": envelope.rfc3339(now), "expires_at": envelope.rfc3339(now + timedelta(days=1))}
     return envelope.envelope_build(header=header, payload={"export_mrn": business_id, **payload}, jwk=jwk)
 
