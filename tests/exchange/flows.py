@@ -7,7 +7,7 @@ from typing import Any
 
 from clearway.db import get_sessionmaker, utcnow
 from clearway.exchange import directory, envelope
-from clearway.exchange.models import AssistanceRequest
+from clearway.exchange.models import AssistanceRequest, MirrorCheck
 from tests.exchange.kit import AGREEMENT, DOCS
 
 
@@ -43,6 +43,18 @@ def assistance_from_jp() -> int:
                                 questions="Invoice of export 26JP0000000001?", references=["26JP0000000001"],
                                 deadline=now + timedelta(days=30), state="open", documents=[],
                                 requested_by="partner:JP", created_at=now)
+        db.add(row)
+        db.flush()
+        return row.id
+
+
+def mirror_gap_from_jp(import_mrn: str = "26KR0101000000001") -> int:
+    """A mirror line with a value gap against a JP export recorded here, open for review; its id."""
+    with get_sessionmaker()() as db, db.begin():
+        row = MirrorCheck(declaration_id=1, import_mrn=import_mrn, sender="JP", export_mrn="26JP0000000001",
+                          matched_by="export_mrn", gap=True, checked_at=utcnow(), found_on="export", review="open",
+                          findings=[{"code": "mirror.value", "item": None, "import": "100.00", "export": "900.00",
+                                     "gap": "0.8889"}])
         db.add(row)
         db.flush()
         return row.id

@@ -30,7 +30,7 @@ def mirror_review(*, db: Session, actor: str, line_id: int, action: str, note: s
     if not row.gap:
         raise Conflict([Problem("exchange.mirror_no_gap", "", {"value": row.import_mrn})])
     if action not in NEXT.get(row.review, ()):
-        raise Conflict([Problem("exchange.mirror_review_closed", "/action", {"value": row.review})])
+        raise Conflict([Problem("exchange.mirror_review_closed", "/action", {"value": row.import_mrn})])
     row.review, row.reviewed_by, row.reviewed_at, row.review_note = action, actor, now, note
     db.flush()
     audit_append(db=db, actor=actor, actor_org=own_party(db=db), action=f"exchange.mirror_{action}",
