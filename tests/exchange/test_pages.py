@@ -122,3 +122,18 @@ def test_the_review_api_refuses_a_line_without_a_gap_and_auditors(client):
         db.get(MirrorCheck, line).gap = False
     clean = client.post(f"/api/v1/exchange/mirror/{line}/review", json=body, headers=auth(client, "analyst"))
     assert clean.status_code == 409 and clean.json()["errors"][0]["code"] == "exchange.mirror_no_gap"
+
+
+def test_in_the_demo_an_officer_can_ask_the_partner_for_assistance(client):
+    from clearway.exchange.demo import exchange_demo_seed
+
+    with get_sessionmaker()() as db, db.begin():
+        exchange_demo_seed(db=db, now=utcnow())
+    sign_in(client, "officer")
+    page = client.get("/exchange/assistance")
+    assert '<option value="JP"' in page.text and '<option value="mirror_check"' in page.text
+    sent = client.post("/exchange/assistance", data={**_request_form(purpose="mirror_check"),
+                                                     "csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    [made] = client.get("/api/v1/exchange/assistance?direction=out", headers=auth(client, "officer")).json()
+    assert (made["partner"], made["purpose"], made["state"]) == ("JP", "mirror_check", "open")
