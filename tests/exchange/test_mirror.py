@@ -81,7 +81,7 @@ def test_the_engine_rules_can_read_the_mirror_facts(client):
     assert r.json()["valid"] is True
 
 
-def _push(client, *envelopes):  # type: ignore[no-untyped-def]
+def _push(client, *envelopes):
     receipts = client.post("/api/v1/exchange/inbox", json={"envelopes": list(envelopes)}).json()["receipts"]
     return [r["receipt"]["status"] for r in receipts]
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from clearway.audit.models import AuditRecord
 from clearway.db import get_sessionmaker, utcnow
+from clearway.exchange.models import MirrorCheck
 from tests.exchange.flows import assistance_from_jp, mirror_gap_from_jp, partner_jp
 from tests.factories import auth
 from tests.web.conftest import csrf_of, sign_in
@@ -118,8 +119,9 @@ def test_the_review_api_refuses_a_line_without_a_gap_and_auditors(client):
     assert client.post("/api/v1/exchange/mirror/999999/review", json=body,
                        headers=auth(client, "officer")).status_code == 404
     with get_sessionmaker()() as db, db.begin():
-        from clearway.exchange.models import MirrorCheck
-        db.get(MirrorCheck, line).gap = False
+        row = db.get(MirrorCheck, line)
+        assert row is not None
+        row.gap = False
     clean = client.post(f"/api/v1/exchange/mirror/{line}/review", json=body, headers=auth(client, "analyst"))
     assert clean.status_code == 409 and clean.json()["errors"][0]["code"] == "exchange.mirror_no_gap"
 
