@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.exchange.flows import assistance_from_jp, partner_jp
+from tests.exchange.flows import assistance_from_jp, mirror_gap_from_jp, partner_jp
 from tests.factories import auth, document, lodge_direct
 
 ROLES = ["trader-a", "trader-b", "officer", "analyst", "agency", "admin", "auditor"]
@@ -226,6 +226,10 @@ STATUS_POLICY: dict[tuple[str, str], set[str]] = {
     **{(m, "/api/v1/status/subscription"): {"trader-a", "trader-b"} for m in ("GET", "PUT", "DELETE")},
 }
 POLICY.update(STATUS_POLICY)
+# Exchange: officers, analysts and admins ask for and give assistance and review mirror lines (auditors read).
+POLICY.update({("POST", "/api/v1/exchange/partners/{partner}/assistance"): {"officer", "analyst", "admin"},
+               ("POST", "/api/v1/exchange/assistance/{assistance_id}/reply"): {"officer", "analyst", "admin"},
+               ("POST", "/api/v1/exchange/mirror/{line_id}/review"): {"officer", "analyst", "admin"}})
 PUBLIC |= {key for key in STATUS_POLICY if key[0] == "GET" and "subscription" not in key[1]}
 PDF = b"%PDF-1.4\n%%EOF\n"
 CONTROL_BODIES = {"/reroute": {"channel": "red", "reason": "matrix test"}, "/assign": {"username": "officer",
@@ -480,6 +484,7 @@ def test_every_role_gets_exactly_what_the_policy_allows(client):
     partner_jp()
     ids["{partner}"] = "JP"
     ids["{assistance_id}"] = str(assistance_from_jp())
+    ids["{line_id}"] = str(mirror_gap_from_jp())
     ids.update(_crisis_world())
     ids["{notice_id}"] = str(_status_world(client))
     ids["{reference}"] = _rulings_world(client)

@@ -7,7 +7,7 @@ from typing import Any
 
 from clearway.db import get_sessionmaker, utcnow
 from clearway.exchange import directory, envelope
-from clearway.exchange.models import AssistanceRequest
+from clearway.exchange.models import AssistanceRequest, MirrorCheck
 from tests.exchange.kit import AGREEMENT, DOCS
 
 
@@ -24,11 +24,12 @@ def partner_jp(*, pull: bool = False) -> dict[str, Any]:
     return jp
 
 
-def jp_envelope(jwk: dict[str, Any], seq: int, business_id: str, **payload: Any) -> dict[str, Any]:
-    """An export declaration from JP, signed by JP."""
+def jp_envelope(jwk: dict[str, Any], seq: int, business_id: str, *, version: int = 1,
+                **payload: Any) -> dict[str, Any]:
+    """An export declaration from JP (a version of it), signed by JP."""
     now = utcnow()
     header = {"sender": "JP", "receiver": "KR", "doc_type": "export_declaration", "purpose": "risk_assessment",
-              "business_id": business_id, "version": 1, "stream": "export_declaration", "seq": seq,
+              "business_id": business_id, "version": version, "stream": "export_declaration", "seq": seq,
               "created_at": envelope.rfc3339(now), "expires_at": envelope.rfc3339(now + timedelta(days=1))}
     return envelope.envelope_build(header=header, payload={"export_mrn": business_id, **payload}, jwk=jwk)
 
@@ -42,6 +43,18 @@ def assistance_from_jp() -> int:
                                 questions="Invoice of export 26JP0000000001?", references=["26JP0000000001"],
                                 deadline=now + timedelta(days=30), state="open", documents=[],
                                 requested_by="partner:JP", created_at=now)
+        db.add(row)
+        db.flush()
+        return row.id
+
+
+def mirror_gap_from_jp(import_mrn: str = "26KR0101000000001") -> int:
+    """A mirror line with a value gap against a JP export recorded here, open for review; its id."""
+    with get_sessionmaker()() as db, db.begin():
+        row = MirrorCheck(declaration_id=1, import_mrn=import_mrn, sender="JP", export_mrn="26JP0000000001",
+                          matched_by="export_mrn", gap=True, checked_at=utcnow(), found_on="export", review="open",
+                          findings=[{"code": "mirror.value", "item": None, "import": "100.00", "export": "900.00",
+                                     "gap": "0.8889"}])
         db.add(row)
         db.flush()
         return row.id

@@ -85,7 +85,7 @@ def test_a_request_needs_a_permitted_purpose_and_a_deadline_ahead(pair):
     assert (late.state, late.overdue) == ("open", True)
 
 
-def test_analysts_answer_partners_requests_and_staff_read_them_in_their_language(client):
+def test_customs_answer_partners_requests_and_staff_read_them_in_their_language(client):
     partner_jp()
     request_id = assistance_from_jp()
     officer, analyst = auth(client, "officer"), auth(client, "analyst")
@@ -93,7 +93,7 @@ def test_analysts_answer_partners_requests_and_staff_read_them_in_their_language
     assert (listed["reference"], listed["state"], listed["overdue"]) == ("JP-RFA-2026-000001", "open", False)
     body = {"outcome": "declined", "answer": "The goods concerned are under judicial investigation."}
     assert client.post(f"/api/v1/exchange/assistance/{request_id}/reply", json=body,
-                       headers=officer).status_code == 403
+                       headers=auth(client, "auditor")).status_code == 403  # auditors read, never act
     r = client.post(f"/api/v1/exchange/assistance/{request_id}/reply", json=body, headers=analyst)
     assert r.status_code == 200, r.text
     assert (r.json()["state"], r.json()["replied_by"]) == ("declined", "analyst")

@@ -79,3 +79,54 @@ def test_the_engine_rules_can_read_the_mirror_facts(client):
                                                                      "or exporter.partner_aeo"},
                     headers=auth(client, "analyst"))
     assert r.json()["valid"] is True
+
+
+def _push(client, *envelopes):
+    receipts = client.post("/api/v1/exchange/inbox", json={"envelopes": list(envelopes)}).json()["receipts"]
+    return [r["receipt"]["status"] for r in receipts]
+
+
+def test_the_mirror_line_is_the_same_whichever_of_export_and_import_arrives_second(client):
+    jp = partner_jp()
+    trader, officer = auth(client, "trader-a"), auth(client, "officer")
+    far = {**ITEM, "value": "20000.00", "origin": "VN"}
+    # Export first, then the import that refers to it.
+    assert _push(client, jp_envelope(jp, 1, "26JP0000000001", items=[dict(far)])) == ["accepted"]
+    first = client.post("/api/v1/declarations", json=_import("26JP0000000001"), headers=trader).json()
+    # Import first (its export not yet here: no line), then the export; and a UCR-matched one the same way.
+    second = client.post("/api/v1/declarations", json=_import("26JP0000000002"), headers=trader).json()
+    by_ucr = client.post("/api/v1/declarations", json=_import("6JP-UCR-3"), headers=trader).json()
+    before = client.get("/api/v1/exchange/mirror", headers=officer).json()
+    assert [line["import_mrn"] for line in before["items"]] == [first["mrn"]]
+    assert _push(client, jp_envelope(jp, 2, "26JP0000000002", items=[dict(far)]),
+                 jp_envelope(jp, 3, "26JP0000000003", ucr="6JP-UCR-3", items=[copy.deepcopy(ITEM)])) == [
+        "accepted", "accepted"]
+    report = client.get("/api/v1/exchange/mirror", headers=officer).json()
+    lines = {line["import_mrn"]: line for line in report["items"]}
+    assert (report["gaps"], report["total"]) == (2, 3)
+    assert lines[first["mrn"]]["findings"] == lines[second["mrn"]]["findings"]
+    assert [f["code"] for f in lines[second["mrn"]]["findings"]] == ["mirror.value", "mirror.origin"]
+    assert (lines[first["mrn"]]["found_on"], lines[second["mrn"]]["found_on"]) == ("import", "export")
+    assert (lines[by_ucr["mrn"]]["matched_by"], lines[by_ucr["mrn"]]["gap"]) == ("ucr", False)
+    # A corrected version of the export brings the line up to date: no gap any more.
+    assert _push(client, jp_envelope(jp, 4, "26JP0000000002", version=2, items=[copy.deepcopy(ITEM)])) == [
+        "accepted"]
+    again = {line["import_mrn"]: line for line in client.get("/api/v1/exchange/mirror", headers=officer).json()[
+        "items"]}
+    assert (again[second["mrn"]]["gap"], again[second["mrn"]]["findings"]) == (False, [])
+
+
+def test_an_amended_import_is_checked_against_the_export_it_now_refers_to(client):
+    jp = partner_jp()
+    trader, officer = auth(client, "trader-a"), auth(client, "officer")
+    lodged = client.post("/api/v1/declarations", json=_import("26JP0000000008"), headers=trader).json()
+    amended = {**_import("26JP0000000009"), "reason": "Wrong export referred to"}
+    etag = client.get(f"/api/v1/declarations/{lodged['mrn']}", headers=trader).headers["ETag"]
+    changed = client.put(f"/api/v1/declarations/{lodged['mrn']}", json=amended,
+                         headers={**officer, "If-Match": etag})  # released: an officer amends
+    assert changed.status_code == 200, changed.text
+    assert _push(client, jp_envelope(jp, 1, "26JP0000000008", items=[{**ITEM, "value": "1.00"}]),
+                 jp_envelope(jp, 2, "26JP0000000009", items=[{**ITEM, "hs_code": "851712"}])) == [
+        "accepted", "accepted"]
+    [line] = client.get("/api/v1/exchange/mirror", headers=officer).json()["items"]
+    assert (line["export_mrn"], [f["code"] for f in line["findings"]]) == ("26JP0000000009", ["mirror.hs_code"])

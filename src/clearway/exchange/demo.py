@@ -22,11 +22,17 @@ PARTNER_URL = "http://127.0.0.1:8001"
 FIELDS = ["export_mrn", "ucr", "exporter.name", "exporter.country", "consignee.name", "destination", "transport",
           "items.hs_code", "items.description", "items.origin", "items.quantity", "items.unit", "items.value",
           "items.currency"]
+REQUEST = ["reference", "legal_basis", "purpose", "subject", "questions", "references", "deadline"]
+REPLY = ["reference", "outcome", "answer", "documents", "replied_at"]
 AGREEMENT: dict[str, Any] = {
     "legal_basis": "Agreement between Japan and Korea on mutual assistance in customs matters (demo), art. 5",
     "purposes": ["risk_assessment", "mirror_check", "connectivity"], "retention_days": 365, "reciprocity": True,
-    "documents": {"export_declaration": {"out": FIELDS, "in": FIELDS}, "test": {"out": ["n"], "in": ["n"]}},
+    "documents": {"export_declaration": {"out": FIELDS, "in": FIELDS}, "test": {"out": ["n"], "in": ["n"]},
+                  # Requests for assistance (WTO TFA art. 12) and their replies, asked and answered from the pages.
+                  "assistance_request": {"out": REQUEST, "in": REQUEST},
+                  "assistance_reply": {"out": REPLY, "in": REPLY}},
 }
+DOCS = ["export_declaration", "test", "assistance_request", "assistance_reply"]
 GOODS = [("851712", "Smartphones", "120", "PCE", "36000.00"), ("870323", "Passenger cars", "4", "PCE", "88000.00"),
          ("300490", "Medicaments, packaged", "900", "KGM", "51000.00"), ("392690", "Plastic fittings", "2400", "KGM",
                                                                          "9600.00"),
@@ -66,7 +72,7 @@ def exchange_demo_seed(*, db: Session, now: datetime) -> int:
         directory.own_key_rotate(db=db, actor=actor, now=now - timedelta(days=30))
     party = directory.own_party(db=db)
     directory.partner_add(db=db, actor=actor, code=PARTNER, name="Japan Customs (demo partner)", endpoint=PARTNER_URL,
-                          sends=["export_declaration", "test"], accepts=["export_declaration", "test"],
+                          sends=DOCS, accepts=DOCS,
                           agreement={**AGREEMENT, "legal_basis": AGREEMENT["legal_basis"].replace("Korea", party)},
                           now=now - timedelta(days=30))
     jwk = envelope.key_generate()  # the partner's key in this demo; its private half is not kept
@@ -114,8 +120,8 @@ def demo_partner_prepare(*, home: Session, partner: Session, home_url: str, part
     directory.partner_key_add(db=home, actor="demo-partner", partner=PARTNER, public_jwk=key, now=now)
     directory.partner_get(db=home, code=PARTNER).endpoint = partner_url
     directory.partner_add(db=partner, actor="demo-partner", code=home_code, name=f"Customs {home_code} (demo)",
-                          endpoint=home_url, sends=["export_declaration", "test"],
-                          accepts=["export_declaration", "test"], agreement=AGREEMENT, now=now)
+                          endpoint=home_url, sends=DOCS, accepts=DOCS, agreement=AGREEMENT,
+                          now=now)
     for home_key in directory.own_public_keys(db=home, now=now):
         directory.partner_key_add(db=partner, actor="demo-partner", partner=home_code, public_jwk=home_key, now=now)
     # Carry on the streams from the seeded history: numbers home already applied from us, and what home

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from clearway.exchange.assistance import reply_received, request_received
 from clearway.exchange.inbox import Handler
+from clearway.exchange.mirror import mirror_on_export
 from clearway.exchange.models import InMessage, PartnerAeo, PreArrival
 from clearway.exchange.streams import tx_cache
 
@@ -34,6 +35,7 @@ def export_declaration(db: Session, message: InMessage) -> list[str]:
         found.version, found.data, found.ucr = message.version, data, data.get("ucr")
     else:
         return ["exchange.version_superseded"]
+    mirror_on_export(db=db, sender=message.sender, export=data, now=message.received_at)  # imports lodged before it
     return []
 
 

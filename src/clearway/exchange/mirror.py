@@ -14,11 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from clearway.exchange.models import MirrorCheck, PartnerAeo, PreArrival
+from clearway.exchange.models import MirrorCheck, MirrorImport, PartnerAeo, PreArrival
 from clearway.exchange.settings import exchange_settings
+from clearway.exchange.streams import tx_cache
 
 # The facts this module gives the risk engine for each lodgement (None when nothing was matched).
 FACTS = ("mirror.found", "mirror.gap", "mirror.partner", "mirror.value_gap", "mirror.quantity_gap",
@@ -159,19 +160,71 @@ def mirror_facts(*, db: Session, document: Mapping[str, Any], on: date) -> dict[
     return facts
 
 
-def mirror_record(*, db: Session, declaration_id: int, mrn: str, document: Mapping[str, Any],
-                  now: datetime) -> list[MirrorCheck]:
-    """Store the mirror checks of a lodged (or amended) import: one line per partner export it refers to."""
-    stored = []
-    for c in mirrors_of(db=db, document=document):
-        row = db.scalar(select(MirrorCheck).where(MirrorCheck.import_mrn == mrn, MirrorCheck.sender == c.sender,
-                                                  MirrorCheck.export_mrn == c.export_mrn))
-        if row is None:
-            row = MirrorCheck(declaration_id=declaration_id, import_mrn=mrn, sender=c.sender,
-                              export_mrn=c.export_mrn)
-            db.add(row)
-        row.matched_by, row.gap, row.findings, row.checked_at = c.matched_by, c.gap, c.findings, now
-        stored.append(row)
-    if stored:
-        db.flush()
+def _snapshot(document: Mapping[str, Any]) -> dict[str, Any]:
+    """What a mirror check reads of an import, kept for an export that arrives after it."""
+    return {"type": document.get("type"), "currency": document.get("currency"),
+            "previous_documents": [{"reference": r} for r in references_of(document)],
+            "items": [{"hs_code": i.get("hs_code"), "origin_country": i.get("origin_country"),
+                       "quantity": {"value": (i.get("quantity") or {}).get("value")}, "value": i.get("value")}
+                      for i in document.get("items") or [] if isinstance(i, dict)]}
+
+
+def _line(*, db: Session, mrn: str, declaration_id: int, c: Comparison, found_on: str,
+          now: datetime) -> MirrorCheck:
+    """The report line of one import against one partner export, created or brought up to date; a line whose
+    findings change is open for review again."""
+    # Lines added earlier in this transaction are not flushed yet (sessions do not autoflush): kept to be found.
+    added = tx_cache(db).setdefault("mirror_lines", {})
+    key = (mrn, c.sender, c.export_mrn)
+    row = added.get(key) or db.scalar(select(MirrorCheck).where(
+        MirrorCheck.import_mrn == mrn, MirrorCheck.sender == c.sender, MirrorCheck.export_mrn == c.export_mrn))
+    if row is None:
+        row = added[key] = MirrorCheck(declaration_id=declaration_id, import_mrn=mrn, sender=c.sender,
+                                       export_mrn=c.export_mrn, found_on=found_on, review="open")
+        db.add(row)
+    elif row.findings != c.findings:
+        row.review, row.reviewed_by, row.reviewed_at, row.review_note = "open", None, None, None
+    row.matched_by, row.gap, row.findings, row.checked_at = c.matched_by, c.gap, c.findings, now
+    return row
+
+
+def mirror_record(*, db: Session, declaration_id: int, mrn: str, document: Mapping[str, Any], now: datetime,
+                  amended: bool = False) -> list[MirrorCheck]:
+    """Store the mirror checks of a lodged (or amended) import: one line per partner export it refers to; and
+    its references, so that an export arriving later is checked against it."""
+    if document.get("type") != "IM":
+        return []
+    if amended:  # the amended import's references replace the earlier ones
+        db.execute(delete(MirrorImport).where(MirrorImport.import_mrn == mrn))
+    snapshot = _snapshot(document)
+    for reference in references_of(document):
+        db.add(MirrorImport(declaration_id=declaration_id, import_mrn=mrn, reference=reference[:80],
+                            document=snapshot, lodged_at=now))
+    stored = [_line(db=db, mrn=mrn, declaration_id=declaration_id, c=c, found_on="import", now=now)
+              for c in mirrors_of(db=db, document=document)]
+    db.flush()
     return stored
+
+
+def mirror_on_export(*, db: Session, sender: str, export: Mapping[str, Any], now: datetime) -> list[MirrorCheck]:
+    """Check a partner's export declaration (new, or a later version) against our imports lodged before it that
+    refer to it by export MRN or UCR: the comparison runs on whichever of the two arrives second."""
+    keys = [k for k in (export.get("export_mrn"), export.get("ucr")) if isinstance(k, str) and k]
+    if not keys:
+        return []
+    waiting: dict[str, MirrorImport] = {}
+    for row in db.scalars(select(MirrorImport).where(MirrorImport.reference.in_(keys)).order_by(MirrorImport.id)
+                          .limit(50)):
+        waiting.setdefault(row.import_mrn, row)
+    if not waiting:
+        return []
+    settings = exchange_settings()
+    lines = []
+    for mrn, row in waiting.items():
+        refs = references_of(row.document)
+        c = compare(row.document, export, sender=sender,
+                    matched_by="export_mrn" if export.get("export_mrn") in refs else "ucr",
+                    value_tolerance=Decimal(str(settings.mirror_value_tolerance)),
+                    quantity_tolerance=Decimal(str(settings.mirror_quantity_tolerance)))
+        lines.append(_line(db=db, mrn=mrn, declaration_id=row.declaration_id, c=c, found_on="export", now=now))
+    return lines

@@ -163,6 +163,30 @@ class MirrorCheck(Base):
     gap: Mapped[bool] = mapped_column(Boolean, default=False)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who found it: the import's lodgement ("import"), or the partner's export arriving after it ("export",
+    # so selection at lodgement could not see it and an officer should).
+    found_on: Mapped[str] = mapped_column(String(6), default="import", server_default="import")
+    # open | acknowledged | escalated: an officer's decision on the line
+    review: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    review_note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class MirrorImport(Base):
+    """An import declaration's reference to an earlier document (export MRN or UCR) with what a mirror check
+    compares (type, currency, items), kept so that a partner's export arriving after the import is checked
+    against it too."""
+
+    __tablename__ = "exchange_mirror_imports"
+    __table_args__ = (UniqueConstraint("import_mrn", "reference", name="uq_exchange_mirror_imports"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(Integer)
+    import_mrn: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(80), index=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AssistanceRequest(Base):

@@ -2,7 +2,8 @@
 
 Partners call `inbox`, `pull`, `acks` and `keys` machine to machine: they carry no bearer token, because every
 envelope, pull request and receipt is signed and checked against the partner directory. Customs staff read the
-partners and messages; analysts and admins send.
+partners and messages; analysts and admins send; officers, analysts and admins ask for and give assistance and
+review mirror lines.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
 from clearway.exchange.models import Partner
 from clearway.exchange.pull import pull_answer
+from clearway.exchange.review import mirror_review
 from clearway.exchange.schemas import (
     AckRead,
     AssistanceCreate,
@@ -31,6 +33,8 @@ from clearway.exchange.schemas import (
     MessagePage,
     MessageRead,
     MirrorPage,
+    MirrorRead,
+    MirrorReview,
     PartnerRead,
     PulledBatch,
     ReceiptBatch,
@@ -41,6 +45,8 @@ from clearway.openapi_docs import PROBLEMS
 router = APIRouter(prefix="/exchange", tags=["exchange"])
 Staff = Annotated[Principal, Depends(roles("officer", "analyst", "admin", "auditor"))]
 Sender = Annotated[Principal, Depends(roles("analyst", "admin"))]
+# Officers ask partners for assistance, answer their requests and review mirror lines, as analysts and admins do.
+Acting = Annotated[Principal, Depends(roles("officer", "analyst", "admin"))]
 PartnerCode = Annotated[str, Path(min_length=2, max_length=8, pattern="^[A-Z0-9]+$")]
 
 
@@ -134,9 +140,18 @@ def mirror(db: DbSession, actor: Staff, gap: bool | None = None,
         return selectors.mirror_report(db=db, gap=gap, partner=partner, limit=limit)
 
 
+@router.post("/mirror/{line_id}/review", operation_id="reviewExchangeMirrorLine", responses=PROBLEMS)
+def mirror_line_review(line_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: MirrorReview, db: DbSession,
+                       actor: Acting) -> MirrorRead:
+    """Acknowledge a mirror line with a gap (explained) or escalate it, with the reason; audited."""
+    with db.begin():
+        return selectors.mirror_read(mirror_review(db=db, actor=actor.username, line_id=line_id,
+                                                   action=body.action, note=body.note, now=utcnow()))
+
+
 @router.post("/partners/{partner}/assistance", status_code=201, operation_id="requestExchangeAssistance",
              responses=PROBLEMS)
-def assistance_create(partner: PartnerCode, body: AssistanceCreate, db: DbSession, actor: Sender) -> AssistanceRead:
+def assistance_create(partner: PartnerCode, body: AssistanceCreate, db: DbSession, actor: Acting) -> AssistanceRead:
     """Ask a partner administration for assistance (WTO TFA art. 12); sent signed, recorded on both sides."""
     with db.begin():
         now = utcnow()
@@ -165,7 +180,7 @@ def assistance_one(assistance_id: Annotated[int, Path(ge=1, le=2**31 - 1)], db: 
 
 @router.post("/assistance/{assistance_id}/reply", operation_id="replyExchangeAssistance", responses=PROBLEMS)
 def assistance_answer(assistance_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: AssistanceReply, db: DbSession,
-                      actor: Sender) -> AssistanceRead:
+                      actor: Acting) -> AssistanceRead:
     """Answer (or decline) a partner's request, once; the reply is sent signed."""
     with db.begin():
         now = utcnow()

@@ -127,6 +127,7 @@ class MirrorFinding(BaseModel):
 class MirrorRead(BaseModel):
     """A line of the mirror report: our import set against the partner's export declaration it refers to."""
 
+    id: int
     import_mrn: str
     sender: str
     export_mrn: str
@@ -134,6 +135,21 @@ class MirrorRead(BaseModel):
     gap: bool
     findings: list[MirrorFinding]
     checked_at: datetime
+    found_on: str = Field(description="import: found when the import was lodged (selection saw it); export: "
+                                      "found when the partner's export arrived after the import")
+    review: str = Field(description="open, acknowledged or escalated")
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+class MirrorReview(BaseModel):
+    """An officer's decision on a mirror line: seen and explained (acknowledged), or sent on (escalated)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    action: Literal["acknowledged", "escalated"]
+    note: str = Field(min_length=3, max_length=1000, description="Why: what explains the gap, or what to do")
 
 
 class MirrorPage(BaseModel):

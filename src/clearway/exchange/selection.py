@@ -50,7 +50,9 @@ class MirrorStep:
 
     def amended(self, *, db: Session, declaration: Declaration, actor: Any, now: datetime) -> None:
         """Check the amended import again (the line shows the latest version)."""
-        self.lodged(db=db, declaration=declaration, actor=actor, now=now)
+        if declaration.type == "IM":
+            mirror_record(db=db, declaration_id=declaration.id, mrn=declaration.mrn, document=declaration.document,
+                          now=now, amended=True)
 
     def withdrawn(self, *, db: Session, declaration: Declaration, now: datetime) -> None:
         """Nothing: the report keeps what was found."""

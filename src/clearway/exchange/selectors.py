@@ -117,6 +117,15 @@ def partner_aeo_recognised(*, db: Session, operator_id: str, on: date) -> str | 
     return None
 
 
+def mirror_read(r: MirrorCheck) -> MirrorRead:
+    """A mirror report line as the API shows it."""
+    return MirrorRead(id=r.id, import_mrn=r.import_mrn, sender=r.sender, export_mrn=r.export_mrn,
+                      matched_by=r.matched_by, gap=r.gap,
+                      findings=[MirrorFinding.model_validate(f) for f in r.findings],
+                      checked_at=r.checked_at, found_on=r.found_on, review=r.review, reviewed_by=r.reviewed_by,
+                      reviewed_at=r.reviewed_at, review_note=r.review_note)
+
+
 def mirror_report(*, db: Session, gap: bool | None = None, partner: str | None = None,
                   limit: int = 100) -> MirrorPage:
     """Mirror report lines, newest first (only gaps, or only clean ones, when asked), with the totals."""
@@ -127,9 +136,7 @@ def mirror_report(*, db: Session, gap: bool | None = None, partner: str | None =
     if gap is not None:
         query = query.where(MirrorCheck.gap.is_(gap))
     totals = dict(db.execute(counted).tuples().all())
-    items = [MirrorRead(import_mrn=r.import_mrn, sender=r.sender, export_mrn=r.export_mrn, matched_by=r.matched_by,
-                        gap=r.gap, findings=[MirrorFinding.model_validate(f) for f in r.findings],
-                        checked_at=r.checked_at) for r in db.scalars(query)]
+    items = [mirror_read(r) for r in db.scalars(query)]
     return MirrorPage(items=items, gaps=totals.get(True, 0), total=sum(totals.values()))
 
 

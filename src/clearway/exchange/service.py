@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, true, update
+from sqlalchemy import event, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditRecord
@@ -64,11 +64,30 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
                      reasons=[], attempts=0, next_attempt_at=now, created_at=now)
     db.add(row)
     added[(partner, business_id, version)] = row
-    audit_append(db=db, actor=actor, actor_org=party, action="exchange.message_queued",
-                 target_type="exchange_out", target_id=f"{partner}/{doc_type}/{row.seq}",
-                 detail={"business_id": business_id, "version": version, "purpose": purpose, "dropped": dropped,
-                         "legal_basis": target.agreement.get("legal_basis")}, at=now)
+    _audit_at_commit(db, audit_row(actor=actor, actor_org=party, action="exchange.message_queued",
+                                   target_type="exchange_out", target_id=f"{partner}/{doc_type}/{row.seq}",
+                                   detail={"business_id": business_id, "version": version, "purpose": purpose,
+                                           "dropped": dropped, "legal_basis": target.agreement.get("legal_basis")},
+                                   at=now))
     return row
+
+
+def _audit_at_commit(db: Session, row: dict[str, Any]) -> None:
+    """Keep a queued message's audit record for one insert, with all of its transaction's, when it commits:
+    one statement for a burst instead of one per message (each is a round trip on PostgreSQL)."""
+    cache = tx_cache(db)
+    pending = cache.get("audits_at_commit")
+    if pending is None:
+        pending = cache["audits_at_commit"] = []
+        event.listen(db, "before_commit", _audits_write, once=True)
+    pending.append(row)
+
+
+def _audits_write(db: Session) -> None:
+    """Insert the audit records kept by this transaction (a rolled-back one's were dropped with its cache)."""
+    pending = tx_cache(db).pop("audits_at_commit", None)
+    if pending:
+        db.execute(insert(AuditRecord), pending)
 
 
 def outbox_claim(*, db: Session, partner: str, now: datetime, limit: int) -> list[dict[str, Any]]:
