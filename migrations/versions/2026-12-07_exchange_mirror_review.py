@@ -1,7 +1,7 @@
 """exchange: mirror checks on whichever arrives second (imports' references kept), officers' review of a line
 
 Revision ID: 0055
-Revises: 0049
+Revises: 0053
 Create Date: 2026-12-07 23:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import clearway.db
 
 revision = "0055"
-down_revision = "0049"
+down_revision = "0053"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 trainees write in rule-writing exercises.
 
 Revision ID: 0053
-Revises: 0049
+Revises: 0054
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import clearway.db
 
 revision = "0053"
-down_revision = "0049"
+down_revision = "0054"
 branch_labels = None
 depends_on = None
 

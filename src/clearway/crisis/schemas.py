@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clearway.body import AwareRfc3339, Number
+from clearway.body import AwareRfc3339, Count, Number
 
 Office = Annotated[str, Field(pattern=r"^[A-Z]{2}[0-9A-Z]{2,6}$")]
 Chapter = Annotated[str, Field(pattern=r"^[0-9]{2}$")]
@@ -184,7 +184,7 @@ class ReliefItem(BaseModel):
     description: str = Field(min_length=3, max_length=200)
     origin_country: Country
     gross_mass_kg: str = Field(pattern=r"^\d{1,12}(\.\d{1,3})?$")
-    packages: int = Field(ge=1, le=1_000_000)
+    packages: Count = Field(ge=1, le=1_000_000)
     value: str = Field(default="0.00", pattern=r"^\d{1,15}(\.\d{1,2})?$",
                        description="Value for statistics; donated goods may declare 0")
 
