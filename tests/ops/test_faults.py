@@ -235,8 +235,8 @@ def test_a_worker_killed_mid_delivery_loses_no_notification(tmp_path, db_url, mo
     # Real processes: the server, the webhook receiver and `clearway worker`, killed with SIGKILL after the first
     # deliveries and started again; lodging goes on meanwhile. Delivery is at least once: the receiver may see a
     # notification twice, never miss one, and only those in flight at the kill: the worker records each outcome
-    # as its call returns and starts a call only once earlier outcomes are committed, so at most CONCURRENCY
-    # were sent and not yet recorded (the batch claimed is larger, so sending a batch before recording it fails).
+    # as its call returns, so at most 2 x CONCURRENCY (running, and being committed) were sent and not yet
+    # recorded (the batch claimed is larger, so sending a batch before recording it fails here).
     from sqlalchemy import func, select
 
     from clearway.notifications.models import Delivery, Notification
@@ -302,10 +302,10 @@ def test_a_worker_killed_mid_delivery_loses_no_notification(tmp_path, db_url, mo
     assert sorted(set(seqs)) == list(range(1, made + 1)) and made == delivered  # every notification arrived
     # A notification sent again carries the same webhook-id and Idempotency-Key, and the same content, so a
     # receiver that keeps the ids it has seen drops it. Measured before the windowed recording: 4 to 70 of 300-430
-    # sent twice; after: at most CONCURRENCY.
+    # sent twice; after: at most 2 x CONCURRENCY.
     duplicates = len(seqs) - len(set(seqs))
-    print(f"duplicate deliveries after the kill: {duplicates} of {len(seqs)} (bound {concurrency})")
-    assert duplicates <= concurrency, duplicates
+    print(f"duplicate deliveries after the kill: {duplicates} of {len(seqs)} (bound {2 * concurrency})")
+    assert duplicates <= 2 * concurrency, duplicates
     by_seq: dict[int, set[str]] = {}
     ids: dict[int, set[tuple[str, str]]] = {}
     for entry in received:

@@ -5,9 +5,9 @@ key went through, so a failing one holds the later ones of its declaration and n
 A claim takes a lease (and counts the attempt) before the HTTP call, in its own short
 transaction; a worker killed mid-call leaves the lease to expire, and the delivery is sent again
 with the same webhook-id (also sent as Idempotency-Key), which is what the receiver deduplicates on.
-Each outcome is recorded as soon as its call returns, and a new call starts only once the earlier
-outcomes are committed, so at most `concurrency` deliveries are ever sent but not yet recorded:
-that is the most a kill can make the receiver see twice.
+Each outcome is recorded as soon as its call returns (notifications.jobs.deliver), so at most
+2 × `concurrency` deliveries are ever sent but not yet recorded (those running and those being
+committed): that is the most a kill can make the receiver see twice.
 """
 
 from __future__ import annotations

@@ -41,8 +41,10 @@ def deliver(ctx: Any) -> int:
     """Claim, send and record due deliveries until none is due or the pass budget is spent; how many sent.
 
     Outcomes are committed as their calls return (all those done by then in one transaction, with the
-    next claim when the claimed ones are all started), and a call starts only after the outcomes before
-    it are committed: a kill leaves at most `concurrency` sent-but-unrecorded deliveries to send again.
+    next claim when the claimed ones are all started); the threads they freed send on meanwhile, and no
+    more start until that commit: a kill leaves at most 2 × `concurrency` sent-but-unrecorded deliveries
+    to send again (sending a whole batch before recording it left up to `batch`; waiting for each commit
+    before sending on cost about a third of the throughput, benchmarks/controls.py).
     """
     deliverer = deliverer_of(ctx)
     total, deadline, batch = 0, time.monotonic() + PASS_BUDGET_S, webhook_settings().batch
@@ -53,6 +55,8 @@ def deliver(ctx: Any) -> int:
         while queue and len(running) < deliverer.concurrency:
             running.add(deliverer.submit(queue.popleft()))
         done, running = wait(running, return_when=FIRST_COMPLETED)
+        while queue and len(running) < deliverer.concurrency:  # the freed threads send while this batch commits
+            running.add(deliverer.submit(queue.popleft()))
         results = [future.result() for future in done]
         total += len(results)
         with ctx.sessions() as db, db.begin():
