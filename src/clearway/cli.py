@@ -230,6 +230,17 @@ def _drill_lodge(db: Any, wiring: Any, actor: Any, raw: dict[str, Any], now: Any
 
 
 app.add_typer(ops_cli.drill_app(_drill_lodge), name="drill")
+
+
+def _drill_accounts(db: Any) -> None:
+    """The demo's accounts, for the failover drill's fresh cluster (it lodges as trader-a)."""
+    from clearway.db import utcnow
+    from clearway.demo import demo_accounts
+
+    demo_accounts(db=db, now=utcnow())
+
+
+ops_cli.failover_register(app, _drill_accounts)
 bulk_cli.register(import_app)
 app.add_typer(crisis_cli.app, name="crisis")
 clearance_cli.register(crisis_cli.app)

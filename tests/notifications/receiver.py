@@ -48,7 +48,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(server.delay_ms / 1000)
         if server.fail_mrn and payload["data"].get("mrn") == server.fail_mrn:
             return self._answer(503)
-        line = json.dumps({"id": self.headers["webhook-id"], "seq": payload["data"]["seq"],
+        line = json.dumps({"id": self.headers["webhook-id"], "idempotency_key": self.headers.get("idempotency-key"),
+                           "seq": payload["data"]["seq"],
                            "mrn": payload["data"].get("mrn"), "type": payload["type"]})
         with server.lock:
             server.log.write(line + "\n")

@@ -4,7 +4,10 @@ Order per declaration: a delivery is due only when every earlier delivery with t
 key went through, so a failing one holds the later ones of its declaration and nobody else's.
 A claim takes a lease (and counts the attempt) before the HTTP call, in its own short
 transaction; a worker killed mid-call leaves the lease to expire, and the delivery is sent again
-with the same webhook-id, which is what the receiver deduplicates on.
+with the same webhook-id (also sent as Idempotency-Key), which is what the receiver deduplicates on.
+Each outcome is recorded as soon as its call returns (notifications.jobs.deliver), so at most
+2 × `concurrency` deliveries are ever sent but not yet recorded (those running and those being
+committed): that is the most a kill can make the receiver see twice.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import hashlib
 import hmac
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,8 +42,10 @@ def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 def signed_headers(secrets: list[str], msg_id: str, body: bytes, timestamp: int) -> dict[str, str]:
     """The webhook headers, signed with every active secret (space-separated) for rotation."""
+    # Idempotency-Key repeats webhook-id for receivers whose de-duplication keys on that common header.
     return {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": " ".join(signature(s, msg_id, timestamp, body) for s in secrets)}
+            "webhook-signature": " ".join(signature(s, msg_id, timestamp, body) for s in secrets),
+            "idempotency-key": msg_id}
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ class Deliverer:
 
     def __init__(self, resolve: outbound.Resolver = outbound.system_resolve, ca_certs: str | None = None) -> None:
         settings = webhook_settings()
+        self.concurrency = settings.concurrency
         self.threads = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="webhook")
         self.pool = Pools(concurrency=settings.concurrency, resolve=resolve, ca_certs=ca_certs,
                           timeout=urllib3.Timeout(connect=min(5.0, settings.timeout_s), read=settings.timeout_s))
@@ -215,6 +221,10 @@ class Deliverer:
     def send_all(self, jobs: list[Job]) -> list[Result]:
         """Send every job; the results in the same order."""
         return list(self.threads.map(lambda job: send(self.pool, job), jobs))
+
+    def submit(self, job: Job) -> Future[Result]:
+        """Start sending one job; its result when done."""
+        return self.threads.submit(send, self.pool, job)
 
     def close(self) -> None:
         """Release the connections and threads."""

@@ -17,6 +17,7 @@ from clearway.clikit import wiring_of
 
 if TYPE_CHECKING:
     from clearway.ops.drill import Lodge
+    from clearway.ops.drill_failover import Accounts
 
 
 def _target(value: str | None) -> datetime | None:
@@ -122,3 +123,58 @@ def drill_app(lodge: Lodge) -> typer.Typer:
         typer.echo("drill passed: no acknowledged declaration lost")
 
     return app
+
+
+def failover_register(root: typer.Typer, accounts: Accounts) -> None:
+    """Add `drill failover` to the root's `drill` group, creating trader-a and its organisation with `accounts`
+    (the entry point hands in the demo's accounts: a domain never imports the demo)."""
+    drill = next((group.typer_instance for group in root.registered_groups if group.name == "drill"), None)
+    if drill is None:
+        raise RuntimeError("register the drill group (drill_app) before the failover drill")
+
+    @drill.command("failover")
+    def failover_cmd(
+        seconds: Annotated[float, typer.Option(min=5, max=600, help="Seconds of lodging")] = 30.0,
+        kill_after: Annotated[float, typer.Option(min=1, max=300, help="Kill the leader this many seconds in")] = 8.0,
+        clients: Annotated[int, typer.Option(min=1, max=32, help="Concurrent lodging clients")] = 4,
+        base_port: Annotated[int, typer.Option(min=1024, max=65000, help="etcd, PostgreSQL and Patroni use "
+                                                                         "+0..+5")] = 55750,
+        http_port: Annotated[int, typer.Option(min=1024, max=65535, help="The drill's own clearway serve")] = 55758,
+        scratch: Annotated[Path | None, typer.Option(help="Where the cluster and the logs go (default: a temporary "
+                                                           "folder; the logs are kept)")] = None,
+    ) -> None:
+        """Start a throw-away Patroni pair (scripts/pgha.sh), serve Clearway on it, lodge, kill the leader with
+        SIGKILL, and report the seconds without service and the acknowledged against the stored lodgements (exit 1
+        if an acknowledged one is missing, doubled or under another MRN)."""
+        from clearway.config import get_settings
+        from clearway.declarations.schemas import EXAMPLE
+        from clearway.ops.drill_failover import FailoverError, failover_drill
+
+        if not (shutil.which("patroni") and shutil.which("etcd")):
+            typer.secho("needs patroni, etcd-server and postgresql-15 (make system-deps)", fg=typer.colors.RED,
+                        err=True)
+            raise typer.Exit(code=2)
+        folder = scratch or Path(tempfile.mkdtemp(prefix="clearway-failover-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o755)  # as root the nodes run as `postgres`, which must reach the folder
+        # The drill's server signs with this process's key (the dev key is derived from the database URL, which
+        # differs there), lodges the example without a duty assessment and seals the audit chain on demand only.
+        env = {"CLEARWAY_SECRET_KEY": get_settings().secret_key, "CLEARWAY_DUTY_ASSESSMENT_REQUIRED": "false",
+               "CLEARWAY_AUDIT_SEAL_INTERVAL_S": "0"}
+        try:
+            report = failover_drill(folder, base_port, http_port, EXAMPLE, accounts, seconds=seconds,
+                                    kill_after=kill_after, clients=clients, env=env,
+                                    log=lambda line: typer.echo(line, err=True))
+        except FailoverError as exc:
+            typer.secho(f"drill failed: {exc} (logs in {folder / 'logs'})", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from None
+        for line in report.lines():
+            typer.echo(line)
+        for answer in report.unexpected[:10]:
+            typer.secho(f"unexpected answer: {answer}", fg=typer.colors.YELLOW, err=True)
+        typer.echo(f"logs: {folder / 'logs'}")
+        if not report.ok:
+            typer.secho("DRILL FAILED: an acknowledged lodgement is missing, doubled or under another MRN, or an "
+                        "answer was not a coded one", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=1)
+        typer.echo("drill passed: every acknowledged lodgement survived the failover")

@@ -81,6 +81,9 @@ class FailoverReport:
             f"longest stretch without an acknowledged lodgement: {self.unavailable_s:.1f} s after the kill "
             f"(baseline before the kill {self.baseline_gap_s:.2f} s); first acknowledgement "
             f"{self.first_ack_after_kill_s:.1f} s after the kill",
+            f"seconds without service: {self.unavailable_s:.1f}; acknowledged lodgements {v.acknowledged}, "
+            f"stored {v.acknowledged - v.missing} of them (and {v.stored_unacknowledged} stored though the client "
+            "never heard so)",
             "answers: " + ", ".join(f"{k} x{n}" for k, n in sorted(self.answers.items())),
             f"uncoded or unexpected answers: {len(self.unexpected)}",
         ]
