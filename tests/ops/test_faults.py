@@ -154,7 +154,7 @@ def volume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
 def _fill(mount: Path) -> Path:
     """Write a file until the volume has no space left."""
     filler = mount / "filler"
-    with filler.open("wb") as out, contextlib.suppress(OSError):
+    with filler.open("wb", buffering=0) as out, contextlib.suppress(OSError):  # unbuffered: closing flushes nothing
         while True:
             out.write(b"\0" * 65536)
             out.flush()
