@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from clearway.config import get_settings
 from clearway.errors import PROBLEM_BASE, DomainError, Problem
 from clearway.i18n import negotiate, translate
 from clearway.methods import allowed_methods
@@ -135,6 +137,17 @@ def _storage_failed(exc: DBAPIError) -> bool:
     return any(mark in text for mark in _STORAGE)
 
 
+def _read_only_volume() -> bool:
+    """True if the SQLite database's folder is on a volume mounted read-only (statvfs says so, not a guess)."""
+    url = get_settings().database_url
+    if not url.startswith("sqlite:///"):
+        return False
+    try:
+        return bool(os.statvfs(os.path.dirname(url.removeprefix("sqlite:///")) or ".").f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 # Signs of a database that cannot be reached right now (down, failing over, restarting, a standby taking over).
 _UNREACHABLE = ("connection refused", "could not connect", "server closed the connection", "terminating connection",
                 "connection to server", "connection is closed", "the database system is in recovery mode",
@@ -197,6 +210,12 @@ async def _operational(request: Request, exc: Exception) -> Response:
         return problem_response(request, status=503, slug="service-unavailable", title_code="problem.statement_timeout",
                                 problems=[Problem("server.statement_timeout", "", {})],
                                 headers={"Retry-After": str(RETRY_AFTER_TIMEOUT_S)})
+    if _read_only_volume():
+        # SQLite in WAL mode cannot even open its file on a read-only volume (reads fail too): an operator must act.
+        log.error("database volume read-only on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(request, status=503, slug="service-unavailable", title_code="problem.unavailable",
+                                problems=[Problem("server.storage_read_only", "", {})],
+                                headers={"Retry-After": str(RETRY_AFTER_STORAGE_S)})
     if _storage_failed(exc):
         # The write was refused whole (the transaction rolled back): nothing half-stored, retry once space is back.
         log.error("database storage full or read-only on %s %s: %s", request.method, request.url.path, exc.orig)

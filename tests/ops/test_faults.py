@@ -169,6 +169,7 @@ def _lodge_one(base: str, doc: dict[str, Any], lang: str = "en",
 
 
 STORAGE_WORDS = {"en": "disk is full or read-only", "es": "disco está lleno", "fr": "disque est plein"}
+READ_ONLY_WORDS = {"en": "mounted read-only", "es": "montado en solo lectura", "fr": "monté en lecture seule"}
 UNREACHABLE_WORDS = {"en": "cannot be reached", "es": "No se puede acceder", "fr": "injoignable"}
 
 
@@ -218,10 +219,10 @@ def test_a_volume_mounted_read_only_refuses_writes_with_a_coded_503_and_lodging_
     try:
         with _server(volume["url"]) as base:
             # In WAL mode SQLite cannot open the database without writing its shared-memory file: the whole
-            # database is unavailable (writes and reads), answered as such, never a 500.
-            _refusals(base, prefix, trader, "server.database_unavailable", UNREACHABLE_WORDS, "5")
+            # database is unavailable (writes and reads), answered as a read-only volume, never a 500.
+            _refusals(base, prefix, trader, "server.storage_read_only", READ_ONLY_WORDS, "30")
             listed = httpx.get(f"{base}/api/v1/declarations", headers=trader)
-            assert listed.status_code == 503 and listed.json()["code"] == "server.database_unavailable"
+            assert listed.status_code == 503 and listed.json()["code"] == "server.storage_read_only"
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(volume["mount"])], check=True)
     with _server(volume["url"]) as base:
