@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from clearway.controls import service as controls
+from clearway.declarations.exercises import PROJECTION_DECLARANTS
 from clearway.declarations.models import Declaration
 from clearway.errors import ReleaseHeld, ValidationFailed
 from clearway.training import selectors
@@ -58,9 +59,23 @@ def test_the_projection_lands_in_the_officers_queue_like_a_model_pick_and_lodged
     assert declaration.status == "under_control" and declaration.office == "KR0101"
     assert declaration.channel_reasons == [DISGUISE]  # what a model's documentary pick shows
     assert not row.random_pick  # yet it enters no random-sample figure (and names no model version)
-    assert declaration.declarant_id == "KRTRAINING"
+    # Lodged under an exercise code that reads like any trader's (one saying TRAINING would give it away).
+    assert declaration.declarant_id in PROJECTION_DECLARANTS and "TRAIN" not in declaration.declarant_id
     parties = [declaration.document[r]["id"] for r in ("declarant", "importer", "buyer")]
-    assert parties == ["KRTRAINING"] * 3
+    assert parties == [declaration.declarant_id] * 3
+
+
+def test_projections_rotate_their_declarant_and_stay_out_of_every_figure(db, world):
+    """Successive projections are lodged under different codes; every one is held and counted as an exercise."""
+    from clearway.declarations.exercises import exercise_ids
+
+    ids = [_project(db)[1] for _ in range(3)]
+    declarants = {db.get(Declaration, i).declarant_id for i in ids}
+    assert len(declarants) == 3 and declarants <= set(PROJECTION_DECLARANTS)
+    with fresh(db).begin():
+        assert exercise_ids(db) >= set(ids)
+        for i in ids:
+            assert "training.projected" in [h.code for h in wiring().release.holds(db, db.get(Declaration, i))]
 
 
 def test_a_projected_declaration_can_never_be_released(db, world):
@@ -192,7 +207,8 @@ def test_notifications_of_a_projection_reach_no_real_trader(db, world):
     told = set(db.execute(text("SELECT organisation FROM notifications")).scalars())
     assert "KR1000000001" in told  # the relay did run
     about = db.execute(text("SELECT organisation, payload FROM notifications")).all()
-    assert {org for org, payload in about if mrn in str(payload)} == {"KRTRAINING"}  # its declarant only
+    declarant = db.get(Declaration, declaration_id).declarant_id
+    assert {org for org, payload in about if mrn in str(payload)} == {declarant}  # its (exercise) declarant only
 
 
 def test_the_reveal_job_scores_what_officers_decided(db, world):

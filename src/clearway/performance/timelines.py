@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from clearway.declarations.exercises import EXERCISE_DECLARANT
+from clearway.declarations.exercises import EXERCISE_DECLARANTS
 from clearway.performance.hours import office_hours
 from clearway.performance.milestones import MILESTONE_KINDS, MILESTONES
 from clearway.performance.models import PerformanceState
@@ -30,6 +30,8 @@ from clearway.performance.releases import pg_tune
 from clearway.performance.rollup import hours_digest, rollup_apply, rollup_rebuild, timelines_frame
 
 LOOKBACK = 10_000
+# The exercise codes as SQL literals (fixed letters and digits, never user input).
+_EXERCISES = ", ".join(f"'{code}'" for code in EXERCISE_DECLARANTS)
 CHUNK = 5_000  # declarations per upsert statement (SQLite allows 32,766 bound parameters)
 REBUILD_ABOVE = 200_000  # a backlog this large (a bulk load) is cheaper to rebuild in one statement
 COLUMNS = ("declaration_id", "office", "channel", "mode", "aeo", "declarant", "period", "lodged_on",
@@ -89,7 +91,7 @@ FROM (
 JOIN declarations d ON d.id = ev.declaration_id {p['lateral']}
 LEFT JOIN organisations o ON o.code = d.declarant_id
 WHERE true
-AND d.declarant_id <> '{EXERCISE_DECLARANT}' -- projected training tests stand for no goods
+AND d.declarant_id NOT IN ({_EXERCISES}) -- projected training tests stand for no goods
 {conflict}"""
 
 

@@ -1,7 +1,7 @@
 """The training domain's reason to hold goods: a projected (test) declaration is never released.
 
-Registered with the one release decision in `clearway.assembly`. It holds a declaration lodged by the training
-organisation even before its projection row exists (the lodging answer needs no query), and any declaration
+Registered with the one release decision in `clearway.assembly`. It holds a declaration lodged under an exercise
+code even before its projection row exists (the lodging answer needs no query), and any declaration
 with a projection row whoever lodged it: two independent marks, so losing one still holds the goods.
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from clearway.declarations.models import Declaration
 from clearway.holds import Hold, Lodged
 from clearway.training.models import Projection
-from clearway.training.selectors import TRAINING_DECLARANT
+from clearway.training.selectors import TRAINING_DECLARANTS
 
 
 def _hold(declaration: Declaration) -> Hold:
@@ -22,7 +22,7 @@ def _hold(declaration: Declaration) -> Hold:
 
 def projection_holds(db: Session, declaration: Declaration) -> list[Hold]:
     """Hold a projected training declaration for ever: it stands for no real goods."""
-    if declaration.declarant_id == TRAINING_DECLARANT:
+    if declaration.declarant_id in TRAINING_DECLARANTS:
         return [_hold(declaration)]
     projected = db.scalar(select(Projection.id).where(Projection.declaration_id == declaration.id))
     return [_hold(declaration)] if projected is not None else []
@@ -30,7 +30,7 @@ def projection_holds(db: Session, declaration: Declaration) -> list[Hold]:
 
 def projection_holds_at_lodging(declaration: Declaration, lodged: Lodged) -> list[Hold]:
     """`projection_holds` for a declaration just lodged: no projection row can exist yet, the declarant tells."""
-    return [_hold(declaration)] if declaration.declarant_id == TRAINING_DECLARANT else []
+    return [_hold(declaration)] if declaration.declarant_id in TRAINING_DECLARANTS else []
 
 
 projection_holds.at_lodging = projection_holds_at_lodging  # type: ignore[attr-defined]

@@ -36,34 +36,44 @@ from clearway.risk.engine.decision import SELECTED_TEXT
 from clearway.training.models import Projection, TrainingCase
 from clearway.training.schemas import ProjectionCreate
 from clearway.training.scoring import outcome_of
-from clearway.training.selectors import TRAINING_DECLARANT
+from clearway.training.selectors import PROJECTION_CODES
 from clearway.writes import Rows
 
 MARK = "Training projection: a test declaration (it can never be released)"  # audit and withdrawal, never the queue
 # What the queue shows of a documentary pick by the risk model. No model version and no random-sample mark: the
 # projection must not enter the model's or the random sample's statistics.
 DISGUISE: dict[str, Any] = {"rule": "model", "text": SELECTED_TEXT["yellow"]}
-TRAINING_ACTOR = Principal(user_id=0, username="training-projection", role="trader", organisation_id=0,
-                           organisation_code=TRAINING_DECLARANT)
-PARTY = {"id": TRAINING_DECLARANT, "name": "Training projection (test, not a trader)", "country": "KR"}
+PARTY_NAME = "Training projection (test, not a trader)"  # the organisations' name, for audit and withdrawal
+
+
+def projection_actor(code: str) -> Principal:
+    """Who lodges a projection: the exercise organisation of that code (no user, no real trader)."""
+    return Principal(user_id=0, username="training-projection", role="trader", organisation_id=0,
+                     organisation_code=code)
+
+
+def projection_code(count: int) -> str:
+    """The organisation code the next projection is lodged under: the exercise codes in turn, so none stands out."""
+    return PROJECTION_CODES[count % len(PROJECTION_CODES)]
 FLAGGING_EVENTS = ("inspection_requested", "detained")  # an officer asking for goods to be stopped or seen
 
 
-def training_organisation_ensure(*, db: Session, now: datetime) -> None:
-    """The organisation projected declarations are lodged by (created on first use)."""
-    if db.scalar(select(Organisation.id).where(Organisation.code == TRAINING_DECLARANT)) is None:
-        organisation_create(db=db, code=TRAINING_DECLARANT, name=str(PARTY["name"]), kind="trader", country="KR",
-                            now=now)
+def training_organisation_ensure(*, db: Session, code: str, now: datetime) -> None:
+    """The exercise organisation a projection is lodged under (created on first use)."""
+    if db.scalar(select(Organisation.id).where(Organisation.code == code)) is None:
+        organisation_create(db=db, code=code, name=PARTY_NAME, kind="trader", country="KR", now=now)
 
 
-def projected_document(document: dict[str, Any], *, office: str, lrn: str, now: datetime) -> dict[str, Any]:
-    """The training case's document as the training organisation lodges it at the officer's office, today."""
+def projected_document(document: dict[str, Any], *, office: str, lrn: str, now: datetime,
+                       code: str = PROJECTION_CODES[0]) -> dict[str, Any]:
+    """The training case's document as an exercise organisation (code) lodges it at the officer's office, today."""
     doc = copy.deepcopy(document)
     doc["lrn"], doc["office"] = lrn, office
     for role in ("declarant", "importer", "buyer"):
         if role in doc:
             # The case's fictional names stay (so the page reads like any trader's); the id is no real trader's.
-            doc[role] = {**PARTY, **{k: v for k, v in doc[role].items() if k == "name"}, "id": PARTY["id"]}
+            doc[role] = {"name": PARTY_NAME, "country": "KR",
+                         **{k: v for k, v in doc[role].items() if k == "name"}, "id": code}
     transport = doc.get("transport")
     if isinstance(transport, dict):
         transport["border_office"] = office
@@ -85,10 +95,13 @@ def projection_create(*, db: Session, actor: Principal, body: ProjectionCreate, 
         raise ValidationFailed([Problem("training.case_unknown", "/case", {"case": body.case})])
     officer = _officer(db, body.officer)
     office = str(officer.office)
-    training_organisation_ensure(db=db, now=now)
     count = db.scalar(select(func.count()).select_from(Projection)) or 0
-    raw = projected_document(case.document, office=office, lrn=f"PRJ-{count + 1:06d}-{now:%y%m%d%H%M%S}", now=now)
-    lodgement = declarations.lodgement_prepare(db=db, actor=TRAINING_ACTOR, raw=raw, now=now)
+    code = projection_code(count)
+    training_organisation_ensure(db=db, code=code, now=now)
+    actor_lodging = projection_actor(code)
+    raw = projected_document(case.document, office=office, lrn=f"PRJ-{count + 1:06d}-{now:%y%m%d%H%M%S}", now=now,
+                             code=code)
+    lodgement = declarations.lodgement_prepare(db=db, actor=actor_lodging, raw=raw, now=now)
     reasons: list[dict[str, Any]] = [dict(DISGUISE)]
     rows = intake.lodgement_rows(channel="yellow", office=office, reasons=reasons,
                                  items=lodgement.document["items"], now=now)
@@ -98,7 +111,7 @@ def projection_create(*, db: Session, actor: Principal, body: ProjectionCreate, 
     steps = [Step("accepted", "lodged", "accepted", None),
              Step("channelled", "accepted", "channelled", f"yellow: {DISGUISE['text']}"),
              Step("control_started", "channelled", "under_control", "documentary check")]
-    declaration = declarations.lodgement_write(db=db, actor=TRAINING_ACTOR, lodgement=lodgement, status="under_control",
+    declaration = declarations.lodgement_write(db=db, actor=actor_lodging, lodgement=lodgement, status="under_control",
                                                channel="yellow", reasons=reasons, steps=steps, children=children,
                                                now=now)
     projection = Projection(declaration_id=declaration.id, mrn=declaration.mrn, case_reference=case.reference,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from clearway.auth.models import User
 from clearway.auth.schemas import Principal
 from clearway.controls.models import ControlTask
-from clearway.declarations.exercises import EXERCISE_DECLARANT
+from clearway.declarations.exercises import EXERCISE_DECLARANTS
 from clearway.declarations.models import Declaration
 from clearway.errors import Forbidden, Problem, ValidationFailed
 from clearway.training.models import Attempt, Certificate, Exercise, Projection
@@ -39,7 +39,7 @@ def field_rates(db: Session, officers: Iterable[str], start: datetime | None = N
     query = (select(ControlTask.assignee, func.count(), func.sum(case((ControlTask.fraud_found.is_(True), 1), else_=0)))
              .join(Declaration, Declaration.id == ControlTask.declaration_id)
              .where(ControlTask.assignee.in_(names), ControlTask.finished_at.is_not(None),
-                    ControlTask.fraud_found.is_not(None), Declaration.declarant_id != EXERCISE_DECLARANT)
+                    ControlTask.fraud_found.is_not(None), Declaration.declarant_id.not_in(EXERCISE_DECLARANTS))
              .group_by(ControlTask.assignee))
     if start is not None:
         query = query.where(ControlTask.finished_at >= start)

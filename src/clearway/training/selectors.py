@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearway.declarations.exercises import EXERCISE_DECLARANT
+from clearway.declarations.exercises import EXERCISE_DECLARANT, EXERCISE_DECLARANTS, PROJECTION_DECLARANTS
 from clearway.errors import NotFound, Problem
 from clearway.training import documentary, release, rulewriting
 from clearway.training.models import (
@@ -44,7 +44,9 @@ from clearway.training.schemas import (
 )
 from clearway.training.scoring import counted, d_prime, outcome_of, split_half, wilson
 
-TRAINING_DECLARANT = EXERCISE_DECLARANT  # the organisation projected declarations are lodged by: no real trader
+TRAINING_DECLARANT = EXERCISE_DECLARANT  # the training organisation: no real trader
+TRAINING_DECLARANTS = EXERCISE_DECLARANTS  # every code an exercise declaration may be lodged under
+PROJECTION_CODES = PROJECTION_DECLARANTS  # what projections into the live queue are lodged under, in turn
 
 
 def projected_ids(db: Session, declaration_ids: Iterable[int] | None = None) -> set[int]:
