@@ -76,6 +76,14 @@ def test_model_page_shows_precision_chart_with_its_table_and_top_features(client
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'role="img"' in page
     assert "<caption id=\"rates-caption\">" in page and "10 %</th>" in page
     assert "Run in shadow" in page and "Features it relies on most" in page
+    # In French the chart and its table write figures as French does: 0,93 and 10 % (never 0.93).
+    french = client.get(r.headers["location"], headers={"Accept-Language": "fr"}).text
+    start = french.index('<svg xmlns="http://www.w3.org/2000/svg"')
+    chart = french[start:french.index("</svg>", start)]
+    assert re.search(r">0,\d\d</text>", chart) and not re.search(r">\d\.\d\d</text>", chart), chart[:400]
+    assert ">10\u00a0%</text>" in chart
+    table = french[french.index('<caption id="rates-caption">'):]
+    assert re.search(r'<td class="num">0,\d{3}</td>', table) and not re.search(r'<td class="num">0\.\d{3}</td>', table)
 
 
 def test_selection_and_drift_pages(client):

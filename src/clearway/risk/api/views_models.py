@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,7 +22,7 @@ from clearway.risk.engine import selection
 from clearway.risk.ml import drift, registry, thresholds
 from clearway.risk.ml.chart import Bar, bars_svg, precision_chart
 from clearway.risk.rules import reference
-from clearway.web.render import render
+from clearway.web.render import number, render
 from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +57,12 @@ def model_register(request: Request, form: CheckedForm, db: DbSession, actor: Pa
     return _models(request, db, actor, problems, path)
 
 
+def _percent_in(locale: str) -> Callable[[float], str]:
+    """A share written as a whole percentage the way the locale writes it (English 25%, French and Spanish 25 %)."""
+    sign = "%" if locale == "en" else "\u00a0%"
+    return lambda share: number(share * 100, locale, 0) + sign
+
+
 @router.get("/risk/models/{model_id}")
 def model_page(request: Request, model_id: PageId, db: DbSession, actor: PageReader) -> Response:
     """One model: precision at each inspection rate (chart and table), top features, promotion."""
@@ -64,7 +71,9 @@ def model_page(request: Request, model_id: PageId, db: DbSession, actor: PageRea
     locale = page_locale(request)
     rates = model.metrics.get("rates") or []
     chart = Markup(precision_chart(rates, title=translate("ui.risk.models.chart_title", locale),
-                                   description=translate("ui.risk.models.chart_desc", locale))) if rates else None
+                                   description=translate("ui.risk.models.chart_desc", locale),
+                                   percent=_percent_in(locale), decimal=lambda v: number(v, locale, 2))) \
+        if rates else None
     return render(request, "risk/model.html", user=actor, section="models", model=model, rates=rates, chart=chart)
 
 
@@ -137,10 +146,12 @@ def drift_page(request: Request, db: DbSession, actor: PageReader, office: str =
     with db.begin():
         report = drift.drift_report(db=db, office=chosen, days=days, now=utcnow())
     locale = page_locale(request)
-    bars = [Bar(f"{b['low']:.2f}", b[side], f"{b[side]:.0%}", series=i)
+    percent = _percent_in(locale)
+    bars = [Bar(number(b["low"], locale, 2), b[side], percent(b[side]), series=i)
             for b in report.bins for i, side in enumerate(("reference", "recent"))]
     chart = Markup(bars_svg(bars, title=translate("ui.risk.drift.chart_title", locale),
-                            description=translate("ui.risk.drift.chart_desc", locale), chart_id="drift")) \
+                            description=translate("ui.risk.drift.chart_desc", locale), chart_id="drift",
+                            percent=percent)) \
         if bars else None
     return render(request, "risk/drift.html", user=actor, section="drift", report=report, chart=chart, days=days,
                   office=chosen or "", offices=list(reference_data.offices().items()))

@@ -6,11 +6,20 @@ alternative; the SVG itself carries a title and a description for screen readers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 220, 44, 36, 16
+Format = Callable[[float], str]  # a figure as the page's language writes it (the caller knows the locale)
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _decimal(value: float) -> str:
+    return f"{value:.2f}"
 
 
 @dataclass(frozen=True)
@@ -23,8 +32,9 @@ class Bar:
     series: int = 0  # 0 or 1: two series side by side
 
 
-def bars_svg(bars: Sequence[Bar], *, title: str, description: str, chart_id: str) -> str:
-    """An accessible SVG bar chart of values between 0 and 1 (one or two series per label)."""
+def bars_svg(bars: Sequence[Bar], *, title: str, description: str, chart_id: str, percent: Format = _percent) -> str:
+    """An accessible SVG bar chart of values between 0 and 1 (one or two series per label); `percent` writes the
+    axis ticks."""
     labels = list(dict.fromkeys(b.label for b in bars))
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     slot = plot_w / max(len(labels), 1)
@@ -37,7 +47,7 @@ def bars_svg(bars: Sequence[Bar], *, title: str, description: str, chart_id: str
         y = TOP + plot_h * (1 - tick)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c8ccd0" '
                      f'stroke-width="1"/><text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
-                     f'fill="#333">{tick:.0%}</text>')
+                     f'fill="#333">{escape(percent(tick))}</text>')
     for b in bars:
         i = labels.index(b.label)
         value = min(max(b.value, 0.0), 1.0)
@@ -55,13 +65,14 @@ def bars_svg(bars: Sequence[Bar], *, title: str, description: str, chart_id: str
     return "".join(parts)
 
 
-def precision_chart(rates: Sequence[dict[str, float]], *, title: str, description: str) -> str:
-    """Precision (and recall) at each inspection rate of a model's validation."""
+def precision_chart(rates: Sequence[dict[str, float]], *, title: str, description: str, percent: Format = _percent,
+                    decimal: Format = _decimal) -> str:
+    """Precision (and recall) at each inspection rate of a model's validation, figures written by the formats."""
     bars = []
     for row in rates:
-        label = f"{row['rate']:.0%}"
-        bars.append(Bar(label, float(row.get("precision", 0.0)), f"{row.get('precision', 0.0):.2f}"))
+        label = percent(row["rate"])
+        bars.append(Bar(label, float(row.get("precision", 0.0)), decimal(float(row.get("precision", 0.0)))))
         recall = row.get("recall")
         if isinstance(recall, float) and recall == recall:
-            bars.append(Bar(label, recall, f"{recall:.2f}", series=1))
-    return bars_svg(bars, title=title, description=description, chart_id="precision")
+            bars.append(Bar(label, recall, decimal(recall), series=1))
+    return bars_svg(bars, title=title, description=description, chart_id="precision", percent=percent)
