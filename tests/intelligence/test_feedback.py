@@ -168,3 +168,25 @@ def test_a_burst_of_controls_finishing_together_is_read_in_passes_without_stalli
                                                    limit=1) == expected
     assert [o[0] for o in _outcomes()] == ["no_hit"] * 3
     assert all(status_of(client, mrn) == "released" for mrn in mrns)
+
+
+def test_a_control_selected_by_a_built_in_rule_is_read_without_failing_the_pass(client):
+    """Default-profile rules hit with no rule id (the demo's worker failed every pass on them)."""
+    from clearway.declarations.models import Declaration
+    from clearway.risk.models import RiskDecision
+
+    create(marking="AMBER", subject_type="goods", subject_value="240220", hold_goods=True)
+    mrn = lodge(client, TOBACCO)
+    task_id, officer = claimed(client, mrn)
+    assert client.post(f"/api/v1/controls/tasks/{task_id}/accept", json={}, headers=officer).status_code == 200
+    with get_sessionmaker()() as db, db.begin():
+        declaration_id = db.scalar(select(Declaration.id).where(Declaration.mrn == mrn))
+        decision = db.scalar(select(RiskDecision).where(RiskDecision.declaration_id == declaration_id))
+        if decision is None:  # the test world channels without the engine: record what the engine would have
+            decision = RiskDecision(declaration_id=declaration_id, office="KR0101", direction="IM",
+                                    declarant="KR1000000001", decided_at=utcnow(), channel="yellow", config_version=1)
+            db.add(decision)
+        decision.rule_hits = [{"rule_id": None, "code": "default.hs_sensitive"}]
+        decision.watchlist_hits = [{"entry_id": None}]
+    assert _pass() == 1
+    assert _outcomes() == [("no_hit", True, "system")]

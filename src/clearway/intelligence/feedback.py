@@ -35,8 +35,9 @@ def _selected_by_derived(db: Session, declaration_id: int) -> set[int]:
     decision = db.scalar(select(RiskDecision).where(RiskDecision.declaration_id == declaration_id))
     if decision is None:
         return set()
-    rules = {int(h["rule_id"]) for h in decision.rule_hits or [] if "rule_id" in h}
-    entries = {int(h["entry_id"]) for h in decision.watchlist_hits or [] if "entry_id" in h}
+    # Built-in rules (the default profile) hit with no rule id: they stand for no alert.
+    rules = {int(h["rule_id"]) for h in decision.rule_hits or [] if h.get("rule_id") is not None}
+    entries = {int(h["entry_id"]) for h in decision.watchlist_hits or [] if h.get("entry_id") is not None}
     if not rules and not entries:
         return set()
     found: set[int] = set()
