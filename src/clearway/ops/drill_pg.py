@@ -72,6 +72,16 @@ def _folder(within: Path, prefix: str) -> Path:
 
 
 
+def restored_start(data: Path, root: Path) -> None:
+    """Start a restored data folder's server (its log in `root`); a failure carries the log's tail."""
+    try:
+        _run([str(PGBIN / "pg_ctl"), "-D", str(data), "-l", str(root / "restored.log"), "-w", "-t",
+              str(int(WAIT_S)), "start"], "starting the restored server")
+    except DrillError as exc:
+        log = (root / "restored.log").read_text(errors="replace")[-800:]
+        raise DrillError(f"{exc}\n{log}") from None
+
+
 def promoted_wait(url: str, root: Path | None) -> None:
     """Wait until a restored server's recovery reached its target and it takes writes (its log in `root`)."""
     deadline = time.monotonic() + WAIT_S
@@ -197,12 +207,7 @@ class PgBackend:
         with (data / "postgresql.auto.conf").open("a") as conf:  # appending keeps the postgres user's file
             conf.write(settings)
         (data / "recovery.signal").touch()
-        try:
-            _run([str(PGBIN / "pg_ctl"), "-D", str(data), "-l", str(self.root / "restored.log"), "-w", "-t",
-                  str(int(WAIT_S)), "start"], "starting the restored server")
-        except DrillError as exc:
-            log = (self.root / "restored.log").read_text(errors="replace")[-800:]
-            raise DrillError(f"{exc}\n{log}") from None
+        restored_start(data, self.root)
         phases["start"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 2, 3)
         url = self.url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from clearway.db import make_engine, utcnow
 from clearway.ops.drill import DrillError, Progress, Restored
-from clearway.ops.drill_pg import PGBIN, WAIT_S, _folder, _free_port, _run, promoted_wait
+from clearway.ops.drill_pg import PGBIN, WAIT_S, _folder, _free_port, _run, promoted_wait, restored_start
 
 
 def _target(at: datetime) -> tuple[str, datetime]:
@@ -109,12 +109,7 @@ class PgBackRestBackend:
         with (data / "postgresql.auto.conf").open("a") as conf:  # after pgBackRest's restore_command and target
             conf.write("archive_mode = off\nhot_standby = off\nrecovery_init_sync_method = syncfs\n"
                        f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.root}'\n")
-        try:
-            _run([str(PGBIN / "pg_ctl"), "-D", str(data), "-l", str(self.root / "restored.log"), "-w", "-t",
-                  str(int(WAIT_S)), "start"], "starting the restored server")
-        except DrillError as exc:
-            log = (self.root / "restored.log").read_text(errors="replace")[-800:]
-            raise DrillError(f"{exc}\n{log}") from None
+        restored_start(data, self.root)
         phases["start"] = time.monotonic() - started - sum(phases.values())
         progress("restoring", 2, 3)
         url = make_url(self.source_url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
