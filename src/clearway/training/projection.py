@@ -64,8 +64,8 @@ def training_organisation_ensure(*, db: Session, code: str, now: datetime) -> No
         organisation_create(db=db, code=code, name=PARTY_NAME, kind="trader", country="KR", now=now)
 
 
-def projected_document(document: dict[str, Any], *, office: str, lrn: str, now: datetime,
-                       code: str = PROJECTION_CODES[0]) -> dict[str, Any]:
+def projected_document(document: dict[str, Any], *, office: str, lrn: str, now: datetime, code: str
+                       ) -> dict[str, Any]:
     """The training case's document as an exercise organisation (code) lodges it at the officer's office, today."""
     doc = copy.deepcopy(document)
     doc["lrn"], doc["office"] = lrn, office
