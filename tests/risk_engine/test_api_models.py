@@ -142,7 +142,8 @@ def test_a_test_run_counts_hits_and_uses_control_outcomes(client, fake_controls)
     assert figures["revenue_found"] == "301" and figures["baseline_hit_rate"] == 2 / 6
     assert set(figures["sample"]) == {m for m, (_, item) in zip(mrns, history, strict=True) if item is UNDERVALUED}
     narrow = client.post(f"/api/v1/risk/rules/{rule['id']}/test-run",
-                         json={"date_from": str((now - timedelta(days=5)).date())}, headers=analyst)
+                         # the day of the fifth lodgement (lodged 2 h before its day count): right at any hour
+                         json={"date_from": str((now - timedelta(days=5, hours=2)).date())}, headers=analyst)
     worker_test_runs()
     assert client.get(narrow.headers["location"], headers=analyst).json()["result"]["evaluated"] == 5
     runs = client.get(f"/api/v1/risk/rules/{rule['id']}/test-runs", headers=analyst).json()["items"]
