@@ -54,11 +54,17 @@ def build_countries() -> None:
 
 
 def build_currencies() -> None:
+    import gettext
+
+    tr = {
+        loc: gettext.translation("iso4217", pycountry.LOCALES_DIR, languages=[loc])
+        for loc in ("es", "fr")
+    }
     with open(OUT / "currencies.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["code", "numeric", "name"])
+        w.writerow(["code", "numeric", "name", "name_es", "name_fr"])
         for c in sorted(pycountry.currencies, key=lambda c: c.alpha_3):
-            w.writerow([c.alpha_3, c.numeric, c.name])
+            w.writerow([c.alpha_3, c.numeric, c.name, tr["es"].gettext(c.name), tr["fr"].gettext(c.name)])
 
 
 if __name__ == "__main__":

@@ -62,3 +62,19 @@ def test_the_form_puts_the_mass_message_next_to_the_mass_field(client):
     errors = dict(re.findall(r'<p class="error-message" id="(f-[^"]+)-error">(.*?)</p>', r.text, re.S))
     assert list(errors) == ["f-items-0-net_mass_kg"]
     assert "masse nette" in errors["f-items-0-net_mass_kg"].lower()
+
+
+@pytest.mark.parametrize(("locale", "named", "english"), [
+    ("es", ["Franco a bordo", "kilogramo", "caja de cartón", "Dólar estadounidense"],
+     ["Free On Board", ">kilogram<", ">carton<", "US Dollar"]),
+    ("fr", ["Franco à bord", "kilogramme", "palette", "Dollar américain"],
+     ["Free On Board", ">kilogram<", ">pallet<", "US Dollar"]),
+])
+def test_the_form_names_incoterms_units_packages_and_currencies_in_the_page_language(client, locale, named, english):
+    sign_in(client, "trader-a")
+    client.cookies.set("lang", locale)
+    page = client.get("/declarations/new").text
+    for name in named:
+        assert name in page
+    for name in english:
+        assert name not in page

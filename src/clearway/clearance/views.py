@@ -57,11 +57,11 @@ def _options(locale: str) -> dict[str, list[tuple[str, str]]]:
     return {
         "offices": [(o.code, o.name) for o in ref.offices().values()],
         "modes": [(c, m.get(f"name_{locale}") or m["name_en"]) for c, m in ref.transport_modes().items()],
-        "incoterms": [(c, i["name"]) for c, i in ref.incoterms().items()],
-        "units": list(ref.quantity_units().items()),
-        "packages": list(ref.package_kinds().items()),
+        "incoterms": ref.incoterm_names(locale),
+        "units": ref.quantity_unit_names(locale),
+        "packages": ref.package_kind_names(locale),
         "countries": sorted(((c, ref.country_name(c, locale)) for c in ref.countries()), key=lambda x: x[1]),
-        "currencies": list(ref.trade_currencies().items()),
+        "currencies": ref.trade_currency_names(locale),
     }
 
 

@@ -134,6 +134,32 @@ def package_kinds() -> dict[str, str]:
     return {r["code"]: r["name"] for r in _rows("package_kinds.csv")}
 
 
+def _localised(rows: dict[str, dict[str, str]], locale: str) -> list[tuple[str, str]]:
+    """(code, name in the locale) for rows that carry `name` (English), `name_es` and `name_fr`."""
+    return [(code, row.get(f"name_{locale}") or row["name"]) for code, row in rows.items()]
+
+
+def incoterm_names(locale: str) -> list[tuple[str, str]]:
+    """Incoterms 2020 rules as (code, the ICC's name in the locale)."""
+    return _localised(incoterms(), locale)
+
+
+def quantity_unit_names(locale: str) -> list[tuple[str, str]]:
+    """UN/ECE Recommendation 20 units as (code, name in the locale)."""
+    return _localised({r["code"]: r for r in _rows("quantity_units.csv")}, locale)
+
+
+def package_kind_names(locale: str) -> list[tuple[str, str]]:
+    """UN/ECE Recommendation 21 package kinds as (code, name in the locale)."""
+    return _localised({r["code"]: r for r in _rows("package_kinds.csv")}, locale)
+
+
+def trade_currency_names(locale: str) -> list[tuple[str, str]]:
+    """The trade currencies as (code, ISO 4217 name in the locale)."""
+    rows = {r["code"]: r for r in _rows("currencies.csv") if r["code"] in trade_currencies()}
+    return _localised(rows, locale)
+
+
 def country_name(code: str, locale: str = "en") -> str:
     """A country's name in a locale, or the code when unknown."""
     row = countries().get(code)
