@@ -3,20 +3,26 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 PGDIR ?= $(CURDIR)/.pgtest
 PGPORT ?= 55432
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint typecheck bench clean system-deps audit
+.PHONY: install demo test lint typecheck bench clean system-deps audit lock
 
 install: $(STAMP) system-deps
 
-$(STAMP): pyproject.toml
+# Every dependency at the version and with the file hashes of requirements.lock (pip refuses any other file);
+# then the project itself, without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# Re-pin after a change of pyproject.toml's dependencies: pins already in the lock are kept (uv --upgrade moves them).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 --quiet -o requirements.lock
 
 # Debian packages the tests need: Chromium for the browser tests, wrk for the load benchmark; patroni, etcd and
 # pgbackrest for the high-availability and restore drills (scripts/pgha.sh); nats-server for the event stream; nginx in front of several API processes.
@@ -47,10 +53,10 @@ lint:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-# Known vulnerabilities in the installed dependencies: with ADVISORY_DB=<folder of OSV JSON> offline, else through
-# pip-audit's service. Exit 2 (a failure) when nothing or not everything could be checked.
+# Known vulnerabilities in the locked dependencies (every pin of requirements.lock): with ADVISORY_DB=<folder of
+# OSV JSON> offline, else through pip-audit's service. Exit 2 (a failure) when nothing or not everything was checked.
 audit: install
-	$(BIN)/python scripts/dependency_audit.py $(if $(ADVISORY_DB),--advisory-db $(ADVISORY_DB))
+	$(BIN)/python scripts/dependency_audit.py --requirements requirements.lock $(if $(ADVISORY_DB),--advisory-db $(ADVISORY_DB))
 
 bench: install
 	$(BIN)/python benchmarks/api_lodge.py

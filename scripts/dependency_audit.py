@@ -3,6 +3,7 @@
     python scripts/dependency_audit.py --lock requirements.lock          # write the lock of this environment
     python scripts/dependency_audit.py --advisory-db DIR                 # match against local OSV advisories
     python scripts/dependency_audit.py                                   # ask pip-audit (needs its service)
+    python scripts/dependency_audit.py --requirements requirements.lock  # the same, for every pin of the lock
 
 Exit 0: every dependency was checked and none is affected. Exit 1: a dependency is affected. Exit 2: the
 audit could not check everything (no advisories, a service that did not answer, a dependency skipped),
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,28 @@ def locked() -> dict[str, str]:
         if name and name != PROJECT:
             found[name] = dist.version
     return dict(sorted(found.items()))
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def lock_pins(path: Path) -> dict[str, str]:
+    """Every pin of a hashed requirements lock: canonical name -> version; a pin without a hash is refused."""
+    pins: dict[str, str] = {}
+    name = ""
+    hashed: dict[str, bool] = {}
+    for line in path.read_text("utf-8").splitlines():
+        found = _PIN.match(line)
+        if found:
+            name = canonicalize_name(found.group(1))
+            pins[name] = found.group(2)
+            hashed[name] = False
+        elif name and line.strip().startswith("--hash=sha256:"):
+            hashed[name] = True
+    unhashed = sorted(n for n, ok in hashed.items() if not ok)
+    if unhashed:
+        raise ValueError(f"pins without a hash in {path}: {', '.join(unhashed)}")
+    return dict(sorted(pins.items()))
 
 
 def _affected(version: str, affected: dict[str, Any]) -> bool:
@@ -136,8 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--advisory-db", type=Path, help="a folder of OSV JSON advisories (offline audit)")
     parser.add_argument("--lock", type=Path, help="write the lock (name==version) of this environment and stop")
+    parser.add_argument("--requirements", type=Path,
+                        help="audit every pin of this hashed lock (requirements.lock) instead of this environment")
     args = parser.parse_args(argv)
-    packages = locked()
+    try:
+        packages = lock_pins(args.requirements) if args.requirements else locked()
+    except (OSError, ValueError) as err:
+        print(f"dependency audit: INCONCLUSIVE (fails)\n  {err}")
+        return 2
     if args.lock:
         args.lock.write_text("".join(f"{n}=={v}\n" for n, v in packages.items()), "utf-8")
         return 0

@@ -7,6 +7,9 @@ import runpy
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 AUDIT = runpy.run_path(str(Path(__file__).resolve().parents[2] / "scripts" / "dependency_audit.py"))
 
 
@@ -65,3 +68,34 @@ def test_an_advisory_with_a_version_it_cannot_read_fails_closed(tmp_path, capsys
     _advisory(tmp_path / "db", "urllib3", "not a version", "also not")
     assert AUDIT["main"](["--advisory-db", str(tmp_path / "db")]) == 2
     assert "cannot be read" in capsys.readouterr().out
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_lock_pins_every_dependency_with_hashes_and_is_what_is_installed():
+    pins = AUDIT["lock_pins"](ROOT / "requirements.lock")
+    assert len(pins) > 100
+    project = metadata.requires("clearway") or []
+    named = {canonicalize_name(Requirement(r).name) for r in project}
+    assert named - set(pins) == set(), "a dependency of pyproject.toml is not in requirements.lock (make lock)"
+    installed = AUDIT["locked"]()
+    # make install installs the lock with --require-hashes: what runs is what the audit reads.
+    differ = {n: (v, installed[n]) for n, v in pins.items() if n in installed and installed[n] != v}
+    assert differ == {}
+    assert set(installed) - set(pins) == set()
+
+
+def test_a_pin_without_a_hash_makes_the_lock_audit_fail(tmp_path, capsys):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("urllib3==2.5.0 \\\n    --hash=sha256:" + "0" * 64 + "\nidna==3.10\n")
+    assert AUDIT["main"](["--requirements", str(lock), "--advisory-db", str(tmp_path)]) == 2
+    assert "pins without a hash" in capsys.readouterr().out and "idna" in lock.read_text()
+
+
+def test_the_lock_audit_reads_the_pins_of_the_lock(tmp_path, capsys):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("urllib3==1.26.0 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    _advisory(tmp_path / "db", "urllib3", "1.0", "1.26.5")
+    assert AUDIT["main"](["--requirements", str(lock), "--advisory-db", str(tmp_path / "db")]) == 1
+    assert "urllib3 1.26.0" in capsys.readouterr().out
