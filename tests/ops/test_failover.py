@@ -1,9 +1,9 @@
 """The failover drill through the API (clearway.ops.drill_failover) on a real Patroni pair: a `clearway serve`
 process on the multi-host URL, clients lodging with Idempotency-Keys while the leader is killed with SIGKILL.
 
-It takes 60-110 s on this 2-core machine (the pair alone needs 20-30 s to start), over the one-minute budget of
-`make test`: it runs when CLEARWAY_TEST_HA=1 is set (and patroni, etcd and PostgreSQL 15 are installed);
-`benchmarks/failover.py` runs the same drill longer."""
+It takes 60-110 s on this 2-core machine (the pair alone needs 20-30 s to start). `make test` runs it (make install
+brings patroni and etcd; under CLEARWAY_REQUIRE_PG=1 a missing package fails the test instead of skipping it);
+CLEARWAY_TEST_HA=0 leaves it out. `benchmarks/failover.py` runs the same drill longer."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ import pytest
 from clearway.declarations.schemas import EXAMPLE
 from tests.server import free_port
 
-HA_READY = os.environ.get("CLEARWAY_TEST_HA") == "1" and bool(shutil.which("patroni") and shutil.which("etcd"))
+HA_TOOLS = bool(shutil.which("patroni") and shutil.which("etcd"))
+# The drill runs unless asked not to; where the suite must run in full (make test), missing packages fail it.
+HA_READY = os.environ.get("CLEARWAY_TEST_HA", "1") != "0" and (HA_TOOLS or os.environ.get("CLEARWAY_REQUIRE_PG") == "1")
 pytestmark = [
     pytest.mark.slow, pytest.mark.timeout(300),
     pytest.mark.skipif(not HA_READY,
-                       reason="set CLEARWAY_TEST_HA=1 (needs patroni, etcd-server, postgresql-15): over 60 s"),
+                       reason="CLEARWAY_TEST_HA=0, or patroni and etcd-server missing (make install brings them)"),
 ]
 
 
