@@ -36,8 +36,8 @@ MAIN_PAGES = {
 }
 SERIOUS = ("serious", "critical")
 
-# In the page: what lies outside the viewport, and which tables scroll sideways.
-_LAYOUT = """() => {
+# In the page: what lies outside the viewport, which tables scroll sideways, which words a squeezed column splits.
+_LAYOUT = r"""() => {
   const width = document.documentElement.clientWidth;
   const visible = el => {
     const r = el.getBoundingClientRect(), s = getComputedStyle(el);
@@ -59,7 +59,23 @@ _LAYOUT = """() => {
                    return !row || getComputedStyle(row).display !== 'block'
                      || [...row.cells].some(c => row.cells.length > 1 && !c.getAttribute('data-label')); })
     .map(t => t.caption ? t.caption.innerText.trim().slice(0, 40) : 'table');
-  return {overflow: document.documentElement.scrollWidth - width, outside, scrolling, unstacked};
+  // A word split over two lines in a table header or a cell of the first rows: a squeezed column.
+  const split = [];
+  for (const cell of [...document.querySelectorAll('main table.data')].filter(visible)
+                     .flatMap(t => [...t.querySelectorAll('thead th, tbody tr:nth-child(-n+5) > *')])) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('code, .mono')) continue;  // machine text (codes, JSON) may break anywhere
+      for (const m of node.textContent.matchAll(/\p{L}{4,}/gu)) {
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) split.push(m[0]);
+      }
+    }
+  }
+  return {overflow: document.documentElement.scrollWidth - width, outside, scrolling, unstacked,
+          split: split.slice(0, 5)};
 }"""
 
 
@@ -131,6 +147,7 @@ def test_every_roles_main_pages_are_accessible_and_fit_desktop_and_phone(browser
                     found = {"axe": serious, "overflow_px": max(0, layout["overflow"]), "outside": layout["outside"]}
                     if label == "desktop":
                         found["tables_scrolling"] = layout["scrolling"]
+                        found["words_split"] = layout["split"]
                     else:  # on a phone each row is a card whose cells name their column
                         found["tables_not_stacked"] = layout["unstacked"]
                     if any(found.values()):
