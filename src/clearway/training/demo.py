@@ -5,8 +5,9 @@ kind of exercise on the training pages with its score.
 Targeting (closed): the officer caught four of the five planted frauds, named three of them, raised one false
 alarm, and handed in after about twenty minutes; its report and answer key are what an instructor sees.
 Documentary check and release (officer) and rule writing (analyst) are open: level 1 handed in and scored, with
-the slips a trainee makes (a discrepancy overlooked, held goods released, a rule that selects too much), level 2
-started yesterday evening and not handed in yet, to be finished on the page.
+the slips a trainee makes (a discrepancy overlooked and an agreeing value marked, held goods released once; the
+analyst's rule reads the pattern off the frauds), level 2 started fourteen hours ago and not handed in yet (half
+the queue decided, or a rule drafted too wide), to be finished on the page.
 """
 
 from __future__ import annotations
