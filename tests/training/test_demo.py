@@ -3,7 +3,7 @@ unfinished attempt of each newer kind (documentary check, release, rule writing)
 
 from __future__ import annotations
 
-from clearway.training import selectors
+from clearway.training import results, selectors
 from clearway.training.demo import training_demo_seed
 from tests.training.helpers import NOW, fresh
 
@@ -14,7 +14,7 @@ def test_the_demo_has_a_finished_exercise_with_the_officers_scores(db, world):
     fresh(db)
     exercise = selectors.exercise_get(db, exercise_id)
     assert exercise.status == "closed"
-    (score,) = selectors.exercise_report(db, exercise)
+    (score,) = results.exercise_report(db, exercise)
     assert (score.trainee, score.finished, score.size) == ("officer", True, 20)
     assert (score.hits, score.misses, score.false_alarms, score.kinds_named) == (4, 1, 1, 3)
     assert score.decided == 20 and score.seconds is not None and 15 * 60 < score.seconds < 30 * 60
@@ -40,7 +40,7 @@ def test_the_demo_has_a_handed_in_and_an_unfinished_attempt_of_each_newer_kind_o
     open_exercises = selectors.exercises_list(db, open_only=True)
     for kind, trainee in (("documentary", "officer"), ("release", "officer"), ("rule", "analyst")):
         scores = [s for e in open_exercises if e.kind == kind
-                  for s in selectors.exercise_report(db, selectors.exercise_get(db, e.id))]
+                  for s in results.exercise_report(db, selectors.exercise_get(db, e.id))]
         assert sorted(s.finished for s in scores) == [False, True] and {s.trainee for s in scores} == {trainee}
         done, started = sorted(scores, key=lambda s: not s.finished)
         assert done.hits > 0 and done.seconds and done.decided == (1 if kind == "rule" else done.size)

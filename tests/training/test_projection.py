@@ -13,7 +13,7 @@ from clearway.controls import service as controls
 from clearway.declarations.exercises import PROJECTION_DECLARANTS
 from clearway.declarations.models import Declaration
 from clearway.errors import ReleaseHeld, ValidationFailed
-from clearway.training import selectors
+from clearway.training import results
 from clearway.training.models import TrainingCase
 from clearway.training.projection import DISGUISE, projection_create, projections_sync
 from clearway.training.schemas import ProjectionCreate
@@ -107,11 +107,11 @@ def test_the_officer_clearing_a_planted_fraud_is_a_miss_and_the_declaration_is_w
         controls.documentary_accept(db=db, actor=officer, task_id=row.id, note="looks fine", release=wiring().release,
                                     now=NOW + timedelta(minutes=5))
     assert db.get(Declaration, declaration_id).status == "under_control"  # the release decision held it
-    assert selectors.projections_list(db)[0].fraud_kind is None  # not revealed before the sync
+    assert results.projections_list(db)[0].fraud_kind is None  # not revealed before the sync
     with fresh(db).begin():
         assert projections_sync(db=db, now=NOW + timedelta(minutes=6)) == 1
     fresh(db)
-    (seen,) = selectors.projections_list(db)
+    (seen,) = results.projections_list(db)
     assert (seen.decision, seen.outcome) == ("clear", "miss") and seen.fraud_kind
     assert db.get(Declaration, declaration_id).status == "cancelled"
     assert _task(db, declaration_id)[1] is None  # out of the queue
@@ -127,7 +127,7 @@ def test_asking_for_an_inspection_reveals_it_at_once_as_a_hit_and_no_team_is_sen
         controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="value too low", now=NOW)
         assert projections_sync(db=db, now=NOW) == 1
     fresh(db)
-    assert selectors.projections_list(db)[0].outcome == "hit"
+    assert results.projections_list(db)[0].outcome == "hit"
     assert db.get(Declaration, declaration_id).status == "cancelled"
     rows = controls.queue_fetch(db=db, office="KR0101", limit=50)
     assert all(r.mrn != db.get(Declaration, declaration_id).mrn for r in rows)  # the inspection reaches no one's queue
@@ -141,7 +141,7 @@ def test_flagging_a_compliant_projection_is_a_false_alarm(db, world):
         controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="odd", now=NOW)
         projections_sync(db=db, now=NOW)
     fresh(db)
-    assert selectors.projections_list(db)[0].outcome == "false_alarm"
+    assert results.projections_list(db)[0].outcome == "false_alarm"
 
 
 def test_projections_count_in_no_performance_figure(db, world):
@@ -192,7 +192,7 @@ def test_officer_scores_carry_a_confidence_interval(db, world):
                                             release=wiring().release, now=NOW)
             projections_sync(db=db, now=NOW)
     fresh(db)
-    scores = selectors.officer_scores(db)
+    scores = results.officer_scores(db)
     (one,) = scores.items
     assert (one.officer, one.projected, one.hits, one.misses) == ("officer", 3, 2, 1)
     assert one.detection == pytest.approx(2 / 3) and one.detection_ci[0] < 2 / 3 < one.detection_ci[1]
@@ -234,7 +234,7 @@ def test_the_reveal_job_scores_what_officers_decided(db, world):
     fresh(db)
     assert [j.name for j in jobs()] == ["training-reveal", "training-inject"]
     assert reveal(job_context()) == 1 and reveal(job_context()) == 0
-    assert selectors.projections_list(db)[0].outcome == "correct"
+    assert results.projections_list(db)[0].outcome == "correct"
 
 
 def test_a_finished_check_of_a_projection_never_becomes_a_risk_model_label(db, world):
