@@ -69,6 +69,38 @@ def _check_papers(db, level: int = 1, name: str = "officer", false_marks: int = 
         service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
 
 
+def _write_rule(db, level: int = 1, name: str = "officer", catches: bool = True) -> None:
+    """A rule-writing exercise where the trainee's rule selects exactly the planted frauds (or nothing)."""
+    from clearway.training import selectors, service
+    from clearway.training.schemas import RuleWrite
+
+    exercise_id = _exercise(db, level=level, size=8, frauds=2, budget=0, kind="rule")
+    actor = trainee(name)
+    with fresh(db).begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        frauds = [i for i in selectors.exercise_read(db, exercise, instructor=True).items if i.truth.fraud]
+        totals = ", ".join(i.invoice_total for i in frauds)
+        expression = f"declaration.invoice_total in [{totals}]" if catches else "declaration.item_count > 999"
+        service.rule_write(db=db, actor=actor, exercise=exercise, body=RuleWrite(expression=expression), now=NOW)
+        service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
+
+
+def _release(db, level: int = 1, name: str = "officer") -> None:
+    """A release exercise where the trainee holds exactly the goods something holds and releases the rest."""
+    from clearway.training import selectors, service
+    from clearway.training.schemas import DecisionCreate
+
+    exercise_id = _exercise(db, level=level, size=8, frauds=2, budget=0, kind="release")
+    actor = trainee(name)
+    with fresh(db).begin():
+        exercise = selectors.exercise_get(db, exercise_id)
+        for item in selectors.exercise_read(db, exercise, instructor=True).items:
+            decision = "flag" if item.truth.holding else "clear"
+            service.decision_record(db=db, actor=actor, exercise=exercise, item_id=item.id, now=NOW,
+                                    body=DecisionCreate(decision=decision))
+        service.attempt_finish(db=db, actor=actor, exercise=exercise, now=NOW + timedelta(minutes=20))
+
+
 def _exercise(db, level: int = 1, size: int = 10, frauds: int = 4, budget: int = 6, kind: str = "targeting") -> int:
     from clearway.training.schemas import ExerciseCreate
     from clearway.training.service import exercise_create
@@ -90,7 +122,9 @@ def test_passing_an_exercise_awards_the_certificates_of_its_level_and_failing_aw
     _work(db, _exercise(db), catch=2, name="officer")  # 2 of 4 frauds: 50 %, below the pass mark
     assert _held(db) == []
     _work(db, _exercise(db, level=2), catch=4, false_alarms=1, name="officer")  # 4 of 4, 1 of 6 compliant
-    assert _held(db) == [("analyst", 1), ("analyst", 2)]  # an officer must also pass valuation
+    assert _held(db) == []  # an analyst must also write a rule, an officer pass valuation
+    _write_rule(db, level=2)
+    assert _held(db) == [("analyst", 1), ("analyst", 2)]
     _work(db, _exercise(db, level=1, kind="valuation", frauds=3), catch=3, name="officer")
     assert _held(db) == [("analyst", 1), ("analyst", 2)]  # and classification
     _classify(db, right=3)  # 3 of 5: 60 %, below the pass mark
@@ -100,9 +134,41 @@ def test_passing_an_exercise_awards_the_certificates_of_its_level_and_failing_aw
     _check_papers(db, false_marks=3)  # every discrepancy, but 3 marks on values that agree
     assert _held(db) == [("analyst", 1), ("analyst", 2)]
     _check_papers(db)
+    assert _held(db) == [("analyst", 1), ("analyst", 2)]  # and release decisions
+    _release(db)
     assert _held(db) == [("analyst", 1), ("analyst", 2), ("officer", 1)]
     (first, *_) = certification.certificates_of(db, "officer")
     assert first.expires_at - first.awarded_at == timedelta(days=365)
+
+
+def test_an_analysts_certificate_asks_for_a_passed_rule_writing_exercise(db, world):
+    _work(db, _exercise(db), catch=4, name="analyst")
+    assert _held(db, "analyst") == []  # targeting alone no longer makes an analyst
+    _write_rule(db, name="analyst", catches=False)  # a rule that selects nothing misses every fraud
+    assert _held(db, "analyst") == []
+    _write_rule(db, name="analyst")
+    assert _held(db, "analyst") == [("analyst", 1)]
+    (certificate,) = certification.certificates_of(db, "analyst")
+    assert len(certificate.evidence) == 2  # the targeting exercise and the rule
+
+
+def test_an_officers_certificate_asks_for_a_passed_release_exercise(db, world):
+    _work(db, _exercise(db), catch=4)
+    _work(db, _exercise(db, kind="valuation", frauds=3), catch=3)
+    _classify(db)
+    _check_papers(db)
+    assert ("officer", 1) not in _held(db)
+    _release(db)
+    assert ("officer", 1) in _held(db)
+
+
+def test_every_kind_of_exercise_is_in_the_curriculum_of_the_role_that_needs_it():
+    from clearway.training.schemas import ExerciseKind
+
+    assert set(certification.CURRICULA["officer"]) == {"targeting", "valuation", "classification", "documentary",
+                                                       "release"}
+    assert set(certification.CURRICULA["analyst"]) == {"targeting", "rule"}
+    assert {k for kinds in certification.CURRICULA.values() for k in kinds} == set(ExerciseKind.__args__)  # type: ignore[attr-defined]
 
 
 def test_too_many_false_alarms_fail_even_when_every_fraud_is_found(db, world):
@@ -115,6 +181,7 @@ def test_the_gate_is_off_by_default_and_refuses_the_uncertified_once_set(db, wor
     _work(db, _exercise(db, kind="valuation", frauds=3), catch=3, name="officer")
     _classify(db)
     _check_papers(db)
+    _release(db)
     officer, other = trainee("officer"), trainee("supervisor")
     fresh(db)
     certification.certification_check(db=db, actor=other, action="release.red", now=NOW)  # no gate: passes
@@ -183,6 +250,8 @@ def test_officers_see_their_certificates_and_instructors_see_everyones(client, d
     _work(db, _exercise(db, kind="valuation", frauds=3), catch=3)
     _classify(db)
     _check_papers(db)
+    _release(db)
+    _write_rule(db)
     mine = client.get(f"{API}/me", headers=auth(client, "officer")).json()["certificates"]
     assert [(c["role"], c["level"], c["valid"]) for c in mine] == [("analyst", 1, True), ("officer", 1, True)]
     listed = client.get(f"{API}/certificates", headers=auth(client, "admin")).json()["items"]

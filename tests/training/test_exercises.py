@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from clearway.errors import Conflict, ValidationFailed
-from clearway.training import selectors, service
+from clearway.training import results, selectors, service
 from clearway.training.models import TrainingCase
 from clearway.training.schemas import DecisionCreate, ExerciseCreate
 from tests.training.helpers import INSTRUCTOR, NOW, exercise, fresh, small_world, trainee
@@ -67,7 +67,7 @@ def test_perfect_and_careless_trainees_score_as_their_decisions_deserve(db):
         service.decision_record(db=db, actor=trainee("ben"), exercise=ex, item_id=frauds[0].id, now=NOW,
                                 body=DecisionCreate(decision="clear"))
     fresh(db)
-    ana, ben = selectors.exercise_report(db, ex)
+    ana, ben = results.exercise_report(db, ex)
     assert (ana.trainee, ana.hits, ana.misses, ana.false_alarms, ana.correct_rejections) == ("ana", 3, 0, 0, 7)
     assert ana.kinds_named == 3 and ana.hit_rate == 1.0 and ana.finished
     assert ana.seconds == 20 * 60 and ana.seconds_per_decision == 30
@@ -111,7 +111,7 @@ def test_a_closed_exercise_takes_no_new_trainee_and_finishes_open_attempts(db):
     with pytest.raises(Conflict), fresh(db).begin():
         service.attempt_start(db=db, actor=trainee("ben"), exercise=ex, now=NOW)
     fresh(db)
-    (ana,) = selectors.exercise_report(db, ex)
+    (ana,) = results.exercise_report(db, ex)
     assert ana.finished and ana.seconds == 3600
 
 
@@ -124,8 +124,8 @@ def test_a_trainee_report_lists_every_exercise_attempted(db):
             service.decision_record(db=db, actor=trainee(), exercise=ex, item_id=items[0].id, now=NOW,
                                     body=DecisionCreate(decision="clear"))
     fresh(db)
-    assert [(s.exercise_id, s.size) for s in selectors.trainee_report(db, "officer")] == [(first, 3), (second, 4)]
-    assert selectors.trainee_report(db, "nobody") == []
+    assert [(s.exercise_id, s.size) for s in results.trainee_report(db, "officer")] == [(first, 3), (second, 4)]
+    assert results.trainee_report(db, "nobody") == []
 
 
 def test_the_frauds_most_often_missed_come_first(db):
@@ -139,4 +139,4 @@ def test_the_frauds_most_often_missed_come_first(db):
             service.attempt_start(db=db, actor=trainee(name), exercise=ex, now=NOW)
             service.attempt_finish(db=db, actor=trainee(name), exercise=ex, now=NOW)
     fresh(db)
-    assert selectors.most_missed(selectors.exercise_report(db, ex)) == [(second.reference, 2), (first.reference, 1)]
+    assert results.most_missed(results.exercise_report(db, ex)) == [(second.reference, 2), (first.reference, 1)]

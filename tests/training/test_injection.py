@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from clearway.errors import Forbidden, ValidationFailed
-from clearway.training import injection, selectors
+from clearway.training import injection, results
 from clearway.training.models import Projection
 from tests.training.helpers import INSTRUCTOR, NOW, fresh, small_world, trainee
 from tests.web.conftest import sign_in
@@ -94,5 +94,5 @@ def test_the_officers_queue_and_task_pages_show_an_injected_projection_like_any_
             assert "krtraining" not in lowered and "projection" not in lowered and "proyección" not in lowered
             assert "training" not in lowered and "formación" not in lowered and "formation" not in lowered
         assert reason in task.text.lower(), lang
-    (seen,) = selectors.projections_list(fresh(db))
+    (seen,) = results.projections_list(fresh(db))
     assert seen.fraud_kind is None and seen.outcome is None  # not revealed before the decision

@@ -13,7 +13,7 @@ from clearway.controls import service as controls
 from clearway.declarations.exercises import PROJECTION_DECLARANTS
 from clearway.declarations.models import Declaration
 from clearway.errors import ReleaseHeld, ValidationFailed
-from clearway.training import selectors
+from clearway.training import results
 from clearway.training.models import TrainingCase
 from clearway.training.projection import DISGUISE, projection_create, projections_sync
 from clearway.training.schemas import ProjectionCreate
@@ -74,19 +74,29 @@ def test_projections_rotate_their_declarant_and_stay_out_of_every_figure(db, wor
     assert len(declarants) == 3 and declarants <= set(PROJECTION_DECLARANTS)
     with fresh(db).begin():
         assert exercise_ids(db) >= set(ids)
-        for i in ids:
-            assert "training.projected" in [h.code for h in wiring().release.holds(db, db.get(Declaration, i))]
+        for i in ids:  # held by its open check as any declaration is; the training hold waits behind it
+            assert [h.code for h in wiring().release.holds(db, db.get(Declaration, i))] == ["control.open"]
 
 
 def test_a_projected_declaration_can_never_be_released(db, world):
+    from clearway.controls.models import ControlTask
+    from clearway.training.models import Projection
+
     _, declaration_id, _ = _project(db)
     release = wiring().release
     with fresh(db).begin():
         declaration = db.get(Declaration, declaration_id)
-        codes = [h.code for h in release.holds(db, declaration)]
-        assert "training.projected" in codes
         with pytest.raises(ReleaseHeld):
             release.decide(db=db, declaration=declaration, actor=_principal(db, "officer"), reason="go", now=NOW)
+        # Its control closed with no decision synced (a lost task): the training hold alone still keeps the goods,
+        db.query(ControlTask).filter(ControlTask.declaration_id == declaration_id).update({"closed": True})
+        assert [h.code for h in release.holds(db, declaration)] == ["training.projected"]
+        with pytest.raises(ReleaseHeld):
+            release.decide(db=db, declaration=declaration, actor=_principal(db, "officer"), reason="go", now=NOW)
+        # and so does the exercise declarant alone, were the projection row lost too.
+        db.query(Projection).filter(Projection.declaration_id == declaration_id).delete()
+        assert [h.code for h in release.holds(db, declaration)] == ["training.projected"]
+        db.rollback()
 
 
 def test_the_officer_clearing_a_planted_fraud_is_a_miss_and_the_declaration_is_withdrawn(db, world):
@@ -97,11 +107,11 @@ def test_the_officer_clearing_a_planted_fraud_is_a_miss_and_the_declaration_is_w
         controls.documentary_accept(db=db, actor=officer, task_id=row.id, note="looks fine", release=wiring().release,
                                     now=NOW + timedelta(minutes=5))
     assert db.get(Declaration, declaration_id).status == "under_control"  # the release decision held it
-    assert selectors.projections_list(db)[0].fraud_kind is None  # not revealed before the sync
+    assert results.projections_list(db)[0].fraud_kind is None  # not revealed before the sync
     with fresh(db).begin():
         assert projections_sync(db=db, now=NOW + timedelta(minutes=6)) == 1
     fresh(db)
-    (seen,) = selectors.projections_list(db)
+    (seen,) = results.projections_list(db)
     assert (seen.decision, seen.outcome) == ("clear", "miss") and seen.fraud_kind
     assert db.get(Declaration, declaration_id).status == "cancelled"
     assert _task(db, declaration_id)[1] is None  # out of the queue
@@ -117,7 +127,7 @@ def test_asking_for_an_inspection_reveals_it_at_once_as_a_hit_and_no_team_is_sen
         controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="value too low", now=NOW)
         assert projections_sync(db=db, now=NOW) == 1
     fresh(db)
-    assert selectors.projections_list(db)[0].outcome == "hit"
+    assert results.projections_list(db)[0].outcome == "hit"
     assert db.get(Declaration, declaration_id).status == "cancelled"
     rows = controls.queue_fetch(db=db, office="KR0101", limit=50)
     assert all(r.mrn != db.get(Declaration, declaration_id).mrn for r in rows)  # the inspection reaches no one's queue
@@ -131,7 +141,7 @@ def test_flagging_a_compliant_projection_is_a_false_alarm(db, world):
         controls.documentary_escalate(db=db, actor=officer, task_id=row.id, reason="odd", now=NOW)
         projections_sync(db=db, now=NOW)
     fresh(db)
-    assert selectors.projections_list(db)[0].outcome == "false_alarm"
+    assert results.projections_list(db)[0].outcome == "false_alarm"
 
 
 def test_projections_count_in_no_performance_figure(db, world):
@@ -182,7 +192,7 @@ def test_officer_scores_carry_a_confidence_interval(db, world):
                                             release=wiring().release, now=NOW)
             projections_sync(db=db, now=NOW)
     fresh(db)
-    scores = selectors.officer_scores(db)
+    scores = results.officer_scores(db)
     (one,) = scores.items
     assert (one.officer, one.projected, one.hits, one.misses) == ("officer", 3, 2, 1)
     assert one.detection == pytest.approx(2 / 3) and one.detection_ci[0] < 2 / 3 < one.detection_ci[1]
@@ -224,7 +234,7 @@ def test_the_reveal_job_scores_what_officers_decided(db, world):
     fresh(db)
     assert [j.name for j in jobs()] == ["training-reveal", "training-inject"]
     assert reveal(job_context()) == 1 and reveal(job_context()) == 0
-    assert selectors.projections_list(db)[0].outcome == "correct"
+    assert results.projections_list(db)[0].outcome == "correct"
 
 
 def test_a_finished_check_of_a_projection_never_becomes_a_risk_model_label(db, world):
@@ -244,3 +254,55 @@ def test_the_worker_reveals_projections(db, world):
     from clearway.worker import jobs_all
 
     assert "training-reveal" in {job.name for job in jobs_all()}
+
+
+# What would tell an officer that a declaration is a test: the domain's name, the projection's words in each
+# language, the training hold's code, a test LRN. The site's menu links to the training pages for every officer,
+# so it is left out of the page read.
+MARKERS = ("training", "projected", "projection", "proyección", "proyectada", "projetée", "prj-", "krtraining")
+
+
+def _own(page: str) -> str:
+    """The page without the site's menu."""
+    return (page[:page.index('<nav class="main-nav"')] + page[page.index("</nav>") + len("</nav>"):]).lower()
+
+
+def test_nothing_in_the_officers_pages_or_their_html_tells_a_projection_until_the_officer_acts(client, db):
+    import re
+
+    from tests.factories import auth
+    from tests.locales import catalogue
+    from tests.web.conftest import sign_in
+
+    _, declaration_id, _ = _project(db, fraud=True)
+    mrn = fresh(db).get(Declaration, declaration_id).mrn
+    fresh(db)
+    officer = auth(client, "officer")
+    task_id = next(t["id"] for t in client.get("/api/v1/controls/queue", headers=officer).json()["items"]
+                   if t["mrn"] == mrn)
+    held = client.get(f"/api/v1/declarations/{mrn}/holds", headers=officer).json()
+    assert "training" not in str(held) and [h["code"] for h in held["holds"]] == ["control.open"]
+    assert sign_in(client, "officer").status_code == 303
+    urls = ("/controls/queue?mine=1", f"/controls/tasks/{task_id}", f"/declarations/{mrn}",
+            f"/controls/declarations/{mrn}/decide/release", f"/controls/declarations/{mrn}/decide/detain")
+    for lang in ("en", "es", "fr"):
+        hold_text = catalogue("training", lang)["hold.training.projected"].split("}", 1)[1].strip().lower()
+        for url in urls:
+            page = client.get(url, headers={"Accept-Language": lang})
+            assert page.status_code in (200, 409) and mrn in page.text, url
+            own = _own(page.text)
+            assert [m for m in MARKERS if m in own] == [] and hold_text not in own, (lang, url)
+            # the holds listed are those of any declaration whose documentary check is open
+            assert set(re.findall(r'data-hold="([^"]+)"', page.text)) <= {"control.open"}, (lang, url)
+    # Once the officer has decided, the projection's own hold stands alone, and still keeps the goods.
+    officer_principal, row = _task(db, declaration_id)
+    with fresh(db).begin():
+        controls.task_claim(db=db, actor=officer_principal, task_id=row.id, now=NOW)
+        controls.documentary_accept(db=db, actor=officer_principal, task_id=row.id, note=None,
+                                    release=wiring().release, now=NOW)
+    with fresh(db).begin():
+        declaration = db.get(Declaration, declaration_id)
+        assert declaration.status == "under_control"
+        assert [h.code for h in wiring().release.holds(db, declaration)] == ["training.projected"]
+        with pytest.raises(ReleaseHeld):
+            wiring().release.decide(db=db, declaration=declaration, actor=officer_principal, reason="go", now=NOW)

@@ -11,7 +11,7 @@ from clearway.controls import service as controls
 from clearway.controls.intake import task_values
 from clearway.controls.models import ControlTask
 from clearway.declarations.models import Declaration
-from clearway.training import report, selectors
+from clearway.training import report, results
 from clearway.training.models import TrainingCase
 from clearway.training.projection import projection_create, projections_sync
 from clearway.training.schemas import ProjectionCreate
@@ -65,14 +65,14 @@ def test_the_monthly_report_puts_detection_next_to_the_field_hit_rate_of_real_co
     _projected(db, ["hit"], at=NOW + timedelta(days=30))  # July: not in June's report
     _real_controls(db, [True, False, False, False])
     fresh(db)
-    june = report.monthly_report(db, office="KR0101", month=JUNE, score_of=selectors.score_of)
+    june = report.monthly_report(db, office="KR0101", month=JUNE, score_of=results.score_of)
     (row,) = [r for r in june.officers if r.officer == "officer"]
     assert (row.decided, row.hits, row.misses, row.false_alarms) == (4, 2, 1, 1)
     assert abs(row.detection - 2 / 3) < 1e-9 and row.detection_ci[0] < 2 / 3 < row.detection_ci[1]
     # the projections' own finished checks are left out of the field figure: 4 real controls, 1 found fraud
     assert (row.field_controls, row.field_hits, row.field_hit_rate) == (4, 1, 0.25)
     assert (june.total.hits, june.total.field_controls) == (2, 4) and june.month == "2026-06"
-    july = report.monthly_report(db, office="KR0101", month=JUNE.replace(month=7), score_of=selectors.score_of)
+    july = report.monthly_report(db, office="KR0101", month=JUNE.replace(month=7), score_of=results.score_of)
     (row,) = [r for r in july.officers if r.officer == "officer"]
     assert (row.decided, row.hits, row.field_controls) == (1, 1, 0) and row.field_hit_rate is None
 

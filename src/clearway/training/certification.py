@@ -34,9 +34,12 @@ from clearway.training.schemas import CertificateRead, GateRead, ScoreRead
 from clearway.web.errors import error_page
 from clearway.web.security import page_locale
 
-# What each role must have passed, by exercise kind; a kind joins a curriculum when its exercises exist.
-CURRICULA: dict[str, tuple[str, ...]] = {"officer": ("targeting", "valuation", "classification", "documentary"),
-                                         "analyst": ("targeting",)}
+# What each role must have passed, by exercise kind: every kind belongs to the role whose work it trains. An officer
+# targets, checks papers, values, classifies and decides releases; an analyst targets and writes selectivity rules
+# (writing rules is the production action an administration may gate on the analyst's certificate).
+CURRICULA: dict[str, tuple[str, ...]] = {
+    "officer": ("targeting", "valuation", "classification", "documentary", "release"),
+    "analyst": ("targeting", "rule")}
 LEVELS = (1, 2, 3)
 VALID_FOR = timedelta(days=365)
 PASS_HIT_RATE = 0.7  # at least 70 % of the planted frauds flagged

@@ -47,14 +47,23 @@ PARTY_NAME = "Training projection (test, not a trader)"  # the organisations' na
 
 
 def projection_actor(code: str) -> Principal:
-    """Who lodges a projection: the exercise organisation of that code (no user, no real trader)."""
-    return Principal(user_id=0, username="training-projection", role="trader", organisation_id=0,
+    """Who lodges a projection: the exercise organisation of that code (no user, no real trader), named on the
+    declaration's timeline as a trader's system lodging is ("import:<code>"), not as training."""
+    return Principal(user_id=0, username=f"import:{code}", role="trader", organisation_id=0,
                      organisation_code=code)
 
 
 def projection_code(count: int) -> str:
     """The organisation code the next projection is lodged under: the exercise codes in turn, so none stands out."""
     return PROJECTION_CODES[count % len(PROJECTION_CODES)]
+
+
+def projection_lrn(code: str, count: int, now: datetime) -> str:
+    """The projection's local reference, shaped as a trader's (declarant, year, number): one saying PRJ would
+    give it away on the declaration page. The count of projections keeps it unique under each code."""
+    return f"{code}-{now:%Y}-{count + 1:06d}"
+
+
 FLAGGING_EVENTS = ("inspection_requested", "detained")  # an officer asking for goods to be stopped or seen
 
 
@@ -99,7 +108,7 @@ def projection_create(*, db: Session, actor: Principal, body: ProjectionCreate, 
     code = projection_code(count)
     training_organisation_ensure(db=db, code=code, now=now)
     actor_lodging = projection_actor(code)
-    raw = projected_document(case.document, office=office, lrn=f"PRJ-{count + 1:06d}-{now:%y%m%d%H%M%S}", now=now,
+    raw = projected_document(case.document, office=office, lrn=projection_lrn(code, count, now), now=now,
                              code=code)
     lodgement = declarations.lodgement_prepare(db=db, actor=actor_lodging, raw=raw, now=now)
     reasons: list[dict[str, Any]] = [dict(DISGUISE)]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path
 from clearway.db import utcnow
 from clearway.deps import CurrentAdmin, DbSession
 from clearway.openapi_docs import PROBLEMS
-from clearway.training import certification, injection, projection, report, selectors, service
+from clearway.training import certification, injection, projection, report, results, selectors, service
 from clearway.training.access import Learner, Staff, Trainee, instructor_check, is_instructor
 from clearway.training.schemas import (
     CertificateList,
@@ -91,7 +91,7 @@ def exercise_report(exercise_id: ExerciseId, db: DbSession, actor: Staff) -> Rep
     """Every trainee's score on the exercise (instructors)."""
     with db.begin():
         instructor_check(db, actor)
-        return Report(items=selectors.exercise_report(db, selectors.exercise_get(db, exercise_id)))
+        return Report(items=results.exercise_report(db, selectors.exercise_get(db, exercise_id)))
 
 
 @router.post("/exercises/{exercise_id}/close", operation_id="closeTrainingExercise", responses=PROBLEMS)
@@ -142,7 +142,7 @@ def exercise_finish(exercise_id: ExerciseId, db: DbSession, actor: Trainee) -> S
         exercise = selectors.exercise_get(db, exercise_id)
         service.attempt_start(db=db, actor=actor, exercise=exercise, now=utcnow())
         attempt = service.attempt_finish(db=db, actor=actor, exercise=exercise, now=utcnow())
-        return selectors.score_of(db, exercise, attempt)
+        return results.score_of(db, exercise, attempt)
 
 
 @router.get("/me", operation_id="getMyTrainingScores", responses=PROBLEMS)
@@ -150,9 +150,9 @@ def my_scores(db: DbSession, actor: Trainee) -> MyScores:
     """The officer's own scores: exercises, and detection of the threats projected to it."""
     with db.begin():
         projection.projections_sync(db=db, now=utcnow(), officer=actor.username)
-        mine = selectors.officer_scores(db, officer=actor.username).items
+        mine = results.officer_scores(db, officer=actor.username).items
         now = utcnow()
-        return MyScores(exercises=selectors.trainee_report(db, actor.username), projections=mine[0] if mine else None,
+        return MyScores(exercises=results.trainee_report(db, actor.username), projections=mine[0] if mine else None,
                         certificates=[certification.certificate_read(c, now)
                                       for c in certification.certificates_of(db, actor.username)])
 
@@ -162,7 +162,7 @@ def project(body: ProjectionCreate, db: DbSession, actor: Staff) -> ProjectionRe
     """Project a training case into an officer's live control queue as a test; it can never be released."""
     with db.begin():
         instructor_check(db, actor)
-        return selectors.projection_read(projection.projection_create(db=db, actor=actor, body=body, now=utcnow()))
+        return results.projection_read(projection.projection_create(db=db, actor=actor, body=body, now=utcnow()))
 
 
 @router.get("/projections", operation_id="listTrainingProjections", responses=PROBLEMS)
@@ -171,7 +171,7 @@ def projections(db: DbSession, actor: Staff) -> ProjectionList:
     with db.begin():
         instructor_check(db, actor)
         projection.projections_sync(db=db, now=utcnow())
-        return ProjectionList(items=selectors.projections_list(db))
+        return ProjectionList(items=results.projections_list(db))
 
 
 @router.get("/projections/scores", operation_id="getTrainingDetectionScores", responses=PROBLEMS)
@@ -180,7 +180,7 @@ def scores(db: DbSession, actor: Staff) -> OfficerScores:
     with db.begin():
         instructor_check(db, actor)
         projection.projections_sync(db=db, now=utcnow())
-        return selectors.officer_scores(db)
+        return results.officer_scores(db)
 
 
 @router.get("/certificates", operation_id="listTrainingCertificates", responses=PROBLEMS)
@@ -257,4 +257,4 @@ def monthly(office: Annotated[Office, Path()], month: Month, db: DbSession, acto
         instructor_check(db, actor)
         report.report_access(actor, office)
         projection.projections_sync(db=db, now=utcnow())
-        return report.monthly_report(db, office=office, month=report.month_of(month), score_of=selectors.score_of)
+        return report.monthly_report(db, office=office, month=report.month_of(month), score_of=results.score_of)

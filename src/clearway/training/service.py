@@ -18,7 +18,7 @@ from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.errors import Conflict, NotFound, Problem, ValidationFailed
 from clearway.synthetic import generate_world
-from clearway.training import certification, rulewriting, selectors
+from clearway.training import certification, results, rulewriting, selectors
 from clearway.training.models import (
     Attempt,
     Decision,
@@ -141,7 +141,7 @@ def exercise_close(*, db: Session, actor: Principal, exercise: Exercise, now: da
         attempt.finished_at = now
         db.flush()
         certification.certificates_award(db=db, holder=attempt.trainee, now=now,
-                                         scores=lambda e, a: selectors.score_of(db, e, a))
+                                         scores=lambda e, a: results.score_of(db, e, a))
     audit_append(db=db, actor=actor.username, actor_org=actor.organisation_code, action="training.exercise_closed",
                  target_type="training_exercise", target_id=str(exercise.id), at=now)
     db.flush()
@@ -274,5 +274,5 @@ def attempt_finish(*, db: Session, actor: Principal, exercise: Exercise, now: da
         attempt.finished_at = now
         db.flush()
         certification.certificates_award(db=db, holder=attempt.trainee, now=now,
-                                         scores=lambda e, a: selectors.score_of(db, e, a))
+                                         scores=lambda e, a: results.score_of(db, e, a))
     return attempt

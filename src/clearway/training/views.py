@@ -15,7 +15,7 @@ from clearway.db import utcnow
 from clearway.deps import CurrentAdmin, DbSession
 from clearway.errors import Problem, ValidationFailed
 from clearway.synthetic.records import FRAUD_KINDS
-from clearway.training import certification, injection, projection, report, selectors, service
+from clearway.training import certification, injection, projection, report, results, selectors, service
 from clearway.training.access import Learner, Staff, Trainee, instructor_check, is_instructor, is_trainee
 from clearway.training.schemas import (
     DecisionCreate,
@@ -61,10 +61,10 @@ def home(request: Request, db: DbSession, actor: Learner) -> Response:
         context: dict[str, Any] = dict(
             instructor=instructor, exercises=selectors.exercises_list(db, open_only=not instructor),
             worlds=selectors.worlds_list(db) if instructor else [],
-            projections=selectors.projections_list(db, limit=50) if instructor else [],
-            scores=selectors.officer_scores(db) if instructor else None,
-            mine=selectors.trainee_report(db, actor.username) if is_trainee(actor) else [],
-            own=selectors.officer_scores(db, officer=actor.username).items if is_trainee(actor) else [],
+            projections=results.projections_list(db, limit=50) if instructor else [],
+            scores=results.officer_scores(db) if instructor else None,
+            mine=results.trainee_report(db, actor.username) if is_trainee(actor) else [],
+            own=results.officer_scores(db, officer=actor.username).items if is_trainee(actor) else [],
             certificates=certification.certificates_of(db, actor.username), this_month=f"{utcnow():%Y-%m}",
             gates={g.action: g for g in certification.gates_list(db)} if instructor else {},
             gate_actions=certification.ACTIONS,
@@ -101,9 +101,9 @@ def exercise_page(request: Request, db: DbSession, actor: Learner, exercise_id: 
         attempt = selectors.attempt_of(db, exercise, actor.username)
         context: dict[str, Any] = dict(
             instructor=instructor, queue=queue, exercise=selectors.exercise_read(db, exercise, instructor=instructor),
-            score=selectors.score_of(db, exercise, attempt) if attempt else None,
-            report=selectors.exercise_report(db, exercise) if instructor else [],
-            missed=selectors.most_missed(selectors.exercise_report(db, exercise)) if instructor else [],
+            score=results.score_of(db, exercise, attempt) if attempt else None,
+            report=results.exercise_report(db, exercise) if instructor else [],
+            missed=results.most_missed(results.exercise_report(db, exercise)) if instructor else [],
             flagged=sum(i.decision == "flag" for i in queue.items) if queue else 0,
             rule=selectors.written_rule(db, attempt) if exercise.kind == "rule" else None, test_run=None)
         if context["rule"] and attempt is not None and attempt.finished_at is None:
@@ -194,7 +194,7 @@ def report_page(request: Request, db: DbSession, actor: Staff, office: str, mont
         instructor_check(db, actor)
         report.report_access(actor, office[:8])
         projection.projections_sync(db=db, now=utcnow())
-        monthly = report.monthly_report(db, office=office[:8], month=chosen, score_of=selectors.score_of)
+        monthly = report.monthly_report(db, office=office[:8], month=chosen, score_of=results.score_of)
     return _page(request, "training/report.html", actor, report=monthly)
 
 
