@@ -101,7 +101,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
     count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged, pause=(cut, configure))
     demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
     enforcement_demo_seed(db=db, now=now)
-    training_demo_seed(db=db, now=now)  # a training world and one finished, scored exercise
+    training_demo_seed(db=db, now=now)  # a training world, a closed exercise and open ones of every newer kind
     # Intelligence: alerts in every marking between customs, the MFDS and the FIU, one with its outcome.
     intelligence_demo_seed(db=db, now=now, release=wiring.release)
     # The single window: agencies live, permits with balances, referrals in every state.
