@@ -9,6 +9,7 @@ from clearway.exchange.assistance import reply_received, request_received
 from clearway.exchange.inbox import Handler
 from clearway.exchange.mirror import mirror_on_export
 from clearway.exchange.models import InMessage, PartnerAeo, PreArrival
+from clearway.exchange.prearrival import prearrival_score
 from clearway.exchange.streams import tx_cache
 
 
@@ -17,7 +18,8 @@ def _short_text(value: object, limit: int = 40) -> bool:
 
 
 def export_declaration(db: Session, message: InMessage) -> list[str]:
-    """A partner's export declaration becomes pre-arrival data here (a later version replaces an earlier)."""
+    """A partner's export declaration becomes pre-arrival data here (a later version replaces an earlier), scored
+    on arrival by our risk engine."""
     data = message.payload
     if not _short_text(data.get("export_mrn")) or not isinstance(data.get("items", []), list) \
             or ("ucr" in data and not _short_text(data["ucr"])):
@@ -27,14 +29,15 @@ def export_declaration(db: Session, message: InMessage) -> list[str]:
     found = added.get((message.sender, data["export_mrn"])) or db.scalar(select(PreArrival).where(
         PreArrival.sender == message.sender, PreArrival.export_mrn == data["export_mrn"]))
     if found is None:
-        added[(message.sender, data["export_mrn"])] = PreArrival(
+        found = added[(message.sender, data["export_mrn"])] = PreArrival(
             sender=message.sender, export_mrn=data["export_mrn"], ucr=data.get("ucr"), version=message.version,
             data=data, received_at=message.received_at)
-        db.add(added[(message.sender, data["export_mrn"])])
+        db.add(found)
     elif found.version < message.version:
         found.version, found.data, found.ucr = message.version, data, data.get("ucr")
     else:
         return ["exchange.version_superseded"]
+    prearrival_score(db=db, row=found, now=message.received_at)  # by our engine, before the goods arrive
     mirror_on_export(db=db, sender=message.sender, export=data, now=message.received_at)  # imports lodged before it
     return []
 

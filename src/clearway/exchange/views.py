@@ -64,7 +64,7 @@ def exchange_page(request: Request, db: DbSession, actor: WebStaff,
         partners = selectors.partners(db=db, now=utcnow())
         sent, _ = selectors.messages(db=db, partner=partner, direction="out", state=state, before=None, limit=SHOWN)
         got, _ = selectors.messages(db=db, partner=partner, direction="in", state=state, before=None, limit=SHOWN)
-        prearrivals = selectors.prearrivals(db=db, limit=20)
+        prearrivals, _ = selectors.prearrivals(db=db, partner=partner, limit=20)
     return render(request, "exchange/index.html", user=actor, nav="exchange", partners=partners, sent=sent,
                   got=got, prearrivals=prearrivals, partner=partner, state=state)
 
