@@ -44,8 +44,8 @@ def _text(value: Any, limit: int = 200) -> str | None:
 def prearrival_document(data: Mapping[str, Any], *, sender: str) -> dict[str, Any]:
     """The import declaration a partner's export announces, in our document's shape (what the engine reads):
     the exporter is the seller, the consignee the importer, the partner's country the country of departure."""
-    exporter = data.get("exporter") if isinstance(data.get("exporter"), dict) else {}
-    consignee = data.get("consignee") if isinstance(data.get("consignee"), dict) else {}
+    exporter: Mapping[str, Any] = data["exporter"] if isinstance(data.get("exporter"), dict) else {}
+    consignee: Mapping[str, Any] = data["consignee"] if isinstance(data.get("consignee"), dict) else {}
     items = [i for i in data.get("items") or [] if isinstance(i, dict)]
     seller = {"name": _text(exporter.get("name")), "country": _text(exporter.get("country"), 2)}
     office = exchange_settings().prearrival_office or None
