@@ -180,6 +180,8 @@ class MirrorCheck(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     review_note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # The control an escalation opened on the import declaration (controls' task id): the goods are held until it ends.
+    control_task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class MirrorImport(Base):

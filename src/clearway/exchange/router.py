@@ -159,7 +159,7 @@ def mirror_line_review(line_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: 
                        actor: Acting) -> MirrorRead:
     """Acknowledge a mirror line with a gap (explained) or escalate it, with the reason; audited."""
     with db.begin():
-        return selectors.mirror_read(mirror_review(db=db, actor=actor.username, line_id=line_id,
+        return selectors.mirror_read(mirror_review(db=db, actor=actor, line_id=line_id,
                                                    action=body.action, note=body.note, now=utcnow()))
 
 

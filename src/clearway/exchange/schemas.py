@@ -177,6 +177,8 @@ class MirrorRead(BaseModel):
     reviewed_by: str | None
     reviewed_at: datetime | None
     review_note: str | None
+    control_task_id: int | None = Field(default=None, description="The control (task id) the escalation opened on "
+                                                                  "the import declaration; it holds the goods")
 
 
 class MirrorReview(BaseModel):

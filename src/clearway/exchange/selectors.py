@@ -148,7 +148,7 @@ def mirror_read(r: MirrorCheck) -> MirrorRead:
                       matched_by=r.matched_by, gap=r.gap,
                       findings=[MirrorFinding.model_validate(f) for f in r.findings],
                       checked_at=r.checked_at, found_on=r.found_on, review=r.review, reviewed_by=r.reviewed_by,
-                      reviewed_at=r.reviewed_at, review_note=r.review_note)
+                      reviewed_at=r.reviewed_at, review_note=r.review_note, control_task_id=r.control_task_id)
 
 
 def mirror_report(*, db: Session, gap: bool | None = None, partner: str | None = None,

@@ -93,7 +93,7 @@ def mirror_review_form(request: Request, db: DbSession, actor: WebActor, form: C
     try:
         body = MirrorReview(action=_text(form, "action", 20), note=_text(form, "note", 1000))  # type: ignore[arg-type]
         with db.begin():
-            mirror_review(db=db, actor=actor.username, line_id=line_id, action=body.action, note=body.note,
+            mirror_review(db=db, actor=actor, line_id=line_id, action=body.action, note=body.note,
                           now=utcnow())
     except ValidationError as exc:
         return _mirror(request, db, actor, "yes", _invalid(exc, locale), failed=line_id, status=422)
