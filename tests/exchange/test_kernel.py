@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from clearway.audit.models import AuditRecord
 from clearway.db import utcnow
-from clearway.errors import ValidationFailed
+from clearway.errors import Conflict, ValidationFailed
 from clearway.exchange import directory, envelope, jobs, selectors
 from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
@@ -298,3 +298,33 @@ def test_a_burst_of_export_declarations_is_received_without_a_statement_per_mess
     # in a few batched statements on PostgreSQL; SQLite, in process, writes row by row at no round trip).
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) < 30, collections.Counter(s.split("WHERE")[0][:90] for s in reads).most_common(8)
+
+
+def test_a_batch_queued_after_one_read_of_the_outbox_still_queues_each_message_once(pair):
+    from clearway.exchange.service import outbox_prefetch
+
+    a, _ = pair
+    first = send(a, "KR", "26JP000000000001")
+    with a.sessions() as db, db.begin():
+        outbox_prefetch(db=db, partner="KR", keys=[("26JP000000000001", 1), ("26JP000000000002", 1)])
+        again = message_send(db=db, actor="test", partner="KR", doc_type="export_declaration",
+                             business_id="26JP000000000001", version=1, purpose="risk_assessment",
+                             payload={**EXPORT, "export_mrn": "26JP000000000001"}, now=utcnow())
+        new = message_send(db=db, actor="test", partner="KR", doc_type="export_declaration",
+                           business_id="26JP000000000002", version=1, purpose="risk_assessment",
+                           payload={**EXPORT, "export_mrn": "26JP000000000002"}, now=utcnow())
+        twice = message_send(db=db, actor="test", partner="KR", doc_type="export_declaration",
+                             business_id="26JP000000000002", version=1, purpose="risk_assessment",
+                             payload={**EXPORT, "export_mrn": "26JP000000000002"}, now=utcnow())
+        with pytest.raises(Conflict) as changed:  # the same version with another content is refused
+            message_send(db=db, actor="test", partner="KR", doc_type="export_declaration",
+                         business_id="26JP000000000001", version=1, purpose="risk_assessment",
+                         payload={**EXPORT, "export_mrn": "26JP000000000001", "ucr": "other"}, now=utcnow())
+        assert changed.value.problems[0].code == "exchange.version_exists"
+    assert again.id == first.id and twice is new
+    with a.sessions() as db, db.begin():
+        outbox_prefetch(db=db, partner="KR", keys=[("26JP000000000002", 1)])
+        message_send(db=db, actor="test", partner="KR", doc_type="export_declaration", business_id="26JP000000000002",
+                     version=1, purpose="risk_assessment", payload={**EXPORT, "export_mrn": "26JP000000000002"},
+                     now=utcnow())
+    assert [(m.business_id, m.seq) for m in outbox(a)] == [("26JP000000000001", 1), ("26JP000000000002", 2)]
