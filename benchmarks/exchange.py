@@ -35,7 +35,7 @@ os.environ.setdefault("CLEARWAY_SECRET_KEY", "benchmark-secret-key-not-for-produ
 from clearway.db import make_engine, utcnow
 from clearway.exchange import directory, envelope
 from clearway.exchange.models import InMessage, OutMessage
-from clearway.exchange.service import message_send, outbox_claim, receipts_apply
+from clearway.exchange.service import message_send, outbox_claim, outbox_prefetch, receipts_apply
 from clearway.exchange.settings import exchange_settings
 from clearway.exchange.transport import HttpTransport, TransportError
 
@@ -103,6 +103,8 @@ def exchange_run(seconds: float, rate: int, batch: int, folder: Path, pg: str | 
             ids = []
             try:
                 with jp.sessions() as db, db.begin():
+                    # As `exports_send` queues a batch: what is queued already is read once for the batch.
+                    outbox_prefetch(db=db, partner="KR", keys=[(f"26JP{k:012d}", 1) for k in range(n, n + per_tick)])
                     for _ in range(per_tick):
                         business_id = f"26JP{n:012d}"
                         message_send(db=db, actor="bench", partner="KR", doc_type="export_declaration",

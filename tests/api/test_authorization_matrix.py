@@ -230,6 +230,8 @@ POLICY.update(STATUS_POLICY)
 POLICY.update({("POST", "/api/v1/exchange/partners/{partner}/assistance"): {"officer", "analyst", "admin"},
                ("POST", "/api/v1/exchange/assistance/{assistance_id}/reply"): {"officer", "analyst", "admin"},
                ("POST", "/api/v1/exchange/mirror/{line_id}/review"): {"officer", "analyst", "admin"}})
+# Exchange: customs staff read partners' export declarations with our risk engine's decision on their arrival.
+POLICY.update({("GET", "/api/v1/exchange/prearrivals"): {"officer", "analyst", "admin", "auditor"}})
 PUBLIC |= {key for key in STATUS_POLICY if key[0] == "GET" and "subscription" not in key[1]}
 PDF = b"%PDF-1.4\n%%EOF\n"
 CONTROL_BODIES = {"/reroute": {"channel": "red", "reason": "matrix test"}, "/assign": {"username": "officer",

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from clearway.db import get_sessionmaker, utcnow
+from clearway.declarations.models import Declaration
 from clearway.exchange import directory, envelope
 from clearway.exchange.models import AssistanceRequest, MirrorCheck
 from tests.exchange.kit import AGREEMENT, DOCS
@@ -48,10 +51,16 @@ def assistance_from_jp() -> int:
         return row.id
 
 
-def mirror_gap_from_jp(import_mrn: str = "26KR0101000000001") -> int:
-    """A mirror line with a value gap against a JP export recorded here, open for review; its id."""
+def mirror_gap_from_jp() -> int:
+    """A mirror line with a value gap between a JP export and an import lodged here (by trader-a, referring to it),
+    open for review; its id."""
+    from tests.factories import lodge_direct
+
+    [mrn] = lodge_direct("trader-a", 1)
     with get_sessionmaker()() as db, db.begin():
-        row = MirrorCheck(declaration_id=1, import_mrn=import_mrn, sender="JP", export_mrn="26JP0000000001",
+        declaration = db.scalar(select(Declaration).where(Declaration.mrn == mrn))
+        assert declaration is not None
+        row = MirrorCheck(declaration_id=declaration.id, import_mrn=mrn, sender="JP", export_mrn="26JP0000000001",
                           matched_by="export_mrn", gap=True, checked_at=utcnow(), found_on="export", review="open",
                           findings=[{"code": "mirror.value", "item": None, "import": "100.00", "export": "900.00",
                                      "gap": "0.8889"}])

@@ -130,3 +130,63 @@ def test_an_amended_import_is_checked_against_the_export_it_now_refers_to(client
         "accepted", "accepted"]
     [line] = client.get("/api/v1/exchange/mirror", headers=officer).json()["items"]
     assert (line["export_mrn"], [f["code"] for f in line["findings"]]) == ("26JP0000000009", ["mirror.hs_code"])
+
+
+def _line_of(client, mrn: str) -> dict:
+    items = client.get("/api/v1/exchange/mirror", headers=auth(client, "officer")).json()["items"]
+    [line] = [line for line in items if line["import_mrn"] == mrn]
+    return line
+
+
+def _holds(client, mrn: str) -> list[dict]:
+    r = client.get(f"/api/v1/declarations/{mrn}/holds", headers=auth(client, "officer"))
+    assert r.status_code == 200, r.text
+    return r.json()["holds"]
+
+
+def test_escalating_a_mirror_gap_opens_a_control_that_holds_the_import_until_it_ends(client):
+    jp = partner_jp()
+    trader, officer = auth(client, "trader-a"), auth(client, "officer")
+    assert _push(client, jp_envelope(jp, 1, "26JP0000000001", items=[{**ITEM, "value": "20000.00"}]),
+                 jp_envelope(jp, 2, "26JP0000000002", items=[{**ITEM, "value": "30000.00"}])) == [
+        "accepted", "accepted"]
+    escalated = client.post("/api/v1/declarations", json=_import("26JP0000000001"), headers=trader).json()
+    acknowledged = client.post("/api/v1/declarations", json=_import("26JP0000000002"), headers=trader).json()
+    assert (escalated["status"], acknowledged["status"]) == ("released", "released")  # green: gone at lodging
+    # Acknowledged: explained, no control; the goods stay released.
+    line = _line_of(client, acknowledged["mrn"])
+    ok = client.post(f"/api/v1/exchange/mirror/{line['id']}/review", headers=officer,
+                     json={"action": "acknowledged", "note": "Freight is in the export value (CIF)."})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["control_task_id"] is None and _holds(client, acknowledged["mrn"]) == []
+    assert client.get("/api/v1/controls/queue", headers=officer).json()["items"] == []
+    # Escalated: a documentary check (a value gap is read in the documents) opened on the import, with the gap as
+    # its reason; the release decision holds the goods with that control.
+    line = _line_of(client, escalated["mrn"])
+    r = client.post(f"/api/v1/exchange/mirror/{line['id']}/review", headers=officer,
+                    json={"action": "escalated", "note": "Invoice value far below JP's export value."})
+    assert r.status_code == 200, r.text
+    task_id = r.json()["control_task_id"]
+    assert isinstance(task_id, int)
+    declaration = client.get(f"/api/v1/declarations/{escalated['mrn']}", headers=officer).json()
+    assert declaration["status"] == "under_control"
+    [hold] = _holds(client, escalated["mrn"])
+    assert (hold["code"], hold["params"]) == ("control.open", {"task": str(task_id), "kind": "documentary"})
+    release = client.post(f"/api/v1/declarations/{escalated['mrn']}/decisions", headers=officer,
+                          json={"to": "released", "reason": "Release it now"})
+    assert release.status_code == 409 and release.json()["errors"][0]["code"] == "hold.control.open"
+    [queued] = client.get("/api/v1/controls/queue", headers=officer).json()["items"]
+    assert (queued["id"], queued["kind"], queued["mrn"]) == (task_id, "documentary", escalated["mrn"])
+    events = client.get(f"/api/v1/declarations/{escalated['mrn']}/events", headers=officer).json()["items"]
+    assert (events[-1]["kind"], events[-1]["from_status"], events[-1]["to_status"], events[-1]["actor"]) == (
+        "check_requested", "released", "under_control", "officer")
+    assert events[-1]["reason"] == "Invoice value far below JP's export value."
+    page = client.get("/exchange/mirror?gap=yes", headers={**officer, "Accept-Language": "fr"})
+    assert f'href="/controls/tasks/{task_id}"' in page.text and "les marchandises sont retenues" in page.text
+    # The control ends (documents accepted): nothing holds the goods any more, and they go.
+    assert client.post(f"/api/v1/controls/tasks/{task_id}/claim", headers=officer).status_code == 200
+    done = client.post(f"/api/v1/controls/tasks/{task_id}/accept", headers=officer, json={"note": "Invoice seen."})
+    assert done.status_code == 200, done.text
+    assert _holds(client, escalated["mrn"]) == []
+    after = client.get(f"/api/v1/declarations/{escalated['mrn']}", headers=officer).json()
+    assert after["status"] == "released"

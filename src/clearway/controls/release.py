@@ -1,4 +1,5 @@
-"""Detention and re-routing between channels; release itself is the clearance flow's one decision.
+"""Detention, re-routing between channels and controls opened for a reason found after lodging; release itself
+is the clearance flow's one decision.
 
 Whatever here may end in a release (re-routing to green) takes that decision as an argument
 (`clearway.holds.Release`), so every release goes through the same checks.
@@ -7,6 +8,7 @@ Whatever here may end in a release (re-routing to green) takes that decision as 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
@@ -84,3 +86,38 @@ def declaration_reroute(*, db: Session, actor: Principal, declaration: Declarati
     release.attempt(db=db, declaration=declaration, actor=actor, reason=f"{channel}: {reason}", now=now,
                     code="released.rerouted", params={"channel": channel, "text": reason})
     return declaration
+
+
+# Where a control may be opened after lodging, and the status it puts the declaration in: released goods come back
+# under control (the state machine's released -> under_control edge), goods still held stay as they are.
+OPENABLE = {"channelled": "under_control", "released": "under_control", "under_control": None, "detained": None}
+# The event each kind of control requested writes (a Time Release Study milestone for inspections).
+REQUESTED_EVENT = {"documentary": "check_requested", "physical": "inspection_requested"}
+
+
+def control_open(*, db: Session, actor: Principal, declaration: Declaration, kind: str, reason: dict[str, Any],
+                 now: datetime) -> ControlTask:
+    """Open a documentary check or physical inspection on a declaration for a reason found after its lodgement
+    (another domain's: a mirror gap, ...); its open task holds the goods until the control ends.
+
+    `reason` is a channel reason (`rule` code, `text`, and whatever the task's labels read): the task's reason.
+    Released goods come back under control; cleared, cancelled or rejected ones cannot be controlled (409).
+    """
+    if kind not in REQUESTED_EVENT:
+        raise Conflict([Problem("control.task_kind", "", {"kind": kind})])
+    if declaration.status not in OPENABLE:
+        raise Conflict([Problem("control.open_invalid", "/status", {"status": declaration.status})])
+    text = str(reason.get("text") or reason.get("rule") or "")
+    event = REQUESTED_EVENT[kind]
+    target = OPENABLE[declaration.status]
+    if target is None:
+        declarations.declaration_note(db=db, actor=actor, declaration=declaration, kind=event, reason=text, now=now,
+                                      code=event, params={"text": text})
+    else:
+        declarations.declaration_transition(db=db, actor=actor, declaration=declaration, target=target,
+                                            reason=text, now=now, kind=event, code=event, params={"text": text})
+    task = ControlTask(**task_values(declaration_id=declaration.id, office=declaration.office, kind=kind,
+                                     reasons=[reason], items=declaration.document["items"], now=now))
+    db.add(task)
+    db.flush()  # the session does not autoflush: the release decision must see the task open
+    return task

@@ -1,7 +1,8 @@
 """The controls domain's entry point for other domains and for the routers.
 
 Other domains call only what is named here: the risk engine reads `control_outcomes` and
-`hit_rates` (and marks random picks with `task_random_pick_set`); the release decision asks
+`hit_rates` (and marks random picks with `task_random_pick_set`); the exchange opens a control on an
+import whose mirror gap an officer escalated (`control_open`); the release decision asks
 `controls.holds`. Whatever may end in a release takes the release decision as an argument.
 The work itself lives in the modules imported below.
 """
@@ -40,11 +41,12 @@ from clearway.controls.queue import (
     task_reassign,
     workload,
 )
-from clearway.controls.release import declaration_detain, declaration_reroute, detention_lift
+from clearway.controls.release import control_open, declaration_detain, declaration_reroute, detention_lift
 from clearway.controls.roles import examiner_ensure, examiner_put, examiners_list, supervisor_required
 
 __all__ = [
-    "AdjustmentFigures", "ControlOutcome", "HitRate", "QueueCursor", "assignments_run", "control_outcomes",
+    "AdjustmentFigures", "ControlOutcome", "HitRate", "QueueCursor", "assignments_run", "control_open",
+    "control_outcomes",
     "declaration_detain", "declaration_reroute", "detention_lift",
     "document_upload", "documentary_accept", "documentary_escalate", "documents_request", "examiner_ensure",
     "examiner_put", "examiners_list", "finding_record", "findings_adjustment",

@@ -14,7 +14,7 @@ from clearway.declarations.models import Declaration
 from clearway.declarations.selectors import exports_after, last_declaration_id
 from clearway.errors import DomainError
 from clearway.exchange.models import Partner
-from clearway.exchange.service import message_send
+from clearway.exchange.service import message_send, outbox_prefetch
 from clearway.exchange.streams import stream_locked
 
 log = logging.getLogger("clearway.exchange")
@@ -43,18 +43,22 @@ def exports_send(*, db: Session, now: datetime, limit: int = 500) -> int:
         cursor.last_seq = last_declaration_id(db=db) or -1
         return 0
     partners = {p.code: p for p in db.scalars(select(Partner).where(Partner.active.is_(True)))}
-    queued = 0
+    batch: list[tuple[Declaration, dict[str, Any], Partner]] = []
     for declaration in exports_after(db=db, after_id=max(cursor.last_seq, 0), limit=limit):
         cursor.last_seq = declaration.id
         payload = export_payload(declaration)
         partner = partners.get(str(payload["destination"]))
-        if partner is None or "export_declaration" not in partner.accepts:
-            continue
+        if partner is not None and "export_declaration" in partner.accepts:
+            batch.append((declaration, payload, partner))
+    for code in sorted({partner.code for _, _, partner in batch}):  # what is queued already: one read a partner
+        outbox_prefetch(db=db, partner=code, keys=[(d.mrn, d.version) for d, _, p in batch if p.code == code])
+    queued = 0
+    for declaration, payload, partner in batch:
         try:
-            with db.begin_nested():
-                message_send(db=db, actor=ACTOR, partner=partner.code, doc_type="export_declaration",
-                             business_id=declaration.mrn, version=declaration.version, purpose="risk_assessment",
-                             payload=payload, now=now)
+            # No savepoint: message_send refuses (agreement, version) before it writes anything.
+            message_send(db=db, actor=ACTOR, partner=partner.code, doc_type="export_declaration",
+                         business_id=declaration.mrn, version=declaration.version, purpose="risk_assessment",
+                         payload=payload, now=now)
             queued += 1
         except DomainError as exc:  # the agreement does not allow it: not sent, and said so in the log
             log.warning("export %s not sent to %s: %s", declaration.mrn, partner.code,

@@ -189,6 +189,22 @@ class Receiver:
                     (InMessage.stream.in_(sorted(streams[sender])) & InMessage.seq.in_({h.seq for h in mine}))
                     | InMessage.business_id.in_({h.business_id for h in mine}))):
                 self.remember(row)
+        self.prefetch(checked)
+
+    def prefetch(self, checked: Sequence[Checked]) -> None:
+        """Let each document type's handler read at once what it would look up per message (a handler offers
+        `prefetch(db, [(sender, payload)...])`); only envelopes not stored yet are applied, so only theirs."""
+        fresh: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for c in checked:
+            h = c.header
+            if self.by_seq.get((h.sender, h.stream, h.seq)) or self.by_business.get((h.sender, h.business_id,
+                                                                                    h.version)):
+                continue
+            fresh.setdefault(h.doc_type, []).append((h.sender, c.raw["payload"]))
+        for doc_type, messages in fresh.items():
+            prefetch = getattr(self.handlers.get(doc_type), "prefetch", None)
+            if prefetch is not None:
+                prefetch(self.db, messages)
 
     def remember(self, row: InMessage) -> None:
         """Keep a stored (or just added) row findable by its number and by its business id in this pass."""

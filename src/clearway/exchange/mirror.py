@@ -8,7 +8,7 @@ selection, and a line in the mirror report (`MirrorCheck`, written with the lodg
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -196,25 +196,61 @@ def mirror_record(*, db: Session, declaration_id: int, mrn: str, document: Mappi
         return []
     if amended:  # the amended import's references replace the earlier ones
         db.execute(delete(MirrorImport).where(MirrorImport.import_mrn == mrn))
+        tx_cache(db).pop("mirror_waiting", None)  # what a pass of this transaction read may name them
     snapshot = _snapshot(document)
+    waiting = _waiting_cache(db)
     for reference in references_of(document):
         db.add(MirrorImport(declaration_id=declaration_id, import_mrn=mrn, reference=reference[:80],
                             document=snapshot, lodged_at=now))
+        waiting.pop(reference[:80], None)  # a pass of this transaction read it without this import: ask again
     stored = [_line(db=db, mrn=mrn, declaration_id=declaration_id, c=c, found_on="import", now=now)
               for c in mirrors_of(db=db, document=document)]
     db.flush()
     return stored
 
 
+def export_keys(export: Mapping[str, Any]) -> list[str]:
+    """The shared keys an export declaration is matched by: its export MRN and UCR."""
+    return [k for k in (export.get("export_mrn"), export.get("ucr")) if isinstance(k, str) and k]
+
+
+def mirror_imports_prefetch(*, db: Session, exports: Sequence[Mapping[str, Any]]) -> None:
+    """Read, in one statement, the imports waiting for any of these exports (a receiving pass's), so that
+    `mirror_on_export` asks nothing per export; a reference read here and not found has no import waiting."""
+    keys = sorted({k for export in exports for k in export_keys(export)} - set(_waiting_cache(db)))
+    cache = _waiting_cache(db)
+    for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500)):
+        found: dict[str, list[MirrorImport]] = {k: [] for k in chunk}
+        for row in db.scalars(select(MirrorImport).where(MirrorImport.reference.in_(chunk))
+                              .order_by(MirrorImport.id)):
+            found[row.reference].append(row)
+        cache.update(found)
+
+
+def _waiting_cache(db: Session) -> dict[str, list[MirrorImport]]:
+    # Imports are written by lodging, never by a receiving pass: what was read at its start stays true in it.
+    cache: dict[str, list[MirrorImport]] = tx_cache(db).setdefault("mirror_waiting", {})
+    return cache
+
+
+def _waiting(db: Session, keys: list[str]) -> list[MirrorImport]:
+    """The first imports (by id) that refer to any of the keys: read before by the pass, or asked now."""
+    cache = _waiting_cache(db)
+    if all(k in cache for k in keys):
+        rows = {row.id: row for k in keys for row in cache[k]}
+        return [rows[i] for i in sorted(rows)][:50]
+    return list(db.scalars(select(MirrorImport).where(MirrorImport.reference.in_(keys)).order_by(MirrorImport.id)
+                           .limit(50)))
+
+
 def mirror_on_export(*, db: Session, sender: str, export: Mapping[str, Any], now: datetime) -> list[MirrorCheck]:
     """Check a partner's export declaration (new, or a later version) against our imports lodged before it that
     refer to it by export MRN or UCR: the comparison runs on whichever of the two arrives second."""
-    keys = [k for k in (export.get("export_mrn"), export.get("ucr")) if isinstance(k, str) and k]
+    keys = export_keys(export)
     if not keys:
         return []
     waiting: dict[str, MirrorImport] = {}
-    for row in db.scalars(select(MirrorImport).where(MirrorImport.reference.in_(keys)).order_by(MirrorImport.id)
-                          .limit(50)):
+    for row in _waiting(db, keys):
         waiting.setdefault(row.import_mrn, row)
     if not waiting:
         return []

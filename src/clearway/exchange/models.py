@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clearway.db import Base, UTCDateTime
@@ -130,6 +130,15 @@ class PreArrival(Base):
     version: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Our risk engine's view of the goods announced, decided on arrival (see `exchange.prearrival`): scored, or
+    # not_scored with the coded reason (risk_error) why it could not be, never left without either.
+    risk_state: Mapped[str] = mapped_column(String(12), default="not_scored", server_default="not_scored")
+    risk_channel: Mapped[str | None] = mapped_column(String(10), nullable=True)  # the channel the goods would get
+    risk_score: Mapped[float | None] = mapped_column(Float, nullable=True)  # the promoted model's, if one scored
+    risk_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # as lodging stores them
+    risk_detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # engine, model, rule hits, cause
+    risk_error: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class PartnerAeo(Base):
@@ -171,6 +180,8 @@ class MirrorCheck(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     review_note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # The control an escalation opened on the import declaration (controls' task id): the goods are held until it ends.
+    control_task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class MirrorImport(Base):

@@ -36,6 +36,7 @@ from clearway.exchange.schemas import (
     MirrorRead,
     MirrorReview,
     PartnerRead,
+    PreArrivalPage,
     PulledBatch,
     ReceiptBatch,
 )
@@ -130,6 +131,19 @@ def send(partner: PartnerCode, body: MessageCreate, db: DbSession, actor: Sender
         return selectors.message_read_out(row)
 
 
+@router.get("/prearrivals", operation_id="listExchangePreArrivals", responses=PROBLEMS)
+def prearrivals(db: DbSession, actor: Staff,
+                partner: Annotated[str | None, Query(min_length=2, max_length=8, pattern="^[A-Z0-9]+$")] = None,
+                state: Literal["scored", "not_scored"] | None = None,
+                before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> PreArrivalPage:
+    """Partners' export declarations received as pre-arrival data, newest first, each with our risk engine's
+    decision made on its arrival (channel, score, reasons) or why it could not be scored."""
+    with db.begin():
+        items, next_before = selectors.prearrivals(db=db, partner=partner, state=state, before=before, limit=limit)
+    return PreArrivalPage(items=items, next_before=next_before)
+
+
 @router.get("/mirror", operation_id="exchangeMirrorReport", responses=PROBLEMS)
 def mirror(db: DbSession, actor: Staff, gap: bool | None = None,
            partner: Annotated[str | None, Query(min_length=2, max_length=8, pattern="^[A-Z0-9]+$")] = None,
@@ -145,7 +159,7 @@ def mirror_line_review(line_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: 
                        actor: Acting) -> MirrorRead:
     """Acknowledge a mirror line with a gap (explained) or escalate it, with the reason; audited."""
     with db.begin():
-        return selectors.mirror_read(mirror_review(db=db, actor=actor.username, line_id=line_id,
+        return selectors.mirror_read(mirror_review(db=db, actor=actor, line_id=line_id,
                                                    action=body.action, note=body.note, now=utcnow()))
 
 

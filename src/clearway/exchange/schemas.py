@@ -112,6 +112,42 @@ class PartnerRead(BaseModel):
     error_rate: float = Field(description="Share of recent messages rejected or failing, both ways")
 
 
+class PreArrivalRisk(BaseModel):
+    """Our risk engine's decision on a partner's export declaration, made on its arrival."""
+
+    state: Literal["scored", "not_scored"]
+    channel: str | None = Field(description="The channel the goods would get if lodged now (scored only)")
+    score: float | None = Field(description="The promoted model's fraud probability (none without a model)")
+    model_version: str | None
+    engine: str | None
+    reasons: list[dict[str, Any]] = Field(description="The channel reasons, as lodging stores them")
+    rule_hits: list[dict[str, Any]]
+    error: str | None = Field(description="Why it is not scored: exchange.risk_degraded (with the engine's "
+                                          "cause), exchange.risk_failed, exchange.risk_not_run")
+    cause: str | None
+    scored_at: datetime | None
+
+
+class PreArrivalRead(BaseModel):
+    """A partner's export declaration kept as pre-arrival data, with our risk engine's view of it."""
+
+    id: int
+    sender: str
+    export_mrn: str
+    ucr: str | None
+    version: int
+    items: int
+    received_at: datetime
+    risk: PreArrivalRisk
+
+
+class PreArrivalPage(BaseModel):
+    """Pre-arrival records, newest first."""
+
+    items: list[PreArrivalRead]
+    next_before: int | None = None
+
+
 class MirrorFinding(BaseModel):
     """One difference beyond tolerance between the partner's export and our import (item: None for totals)."""
 
@@ -141,6 +177,8 @@ class MirrorRead(BaseModel):
     reviewed_by: str | None
     reviewed_at: datetime | None
     review_note: str | None
+    control_task_id: int | None = Field(default=None, description="The control (task id) the escalation opened on "
+                                                                  "the import declaration; it holds the goods")
 
 
 class MirrorReview(BaseModel):

@@ -25,6 +25,8 @@ from clearway.exchange.schemas import (
     MirrorPage,
     MirrorRead,
     PartnerRead,
+    PreArrivalRead,
+    PreArrivalRisk,
 )
 
 RECENT = 1000  # messages each way that the lag and error figures look at
@@ -102,9 +104,32 @@ def partners(*, db: Session, now: datetime) -> list[PartnerRead]:
     return [partner_summary(db=db, partner=p, now=now) for p in db.scalars(select(Partner).order_by(Partner.code))]
 
 
-def prearrivals(*, db: Session, limit: int = 50) -> list[PreArrival]:
-    """The latest pre-arrival records (partners' export declarations), newest first."""
-    return list(db.scalars(select(PreArrival).order_by(PreArrival.id.desc()).limit(limit)))
+def prearrival_read(r: PreArrival) -> PreArrivalRead:
+    """A pre-arrival record as the API and pages show it, with the risk engine's decision on its arrival."""
+    detail = r.risk_detail or {}
+    return PreArrivalRead(
+        id=r.id, sender=r.sender, export_mrn=r.export_mrn, ucr=r.ucr, version=r.version,
+        items=len([i for i in (r.data or {}).get("items") or [] if isinstance(i, dict)]), received_at=r.received_at,
+        risk=PreArrivalRisk(state="scored" if r.risk_state == "scored" else "not_scored", channel=r.risk_channel,
+                            score=r.risk_score, model_version=detail.get("model_version"),
+                            engine=detail.get("engine"), reasons=list(r.risk_reasons or []),
+                            rule_hits=list(detail.get("rule_hits") or []),
+                            error=r.risk_error if r.risk_state != "scored" else None,
+                            cause=detail.get("cause"), scored_at=r.scored_at))
+
+
+def prearrivals(*, db: Session, limit: int = 50, partner: str | None = None, state: str | None = None,
+                before: int | None = None) -> tuple[list[PreArrivalRead], int | None]:
+    """The latest pre-arrival records (partners' export declarations) with their risk, newest first."""
+    query = select(PreArrival).order_by(PreArrival.id.desc()).limit(limit + 1)
+    if partner:
+        query = query.where(PreArrival.sender == partner)
+    if state:
+        query = query.where(PreArrival.risk_state == state)
+    if before:
+        query = query.where(PreArrival.id < before)
+    rows = list(db.scalars(query))
+    return [prearrival_read(r) for r in rows[:limit]], (rows[limit - 1].id if len(rows) > limit else None)
 
 
 def partner_aeo_recognised(*, db: Session, operator_id: str, on: date) -> str | None:
@@ -123,7 +148,7 @@ def mirror_read(r: MirrorCheck) -> MirrorRead:
                       matched_by=r.matched_by, gap=r.gap,
                       findings=[MirrorFinding.model_validate(f) for f in r.findings],
                       checked_at=r.checked_at, found_on=r.found_on, review=r.review, reviewed_by=r.reviewed_by,
-                      reviewed_at=r.reviewed_at, review_note=r.review_note)
+                      reviewed_at=r.reviewed_at, review_note=r.review_note, control_task_id=r.control_task_id)
 
 
 def mirror_report(*, db: Session, gap: bool | None = None, partner: str | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,10 +41,13 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
         digest = envelope.payload_hash(kept)
     except (ValueError, RecursionError):  # no JCS form: NaN, integers past 2^53, nesting too deep
         raise ValidationFailed([Problem("exchange.payload_not_canonical", "/payload", {})]) from None
-    # Rows queued earlier in this transaction are not flushed yet (the caller's commit writes them): kept here.
+    # Rows queued earlier in this transaction are not flushed yet (the caller's commit writes them): kept here, with
+    # what `outbox_prefetch` read for a batch the caller is about to queue.
     added = cache.setdefault("queued", {})
-    known = added.get((partner, business_id, version)) or db.scalar(select(OutMessage).where(
-        OutMessage.partner == partner, OutMessage.business_id == business_id, OutMessage.version == version))
+    known = added.get((partner, business_id, version))
+    if known is None and (partner, business_id, version) not in cache.get("queued_read", ()):
+        known = db.scalar(select(OutMessage).where(OutMessage.partner == partner, OutMessage.business_id == business_id,
+                                                   OutMessage.version == version))
     if known is not None:
         if known.doc_type == doc_type and known.envelope["header"]["payload_hash"] == digest:
             return known  # the same message again: one record, one delivery
@@ -70,6 +73,21 @@ def message_send(*, db: Session, actor: str, partner: str, doc_type: str, busine
                                            "dropped": dropped, "legal_basis": target.agreement.get("legal_basis")},
                                    at=now))
     return row
+
+
+def outbox_prefetch(*, db: Session, partner: str, keys: Iterable[tuple[str, int]]) -> None:
+    """Read at once which of the (business id, version) a caller is about to queue for a partner in this
+    transaction are queued already, so that `message_send` asks nothing per message (a burst of exports)."""
+    cache = tx_cache(db)
+    added, read = cache.setdefault("queued", {}), cache.setdefault("queued_read", set())
+    wanted = {(partner, business_id, version) for business_id, version in keys} - read - set(added)
+    ids = sorted({business_id for _, business_id, _ in wanted})
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        for row in db.scalars(select(OutMessage).where(OutMessage.partner == partner,
+                                                       OutMessage.business_id.in_(chunk))):
+            if (partner, row.business_id, row.version) in wanted:
+                added[(partner, row.business_id, row.version)] = row
+    read |= wanted
 
 
 def _audit_at_commit(db: Session, row: dict[str, Any]) -> None:

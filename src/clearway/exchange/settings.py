@@ -32,6 +32,8 @@ class ExchangeSettings(BaseSettings):
                                           "between a partner's export and our import")
     mirror_quantity_tolerance: float = Field(default=0.02, ge=0, le=10, description="Relative quantity gap "
                                              "tolerated per item")
+    prearrival_office: str = Field(default="", max_length=8, description="The office whose rules and selection "
+                                   "settings score partners' exports on arrival (empty: rules of no office scope)")
 
     @property
     def party_code(self) -> str:

@@ -64,7 +64,7 @@ def exchange_page(request: Request, db: DbSession, actor: WebStaff,
         partners = selectors.partners(db=db, now=utcnow())
         sent, _ = selectors.messages(db=db, partner=partner, direction="out", state=state, before=None, limit=SHOWN)
         got, _ = selectors.messages(db=db, partner=partner, direction="in", state=state, before=None, limit=SHOWN)
-        prearrivals = selectors.prearrivals(db=db, limit=20)
+        prearrivals, _ = selectors.prearrivals(db=db, partner=partner, limit=20)
     return render(request, "exchange/index.html", user=actor, nav="exchange", partners=partners, sent=sent,
                   got=got, prearrivals=prearrivals, partner=partner, state=state)
 
@@ -93,7 +93,7 @@ def mirror_review_form(request: Request, db: DbSession, actor: WebActor, form: C
     try:
         body = MirrorReview(action=_text(form, "action", 20), note=_text(form, "note", 1000))  # type: ignore[arg-type]
         with db.begin():
-            mirror_review(db=db, actor=actor.username, line_id=line_id, action=body.action, note=body.note,
+            mirror_review(db=db, actor=actor, line_id=line_id, action=body.action, note=body.note,
                           now=utcnow())
     except ValidationError as exc:
         return _mirror(request, db, actor, "yes", _invalid(exc, locale), failed=line_id, status=422)
