@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clearway.auth.schemas import Principal
 from clearway.crisis import selectors, service
+from clearway.crisis.plans import plans_load
 from clearway.crisis.router import READERS, emergency_read
 from clearway.db import utcnow
 from clearway.deps import DbSession, ReportSession, roles
@@ -113,6 +114,17 @@ def lift_form(request: Request, db: DbSession, actor: WebAdmin, form: CheckedFor
             raise NotFound([Problem("crisis.emergency_unknown", "", {"id": str(profile_id)})])
         service.emergency_lift(db=db, profile=profile, actor=actor.username, now=utcnow())
     return RedirectResponse(f"/crisis/emergencies/{profile_id}", status_code=303)
+
+
+@router.get("/crisis/plans")
+def plans_page(request: Request, db: DbSession, actor: WebReader) -> Response:
+    """Every office's continuity plan: who decides, per event its measures, longest duration, activation now."""
+    plans = sorted(plans_load().values(), key=lambda p: p.office)
+    now = utcnow()
+    with db.begin():
+        activations = selectors.plan_activations(db=db, now=now)
+    return render(request, "crisis/plans.html", user=actor, nav="crisis", plans=plans, activations=activations,
+                  default_effect=service.DEFAULT_EFFECT, now=now)
 
 
 @router.get("/public/emergencies")
