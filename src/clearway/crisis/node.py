@@ -8,6 +8,8 @@ transaction, so a crash of the node leaves either all of it or none of it.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -345,6 +347,51 @@ def node_status(*, db: Session) -> dict[str, Any]:
             "valid_until": snapshot.get("valid_until"), "declarations": counts,
             "journal": db.scalar(select(func.count()).select_from(NodeJournal)) or 0,
             "journal_broken_at": node_journal_verify(db=db)}
+
+
+ACCESS_ROLES = ("trader", "officer")  # a trader lodges as its own party; an officer decides and reads the node
+
+
+@dataclass(frozen=True)
+class NodeCaller:
+    """Who calls the node's HTTP API: a role and the party (trader's EORI-like code, or the officer's name)."""
+
+    role: str
+    party: str
+
+
+def _key_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def node_key_issue(*, db: Session, role: str, party: str, now: datetime) -> str:
+    """A new API key for one trader or officer at the post; only its digest is kept, and the issue is journalled."""
+    party = party.strip()
+    if role not in ACCESS_ROLES or not 2 <= len(party) <= 40:
+        raise ValidationFailed([Problem("crisis.node_key_role", "/role" if role not in ACCESS_ROLES else "/party",
+                                        {"roles": ", ".join(ACCESS_ROLES)})])
+    token = secrets.token_urlsafe(32)
+    digest = _key_digest(token)
+    keys = [*(_meta(db, "api_keys") or []), {"digest": digest, "role": role, "party": party,
+                                             "issued_at": now.isoformat()}]
+    db.merge(NodeMeta(key="api_keys", value=keys))
+    # Who may lodge or decide at the post is part of the record the centre verifies.
+    _append(db, at=now, kind="key_issued", ref=party, body={"role": role, "key": digest[:16]})
+    return token
+
+
+def node_caller(*, db: Session, token: str) -> NodeCaller | None:
+    """The trader or officer a key was issued to, or None for a key the node never issued."""
+    digest = _key_digest(token)
+    for key in _meta(db, "api_keys") or []:
+        if hmac.compare_digest(str(key["digest"]), digest):
+            return NodeCaller(role=str(key["role"]), party=str(key["party"]))
+    return None
+
+
+def node_declaration(*, db: Session, offline_ref: str) -> NodeDeclaration | None:
+    """One declaration the node holds, by its offline reference."""
+    return db.scalars(select(NodeDeclaration).where(NodeDeclaration.offline_ref == offline_ref)).first()
 
 
 def node_id(db: Session) -> str:
