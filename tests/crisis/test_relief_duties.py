@@ -3,6 +3,7 @@ a relief profile whose terms waive duties, or paid or secured; otherwise they wa
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from clearway.crisis.service import emergency_activate
 from clearway.db import get_sessionmaker, utcnow
 from tests.crisis.test_relief import RELIEF
 from tests.factories import auth
+from tests.web.conftest import sign_in
 
 CLOTHES: dict[str, Any] = {**RELIEF, "lrn": "RELIEF-CLOTHES", "items": [
     {"hs_code": "610910", "description": "Cotton T-shirts for displaced families", "origin_country": "CH",
@@ -74,6 +76,13 @@ def test_assessed_relief_duty_waived_by_the_profile_does_not_hold_the_goods(clie
     params = _released_event(client, body["mrn"])["reason_params"]  # the release says which measure let it go
     assert (params["waived"], params["waived_by"]) == ("duty.unpaid",
                                                        f"crisis.relief_duty_waived:profile={profile}")
+    r = client.get(f"/api/v1/declarations/{body['mrn']}/events", headers=auth(client, "trader-a"))
+    (waived,) = [e for e in r.json()["items"] if e["kind"] == "waived"]
+    assert (waived["reason_code"], waived["reason_params"]) == ("crisis.relief_duty_waived",
+                                                                {"profile": str(profile), "holds": "duty.unpaid"})
+    sign_in(client, "trader-a")
+    page = html.unescape(client.get(f"/declarations/{body['mrn']}", headers={"Accept-Language": "fr"}).text)
+    assert f"Droits exonérés par le profil de secours {profile} : mainlevée sans paiement ni garantie" in page
 
 
 def test_relief_duty_secured_on_a_deferment_account_lets_the_goods_go(client, tariff):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
-from clearway.declarations.lifecycle import RELEASABLE, declaration_transition
+from clearway.declarations.lifecycle import RELEASABLE, declaration_note, declaration_transition
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Problem, ReleaseHeld
 from clearway.holds import Hold, HoldProvider, Lodged, Waiver, WaiverProvider, lodging_answer
@@ -146,7 +146,11 @@ class ReleaseDecision:
         holds, waivers = self.holds_waived(db, declaration, lodged)
         if holds:
             return holds
-        if waivers:  # the release event says which measure let the goods go although a hold was due
+        for waiver in waivers:  # the timeline says which measure let the goods go although a hold was due
+            declaration_note(db=db, actor=actor, declaration=declaration, kind="waived", now=now,
+                             reason=f"{waiver.code}: {', '.join(sorted(waiver.lifts))} waived", code=waiver.code,
+                             params={**waiver.params, "holds": ", ".join(sorted(waiver.lifts))})
+        if waivers:  # and the release event too, for readers of the release alone
             params = {**(params or {}), "waived": ",".join(sorted({c for w in waivers for c in w.lifts})),
                       "waived_by": ";".join(f"{w.code}:{','.join(f'{k}={v}' for k, v in w.params.items())}"
                                             for w in waivers)}
