@@ -7,6 +7,8 @@ import html
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from clearway.crisis.service import emergency_activate
 from clearway.db import get_sessionmaker, utcnow
 from tests.crisis.test_relief import RELIEF
@@ -98,3 +100,19 @@ def test_duty_terms_are_for_relief_profiles_only(client):
         "kind": "surge", "duties": "waived", "scope": {"offices": ["KR0101"]}, "reason": "peak",
         "ends_at": (utcnow() + timedelta(hours=2)).isoformat()})
     assert r.status_code in (409, 422) and r.json()["errors"][0]["code"] == "crisis.emergency_duties"
+
+
+def test_an_administrator_declares_a_relief_profile_that_waives_duties_from_the_page(client, db):
+    from clearway.crisis.models import EmergencyProfile
+    from tests.web.conftest import csrf_of
+
+    sign_in(client, "admin")
+    page = client.get("/crisis", headers={"Accept-Language": "es"})
+    assert "Derechos de los envíos de socorro" in page.text
+    ends = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post("/crisis/emergencies", follow_redirects=False, data={
+        "csrf": csrf_of(page.text), "kind": "relief", "offices": "KR0101", "chapters": "30", "reason": "Flood",
+        "ends_at": ends, "duties": "waived"})
+    assert r.status_code == 303
+    profile = db.scalar(select(EmergencyProfile))
+    assert profile is not None and profile.params == {"duties": "waived"}

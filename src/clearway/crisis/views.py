@@ -55,6 +55,11 @@ def _surge_params(percent: str) -> dict[str, Any]:
     return {"capacity_share": int(text) / 100}
 
 
+def _relief_params(kind: str, duties: str) -> dict[str, Any]:
+    """A relief profile's duty terms from the form (other kinds have none; blank: paid or secured)."""
+    return {"duties": duties} if kind == "relief" and duties else {}
+
+
 @router.get("/crisis")
 def home(request: Request, db: DbSession, actor: WebReader) -> Response:
     """Emergency profiles (active first), posts' nodes and open reconciliation tasks."""
@@ -67,7 +72,7 @@ def declare_form(request: Request, db: DbSession, actor: WebAdmin, form: Checked
     """Declare a profile from the form; its problems are shown above the form."""
     locale = page_locale(request)
     fields = ("kind", "effect", "chapters", "origins", "reason", "ends_at", "notice_en", "notice_es", "notice_fr",
-              "capacity_share")
+              "capacity_share", "duties")
     values: dict[str, Any] = {k: str(form.get(k) or "") for k in fields}
     values["offices"] = [str(o) for o in form.getlist("offices")][:100]
     values["public"] = form.get("public") == "1"
@@ -82,7 +87,8 @@ def declare_form(request: Request, db: DbSession, actor: WebAdmin, form: Checked
                 db=db, kind=values["kind"], effect=values["effect"] or None,
                 scope={"offices": values["offices"], "hs_prefixes": _codes(values["chapters"], 2),
                        "origins": _codes(values["origins"], 2)},
-                params=_surge_params(values["capacity_share"]), reason=values["reason"][:200] or values["kind"],
+                params=_surge_params(values["capacity_share"]) | _relief_params(values["kind"], values["duties"]),
+                reason=values["reason"][:200] or values["kind"],
                 expires_at=ends, actor=actor.username,
                 now=utcnow(), public=bool(values["public"]), notice=notice or None)
             profile_id = profile.id
