@@ -1,10 +1,10 @@
 """The offline post node's HTTP API, for the post's own network while the link to the centre is down.
 
-Traders at the post lodge through it and read their declarations; officers decide on the goods that wait and
-read the node's status. Every caller presents a key the node issued (`clearway crisis node key`); a trader
-lodges only as the declarant its key names, so the AEO lane answers for the trader who actually lodges, not
-for whatever party a document claims. The app runs on the node's own SQLite file, never on the centre's
-database, and uses the same problem+json errors as the centre.
+Traders at the post lodge through it and read their declarations; officers decide on the goods that wait, read
+the node's status and take its signed export to the centre when the link is back. Every caller presents a key
+the node issued (`clearway crisis node key`); a trader lodges only as the declarant its key names, so the AEO
+lane answers for the trader who actually lodges, not for whatever party a document claims. The app runs on the
+node's own SQLite file, never on the centre's database, and uses the same problem+json errors as the centre.
 """
 
 from __future__ import annotations
@@ -148,5 +148,12 @@ def node_app(engine: Engine) -> FastAPI:
         _must_be(caller, "officer")
         with _session(request) as db:
             return post.node_status(db=db)
+
+    @app.get(f"{PREFIX}/export", operation_id="nodeExport")
+    def export(request: Request, caller: Caller) -> dict[str, Any]:
+        """Everything the post did offline, signed with the node's key, for the centre's reconciliation."""
+        _must_be(caller, "officer")
+        with _session(request) as db:
+            return post.node_export(db=db, now=_now())
 
     return app
