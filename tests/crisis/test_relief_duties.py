@@ -7,6 +7,7 @@ import html
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from clearway.crisis.service import emergency_activate
@@ -116,3 +117,23 @@ def test_an_administrator_declares_a_relief_profile_that_waives_duties_from_the_
     assert r.status_code == 303
     profile = db.scalar(select(EmergencyProfile))
     assert profile is not None and profile.params == {"duties": "waived"}
+
+
+@pytest.mark.parametrize("duties", ["secured", "waived"])
+def test_where_every_import_must_be_assessed_only_a_waiver_lets_unassessed_relief_go(client, monkeypatch, duties):
+    from clearway.config import get_settings
+
+    monkeypatch.setenv("CLEARWAY_DUTY_ASSESSMENT_REQUIRED", "true")
+    get_settings.cache_clear()
+    try:
+        _relief(duties, ["30"])
+        body = _lodge(client, RELIEF)
+        holds = [h["code"] for h in _holds(client, body["mrn"])]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    if duties == "waived":
+        assert (body["status"], holds) == ("released", [])
+    else:  # the tariff's own hold says it, once
+        assert (body["status"], holds) == ("channelled", ["duty.not_assessed"])
+

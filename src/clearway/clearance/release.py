@@ -80,6 +80,20 @@ def waived(*, db: Session, declaration: Declaration, holds: Sequence[Hold],
     return left, used
 
 
+def waived_release(db: Session, declaration: Declaration, actor: Principal, waivers: Sequence[Waiver],
+                   now: datetime, code: str | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Put each waiver that lets the goods go on the timeline; the release event's code and params, naming them."""
+    for waiver in waivers:  # the timeline says which measure let the goods go although a hold was due
+        declaration_note(db=db, actor=actor, declaration=declaration, kind="waived", now=now,
+                         reason=f"{waiver.code}: {', '.join(sorted(waiver.lifts))} waived", code=waiver.code,
+                         params={**waiver.params, "holds": ", ".join(sorted(waiver.lifts))})
+    if waivers:  # and the release event too, for readers of the release alone
+        params = {**(params or {}), "waived": ",".join(sorted({c for w in waivers for c in w.lifts})),
+                  "waived_by": ";".join(f"{w.code}:{','.join(f'{k}={v}' for k, v in w.params.items())}"
+                                        for w in waivers)}
+    return {"code": code, "params": params}
+
+
 def held_problem(holds: Sequence[Hold]) -> ReleaseHeld:
     """The 409 problem listing every hold, with who must act."""
     return ReleaseHeld([Problem(f"hold.{h.code}", "", {**h.params, "party": h.party}) for h in holds])
@@ -111,10 +125,11 @@ class ReleaseDecision:
         if declaration.status in DONE or declaration.status not in RELEASABLE:
             raise Conflict([Problem("declaration.transition_invalid", "/status",
                                     {"from": declaration.status, "to": "released"})])
-        if holds := self.holds(db, declaration):
+        holds, waivers = self.holds_waived(db, declaration)
+        if holds:
             raise held_problem(holds)
         return declaration_transition(db=db, actor=actor, declaration=declaration, target="released",
-                                      reason=reason, now=now)
+                                      reason=reason, now=now, **waived_release(db, declaration, actor, waivers, now))
 
     def holds_at_lodging(self, db: Session, declaration: Declaration, lodged: Lodged) -> list[Hold]:
         """Every reason the goods are held, for a declaration the lodging flow has just written: providers
@@ -146,16 +161,9 @@ class ReleaseDecision:
         holds, waivers = self.holds_waived(db, declaration, lodged)
         if holds:
             return holds
-        for waiver in waivers:  # the timeline says which measure let the goods go although a hold was due
-            declaration_note(db=db, actor=actor, declaration=declaration, kind="waived", now=now,
-                             reason=f"{waiver.code}: {', '.join(sorted(waiver.lifts))} waived", code=waiver.code,
-                             params={**waiver.params, "holds": ", ".join(sorted(waiver.lifts))})
-        if waivers:  # and the release event too, for readers of the release alone
-            params = {**(params or {}), "waived": ",".join(sorted({c for w in waivers for c in w.lifts})),
-                      "waived_by": ";".join(f"{w.code}:{','.join(f'{k}={v}' for k, v in w.params.items())}"
-                                            for w in waivers)}
+        noted = waived_release(db, declaration, actor, waivers, now, code=code, params=params)
         declaration_transition(db=db, actor=actor, declaration=declaration, target="released", reason=reason,
-                               now=now, code=code, params=params)
+                               now=now, **noted)
         return []
 
     def attempt(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearway.config import get_settings
 from clearway.crisis import selectors
 from clearway.crisis.emergency import RULE
 from clearway.crisis.models import EmergencyProfile
@@ -57,8 +58,8 @@ def relief_duty_holds(db: Session, declaration: Declaration) -> list[Hold]:
     assessed and then paid or secured (the tariff's own hold says which). Goods with no assessment at all are
     held here even where the administration assesses ordinary imports elsewhere: the amount to secure is unknown."""
     profiles = relief_profiles(db, declaration)
-    if not profiles or any(relief_waives(p) for p in profiles):
-        return []
+    if not profiles or any(relief_waives(p) for p in profiles) or get_settings().duty_assessment_required:
+        return []  # (where every import must be assessed, the tariff's own "not assessed" hold says it)
     assessed = db.scalar(select(AssessmentRecord.id).where(AssessmentRecord.declaration_id == declaration.id,
                                                            AssessmentRecord.superseded.is_(False)).limit(1))
     return [] if assessed is not None else _unsettled(profiles)
