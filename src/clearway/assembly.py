@@ -6,6 +6,7 @@ provider), the channel decider and the outcomes source. Domains never import it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -50,11 +51,15 @@ def wiring_build() -> Wiring:
                    # a projected (test) declaration is never released
                    training_holds.projection_holds,
                    # a closure profile holds goods through the same decision as every other reason
-                   crisis_holds.emergency_holds),
+                   crisis_holds.emergency_holds,
+                   # relief goods go before their duties are final only once the duty is waived or secured
+                   crisis_holds.relief_duty_holds),
         finality=(duty_holds.duty_not_final, control_holds.adjustments_not_final),
     )
     # Releasing red-channel goods may ask for a certificate (training's gate; off until an administrator sets it).
     release = CertifiedRelease(providers=release.providers, finality=release.finality)
+    # A relief profile whose terms waive duties lifts the duty holds of the goods lodged under it (RKC J5).
+    release = replace(release, waivers=(crisis_holds.relief_duty_waivers,))
     # Emergency profiles adjust the engine's channel (and record it under the profile's id).
     channel = EmergencyChannel(ExchangeFacts(channel_engine()))  # exchange: mirror checks, partners' AEOs
     return Wiring(channel=channel, release=release, outcomes=control_outcomes, gateway=payment_gateway(),

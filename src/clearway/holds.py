@@ -52,6 +52,21 @@ HoldProvider = Callable[["Session", "Declaration"], Iterable[Hold]]
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """A measure in force that lifts some holds of one declaration (a relief profile waiving its duties).
+
+    `lifts` lists the hold codes it lifts; `code` and `params` say what waived them, for the release event.
+    """
+
+    lifts: frozenset[str]
+    code: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+WaiverProvider = Callable[["Session", "Declaration"], Iterable[Waiver]]
+
+
+@dataclass(frozen=True)
 class Lodged:
     """What the lodging flow knows of a declaration it has just written: its channel and its bill.
 

@@ -34,7 +34,8 @@ def _declaration(db, mrn: str) -> Declaration:  # type: ignore[no-untyped-def]
 
 
 def test_relief_sends_goods_in_scope_to_release_with_post_clearance_audit(world, db):  # type: ignore[no-untyped-def]
-    profile = _activate(db, "relief", offices=["KR0101"], hs_prefixes=["85"])
+    # The profile waives duties: no tariff is loaded here, and unassessed relief goods otherwise wait.
+    profile = _activate(db, "relief", params={"duties": "waived"}, offices=["KR0101"], hs_prefixes=["85"])
     mrn = lodge_direct("trader-a")[0]  # smartphones, HS 8517, at KR0101
     declaration = _declaration(db, mrn)
     assert declaration.channel == "blue"

@@ -114,3 +114,46 @@ def test_journal_shows_an_edited_entry(tmp_path):  # type: ignore[no-untyped-def
         db.execute(update(NodeJournal).where(NodeJournal.seq == 4).values(body={**entry.body, "channel": "red"}))
     with Session(engine) as db:
         assert node_journal_verify(db=db) == 4
+
+
+def _pharma_for(declarant: str, importer: str) -> dict:  # type: ignore[type-arg]
+    """Medicines from India (the snapshot's rule sends them to a documentary check) lodged by one trader for another."""
+    items = [{**document()["items"][0], "hs_code": "300490", "origin_country": "IN", "value": "1000.00"}]
+    doc = document_for(declarant, items=items, invoice_total="1000.00")
+    doc["importer"] = {"id": importer, "name": "Importer", "country": "KR"}
+    return doc
+
+
+def test_the_aeo_lane_releases_an_aeo_traders_yellow_goods_and_says_why(tmp_path):  # type: ignore[no-untyped-def]
+    engine, _ = provisioned_node(str(tmp_path / "post.db"), envelope.key_generate(), NOW)
+    with Session(engine) as db, db.begin():
+        aeo = node_lodge(db=db, raw=_pharma_for("KR1000000001", "KR1000000001"), now=NOW)
+    with Session(engine) as db:
+        stored = db.scalars(select(NodeDeclaration.status).where(NodeDeclaration.offline_ref == aeo.offline_ref)).one()
+        journalled = db.scalars(select(NodeJournal.body).where(NodeJournal.ref == aeo.offline_ref)).one()
+    assert (aeo.channel, aeo.released, stored, journalled["released"]) == ("yellow", True, "released", True)
+    assert "AEO lane: KR1000000001 released under the snapshot policy" in aeo.reasons
+
+
+def test_the_aeo_lane_stays_shut_for_goods_of_a_trader_who_is_not_an_aeo(tmp_path):  # type: ignore[no-untyped-def]
+    engine, _ = provisioned_node(str(tmp_path / "post.db"), envelope.key_generate(), NOW)
+    with Session(engine) as db, db.begin():
+        # An AEO broker lodging for an importer who is not one: the importer's goods wait for the check.
+        brokered = node_lodge(db=db, raw=_pharma_for("KR1000000001", "KR1000000002"), now=NOW)
+        plain = node_lodge(db=db, raw=_pharma_for("KR1000000002", "KR1000000002"), now=NOW)
+    assert (brokered.channel, brokered.released) == ("yellow", False)
+    assert "AEO lane: KR1000000002 not on the snapshot's AEO list" in brokered.reasons
+    assert (plain.channel, plain.released) == ("yellow", False)
+
+
+def test_red_goods_of_an_aeo_wait_even_if_the_policy_names_red_for_aeos(tmp_path):  # type: ignore[no-untyped-def]
+    centre = envelope.key_generate()
+    engine = node_open(str(tmp_path / "post.db"))
+    with Session(engine) as db, db.begin():
+        node_provision(db=db, signed=signed_snapshot(centre, NOW, policy={"release_channels": ["green"],
+                                                                          "aeo_release_channels": ["yellow", "red"]}),
+                       centre_public_jwk=envelope.public_of(centre), post=POST, now=NOW)
+    arms = [{**document()["items"][0], "hs_code": "930190", "value": "1000.00"}]
+    with Session(engine) as db, db.begin():
+        red = node_lodge(db=db, raw=document(items=arms, invoice_total="1000.00"), now=NOW)
+    assert (red.channel, red.released) == ("red", False)

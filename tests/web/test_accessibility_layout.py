@@ -34,6 +34,7 @@ MAIN_PAGES = {
     "fiu": ("/enforcement",),
     "public": ("/public/", "/public/open-data", "/public/agencies"),
 }
+MAIN_PAGES["admin"] += ("/crisis/plans",)  # continuity plans (issue 21)
 SERIOUS = ("serious", "critical")
 
 # In the page: what lies outside the viewport, which tables scroll sideways, which words a squeezed column splits.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,16 +18,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
-from clearway.declarations.lifecycle import RELEASABLE, declaration_transition
+from clearway.declarations.lifecycle import RELEASABLE, declaration_note, declaration_transition
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Problem, ReleaseHeld
-from clearway.holds import Hold, HoldProvider, Lodged, lodging_answer
+from clearway.holds import Hold, HoldProvider, Lodged, Waiver, WaiverProvider, lodging_answer
 
 log = logging.getLogger("clearway.clearance")
 DONE = ("released", "cleared")  # nothing holds goods that are gone
 
 
-def provider_name(provider: HoldProvider) -> str:
+def provider_name(provider: HoldProvider | WaiverProvider) -> str:
     """A provider's name as logs and the 'provider failed' hold show it."""
     return f"{getattr(provider, '__module__', '?')}.{getattr(provider, '__qualname__', repr(provider))}"
 
@@ -57,6 +57,43 @@ def asked(*, db: Session, declaration: Declaration, providers: Sequence[HoldProv
     return found
 
 
+def waived(*, db: Session, declaration: Declaration, holds: Sequence[Hold],
+           waivers: Sequence[WaiverProvider]) -> tuple[list[Hold], list[Waiver]]:
+    """The holds no waiver in force lifts, and the waivers that lifted some; a waiver provider that raises lifts
+    nothing (fail closed: the goods stay held)."""
+    left, used = list(holds), list[Waiver]()
+    if not left:
+        return left, used  # nothing to lift: the waivers are not asked
+    for provider in waivers:
+        try:
+            found = list(provider(db, declaration))
+        except SQLAlchemyError:
+            raise  # as for a provider: the transaction is lost, the write fails as a whole
+        except Exception:
+            log.exception("waiver provider %s failed for %s", provider_name(provider), declaration.mrn)
+            continue
+        for waiver in found:
+            lifted = frozenset(h.code for h in left if h.code in waiver.lifts)
+            if lifted:
+                left = [h for h in left if h.code not in lifted]
+                used.append(replace(waiver, lifts=lifted))  # what it lifted here, for the release event
+    return left, used
+
+
+def waived_release(db: Session, declaration: Declaration, actor: Principal, waivers: Sequence[Waiver],
+                   now: datetime, code: str | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Put each waiver that lets the goods go on the timeline; the release event's code and params, naming them."""
+    for waiver in waivers:  # the timeline says which measure let the goods go although a hold was due
+        declaration_note(db=db, actor=actor, declaration=declaration, kind="waived", now=now,
+                         reason=f"{waiver.code}: {', '.join(sorted(waiver.lifts))} waived", code=waiver.code,
+                         params={**waiver.params, "holds": ", ".join(sorted(waiver.lifts))})
+    if waivers:  # and the release event too, for readers of the release alone
+        params = {**(params or {}), "waived": ",".join(sorted({c for w in waivers for c in w.lifts})),
+                  "waived_by": ";".join(f"{w.code}:{','.join(f'{k}={v}' for k, v in w.params.items())}"
+                                        for w in waivers)}
+    return {"code": code, "params": params}
+
+
 def held_problem(holds: Sequence[Hold]) -> ReleaseHeld:
     """The 409 problem listing every hold, with who must act."""
     return ReleaseHeld([Problem(f"hold.{h.code}", "", {**h.params, "party": h.party}) for h in holds])
@@ -68,10 +105,19 @@ class ReleaseDecision:
 
     providers: tuple[HoldProvider, ...]
     finality: tuple[HoldProvider, ...] = ()  # reasons the duties are not final yet (clearance waits for them)
+    # Measures in force that lift some holds of a declaration (a relief profile waiving duties, RKC J5).
+    waivers: tuple[WaiverProvider, ...] = ()
 
     def holds(self, db: Session, declaration: Declaration) -> list[Hold]:
         """Every reason the goods are held now (empty when they may go)."""
-        return holds_of(db=db, declaration=declaration, providers=self.providers)
+        return self.holds_waived(db, declaration)[0]
+
+    def holds_waived(self, db: Session, declaration: Declaration,
+                     lodged: Lodged | None = None) -> tuple[list[Hold], list[Waiver]]:
+        """What holds the goods once the waivers in force are applied, and the waivers that lifted a hold."""
+        found = holds_of(db=db, declaration=declaration, providers=self.providers) if lodged is None \
+            else self.holds_at_lodging(db, declaration, lodged)
+        return waived(db=db, declaration=declaration, holds=found, waivers=self.waivers)
 
     def decide(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,
                now: datetime) -> Declaration:
@@ -79,10 +125,11 @@ class ReleaseDecision:
         if declaration.status in DONE or declaration.status not in RELEASABLE:
             raise Conflict([Problem("declaration.transition_invalid", "/status",
                                     {"from": declaration.status, "to": "released"})])
-        if holds := self.holds(db, declaration):
+        holds, waivers = self.holds_waived(db, declaration)
+        if holds:
             raise held_problem(holds)
         return declaration_transition(db=db, actor=actor, declaration=declaration, target="released",
-                                      reason=reason, now=now)
+                                      reason=reason, now=now, **waived_release(db, declaration, actor, waivers, now))
 
     def holds_at_lodging(self, db: Session, declaration: Declaration, lodged: Lodged) -> list[Hold]:
         """Every reason the goods are held, for a declaration the lodging flow has just written: providers
@@ -111,11 +158,12 @@ class ReleaseDecision:
 
         `lodged`: the lodging flow's facts of a declaration it has just written (see `holds_at_lodging`).
         """
-        holds = self.holds(db, declaration) if lodged is None else self.holds_at_lodging(db, declaration, lodged)
+        holds, waivers = self.holds_waived(db, declaration, lodged)
         if holds:
             return holds
+        noted = waived_release(db, declaration, actor, waivers, now, code=code, params=params)
         declaration_transition(db=db, actor=actor, declaration=declaration, target="released", reason=reason,
-                               now=now, code=code, params=params)
+                               now=now, **noted)
         return []
 
     def attempt(self, *, db: Session, declaration: Declaration, actor: Principal, reason: str | None,

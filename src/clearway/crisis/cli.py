@@ -151,6 +151,37 @@ def node_status_command(db_path: NodeDb) -> None:
         raise typer.Exit(code=1)
 
 
+@node_app.command("key")
+def node_key_command(db_path: NodeDb, role: Annotated[str, typer.Option(help="trader or officer")],
+                     party: Annotated[str, typer.Option(help="The trader's code (its declarations' declarant id) or "
+                                                                 "the officer's name")]) -> None:
+    """Node: issue an API key to a trader or officer at the post (printed once; the node keeps only its digest)."""
+    from sqlalchemy.orm import Session
+
+    from clearway.crisis.node import node_key_issue, node_open
+    from clearway.db import utcnow
+    from clearway.errors import DomainError
+
+    try:
+        with Session(node_open(str(db_path))) as db, db.begin():
+            token = node_key_issue(db=db, role=role, party=party, now=utcnow())
+    except DomainError as exc:
+        _problems(exc)
+    typer.echo(token)
+
+
+@node_app.command("serve")
+def node_serve_command(db_path: NodeDb, host: Annotated[str, typer.Option(help="Address on the post's network")]
+                       = "127.0.0.1", port: Annotated[int, typer.Option(min=1, max=65535)] = 8700) -> None:
+    """Node: serve the node's HTTP API (/node/v1/...) on its own SQLite file."""
+    import uvicorn
+
+    from clearway.crisis.node import node_open
+    from clearway.crisis.node_http import node_app
+
+    uvicorn.run(node_app(node_open(str(db_path))), host=host, port=port, log_level="warning")
+
+
 @node_app.command("export")
 def node_export_command(db_path: NodeDb, out: Annotated[Path, typer.Option(help="Where to write the export")]) -> None:
     """Node: everything the post did offline, signed with the node's key, for `clearway crisis reconcile`."""

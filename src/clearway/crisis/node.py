@@ -8,6 +8,8 @@ transaction, so a crash of the node leaves either all of it or none of it.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -181,7 +183,8 @@ _PREPARED: dict[str, Prepared] = {}
 def _prepare(snapshot: dict[str, Any]) -> Prepared:
     rates = {p: Decimal(r) for p, r in snapshot["tariff"].items()}
     return Prepared(snapshot=snapshot, known=frozenset(snapshot["reference"].get("hs", [])), rates=rates,
-                    lengths=tuple(sorted({len(p) for p in rates}, reverse=True)), aeo=frozenset(snapshot["aeo"]))
+                    lengths=tuple(sorted({len(p) for p in rates}, reverse=True)),
+                    aeo=frozenset(str(a).strip() for a in snapshot["aeo"]))
 
 
 def _prepared(db: Session, now: datetime) -> Prepared:
@@ -241,6 +244,30 @@ def _duty(prepared: Prepared, doc: dict[str, Any]) -> Decimal:
     return total.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def aeo_traders(doc: dict[str, Any]) -> list[str]:
+    """The traders whose AEO status the AEO lane asks for: the declarant and the importer when it names one by id
+    (an AEO broker lodging for an importer who is not one does not bring the importer's goods into the lane)."""
+    ids = [str((doc.get(role) or {}).get("id") or "").strip() for role in ("declarant", "importer")]
+    return sorted({i for i in ids if i}) or [""]
+
+
+def _release(prepared: Prepared, doc: dict[str, Any], channel: str, reasons: list[str]) -> tuple[bool, list[str]]:
+    """Whether the snapshot's policy lets the goods go at the post, and the reasons with the AEO lane's answer.
+
+    The AEO lane opens only for traders on the snapshot's AEO list, and never for red: a physical inspection
+    is carried out at the post whoever the trader is.
+    """
+    policy = prepared.snapshot["policy"]
+    if channel in policy.get("release_channels", ["green"]):
+        return True, reasons
+    if channel == "red" or channel not in policy.get("aeo_release_channels", []):
+        return False, reasons
+    missing = [t for t in aeo_traders(doc) if t not in prepared.aeo]
+    if missing:
+        return False, [*reasons, f"AEO lane: {', '.join(t or '?' for t in missing)} not on the snapshot's AEO list"]
+    return True, [*reasons, f"AEO lane: {', '.join(aeo_traders(doc))} released under the snapshot policy"]
+
+
 def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
     """Lodge at the post offline: validated, assessed, channelled from the snapshot, released if its policy allows."""
     prepared = _prepared(db, now)
@@ -271,10 +298,7 @@ def node_lodge(*, db: Session, raw: Any, now: datetime) -> OfflineOutcome:
             if drawn.rowcount != 1:  # type: ignore[attr-defined]
                 raise DeclarationInvalid([Problem("permit.exhausted", f"/items/{i}/permits", {"permit": number})])
     channel, reasons = _channel(snapshot, doc)
-    policy = snapshot["policy"]
-    aeo = declarant in prepared.aeo
-    released = channel in policy.get("release_channels", ["green"]) or (
-        aeo and channel in policy.get("aeo_release_channels", []))
+    released, reasons = _release(prepared, doc, channel, reasons)
     count = db.scalar(select(func.max(NodeDeclaration.id))) or 0  # O(log n), unlike a count
     # The node's own id in the reference: a post re-provisioned on a new node never reuses an earlier reference.
     ref = f"{snapshot['post']}-{node_id(db)}-{count + 1:07d}"
@@ -323,6 +347,51 @@ def node_status(*, db: Session) -> dict[str, Any]:
             "valid_until": snapshot.get("valid_until"), "declarations": counts,
             "journal": db.scalar(select(func.count()).select_from(NodeJournal)) or 0,
             "journal_broken_at": node_journal_verify(db=db)}
+
+
+ACCESS_ROLES = ("trader", "officer")  # a trader lodges as its own party; an officer decides and reads the node
+
+
+@dataclass(frozen=True)
+class NodeCaller:
+    """Who calls the node's HTTP API: a role and the party (trader's EORI-like code, or the officer's name)."""
+
+    role: str
+    party: str
+
+
+def _key_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def node_key_issue(*, db: Session, role: str, party: str, now: datetime) -> str:
+    """A new API key for one trader or officer at the post; only its digest is kept, and the issue is journalled."""
+    party = party.strip()
+    if role not in ACCESS_ROLES or not 2 <= len(party) <= 40:
+        raise ValidationFailed([Problem("crisis.node_key_role", "/role" if role not in ACCESS_ROLES else "/party",
+                                        {"roles": ", ".join(ACCESS_ROLES)})])
+    token = secrets.token_urlsafe(32)
+    digest = _key_digest(token)
+    keys = [*(_meta(db, "api_keys") or []), {"digest": digest, "role": role, "party": party,
+                                             "issued_at": now.isoformat()}]
+    db.merge(NodeMeta(key="api_keys", value=keys))
+    # Who may lodge or decide at the post is part of the record the centre verifies.
+    _append(db, at=now, kind="key_issued", ref=party, body={"role": role, "key": digest[:16]})
+    return token
+
+
+def node_caller(*, db: Session, token: str) -> NodeCaller | None:
+    """The trader or officer a key was issued to, or None for a key the node never issued."""
+    digest = _key_digest(token)
+    for key in _meta(db, "api_keys") or []:
+        if hmac.compare_digest(str(key["digest"]), digest):
+            return NodeCaller(role=str(key["role"]), party=str(key["party"]))
+    return None
+
+
+def node_declaration(*, db: Session, offline_ref: str) -> NodeDeclaration | None:
+    """One declaration the node holds, by its offline reference."""
+    return db.scalars(select(NodeDeclaration).where(NodeDeclaration.offline_ref == offline_ref)).first()
 
 
 def node_id(db: Session) -> str:

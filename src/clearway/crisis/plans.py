@@ -47,6 +47,8 @@ class Measure(BaseModel):
     effect: Effect | None = None
     capacity_share: float | None = Field(default=None, ge=0, le=1)
     random_share: float | None = Field(default=None, ge=0, le=1)
+    duties: Literal["waived", "secured"] | None = Field(default=None, description=(
+        "Relief: the goods' duties are waived by the measure, or (default) paid or secured before release"))
     hs_chapters: list[Chapter] = Field(default_factory=list, max_length=99)
     origins: list[Country] = Field(default_factory=list, max_length=250)
 
@@ -147,7 +149,8 @@ def plan_activate(*, db: Session, plan: ContinuityPlan, event: str | None, actor
     for measure in entry.measures:
         params: dict[str, Any] = {"plan": plan.id, "event": entry.event, "notify_traders": "traders" in entry.notify}
         params |= {k: v for k, v in (("capacity_share", measure.capacity_share),
-                                     ("random_share", measure.random_share)) if v is not None}
+                                     ("random_share", measure.random_share),
+                                     ("duties", measure.duties)) if v is not None}
         scope = {"offices": [plan.office], "hs_prefixes": measure.hs_chapters, "origins": measure.origins}
         profiles.append(emergency_activate(
             db=db, kind=measure.kind, effect=measure.effect, scope=scope, params=params,

@@ -70,7 +70,8 @@ def emergency_declare(body: EmergencyCreate, db: DbSession, actor: CurrentAdmin)
     with db.begin():
         profile = service.emergency_activate(
             db=db, kind=body.kind, effect=body.effect, scope=scope, reason=body.reason,
-            params={k: v for k, v in (("capacity_share", body.capacity_share), ("random_share", body.random_share))
+            params={k: v for k, v in (("capacity_share", body.capacity_share), ("random_share", body.random_share),
+                                      ("duties", body.duties))
                     if v is not None},
             expires_at=body.ends_at, actor=actor.username, now=utcnow(), public=body.public,
             notice=body.notice.model_dump() if body.notice else None)

@@ -45,6 +45,9 @@ class EmergencyCreate(BaseModel):
         "Surge (capacity effect): share of the model's picks still inspected (default 0.5)"))
     random_share: Number | None = Field(default=None, ge=0, le=1, description=(
         "Surge (capacity effect): share of the random compliance draws kept (default: capacity_share)"))
+    duties: Literal["waived", "secured"] | None = Field(default=None, description=(
+        "Relief: the duties of goods lodged under the profile are waived, or (default) must be paid or secured "
+        "before release"))
     scope: EmergencyScope
     reason: str = Field(min_length=3, max_length=200)
     ends_at: AwareRfc3339

@@ -173,3 +173,21 @@ def traders_in_scope(*, db: Session, scope: dict[str, list[str]], now: datetime)
     rows = db.execute(select(Declaration.declarant_id, Declaration.document).where(since, offices)
                       .order_by(Declaration.id.desc()).limit(GOODS_SCAN))
     return sorted({declarant for declarant, doc in rows if _in_scope(scope, None, doc)})
+
+
+def plan_activations(*, db: Session, now: datetime) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (plan id, event): the profiles in force under it and their end, or the end of its latest activation."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for profile in _profiles(db):
+        params = profile.params or {}
+        if not params.get("plan") or not params.get("event"):
+            continue  # declared by hand, not by a plan
+        entry = found.setdefault((str(params["plan"]), str(params["event"])),
+                                 {"active": [], "ends_at": None, "last_ended": None})
+        if emergency_state(profile, now) == "active":
+            entry["active"].append(profile.id)
+            entry["ends_at"] = max(filter(None, (entry["ends_at"], profile.expires_at)))
+        else:
+            ended = profile.lifted_at or profile.expires_at
+            entry["last_ended"] = max(filter(None, (entry["last_ended"], ended)))
+    return found

@@ -184,6 +184,8 @@ def emergency_activate(*, db: Session, kind: str, scope: dict[str, list[str]], p
         if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)
                                       and 0 <= float(value) <= 1):
             problems.append(Problem("crisis.emergency_share", f"/{name}", {"name": name}))
+    if params.get("duties") is not None and (kind != "relief" or params["duties"] not in ("waived", "secured")):
+        problems.append(Problem("crisis.emergency_duties", "/duties", {}))
     if not any(scope.get(k) for k in ("offices", "hs_prefixes", "origins")):
         problems.append(Problem("crisis.emergency_scope_empty", "/scope", {}))
     known = offices()

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clearway.auth.schemas import Principal
 from clearway.crisis import selectors, service
+from clearway.crisis.plans import plans_load
 from clearway.crisis.router import READERS, emergency_read
 from clearway.db import utcnow
 from clearway.deps import DbSession, ReportSession, roles
@@ -54,6 +55,11 @@ def _surge_params(percent: str) -> dict[str, Any]:
     return {"capacity_share": int(text) / 100}
 
 
+def _relief_params(kind: str, duties: str) -> dict[str, Any]:
+    """A relief profile's duty terms from the form (other kinds have none; blank: paid or secured)."""
+    return {"duties": duties} if kind == "relief" and duties else {}
+
+
 @router.get("/crisis")
 def home(request: Request, db: DbSession, actor: WebReader) -> Response:
     """Emergency profiles (active first), posts' nodes and open reconciliation tasks."""
@@ -66,7 +72,7 @@ def declare_form(request: Request, db: DbSession, actor: WebAdmin, form: Checked
     """Declare a profile from the form; its problems are shown above the form."""
     locale = page_locale(request)
     fields = ("kind", "effect", "chapters", "origins", "reason", "ends_at", "notice_en", "notice_es", "notice_fr",
-              "capacity_share")
+              "capacity_share", "duties")
     values: dict[str, Any] = {k: str(form.get(k) or "") for k in fields}
     values["offices"] = [str(o) for o in form.getlist("offices")][:100]
     values["public"] = form.get("public") == "1"
@@ -81,7 +87,8 @@ def declare_form(request: Request, db: DbSession, actor: WebAdmin, form: Checked
                 db=db, kind=values["kind"], effect=values["effect"] or None,
                 scope={"offices": values["offices"], "hs_prefixes": _codes(values["chapters"], 2),
                        "origins": _codes(values["origins"], 2)},
-                params=_surge_params(values["capacity_share"]), reason=values["reason"][:200] or values["kind"],
+                params=_surge_params(values["capacity_share"]) | _relief_params(values["kind"], values["duties"]),
+                reason=values["reason"][:200] or values["kind"],
                 expires_at=ends, actor=actor.username,
                 now=utcnow(), public=bool(values["public"]), notice=notice or None)
             profile_id = profile.id
@@ -113,6 +120,17 @@ def lift_form(request: Request, db: DbSession, actor: WebAdmin, form: CheckedFor
             raise NotFound([Problem("crisis.emergency_unknown", "", {"id": str(profile_id)})])
         service.emergency_lift(db=db, profile=profile, actor=actor.username, now=utcnow())
     return RedirectResponse(f"/crisis/emergencies/{profile_id}", status_code=303)
+
+
+@router.get("/crisis/plans")
+def plans_page(request: Request, db: DbSession, actor: WebReader) -> Response:
+    """Every office's continuity plan: who decides, per event its measures, longest duration, activation now."""
+    plans = sorted(plans_load().values(), key=lambda p: p.office)
+    now = utcnow()
+    with db.begin():
+        activations = selectors.plan_activations(db=db, now=now)
+    return render(request, "crisis/plans.html", user=actor, nav="crisis", plans=plans, activations=activations,
+                  default_effect=service.DEFAULT_EFFECT, now=now)
 
 
 @router.get("/public/emergencies")
