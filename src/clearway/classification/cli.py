@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from clearway.classification import registry, versions
-from clearway.classification.bundle import model_current, shipped_dir
+from clearway.classification.bundle import model_current, reusable_models, shipped_dir
 from clearway.classification.learning import learned_pairs
 from clearway.classification.suggest import mismatch, suggest
 from clearway.classification.train import model_train
@@ -30,6 +30,8 @@ def train_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Bundle directory (default: a new version folder)")] = None,
     from_db: Annotated[bool, typer.Option("--from-db/--no-db", help="Learn released declarations and rulings")] = True,
     shipped: Annotated[bool, typer.Option("--shipped", help="Overwrite the bundle shipped in the package")] = False,
+    reuse: Annotated[bool, typer.Option("--reuse/--no-reuse",
+                                        help="Reuse the embeddings of unchanged texts (bundles at hand)")] = True,
 ) -> None:
     """Fit the model (nomenclature, glossary, examples, trade prior, what was learned) and write a bundle."""
     learned = []
@@ -40,7 +42,7 @@ def train_cmd(
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
         task = progress.add_task("embedding documents", total=None)
-        model = model_train(learned=learned,
+        model = model_train(learned=learned, reuse=reusable_models() if reuse else (),
                             progress=lambda done, total: progress.update(task, completed=done, total=total))
     if shipped:
         target = shipped_dir()
