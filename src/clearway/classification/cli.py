@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -92,7 +92,16 @@ def models_cmd() -> None:
     typer.echo(f"in force: {model_current().version}")
     for m in registry.models_list():
         typer.echo(f"{m['version']}  {m['status']:<12} registered {m['registered_at']} by {m['registered_by']}"
-                   f"  documents {m['trained'].get('documents', '?')}")
+                   f"  documents {m['trained'].get('documents', '?')}  learned {m['trained'].get('learned', '?')}"
+                   f"  {_figures(m['trained'].get('metrics') or {})}")
+
+
+def _figures(metrics: dict[str, Any]) -> str:
+    """Held-out examples' HS6@1 / HS6@5 / HS4@1, as the versions list prints them."""
+    if not metrics.get("n"):
+        return "held-out examples: -"
+    return (f"held-out examples (n={metrics['n']}): HS6@1 {metrics['hs6_top1']:.3f}  HS6@5 {metrics['hs6_top5']:.3f}"
+            f"  HS4@1 {metrics['hs4_top1']:.3f}")
 
 
 @app.command("promote")

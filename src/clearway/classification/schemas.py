@@ -110,10 +110,14 @@ class ModelVersionRead(BaseModel):
     promoted_at: str | None
     promoted_by: str | None
     trained: dict[str, object]
+    metrics: dict[str, object] = Field(
+        default_factory=dict, description="Top-1/top-5 HS6 and top-1 HS4 on the shipped trader-style examples held "
+                                          "out (overall and by_lang), computed when the version was fitted")
 
 
 class ModelVersionPage(BaseModel):
     """The version in force (a registered one, or the shipped bundle's) and every registered version."""
 
     in_force: str
+    in_force_metrics: dict[str, object] = Field(default_factory=dict)
     items: list[ModelVersionRead]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from importlib import resources
 import numpy as np
 
 from clearway.classification import embed, text
+from clearway.classification.evaluate import model_metrics
 from clearway.classification.lexical import Index
 from clearway.classification.model import Document, Model, Weights, word_features
 from clearway.reference import service as reference
@@ -118,9 +120,12 @@ def embed_documents(documents: Sequence[Document], *, cache: dict[bytes, np.ndar
 
 def model_train(*, learned: Iterable[Learned] = (), version: str | None = None, codes: Sequence[str] | None = None,
                 with_examples: bool = True, weights: Weights | None = None,
-                progress: Callable[[int, int], None] | None = None, reuse: Iterable[Model] = ()) -> Model:
+                progress: Callable[[int, int], None] | None = None, reuse: Iterable[Model] = (),
+                evaluate: bool = True) -> Model:
     """Build a model; `codes` limits the nomenclature (tests), `progress(done, total)` reports embedding, `reuse`
-    names earlier bundles whose vectors stand for unchanged texts (only new texts are embedded)."""
+    names earlier bundles whose vectors stand for unchanged texts (only new texts are embedded), `evaluate` adds
+    the version's figures (`evaluate.model_metrics`) to what the bundle says about its training."""
+    started = time.perf_counter()
     hs = nomenclature()
     glossary = glossary_load()
     six = sorted(c for c, (level, _, _) in hs.items() if level == 6 and (codes is None or c in codes))
@@ -140,7 +145,7 @@ def model_train(*, learned: Iterable[Learned] = (), version: str | None = None, 
     vectors, embedded, reused = embed_documents(documents, cache=embedding_cache(reuse), progress=progress)
     hs_text = {c: d for c, (level, _, d) in hs.items() if level in (2, 4) or c in index}
     now = datetime.now(UTC)
-    return Model(
+    model = Model(
         version=version or now.strftime("clf-%Y%m%d-%H%M%S"),
         documents=documents, codes=six, hs_text=hs_text,
         doc_code=np.array([index[d.hs6] for d in documents], dtype=np.int64),
@@ -151,3 +156,7 @@ def model_train(*, learned: Iterable[Learned] = (), version: str | None = None, 
                  "examples": sum(1 for d in documents if d.kind == "example"),
                  "embedded": embedded, "reused": reused},
     )
+    if evaluate:
+        model.trained["metrics"] = model_metrics(model)
+    model.trained["seconds"] = round(time.perf_counter() - started, 1)
+    return model

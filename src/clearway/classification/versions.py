@@ -53,3 +53,4 @@ def classification_rollback(*, db: Session, actor: Principal | None, now: dateti
     model_forget()
     _audit(db, actor, "classification.model_rolled_back", before, now, {"in_force": model_current().version})
     return model_current().version if now_in_force == registry.SHIPPED else now_in_force
+
