@@ -120,3 +120,17 @@ def test_traders_and_officers_cannot_see_the_versions_page(client, models_dir):
     for user in ("trader-a", "officer"):
         sign_in(client, user)
         assert client.get("/classification/models").status_code == 403, user
+
+
+def test_the_versions_page_and_the_notes_have_no_english_in_spanish_and_french(client, models_dir):
+    from tests.web.conftest import sign_in
+    from tests.web.test_no_english_leaks import leaks
+
+    _retrain()
+    sign_in(client, "analyst")
+    for locale in ("es", "fr"):
+        client.cookies.set("lang", locale)
+        for path in ("/classification/models", "/classification?q=raw+cane+sugar+solid"):
+            r = client.get(path)
+            assert r.status_code == 200 and f'lang="{locale}"' in r.text[:300], path
+            assert leaks(r.text, locale) == [], (locale, path)
