@@ -11,6 +11,7 @@ from typing import Any
 
 from clearway.classification import registry
 from clearway.classification.bundle import model_current
+from clearway.classification.evaluate import model_metrics
 from clearway.classification.schemas import ModelVersionPage, ModelVersionRead
 from clearway.classification.suggest import Mismatch, mismatch
 
@@ -52,5 +53,13 @@ def versions_page() -> ModelVersionPage:
     """The version in force with its figures, and every registered version, newest first."""
     current = model_current()
     metrics = current.trained.get("metrics")
-    return ModelVersionPage(in_force=current.version, in_force_metrics=metrics if isinstance(metrics, dict) else {},
+    return ModelVersionPage(in_force=current.version,
+                            in_force_metrics=metrics if isinstance(metrics, dict) else _figures_of(current.version),
                             items=[version_read(m) for m in registry.models_list()])
+
+
+@lru_cache(maxsize=4)
+def _figures_of(version: str) -> dict[str, Any]:
+    # A bundle fitted before versions carried their figures (the shipped one, until it is refitted): computed once
+    # per process and version, so that a new version can be compared with the one in force.
+    return model_metrics(model_current())
