@@ -106,6 +106,8 @@ def embed_documents(documents: Sequence[Document], *, cache: dict[bytes, np.ndar
     keys = [text_key(d.text) for d in documents]
     missing = list(dict.fromkeys((k, d.text) for k, d in zip(keys, documents, strict=True) if k not in known))
     fresh: dict[bytes, np.ndarray] = {}
+    if progress and not missing:
+        progress(0, 0)  # nothing new to embed: the bar says so instead of spinning
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start:start + EMBED_BATCH]
         for (key, _), vector in zip(batch, embed.encode([t for _, t in batch]), strict=True):
