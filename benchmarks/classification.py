@@ -4,7 +4,7 @@ Evaluation set: benchmarks/data/classification_valid.csv, trader-style descripti
 all sections in English, Spanish and French with their HS6 codes, written by hand apart from the
 model (it is never read by training). Baseline: word TF-IDF over the bare HS6 nomenclature text.
 
-    .venv/bin/python benchmarks/classification.py [--build] [--sections]
+    .venv/bin/python benchmarks/classification.py [--build] [--build-only] [--sections]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -21,11 +22,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from clearway.classification import text
-from clearway.classification.bundle import model_current
+from clearway.classification.bundle import model_current, reusable_models
 from clearway.classification.lexical import Index
-from clearway.classification.model import Model, Weights, model_without
+from clearway.classification.model import Model, Weights, model_load, model_without
 from clearway.classification.suggest import mismatch, suggest
-from clearway.classification.train import model_train, nomenclature
+from clearway.classification.train import Learned, examples_load, model_train, nomenclature
 
 VALID = Path(__file__).parent / "data" / "classification_valid.csv"
 LANGS = ("en", "es", "fr")
@@ -100,13 +101,41 @@ def mismatch_quality(model: Model, rows: list[dict[str, str]]) -> None:
               f"other heading of the same chapter {s:.3f}")
 
 
+def build_timings(rows: list[dict[str, str]], new_texts: int = 300) -> None:
+    """A cold build (every text embedded, as every build did before the cache) against a retrain that reuses the
+    bundles at hand, each with `new_texts` descriptions no bundle has seen, written and loaded; then the
+    accuracy of both bundles on the evaluation set (it must not move)."""
+    # New learned descriptions for the timing: the shipped examples reworded by a lot suffix (never the evaluation
+    # set, which training must not read), so that their texts hash differently from anything embedded before.
+    learned = [Learned(e.hs6, f"{e.text}, lot {i}", "declaration", e.lang)
+               for i, e in enumerate(examples_load()[:new_texts])]
+    built = {}
+    for name, reuse in (("cold", ()), ("reuse", reusable_models())):
+        t = time.perf_counter()
+        fitted = model_train(learned=learned, reuse=reuse)
+        directory = Path(tempfile.mkdtemp(prefix=f"clf-{name}-"))
+        fitted.save(directory)
+        elapsed = time.perf_counter() - t
+        built[name] = model_load(directory)
+        print(f"build {name:5}: {elapsed:6.1f} s, {len(fitted.documents)} documents, "
+              f"{fitted.trained['embedded']} texts embedded, {fitted.trained['reused']} reused "
+              f"(load {os.getloadavg()[0]:.1f})")
+    for name, fitted in built.items():
+        res = evaluate(lambda d, m=fitted: [c.hs6 for c in suggest(m, d)], rows, "en")["all"]
+        print(f"build {name:5}: en HS6@5 {res[1]:.3f}, HS4@1 {res[2]:.3f}")  # type: ignore[index]
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", action="store_true", help="also time a full index build")
+    parser.add_argument("--build-only", action="store_true", help="only the build timings (cold against reuse)")
     parser.add_argument("--sections", action="store_true", help="print per-section figures")
     args = parser.parse_args()
     rows = load()
+    if args.build_only:
+        build_timings(rows)
+        return
     model = model_current()
     baseline = Baseline()
     print(f"model {model.version}, {len(model.codes)} HS6 codes, {len(model.documents)} documents; "
@@ -145,9 +174,7 @@ def main() -> None:
     print(f"mismatch latency: median {med:.2f} ms, p99 {p99:.2f} ms")
     mismatch_quality(model, rows)
     if args.build:
-        t = time.perf_counter()
-        model_train()
-        print(f"index build (embedding every document): {time.perf_counter() - t:.1f} s")
+        build_timings(rows)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from clearway.classification.router import router as classification_router
 from clearway.classification.rulings_router import router as classification_rulings_router
 from clearway.classification.rulings_views import router as classification_rulings_pages
 from clearway.classification.versions_router import router as classification_versions_router
+from clearway.classification.versions_views import router as classification_versions_pages
 from clearway.classification.views import router as classification_pages
 from clearway.clearance.offline_router import router as crisis_reconnect_router
 from clearway.clearance.router import router as clearance_router
@@ -150,6 +151,7 @@ PAGE_ROUTERS = (*PAGE_ROUTERS, audit_pages)  # audit: the auditor's trail and ch
 API_ROUTERS = (*API_ROUTERS, classification_rulings_router)  # classification: advance-ruling workflow
 API_ROUTERS = (*API_ROUTERS, classification_versions_router)  # classification: model versions
 PAGE_ROUTERS = (*PAGE_ROUTERS, classification_rulings_pages)
+PAGE_ROUTERS = (*PAGE_ROUTERS, classification_versions_pages)  # classification: model versions page
 
 
 @asynccontextmanager

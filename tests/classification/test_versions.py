@@ -75,3 +75,65 @@ def test_the_commands_promote_and_roll_back_between_two_versions(world, models_d
     assert model_current().version == first
     failed = runner.invoke(app, ["promote", "clf-none"])
     assert failed.exit_code == 1 and "No classifier version clf-none" in failed.output
+
+
+def test_each_version_is_listed_with_its_held_out_figures_in_the_api_and_the_command(client, models_dir):
+    new = _retrain()
+    listing = client.get("/api/v1/classification/models", headers=auth(client, "analyst")).json()
+    (item,) = listing["items"]
+    figures = item["metrics"]
+    # The shipped bundle in force has figures too (every example of every code), to compare the new version with.
+    assert listing["in_force_metrics"]["n"] > 300 and listing["in_force_metrics"]["hs4_top1"] > 0.5
+    # The examples of the five codes, ranked with the examples left out: nomenclature, glossary and prior alone.
+    assert item["version"] == new and figures["held_out"] == "examples" and figures["n"] >= 5
+    assert 0 <= figures["hs6_top1"] <= figures["hs6_top5"] <= 1 and figures["hs4_top1"] >= figures["hs6_top1"]
+    assert figures["hs6_top5"] >= 0.5 and set(figures["by_lang"]) >= {"en"}
+    listed = CliRunner().invoke(app, ["models"]).output
+    assert f"{new}  registered" in listed and f"held-out examples (n={figures['n']}): HS6@1 " in listed
+
+
+def test_the_versions_page_lists_figures_and_promotes_and_rolls_back_in_spanish(client, models_dir):
+    from tests.web.conftest import csrf_of, sign_in
+
+    shipped = model_current().version
+    new = _retrain()
+    sign_in(client, "analyst")
+    page = client.get("/classification/models", headers={"Accept-Language": "es"})
+    assert page.status_code == 200
+    assert "Versiones del clasificador" in page.text and f'id="version-{new}"' in page.text
+    assert "Registrada, no en vigor" in page.text and "Ejemplos reservados" in page.text
+    token = csrf_of(page.text)
+    promoted = client.post(f"/classification/models/{new}/promote", data={"csrf": token}, follow_redirects=False)
+    assert promoted.status_code == 303 and model_current().version == new
+    page = client.get("/classification/models", headers={"Accept-Language": "es"})
+    assert f'<strong class="mono" id="model-in-force">{new}</strong>' in page.text
+    assert "Volver a la versión" in page.text
+    again = client.post(f"/classification/models/{new}/promote", data={"csrf": token},
+                        headers={"Accept-Language": "es"})
+    assert again.status_code == 409 and f"La versión {new} ya está en vigor" in again.text
+    assert client.post("/classification/models/rollback", data={"csrf": token},
+                       follow_redirects=False).status_code == 303
+    assert model_current().version == shipped
+    assert client.post("/classification/models/rollback", data={"csrf": "wrong"}).status_code == 403
+
+
+def test_traders_and_officers_cannot_see_the_versions_page(client, models_dir):
+    from tests.web.conftest import sign_in
+
+    for user in ("trader-a", "officer"):
+        sign_in(client, user)
+        assert client.get("/classification/models").status_code == 403, user
+
+
+def test_the_versions_page_and_the_notes_have_no_english_in_spanish_and_french(client, models_dir):
+    from tests.web.conftest import sign_in
+    from tests.web.test_no_english_leaks import leaks
+
+    _retrain()
+    sign_in(client, "analyst")
+    for locale in ("es", "fr"):
+        client.cookies.set("lang", locale)
+        for path in ("/classification/models", "/classification?q=raw+cane+sugar+solid"):
+            r = client.get(path)
+            assert r.status_code == 200 and f'lang="{locale}"' in r.text[:300], path
+            assert leaks(r.text, locale) == [], (locale, path)

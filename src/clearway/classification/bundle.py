@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from clearway.classification.model import Model, model_load
+from clearway.classification.model import BundleMismatch, Model, model_load
 from clearway.classification.registry import REGISTRY, active_dir, models_root
 
 ENV = "CLEARWAY_CLASSIFICATION_MODEL_DIR"
@@ -50,6 +50,18 @@ def _load(directory: str) -> Model:
 def model_current() -> Model:
     """The loaded model in force (read once per process and directory)."""
     return _load(str(model_dir()))
+
+
+def reusable_models() -> list[Model]:
+    """Bundles whose embeddings a retrain may reuse: the one in force and the shipped one (a bundle that no
+    longer loads, e.g. built by another pipeline, is skipped: its texts are embedded again)."""
+    out = []
+    for directory in dict.fromkeys((model_dir(), shipped_dir())):
+        try:
+            out.append(_load(str(directory)))
+        except (OSError, ValueError, KeyError, BundleMismatch):
+            continue
+    return out
 
 
 def model_forget() -> None:

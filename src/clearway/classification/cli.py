@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from clearway.classification import registry, versions
-from clearway.classification.bundle import model_current, shipped_dir
+from clearway.classification.bundle import model_current, reusable_models, shipped_dir
 from clearway.classification.learning import learned_pairs
 from clearway.classification.suggest import mismatch, suggest
 from clearway.classification.train import model_train
@@ -30,6 +30,8 @@ def train_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Bundle directory (default: a new version folder)")] = None,
     from_db: Annotated[bool, typer.Option("--from-db/--no-db", help="Learn released declarations and rulings")] = True,
     shipped: Annotated[bool, typer.Option("--shipped", help="Overwrite the bundle shipped in the package")] = False,
+    reuse: Annotated[bool, typer.Option("--reuse/--no-reuse",
+                                        help="Reuse the embeddings of unchanged texts (bundles at hand)")] = True,
 ) -> None:
     """Fit the model (nomenclature, glossary, examples, trade prior, what was learned) and write a bundle."""
     learned = []
@@ -40,7 +42,7 @@ def train_cmd(
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
         task = progress.add_task("embedding documents", total=None)
-        model = model_train(learned=learned,
+        model = model_train(learned=learned, reuse=reusable_models() if reuse else (),
                             progress=lambda done, total: progress.update(task, completed=done, total=total))
     if shipped:
         target = shipped_dir()
@@ -90,7 +92,16 @@ def models_cmd() -> None:
     typer.echo(f"in force: {model_current().version}")
     for m in registry.models_list():
         typer.echo(f"{m['version']}  {m['status']:<12} registered {m['registered_at']} by {m['registered_by']}"
-                   f"  documents {m['trained'].get('documents', '?')}")
+                   f"  documents {m['trained'].get('documents', '?')}  learned {m['trained'].get('learned', '?')}"
+                   f"  {_figures(m['trained'].get('metrics') or {})}")
+
+
+def _figures(metrics: dict[str, Any]) -> str:
+    """Held-out examples' HS6@1 / HS6@5 / HS4@1, as the versions list prints them."""
+    if not metrics.get("n"):
+        return "held-out examples: -"
+    return (f"held-out examples (n={metrics['n']}): HS6@1 {metrics['hs6_top1']:.3f}  HS6@5 {metrics['hs6_top5']:.3f}"
+            f"  HS4@1 {metrics['hs4_top1']:.3f}")
 
 
 @app.command("promote")

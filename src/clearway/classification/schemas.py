@@ -33,6 +33,17 @@ class LineRead(BaseModel):
     duty: str | None
 
 
+class LegalNoteRead(BaseModel):
+    """A legal note of HS 2022 that the code's official text cites (the note's own text is not shipped)."""
+
+    kind: str = Field(description="chapter: a note to the chapter; subheading: a subheading note of the chapter")
+    number: str = Field(examples=["2", "11(C)"])
+    chapter: str
+    label: str = Field(description="The note named in the caller's language, e.g. Subheading Note 2 to Chapter 17")
+    cited_by: str = Field(description="The heading or subheading whose official text cites the note")
+    citation: str = Field(description="The official (English) words that cite the note")
+
+
 class SuggestionRead(BaseModel):
     """One proposed HS6 code, with its official text, confidence and why it was proposed."""
 
@@ -41,6 +52,10 @@ class SuggestionRead(BaseModel):
     heading: str
     heading_description: str
     chapter_description: str
+    section: str = Field(description="HS section (Roman numeral) the code falls in")
+    section_title: str
+    legal_notes: list[LegalNoteRead] = Field(
+        description="Notes the official texts of the code and its heading cite: the code's scope depends on them")
     confidence: float = Field(ge=0, le=1)
     score: float
     matched_terms: list[str]
@@ -95,10 +110,14 @@ class ModelVersionRead(BaseModel):
     promoted_at: str | None
     promoted_by: str | None
     trained: dict[str, object]
+    metrics: dict[str, object] = Field(
+        default_factory=dict, description="Top-1/top-5 HS6 and top-1 HS4 on the shipped trader-style examples held "
+                                          "out (overall and by_lang), computed when the version was fitted")
 
 
 class ModelVersionPage(BaseModel):
     """The version in force (a registered one, or the shipped bundle's) and every registered version."""
 
     in_force: str
+    in_force_metrics: dict[str, object] = Field(default_factory=dict)
     items: list[ModelVersionRead]

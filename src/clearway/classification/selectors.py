@@ -7,8 +7,12 @@ so the risk engine and the lodge form can call them.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
+from clearway.classification import registry
 from clearway.classification.bundle import model_current
+from clearway.classification.evaluate import model_metrics
+from clearway.classification.schemas import ModelVersionPage, ModelVersionRead
 from clearway.classification.suggest import Mismatch, mismatch
 
 
@@ -37,3 +41,25 @@ def mismatch_far(description: str | None, hs_code: str | None) -> bool | None:
         return None
     found = description_mismatch(description, hs_code)
     return None if found.distance is None else found.far
+
+
+def version_read(entry: dict[str, Any]) -> ModelVersionRead:
+    """A registry entry as the API and the page show it, with the figures its bundle was fitted with."""
+    fields = {k: entry.get(k) for k in ModelVersionRead.model_fields if k != "metrics"}
+    return ModelVersionRead.model_validate({**fields, "metrics": (entry.get("trained") or {}).get("metrics") or {}})
+
+
+def versions_page() -> ModelVersionPage:
+    """The version in force with its figures, and every registered version, newest first."""
+    current = model_current()
+    metrics = current.trained.get("metrics")
+    return ModelVersionPage(in_force=current.version,
+                            in_force_metrics=metrics if isinstance(metrics, dict) else _figures_of(current.version),
+                            items=[version_read(m) for m in registry.models_list()])
+
+
+@lru_cache(maxsize=4)
+def _figures_of(version: str) -> dict[str, Any]:
+    # A bundle fitted before versions carried their figures (the shipped one, until it is refitted): computed once
+    # per process and version, so that a new version can be compared with the one in force.
+    return model_metrics(model_current())

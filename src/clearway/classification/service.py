@@ -13,11 +13,18 @@ from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from clearway.auth.schemas import Principal
+from clearway.classification import notes, text
 from clearway.classification import suggest as ranking
-from clearway.classification import text
 from clearway.classification.bundle import model_current
 from clearway.classification.neighbours import DutyTable
-from clearway.classification.schemas import LineRead, RulingRead, SuggestionRead, SuggestResponse, WarningRead
+from clearway.classification.schemas import (
+    LegalNoteRead,
+    LineRead,
+    RulingRead,
+    SuggestionRead,
+    SuggestResponse,
+    WarningRead,
+)
 from clearway.classification.selectors import description_mismatch
 from clearway.i18n import translate
 from clearway.tariff import service as tariff
@@ -94,6 +101,14 @@ def similar_rulings(*, db: Session, actor: Principal, description: str, headings
     return sorted(found, key=lambda r: -r.similarity)[:MAX_RULINGS]
 
 
+def legal_notes(hs6: str, hs_text: dict[str, str], locale: str) -> list[LegalNoteRead]:
+    """The legal notes the official texts of a code and its heading cite, named in the caller's language."""
+    return [LegalNoteRead(kind=n.kind, number=n.number, chapter=n.chapter, cited_by=n.cited_by, citation=n.citation,
+                          label=translate(f"classification.note.{n.kind}", locale, number=n.number,
+                                          chapter=n.chapter))
+            for n in notes.notes_for(hs6, hs_text)]
+
+
 def classification_suggest(*, db: Session, actor: Principal, description: str, limit: int, hs_code: str | None,
                            on: date, locale: str) -> SuggestResponse:
     """Ranked HS6 codes for a description, with national lines, and warnings about the declared code."""
@@ -103,9 +118,11 @@ def classification_suggest(*, db: Session, actor: Principal, description: str, l
     suggestions = []
     for c in found:
         heading = c.hs6[:4]
+        section, section_title = notes.section_of(c.hs6)
         suggestions.append(SuggestionRead(
             hs6=c.hs6, description=model.hs_text.get(c.hs6, ""), heading=heading,
             heading_description=model.hs_text.get(heading, ""), chapter_description=model.hs_text.get(c.hs6[:2], ""),
+            section=section, section_title=section_title, legal_notes=legal_notes(c.hs6, model.hs_text, locale),
             confidence=round(min(1.0, max(0.0, c.confidence)), 4), score=round(c.score, 4),
             matched_terms=list(c.matched), nearest=list(c.nearest), lines=_lines(schedule, c.hs6, on)))
     warnings = []

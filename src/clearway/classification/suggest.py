@@ -47,8 +47,10 @@ def _query(model: Model, description: str) -> tuple[list[str], list[str], list[s
     return base, expanded, matched
 
 
-def document_scores(model: Model, description: str, *, fast: bool = False) -> np.ndarray:
-    """Blended score of every document; `fast` keeps the word part only (the lodging path's budget)."""
+def document_scores(model: Model, description: str, *, fast: bool = False,
+                    vector: np.ndarray | None = None) -> np.ndarray:
+    """Blended score of every document; `fast` keeps the word part only (the lodging path's budget); `vector` is
+    the description's embedding when the caller has it already (a version's evaluation of indexed texts)."""
     _, tokens, _ = _query(model, description)
     w = model.weights
     scores = model.words.scores(word_features(tokens))
@@ -56,7 +58,8 @@ def document_scores(model: Model, description: str, *, fast: bool = False) -> np
         return scores
     scores = w.word * scores + w.char * model.chars.scores(text.char_grams(tokens))
     if w.embedding:
-        scores = scores + w.embedding * (model.vectors @ embed.encode([description])[0])
+        query = vector if vector is not None else embed.encode([description])[0]
+        scores = scores + w.embedding * (model.vectors @ query)
     return scores
 
 
@@ -71,12 +74,12 @@ def code_scores(model: Model, doc_scores: np.ndarray) -> tuple[np.ndarray, np.nd
     return best + model.weights.prior * model.prior, winner
 
 
-def suggest(model: Model, description: str, k: int = 5) -> list[Candidate]:
-    """The k most likely HS6 codes for a description, best first."""
+def suggest(model: Model, description: str, k: int = 5, *, vector: np.ndarray | None = None) -> list[Candidate]:
+    """The k most likely HS6 codes for a description, best first (`vector`: its embedding, if already known)."""
     base, tokens, glossed = _query(model, description)
     if not tokens:
         return []
-    docs = document_scores(model, description)
+    docs = document_scores(model, description, vector=vector)
     scores, winner = code_scores(model, docs)
     pool = np.argsort(-scores)[:POOL]
     logits = model.weights.temperature * (scores[pool] - scores[pool[0]])

@@ -11,6 +11,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z][a-z\-]*[a-z]|[a-z]")
 # English nomenclature filler ("other", "whether or not") carries no goods meaning; then Spanish and
@@ -49,13 +50,19 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Stemmed content words of a text, numbers and units dropped, in order."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=50_000)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached per text: a build reads each heading's and chapter's text once for every subheading under it.
     cleaned = UNITS.sub(" ", fold(text))
     out = []
     for raw in _WORD.findall(cleaned):
         for part in raw.split("-") if raw.count("-") > 1 else (raw.replace("-", ""), ):
             if part and part not in STOP and len(part) > 1:
                 out.append(stem(part))
-    return out
+    return tuple(out)
 
 
 def expand(tokens: Iterable[str], glossary: Mapping[str, tuple[str, ...]]) -> tuple[list[str], list[str]]:
@@ -76,7 +83,12 @@ def char_grams(tokens: Iterable[str], low: int = 3, high: int = 5) -> list[str]:
     """Character n-grams inside each word (with boundary marks): misspellings and compounds still meet."""
     grams: list[str] = []
     for token in tokens:
-        padded = f" {token} "
-        for n in range(low, high + 1):
-            grams.extend(padded[i:i + n] for i in range(max(1, len(padded) - n + 1)))
+        grams.extend(_token_grams(token, low, high))
     return grams
+
+
+@lru_cache(maxsize=200_000)
+def _token_grams(token: str, low: int, high: int) -> tuple[str, ...]:
+    # Cached per word: a build cuts the same few thousand nomenclature words into grams about a million times.
+    padded = f" {token} "
+    return tuple(padded[i:i + n] for n in range(low, high + 1) for i in range(max(1, len(padded) - n + 1)))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.classification import registry
-from clearway.classification.bundle import model_current, model_forget
+from clearway.classification.bundle import model_current, model_forget, reusable_models
 from clearway.classification.learning import learned_pairs
 from clearway.classification.train import model_train
 
@@ -27,7 +27,7 @@ def classification_retrain(*, db: Session, actor: Principal | None, now: datetim
                            progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Fit a new version from the nomenclature and what was learned (declarations after control, rulings),
     write its bundle under the models directory and register it, not in force."""
-    model = model_train(learned=learned_pairs(db=db), codes=codes, progress=progress,
+    model = model_train(learned=learned_pairs(db=db), codes=codes, progress=progress, reuse=reusable_models(),
                         version=now.strftime("clf-%Y%m%d-%H%M%S-%f"))
     directory = registry.models_root() / model.version
     model.save(directory)
@@ -53,3 +53,4 @@ def classification_rollback(*, db: Session, actor: Principal | None, now: dateti
     model_forget()
     _audit(db, actor, "classification.model_rolled_back", before, now, {"in_force": model_current().version})
     return model_current().version if now_in_force == registry.SHIPPED else now_in_force
+

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
 from clearway.auth.schemas import Principal
-from clearway.classification import registry, versions
-from clearway.classification.bundle import model_current
-from clearway.classification.schemas import ModelVersionPage, ModelVersionRead
+from clearway.classification import selectors, versions
+from clearway.classification.schemas import ModelVersionPage
 from clearway.db import utcnow
 from clearway.deps import DbSession, roles
 from clearway.openapi_docs import PROBLEMS
@@ -20,12 +19,8 @@ Manager = Annotated[Principal, Depends(roles("analyst", "admin"))]
 Version = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
-def _read(entry: dict[str, Any]) -> ModelVersionRead:
-    return ModelVersionRead.model_validate({k: entry.get(k) for k in ModelVersionRead.model_fields})
-
-
 def _page() -> ModelVersionPage:
-    return ModelVersionPage(in_force=model_current().version, items=[_read(m) for m in registry.models_list()])
+    return selectors.versions_page()
 
 
 @router.get("", operation_id="listClassificationModels", responses=PROBLEMS)

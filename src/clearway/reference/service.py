@@ -164,3 +164,18 @@ def country_name(code: str, locale: str = "en") -> str:
     """A country's name in a locale, or the code when unknown."""
     row = countries().get(code)
     return row.get(f"name_{locale}", row["name_en"]) if row else code
+
+
+@dataclass(frozen=True)
+class HsSection:
+    """A section of the HS 2022 nomenclature (Roman numeral) and its title as the source gives it."""
+
+    number: str
+    title: str
+
+
+@lru_cache
+def hs_sections() -> tuple[dict[str, HsSection], dict[str, str]]:
+    """Section numeral -> section, and HS 2022 code (2, 4 or 6 digits) -> its section numeral."""
+    sections = {r["section"]: HsSection(r["section"], r["name"]) for r in _rows("hs_sections.csv")}
+    return sections, {r["code"]: r["section"] for r in _rows("hs2022.csv") if r["section"]}
