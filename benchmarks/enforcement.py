@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clearway.enforcement import atoms, indicators, lodging, networks, prices, ranking
+from clearway.enforcement import atoms, combiner, indicators, lodging, networks, prices, ranking
 from clearway.risk.ml.data import load
 from clearway.risk.ml.evaluate import RATES, top
 from clearway.risk.ml.mappings import KCS
 from clearway.risk.ml.predict import score_batch
-from clearway.risk.ml.train import train
+from clearway.risk.ml.train import TrainConfig, train
 from clearway.risk.rules import valuation
 from clearway.synthetic.records import FRAUD_KINDS
 from clearway.synthetic.tbml import NETWORK_SCHEMES, SCHEMES, generate_tbml_world, model_frame
@@ -103,6 +103,12 @@ def quality(data_dir: Path, with_model: bool, flows_n: int) -> None:
     speed(history, state, flows_n)
 
 
+def model_out_of_time(past: pd.DataFrame, window: pd.DataFrame) -> np.ndarray:
+    """The risk model fitted on `past` (inspected labels only), scoring `window` it never saw."""
+    bundle = train(model_frame(past), seed=0, config=TrainConfig(validate=False))
+    return score_batch(model_frame(window).drop(columns=["fraud", "revenue_recovered"]), bundle)["score"].to_numpy()
+
+
 def synthetic_rankings(seed: int, with_model: bool = True) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Every ranking of the last EVAL_DAYS of one world, and those lines with their truth."""
     world = generate_tbml_world(seed=seed)
@@ -125,8 +131,18 @@ def synthetic_rankings(seed: int, with_model: bool = True) -> tuple[dict[str, np
     ind = indicators.score(new, state)
     out["ours: trimmed price deviation |z|"] = np.abs(price["z"].to_numpy())
     out["ours: network signals"] = network.sum(axis=1).to_numpy()
-    out["ours: combined"] = ranking.combined(model, price, network, ind)
+    out["ours: hand-set (previous)"] = ranking.combined(model, price, network, ind)
+    if with_model:
+        # labels only where inspected: model_frame's fraud is NaN on every other line
+        fitted = combiner.fit_time_ordered(history, frame_history["fraud"].to_numpy(), world.parties, world.moved,
+                                           cut=cut, model_out_of_time=model_out_of_time,
+                                           model_version=bundle.version)
+        LEARNT[seed] = fitted
+        out["ours: combined"] = combiner.predict(fitted, combiner.inputs(model, new, state, network))
     return out, new
+
+
+LEARNT: dict[int, combiner.Combiner] = {}
 
 
 def kind_of(lines: pd.DataFrame) -> np.ndarray:
