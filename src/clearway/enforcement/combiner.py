@@ -110,6 +110,12 @@ def predict(combiner: Combiner, x: pd.DataFrame) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z + combiner.intercept, -30, 30))), dtype=np.float64)
 
 
+def score(combiner: Combiner, model: np.ndarray, lines: pd.DataFrame, state: indicators.IndicatorState,
+          network: pd.DataFrame) -> np.ndarray:
+    """The review ranking of lines: their features (`inputs`) through the fitted combiner (`predict`)."""
+    return predict(combiner, inputs(model, lines, state, network))
+
+
 def _evidence_columns(features: tuple[str, ...]) -> np.ndarray:
     """Which features are evidence of risk by construction (all but the model's logit, which may take any sign)."""
     return np.array([f != "model_logit" for f in features])
