@@ -9,7 +9,7 @@ fraud of any kind), averaged over seeds, for
   baseline (a): the unit-value detector of `clearway.risk.rules.valuation` (one-sided, one MAD pass),
   baseline (b): the product risk model (`clearway.risk.ml.train`, inspected labels only),
   ours: combined (`enforcement.combiner`: a sign-constrained logistic stacker over the model's probability,
-        prices, networks and indicator hits, fitted on the inspected lines of the two 90-day windows before
+        prices, networks and indicator hits, fitted on the inspected lines of the four 60-day windows before
         the cut, each scored by a model refitted on the months before it: labels only where inspected),
   reference: the earlier hand-set weights (`hand_set`, chosen while looking at seeds 1 and 2).
 Targets at 5 %: under_invoicing recall >= 0.80, every network scheme >= 0.70, combined > each baseline.
@@ -116,7 +116,7 @@ def model_out_of_time(past: pd.DataFrame, window: pd.DataFrame) -> np.ndarray:
 
 def kcs_combined(train_frame: pd.DataFrame, valid: pd.DataFrame, history: pd.DataFrame, new: pd.DataFrame,
                  state: indicators.IndicatorState, model: np.ndarray, version: str) -> np.ndarray:
-    """The learnt combiner on KCS: fitted on train.csv's last two 90-day windows, each scored by a model of the
+    """The learnt combiner on KCS: fitted on train.csv's last four 60-day windows, each scored by a model of the
     months before it. KCS has no firms' contact details and no movement records: those signals stay 0."""
     no_parties = pd.DataFrame(columns=["id", *ranking.CONTACTS])
     every = set(history["declaration_id"]) | set(new["declaration_id"])
