@@ -73,12 +73,13 @@ def test_the_combiner_learns_from_inspected_lines_of_the_windows_before_the_cut_
     assert fitted.combiner.fitted["windows"] == ["2026-03-02", "2026-04-01"]
 
 
-def test_the_model_and_the_phantom_signal_carry_weight_and_a_signal_no_inspection_saw_carries_none(fitted):
+def test_the_model_and_the_network_findings_the_inspections_confirmed_carry_weight(fitted):
     weights = fitted.combiner.weights()
     assert weights["model_logit"] > 0  # the model's own ranking still counts
     assert weights["phantom"] > 0  # inspected phantom declarations were found
-    # no inspected line of the windows was a leg of a same-goods cycle: nothing was learnt about it
-    assert weights["cycle_same_goods"] == 0
+    # no inspected line of the windows was a leg of a same-goods cycle, but found phantoms and shells teach the
+    # weight that strong network findings share
+    assert weights["network_strong"] > 0
 
 
 def _queue(fitted: Fitted, rate: float) -> tuple[pd.DataFrame, np.ndarray]:
