@@ -72,7 +72,7 @@ def pct(score: np.ndarray) -> np.ndarray:
     return pd.Series(score).rank(pct=True).to_numpy()
 
 
-def quality(data_dir: Path, with_model: bool, flows_n: int) -> None:
+def quality(data_dir: Path, with_model: bool, flows_n: int, with_speed: bool = True) -> None:
     """The KCS quality table."""
     train_frame = load([data_dir / "train.csv"], KCS, with_labels=True)
     valid = load([data_dir / "valid.csv"], KCS, with_labels=True)
@@ -105,7 +105,8 @@ def quality(data_dir: Path, with_model: bool, flows_n: int) -> None:
     for code in hit.columns:
         h = hit[code].to_numpy()
         print(f"  {code:<30} {h.mean():>7.3f} {fraud[h].mean() if h.any() else float('nan'):>7.3f}")
-    speed(history, state, flows_n)
+    if with_speed:
+        speed(history, state, flows_n)
 
 
 def model_out_of_time(past: pd.DataFrame, window: pd.DataFrame) -> np.ndarray:
@@ -367,7 +368,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--lines", type=int, default=1_000_000, help="size of the synthetic network pass")
     parser.add_argument("--speed-only", action="store_true", help="speed figures only (--kcs: on train.csv)")
-    parser.add_argument("--no-speed", action="store_true", help="the synthetic quality table only")
+    parser.add_argument("--no-speed", action="store_true", help="the quality table only")
     parser.add_argument("--flows", type=int, default=1_000_000, help="size of the random trade graph of the cycle pass")
     args = parser.parse_args()
     data_dir = args.data_dir if args.data_dir.exists() else Path("/work/shared/data/kcs")
@@ -375,7 +376,7 @@ def main() -> None:
         history = lines_of(load([data_dir / "train.csv"], KCS, with_labels=True))
         speed(history, indicators.fit(history), args.flows)
     elif args.kcs:
-        quality(data_dir, not args.no_model, args.flows)
+        quality(data_dir, not args.no_model, args.flows, not args.no_speed)
     elif not args.speed_only:
         table = synthetic_quality(args.seeds, not args.no_model)
         if not args.no_model:
