@@ -6,8 +6,8 @@ deviation of its trader's lines (a ring under-invoices again and again, a one-of
 goods going round (the line is a leg of a cycle of at most four firms on which the same HS6 travels
 every leg), phantom (the declaration has no arrival or exit record, weighted by how much of its firm's
 trade never moved), and shared contact details (how many of address, phone and payment reference its
-firm shares with otherwise unrelated firms). `combined(...)` ranks by the model's percentile plus
-each detector's evidence, so strong evidence of any kind reaches the top of the queue.
+firm shares with otherwise unrelated firms). How they combine with the risk model into the review ranking is
+learnt from inspected declarations (`enforcement.combiner`).
 Lines are the enforcement frame plus `direction` ("IM" or "EX"); for an export, `importer` is the
 domestic exporter and `seller` the foreign buyer. Nothing here reads an outcome.
 """
@@ -123,23 +123,3 @@ def with_networks(state: indicators.IndicatorState, lines: pd.DataFrame, parties
     return replace(state, cycle_firms=frozenset(firms[found["cycle"].to_numpy() >= 1]),
                    phantom_firms=frozenset(firms[found["phantom"].to_numpy() > 0.5]),
                    shared_firms=frozenset(f for f, n in shared_contact_kinds(parties).items() if n >= 3))
-
-
-def pct(score: np.ndarray) -> np.ndarray:
-    """Rank percentile of each score (ties share a rank)."""
-    return pd.Series(score).rank(pct=True).to_numpy()
-
-
-def combined(model: np.ndarray, price: pd.DataFrame, network: pd.DataFrame, indicator: np.ndarray) -> np.ndarray:
-    """The review ranking: the model's percentile, plus the evidence each detector adds beyond ordinary noise.
-
-    Prices count from 5 spreads out on the line and from 2.5 on its trader's mean (ordinary prices reach 4
-    spreads often enough to crowd the queue, a ring's mean does not); a same-goods cycle, a
-    phantom share over a half and all three contact details shared are each strong evidence by themselves.
-    """
-    z, trader = price["z"].to_numpy(), price["trader_z"].to_numpy()
-    price_evidence = np.maximum(np.abs(z) - 5, 0) / 2 + (np.abs(trader) > 2.5)
-    net = network
-    network_evidence = (2 * (net["cycle"].to_numpy() >= 1) + 2 * np.maximum(net["phantom"].to_numpy() - 0.5, 0) * 4
-                        + 2 * (net["shared"].to_numpy() >= 3))
-    return np.asarray(pct(model) + price_evidence + network_evidence + 0.1 * pct(indicator), dtype=np.float64)
