@@ -161,3 +161,40 @@ def test_only_an_administrator_sets_gates_from_the_page(client, db):
     r = client.post("/training/gates", data={"csrf": csrf_of(home.text), "action": "release.red", "role": "officer",
                                              "level": "1"}, follow_redirects=False)
     assert r.status_code == 403
+
+
+def test_an_exercise_title_reads_in_the_trainees_language_where_the_instructor_gave_it(client, db):
+    small_world(db)
+    sign_in(client, "admin")
+    client.cookies.set("lang", "es")
+    home = client.get("/training")
+    assert 'name="title_en"' in home.text and 'name="title_fr"' in home.text and 'name="title_es"' not in home.text
+    r = client.post("/training/exercises", data={"csrf": csrf_of(home.text), "cohort": "c1", "title": "Día uno",
+                                                 "title_en": "Day one", "title_fr": "  ", "size": "4", "frauds": "1",
+                                                 "budget": "1"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    where = r.headers["location"]
+    client.cookies.clear()
+    sign_in(client, "officer")
+    seen = {}
+    for lang in ("en", "es", "fr"):
+        client.cookies.set("lang", lang)
+        page = html.unescape(client.get(where).text)
+        seen[lang] = re.search(r"<h1>([^<]*)</h1>", page).group(1)  # type: ignore[union-attr]
+        listed = html.unescape(client.get("/training").text)
+        assert f'href="{where}">{seen[lang]}</a>' in listed
+    # French was left blank: the title as the instructor wrote it
+    assert seen == {"en": "Day one", "es": "Día uno", "fr": "Día uno"}
+
+
+def test_the_demo_exercises_have_spanish_and_french_titles(client, db):
+    from clearway.training.demo import training_demo_seed
+    from tests.training.helpers import NOW, fresh
+
+    with fresh(db).begin():
+        training_demo_seed(db=db, now=NOW)
+    sign_in(client, "officer")
+    for lang, words in (("es", "Control documental: encuentre los errores"), ("fr", "Contrôle documentaire : trouvez")):
+        client.cookies.set("lang", lang)
+        listed = html.unescape(client.get("/training").text)
+        assert words in listed and "Targeting: find" not in listed and "Documentary check: find" not in listed

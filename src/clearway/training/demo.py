@@ -35,14 +35,25 @@ def training_demo_seed(*, db: Session, now: datetime) -> Exercise:
     service.world_seed(db=db, cohort=COHORT, seed=7, days=14, per_day=30, now=now)
     exercise = _targeting(db, now)
     for kind, title, trainee, work in (
-            ("documentary", "Documentary check: find the slips between declaration and papers", TRAINEE, _papers),
-            ("release", "Release: hold the goods that something still holds", TRAINEE, _releases),
-            ("rule", "Rule writing: catch the planted frauds of a day", ANALYST, _rule)):
+            ("documentary", {"en": "Documentary check: find the slips between declaration and papers",
+                             "es": "Control documental: encuentre los errores entre la declaración y los documentos",
+                             "fr": "Contrôle documentaire : trouvez les écarts entre la déclaration et les documents"},
+             TRAINEE, _papers),
+            ("release", {"en": "Release: hold the goods that something still holds",
+                         "es": "Levante: retenga las mercancías que algo aún retiene",
+                         "fr": "Mainlevée : retenez les marchandises que quelque chose retient encore"},
+             TRAINEE, _releases),
+            ("rule", {"en": "Rule writing: catch the planted frauds of a day",
+                      "es": "Redacción de reglas: detecte los fraudes introducidos de un día",
+                      "fr": "Rédaction de règles : détectez les fraudes introduites d'une journée"},
+             ANALYST, _rule)):
         for level, finished in ((1, True), (2, False)):
             started = now - (timedelta(days=1, hours=3) if finished else timedelta(hours=14))
             made = service.exercise_create(db=db, actor=INSTRUCTOR, now=started - timedelta(hours=1),
                                            body=ExerciseCreate.model_validate({
-                                               "cohort": COHORT, "title": f"{title} (level {level})", "budget": 0,
+                                               "cohort": COHORT, "title": f"{title['en']} (level {level})",
+                                               "titles": {"es": f"{title['es']} (nivel {level})",
+                                                          "fr": f"{title['fr']} (niveau {level})"}, "budget": 0,
                                                "size": 8 + 2 * (level - 1), "frauds": 1 + level, "level": level,
                                                "kind": kind}))
             items = selectors.exercise_read(db, made, instructor=True).items
@@ -57,7 +68,10 @@ def _targeting(db: Session, now: datetime) -> Exercise:
     """The closed targeting exercise the officer worked two days ago."""
     started = now - timedelta(days=2)
     exercise = service.exercise_create(db=db, actor=INSTRUCTOR, now=started, body=ExerciseCreate(
-        cohort=COHORT, title="Targeting: find the planted frauds in a day's declarations", budget=6, size=20,
+        cohort=COHORT, title="Targeting: find the planted frauds in a day's declarations",
+        titles={"es": "Selección: encuentre los fraudes introducidos en las declaraciones de un día",
+                "fr": "Ciblage : trouvez les fraudes introduites dans les déclarations d'une journée"},
+        budget=6, size=20,
         frauds=5, cases=None))
     items = selectors.exercise_read(db, exercise, instructor=True).items
     frauds = [i.id for i in items if i.truth and i.truth.fraud]

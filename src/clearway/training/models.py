@@ -55,6 +55,8 @@ class Exercise(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     world_id: Mapped[int] = mapped_column(ForeignKey("training_worlds.id"))
     title: Mapped[str] = mapped_column(String(200))
+    # The title in the UI's other languages, where the instructor gave them: locale -> text.
+    titles: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     budget: Mapped[int] = mapped_column(Integer)  # how many declarations a trainee may flag for inspection
     kind: Mapped[str] = mapped_column(String(16), default="targeting", server_default="targeting")
     level: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 1 basic, 2 working, 3 advanced

@@ -17,6 +17,7 @@ FraudKind = Literal["undervaluation", "misclassification", "false_origin", "quan
 assert set(FRAUD_KINDS) == set(FraudKind.__args__)  # type: ignore[attr-defined]  # one list of kinds
 
 
+ExerciseTitle = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 ExerciseKind = Literal["targeting", "valuation", "classification", "documentary", "rule", "release"]
 PointKey = Annotated[str, StringConstraints(pattern=r"^(invoice|packing|origin)(\.[1-9])?\.[a-z_]{1,16}$",
                                             max_length=40)]
@@ -52,7 +53,10 @@ class ExerciseCreate(Strict):
     """An exercise: chosen cases of a cohort's world, or a sample with a number of planted frauds."""
 
     cohort: Cohort
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    title: ExerciseTitle
+    titles: dict[Literal["en", "es", "fr"], ExerciseTitle] | None = Field(
+        None, description="The title in the UI's languages, shown to trainees who read that language (`title` "
+                          "otherwise)")
     budget: Count = Field(ge=0, le=500, description="How many declarations a trainee may flag for inspection")
     cases: list[Reference] | None = Field(None, min_length=1, max_length=200)
     size: Count | None = Field(None, ge=1, le=200, description="Sample this many cases (instead of `cases`)")
@@ -149,6 +153,7 @@ class ExerciseRead(BaseModel):
     id: int
     cohort: str
     title: str
+    titles: dict[str, str] = {}
     budget: int
     status: str
     kind: str = "targeting"

@@ -137,7 +137,8 @@ def exercise_read(db: Session, exercise: Exercise, *, trainee: str | None = None
     size = len(rows) if with_items else int(db.scalar(select(func.count()).select_from(ExerciseItem).where(
         ExerciseItem.exercise_id == exercise.id)) or 0)
     return ExerciseRead(id=exercise.id, cohort=world.cohort if world else "", title=exercise.title,
-                        budget=exercise.budget, status=exercise.status, kind=exercise.kind, level=exercise.level,
+                        titles=exercise.titles or {}, budget=exercise.budget, status=exercise.status,
+                        kind=exercise.kind, level=exercise.level,
                         created_by=exercise.created_by,
                         created_at=exercise.created_at, size=size,
                         items=[ItemRead(**_item(i, c, decisions.get(i.id), reveal, exercise.kind)) for i, c in rows])

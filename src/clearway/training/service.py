@@ -120,7 +120,8 @@ def exercise_create(*, db: Session, actor: Principal, body: ExerciseCreate, now:
     if world is None:
         raise ValidationFailed([Problem("training.cohort_unknown", "/cohort", {"cohort": body.cohort})])
     cases = _cases_for(db, world, body)
-    exercise = Exercise(world_id=world.id, title=body.title, budget=body.budget, status="open", level=body.level,
+    exercise = Exercise(world_id=world.id, title=body.title, titles=dict(body.titles) if body.titles else None,
+                        budget=body.budget, status="open", level=body.level,
                         kind=body.kind,
                         created_by=actor.username, created_at=now)
     db.add(exercise)

@@ -27,7 +27,7 @@ from clearway.training.schemas import (
     RuleWrite,
 )
 from clearway.web.render import render
-from clearway.web.security import CheckedForm
+from clearway.web.security import CheckedForm, page_locale
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,6 +82,10 @@ def exercise_form(request: Request, db: DbSession, actor: Staff, form: CheckedFo
     """Define an exercise as a sample of a cohort's world and go to it."""
     body = _checked(ExerciseCreate, {"cohort": str(form.get("cohort") or "")[:64],
                                      "title": str(form.get("title") or "")[:200], "budget": _int(form.get("budget")),
+                                     # the title as written is the page's language; the others where given
+                                     "titles": {page_locale(request): str(form.get("title") or "")[:200]} | {
+                                         other: str(form.get(f"title_{other}"))[:200] for other in ("en", "es", "fr")
+                                         if str(form.get(f"title_{other}") or "").strip()},
                                      "size": _int(form.get("size")), "frauds": _int(form.get("frauds")) or 0,
                                      "kind": str(form.get("kind") or "targeting")[:16],
                                      "level": _int(form.get("level")) or 1})
