@@ -9,6 +9,7 @@ from clearway.db import utcnow
 from clearway.intelligence.derived import derived_expire_due
 from clearway.intelligence.feedback import outcomes_from_controls
 from clearway.intelligence.overdue import feedback_overdue_pass
+from clearway.intelligence.settings import intelligence_settings
 from clearway.jobs import Job
 
 
@@ -26,8 +27,9 @@ def outcome_pass(ctx: Any) -> int:
 
 def overdue_pass(ctx: Any) -> int:
     """Raise a task for every feedback on an alert now overdue; close those an outcome or the alert's end settled."""
+    days = intelligence_settings().feedback_days
     with ctx.sessions() as db, db.begin():
-        return feedback_overdue_pass(db=db, now=utcnow())
+        return feedback_overdue_pass(db=db, now=utcnow(), days=days)
 
 
 def jobs() -> list[Job]:
