@@ -16,7 +16,7 @@ from clearway.worker import JobContext
 from tests.intelligence.helpers import create, principals
 
 
-@pytest.mark.parametrize("bad", ["0", "-3", "366", "two weeks", "1.5"])
+@pytest.mark.parametrize("bad", ["0", "-3", "181", "two weeks", "1.5"])
 def test_a_bad_feedback_period_is_refused_with_the_setting_named(monkeypatch, bad):
     monkeypatch.setenv("CLEARWAY_INTELLIGENCE_FEEDBACK_DAYS", bad)
     with pytest.raises(ValidationError) as refused:

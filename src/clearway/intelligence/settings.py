@@ -14,8 +14,9 @@ class IntelligenceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLEARWAY_INTELLIGENCE_", env_file=".env", extra="ignore")
 
     # Days from receipt (for a recipient) or from creation (for the originator) after which an alert with no
-    # outcome raises an overdue feedback task; a year at most, so a typo cannot silence the follow-up for good.
-    feedback_days: int = Field(default=14, ge=1, le=365)
+    # outcome raises an overdue feedback task. Half a year at most: an alert is valid for a year at most, so a
+    # longer period (a typo, say) would let most alerts end before anyone is asked for their outcome.
+    feedback_days: int = Field(default=14, ge=1, le=180)
 
 
 @lru_cache
