@@ -263,6 +263,24 @@ class SeizureCreate(BaseModel):
                                 min_length=1, max_length=4)
 
 
+class CaseAlert(BaseModel):
+    """An alert behind a seizure, as a picker names it: its reference, marking and subject (never its text)."""
+
+    reference: str
+    marking: str
+    subject_type: str
+    subject_value: str
+
+
+class CaseChoice(BaseModel):
+    """An enforcement case the caller may publish, its declaration, and the alerts behind it the caller may read."""
+
+    reference: str
+    mrn: str
+    opened_at: datetime
+    alerts: list[CaseAlert]
+
+
 class SeizureRead(BaseModel):
     """A CEN seizure record: its marking and the CEN fields (no person or firm identifier)."""
 

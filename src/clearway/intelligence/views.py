@@ -245,9 +245,10 @@ def _seizures(request: Request, db: Any, actor: Principal, purpose: str, errors:
         records, withheld = seizures.seizures_for(db=db, actor=actor, purpose=purpose, limit=500)
         rows = [(seizures.seizure_read(r), {action: bool(permitted(seizures.handling_of(r), party, action, purpose))
                                             for action in ("export", "print")}) for r in records]
+        cases = seizures.seizure_cases(db=db, actor=actor, purpose=purpose)
     return _page(request, "intelligence/seizures.html", actor, rows=rows, withheld=withheld, purpose=purpose,
                  errors=errors or {}, values=values or {"marking": "GREEN"}, status=status,
-                 publisher=actor.role in seizures.CUSTOMS_ACTORS,
+                 publisher=actor.role in seizures.CUSTOMS_ACTORS, cases=cases,
                  exportable=sum(1 for _r, may in rows if may["export"]))
 
 
