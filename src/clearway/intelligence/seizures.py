@@ -152,7 +152,8 @@ def seizure_cases(*, db: Session, actor: Principal, purpose: str | None, limit: 
                    (IntelAction.declaration_id, IntelAction.alert_id)):
         for declaration_id, alert in db.execute(select(on, IntelAlert).join(IntelAlert, IntelAlert.id == of)
                                                 .where(on.in_(declarations))):
-            behind.setdefault(declaration_id, {})[alert.id] = alert
+            if declaration_id is not None:  # an action on a party names no declaration
+                behind.setdefault(declaration_id, {})[alert.id] = alert
     party = selectors.party_of(db=db, actor=actor)
     readable: dict[int, bool] = {}
     for alert in {a.id: a for found in behind.values() for a in found.values()}.values():
