@@ -253,6 +253,15 @@ class HitRates(BaseModel):
     rows: list[HitRate]
 
 
+class DeclarationChoice(BaseModel):
+    """A declaration an alert concerned (acted on against it, or its subject matched), offered for its outcome."""
+
+    mrn: str
+    status: str
+    lodged_at: datetime
+    acted: bool  # targeted by an action on the alert (else: its subject matched)
+
+
 class SeizureCreate(BaseModel):
     """Publish a controls enforcement case as a non-nominal CEN seizure record, with its marking."""
 
