@@ -21,6 +21,7 @@ from clearway.declarations.models import Declaration
 from clearway.declarations.selectors import visible_to
 from clearway.errors import NotFound, Problem
 from clearway.exchange.models import Partner
+from clearway.intelligence.holds import subjects_of
 from clearway.intelligence.markings import Handling, Party, Verdict, permitted, strictest
 from clearway.intelligence.models import (
     IntelAction,
@@ -334,8 +335,6 @@ def outcome_declarations(*, db: Session, actor: Principal, alert: IntelAlert,
     """The declarations the caller may see that the alert concerned and that have no outcome from it yet: those it
     was acted on against, then the latest whose subject matches it (among the OUTCOME_WINDOW latest the caller
     sees), newest first; the outcome form offers them instead of asking for an MRN."""
-    from clearway.intelligence.holds import subjects_of  # holds imports the models this module reads
-
     reported = select(IntelOutcome.declaration_id).where(IntelOutcome.alert_id == alert.id)
     open_to = (visible_to(actor), Declaration.id.not_in(reported))
     acted = list(db.scalars(select(Declaration).where(*open_to, Declaration.id.in_(
