@@ -24,6 +24,18 @@ def test_a_bad_feedback_period_is_refused_with_the_setting_named(monkeypatch, ba
     assert "feedback_days" in str(refused.value)
 
 
+def test_a_worker_with_a_bad_feedback_period_does_not_start(monkeypatch):
+    from clearway.worker import jobs_all
+
+    monkeypatch.setenv("CLEARWAY_INTELLIGENCE_FEEDBACK_DAYS", "0")
+    intelligence_settings.cache_clear()
+    try:
+        with pytest.raises(ValidationError, match="feedback_days"):
+            jobs_all()
+    finally:
+        intelligence_settings.cache_clear()
+
+
 def test_the_default_period_is_fourteen_days(monkeypatch):
     monkeypatch.delenv("CLEARWAY_INTELLIGENCE_FEEDBACK_DAYS", raising=False)
     assert IntelligenceSettings().feedback_days == 14

@@ -34,7 +34,10 @@ def overdue_pass(ctx: Any) -> int:
 
 def jobs() -> list[Job]:
     """The domain's jobs: each runs every minute, so an enhanced control outlives its expiry by a minute and an
-    originator hears of a control's outcome within a minute of its end."""
+    originator hears of a control's outcome within a minute of its end. The settings are read here, when the
+    worker starts, so a bad feedback period stops it at once with the validation error instead of failing each
+    pass."""
+    intelligence_settings()
     return [Job(name="intelligence.derived_expiry", every_s=60, run=expiry_pass),
             Job(name="intelligence.outcomes_from_controls", every_s=60, run=outcome_pass),
             # Days-long periods: checked every five minutes, a task is at most five minutes late.
