@@ -14,9 +14,16 @@
     own services): the risk decision (`engine.decide`, the live path with its thread-pool budget) for a
     lodgement, with 1 enhanced control that does not match it, against N that all match it; then the expiry
     job lifting all N at once (`derived_expire_due`). Target: the risk decision stays p99 < 5 ms with 1,000.
+(d) The release check (`clearway.clearance.release.asked`: every hold provider of the wiring asked, the
+    intelligence provider among them) on the same --declarations lodged declarations, --rounds passes each, in
+    this order: 1. baseline, 0 active alerts (every alert the earlier sections made is withdrawn first);
+    2. --release-alerts active alerts (200), none matching the goods; 3. as many more, all matching the goods
+    (each declaration held by every one: 20 named holds and one that counts the rest), 400 active in all;
+    4. baseline again, every alert withdrawn, so drift over the run shows. The provider alone is timed too.
 On PostgreSQL the tables are ANALYZEd after each bulk of alerts (right after a bulk load, before autovacuum
 has analysed, the planner has no statistics and the matching query was seen at ~75 ms).
-Usage: python benchmarks/intelligence.py [--alerts 1000] [--lodgements 60] [--reads 2000] [--sections abc] [--pg URL]
+Usage: python benchmarks/intelligence.py [--alerts 1000] [--lodgements 60] [--reads 2000] [--release-alerts 200]
+       [--declarations 50] [--rounds 10] [--sections abcd] [--pg URL]
 """
 
 from __future__ import annotations
@@ -46,6 +53,12 @@ def _ms(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:7.3f} ms  p99 {p99 * 1000:7.3f} ms  (n={len(ordered)})"
 
 
+def _p(samples: list[float], q: float) -> float:
+    """The q-quantile of the samples, in ms (the nearest rank, as `_ms` reports p99)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
 def _timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -57,13 +70,16 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--lodgements", type=int, default=60)
     parser.add_argument("--reads", type=int, default=2000)
-    parser.add_argument("--sections", default="abc", help="which of (a), (b), (c) to run, e.g. 'c'")
+    parser.add_argument("--release-alerts", type=int, default=200, help="(d): alerts per step")
+    parser.add_argument("--declarations", type=int, default=50, help="(d): declarations checked each pass")
+    parser.add_argument("--rounds", type=int, default=10, help="(d): passes over the declarations per step")
+    parser.add_argument("--sections", default="abcd", help="which of (a), (b), (c), (d) to run, e.g. 'cd'")
     parser.add_argument("--pg", default=None, help="a PostgreSQL URL (an empty database) instead of SQLite")
     args = parser.parse_args()
     url = args.pg or f"sqlite:///{tempfile.mkdtemp(prefix='clearway-intel-bench-')}/bench.db"
     os.environ["CLEARWAY_DATABASE_URL"] = url
 
-    from sqlalchemy import select, text
+    from sqlalchemy import select, text, update
     from tests.factories import document
 
     from clearway.assembly import wiring_build
@@ -89,16 +105,20 @@ def main() -> None:
         who = {u.username: principal_of(u) for u in db.scalars(select(User))}
     print(f"database: {url.split('@')[-1]}")
 
+    def analyse() -> None:
+        if args.pg:  # steady state: statistics as autovacuum keeps them (a fresh bulk load has none yet)
+            with sessions() as db, db.begin():
+                db.execute(text("ANALYZE intel_alerts, intel_actions, intel_outcomes, intel_recipients"))
+
     def alerts(n: int, matching: bool) -> None:
+        """n AMBER alerts that hold goods, on trader A (matching the benchmark's goods) or on other traders."""
         with sessions() as db, db.begin():
             for i in range(n):
                 service.alert_create(db=db, actor=who["analyst"], now=utcnow(), body=AlertCreate(
                     subject_type="trader", subject_value="KR1000000001" if matching else f"KR9{i:010d}",
                     text="benchmark alert", source_ref="BENCH", source_grade="B", info_grade="2", marking="AMBER",
                     purposes=["control"], recipients=["org:KRMFDS"], hold_goods=True))
-        if args.pg:  # steady state: statistics as autovacuum keeps them (a fresh bulk load has none yet)
-            with sessions() as db, db.begin():
-                db.execute(text("ANALYZE intel_alerts, intel_actions, intel_outcomes, intel_recipients"))
+        analyse()
 
     # (a) the marking check per read
     alerts(1, matching=False)
@@ -213,17 +233,69 @@ def main() -> None:
         print(f"(c) risk decision, {label}: channel {first.channel}, rule hits {hits}")
         print(f"    engine.decide                                      {_ms(samples)}  (target p99 < 5 ms)")
 
-    if "c" not in args.sections:
+    if "c" in args.sections:
+        enhanced(1, matching=False)
+        decisions("1 enhanced control from an alert, not matching")
+        enhanced(args.alerts, matching=True)
+        decisions(f"{args.alerts} enhanced controls from alerts, all matching")
+        with sessions() as db, db.begin():
+            start = time.perf_counter()
+            lifted = derived.derived_expire_due(db=db, now=utcnow() + timedelta(days=31), limit=args.alerts + 1)
+            took = time.perf_counter() - start
+        print(f"    expiry job: {len(lifted)} enhanced controls lifted (rules deactivated, recorded) in {took:.2f} s")
+
+    # (d) the release check with 0, N and N matching (+N) active alerts, baseline before and after
+    if "d" not in args.sections:
         return
-    enhanced(1, matching=False)
-    decisions("1 enhanced control from an alert, not matching")
-    enhanced(args.alerts, matching=True)
-    decisions(f"{args.alerts} enhanced controls from alerts, all matching")
-    with sessions() as db, db.begin():
-        start = time.perf_counter()
-        lifted = derived.derived_expire_due(db=db, now=utcnow() + timedelta(days=31), limit=args.alerts + 1)
-        took = time.perf_counter() - start
-    print(f"    expiry job: {len(lifted)} enhanced controls lifted (rules deactivated, recorded) in {took:.2f} s")
+
+    def withdraw_all() -> None:
+        with sessions() as db, db.begin():
+            db.execute(update(IntelAlert).where(IntelAlert.status == "open").values(status="withdrawn"))
+        analyse()
+
+    withdraw_all()  # what the earlier sections left active: the baseline has no active alert
+    ids = []
+    for _ in range(args.declarations):  # lodged with no active alert: the same goods in every step
+        with sessions() as db, db.begin():
+            ids.append(declaration_lodge(db=db, wiring=base, actor=trader, raw=document(), now=utcnow()).id)
+    steps: dict[str, list[float]] = {}
+    print(f"(d) the release check on {args.declarations} declarations, {args.rounds} passes per step")
+
+    def measure(label: str) -> None:
+        checks, provider = [], []
+        with sessions() as db:
+            lodged = list(db.scalars(select(Declaration).where(Declaration.id.in_(ids)).order_by(Declaration.id)))
+            failed = [h for h in asked(db=db, declaration=lodged[0], providers=base.release.providers)
+                      if h.code == "release.provider_failed"]
+            assert not failed, failed  # a failing provider would be timed as its logging
+            held = len(intelligence_holds(db, lodged[0]))
+            for d in lodged[:5]:  # warm the statement caches
+                asked(db=db, declaration=d, providers=base.release.providers)
+            for _ in range(args.rounds):
+                for d in lodged:
+                    checks.append(_timed(lambda d=d: asked(db=db, declaration=d,  # type: ignore[misc]
+                                                           providers=base.release.providers)))
+                    provider.append(_timed(lambda d=d: intelligence_holds(db, d)))  # type: ignore[misc]
+        steps[label] = checks
+        print(f"    {label} (intelligence holds per declaration: {held})")
+        print(f"        release check (every provider)   {_ms(checks)}")
+        print(f"        the intelligence provider alone  {_ms(provider)}")
+
+    n = args.release_alerts
+    measure("1. baseline, 0 active alerts")
+    alerts(n, matching=False)
+    measure(f"2. {n} active alerts, none matching")
+    alerts(n, matching=True)
+    measure(f"3. {n} active alerts matching the goods (+{n} not matching)")
+    withdraw_all()
+    measure("4. baseline again, every alert withdrawn (0 active)")
+    baseline = [s for label, checks in steps.items() if label.startswith(("1.", "4.")) for s in checks]
+    for label, checks in steps.items():
+        if label.startswith(("2.", "3.")):
+            print(f"    => {label[3:]}: release check p99 {_p(checks, 0.99):.3f} ms vs baseline p99 "
+                  f"{_p(baseline, 0.99):.3f} ms ({_p(checks, 0.99) - _p(baseline, 0.99):+.3f} ms); "
+                  f"p50 {_p(checks, 0.5):.3f} ms vs {_p(baseline, 0.5):.3f} ms "
+                  f"({_p(checks, 0.5) - _p(baseline, 0.5):+.3f} ms)")
 
 
 if __name__ == "__main__":

@@ -20,12 +20,13 @@ from tests.intelligence.helpers import TEXT, create, fiu, principals
 from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.usefixtures("world")
-DAYS = timedelta(days=overdue.FEEDBACK_DAYS)
+FEEDBACK_DAYS = 14  # the period these tests pass the job explicitly
+DAYS = timedelta(days=FEEDBACK_DAYS)
 
 
 def _pass(now) -> int:  # type: ignore[no-untyped-def]
     with get_sessionmaker()() as db, db.begin():
-        return overdue.feedback_overdue_pass(db=db, now=now)
+        return overdue.feedback_overdue_pass(db=db, now=now, days=FEEDBACK_DAYS)
 
 
 def _tasks(who: str, now, purpose: str = "control"):  # type: ignore[no-untyped-def]
@@ -100,7 +101,7 @@ def test_the_api_lists_the_callers_overdue_feedback_and_refuses_traders(client):
                    headers=auth(client, "agency"))
     assert r.status_code == 200
     (task,) = r.json()["items"]
-    assert (task["reference"], task["role"], task["days_overdue"]) == (ref, "recipient", 20 - overdue.FEEDBACK_DAYS)
+    assert (task["reference"], task["role"], task["days_overdue"]) == (ref, "recipient", 20 - FEEDBACK_DAYS)
     assert client.get("/api/v1/intelligence/feedback-tasks", params={"purpose": "control"},
                       headers=auth(client, "officer")).json()["items"] == []
     assert client.get("/api/v1/intelligence/feedback-tasks", params={"purpose": "control"},

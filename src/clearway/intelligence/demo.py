@@ -5,12 +5,15 @@
 - GREEN, from the officer, on cigarettes (HS 240220): it holds matching goods until an outcome is reported;
 - RED, from the analyst to the FIU's user only, on a courier network (nobody else reads it);
 - AMBER+STRICT, from the MFDS to customs, on a vessel, acknowledged by the officer;
+- GREEN, from the analyst to the MFDS, on a container, distributed longer ago than the feedback period and still
+  without an outcome: the `intelligence.feedback_overdue` job raises the overdue task of the MFDS (which owes the
+  outcome) and of the analyst (who follows it up), shown in their inboxes and nobody else's;
 - the demo's first seizure (a controls enforcement case) published as a non-nominal WCO CEN record (GREEN).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +26,7 @@ from clearway.declarations.models import Declaration
 from clearway.holds import Release
 from clearway.intelligence import seizures, service
 from clearway.intelligence.schemas import AlertCreate, OutcomeCreate, SeizureCreate
+from clearway.intelligence.settings import intelligence_settings
 
 
 def _who(db: Session, username: str) -> Principal | None:
@@ -30,8 +34,10 @@ def _who(db: Session, username: str) -> Principal | None:
     return principal_of(user) if user is not None else None
 
 
-def intelligence_demo_seed(*, db: Session, now: datetime, release: Release) -> int:
-    """Seed the demo alerts (one with an outcome); returns how many were created."""
+def intelligence_demo_seed(*, db: Session, now: datetime, release: Release, feedback_days: int | None = None) -> int:
+    """Seed the demo alerts (one with an outcome, one with its feedback overdue after `feedback_days`, the
+    deployment's setting when not given); returns how many were created."""
+    days = intelligence_settings().feedback_days if feedback_days is None else feedback_days
     analyst, officer, agency, fiu = (_who(db, u) for u in ("analyst", "officer", "agency", "fiu"))
     if analyst is None or officer is None or agency is None:
         return 0
@@ -69,6 +75,15 @@ def intelligence_demo_seed(*, db: Session, now: datetime, release: Release) -> i
         source_ref="MFDS-LAB", source_grade="A", info_grade="2", marking="AMBER+STRICT", purposes=["control"],
         recipients=["org:KRCUSTOMS"], valid_days=45))
     service.alert_acknowledge(db=db, actor=officer, reference=strict.reference, purpose="control", now=now)
+    # Sent a week past the feedback period ago, and valid well beyond it: its outcome is late, not moot.
+    sent = now - timedelta(days=days + 7)
+    service.alert_create(db=db, actor=analyst, now=sent, body=AlertCreate(
+        subject_type="container", subject_value="MSCU4412870",
+        text="Containers of this line routed through a free zone carried relabelled textiles; report what the "
+             "inspection of its next arrival finds.",
+        source_ref="PORT-MON-2", source_grade="B", info_grade="3", marking="GREEN",
+        purposes=["risk_targeting", "control"], recipients=["org:KRMFDS"], valid_days=days + 60))
+    created += 1
     case = db.scalar(select(EnforcementCase.reference).order_by(EnforcementCase.id).limit(1))
     if case is not None:
         seizures.seizure_publish(db=db, actor=officer, now=now, body=SeizureCreate(case=case))

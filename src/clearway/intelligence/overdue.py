@@ -1,5 +1,6 @@
-"""Feedback owed on alerts: a recipient owes the outcome of an alert it was sent within FEEDBACK_DAYS of
-receiving it, and the originator follows up an alert with no outcome after as many days. When the date passes
+"""Feedback owed on alerts: a recipient owes the outcome of an alert it was sent within the feedback period
+(`IntelligenceSettings.feedback_days`, 14 days by default) of receiving it, and the originator follows up an alert
+with no outcome after as many days. When the date passes
 with no outcome, the job raises an overdue task for each of them (once, audited); the task closes by itself
 when an outcome is reported or the alert ends (withdrawn or past its validity).
 
@@ -21,7 +22,6 @@ from clearway.intelligence.markings import permitted
 from clearway.intelligence.models import IntelAlert, IntelFeedbackTask, IntelOutcome, IntelRecipient
 from clearway.intelligence.schemas import FeedbackTaskRead
 
-FEEDBACK_DAYS = 14  # the feedback period agreed between the agencies (days from receipt)
 SYSTEM = "system"
 
 
@@ -38,8 +38,8 @@ def _raise(db: Session, alert: IntelAlert, key: str, role: str, due: datetime, n
     return task
 
 
-def feedback_overdue_pass(*, db: Session, now: datetime, days: int = FEEDBACK_DAYS, limit: int = 500) -> int:
-    """Close the tasks whose alert has an outcome or has ended; raise one for every feedback now overdue."""
+def feedback_overdue_pass(*, db: Session, now: datetime, days: int, limit: int = 500) -> int:
+    """Close the tasks whose alert has an outcome or has ended; raise one for every feedback `days` overdue."""
     ended = select(IntelAlert.id).where(or_(IntelAlert.status != "open", IntelAlert.valid_to <= now))
     db.execute(update(IntelFeedbackTask).where(IntelFeedbackTask.status == "open", _has_outcome())
                .values(status="closed", closed_at=now, closed_why="outcome"))

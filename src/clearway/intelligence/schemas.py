@@ -253,6 +253,15 @@ class HitRates(BaseModel):
     rows: list[HitRate]
 
 
+class DeclarationChoice(BaseModel):
+    """A declaration an alert concerned (acted on against it, or its subject matched), offered for its outcome."""
+
+    mrn: str
+    status: str
+    lodged_at: datetime
+    acted: bool  # targeted by an action on the alert (else: its subject matched)
+
+
 class SeizureCreate(BaseModel):
     """Publish a controls enforcement case as a non-nominal CEN seizure record, with its marking."""
 
@@ -261,6 +270,24 @@ class SeizureCreate(BaseModel):
                          description="At least as strict as the alerts that led to the seizure (raised if not)")
     purposes: list[str] = Field(default_factory=lambda: ["risk_targeting", "investigation", "policy"],
                                 min_length=1, max_length=4)
+
+
+class CaseAlert(BaseModel):
+    """An alert behind a seizure, as a picker names it: its reference, marking and subject (never its text)."""
+
+    reference: str
+    marking: str
+    subject_type: str
+    subject_value: str
+
+
+class CaseChoice(BaseModel):
+    """An enforcement case the caller may publish, its declaration, and the alerts behind it the caller may read."""
+
+    reference: str
+    mrn: str
+    opened_at: datetime
+    alerts: list[CaseAlert]
 
 
 class SeizureRead(BaseModel):

@@ -12,18 +12,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import audit_append
 from clearway.auth.schemas import Principal
 from clearway.controls.models import ControlTask, EnforcementCase
 from clearway.declarations.models import Declaration
+from clearway.declarations.selectors import visible_to
 from clearway.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from clearway.intelligence import selectors
 from clearway.intelligence.markings import MARKINGS, PURPOSES, Handling, Party, permitted, strictest
-from clearway.intelligence.models import IntelAlert, IntelOutcome, IntelSeizure
-from clearway.intelligence.schemas import SeizureCreate, SeizureRead
+from clearway.intelligence.models import IntelAction, IntelAlert, IntelOutcome, IntelSeizure
+from clearway.intelligence.schemas import CaseAlert, CaseChoice, SeizureCreate, SeizureRead
 
 COUNTRY = "KR"  # the reporting administration
 CUSTOMS_ACTORS = ("officer", "analyst")
@@ -133,6 +134,34 @@ def seizure_publish(*, db: Session, actor: Principal, body: SeizureCreate, now: 
                  detail={"marking": record.marking, "case": case.reference, "inherited": sorted(set(sources))},
                  at=now)
     return record
+
+
+def seizure_cases(*, db: Session, actor: Principal, purpose: str | None, limit: int = 50) -> list[CaseChoice]:
+    """The enforcement cases the caller may publish (its role publishes, it sees the declaration, no record yet),
+    newest first, each with the alerts behind the seizure (an outcome or an action on its declaration) that the
+    caller may read for the purpose: an alert it may not read is never named, nor counted."""
+    if actor.role not in CUSTOMS_ACTORS:
+        return []
+    rows = db.execute(select(EnforcementCase, Declaration.mrn)
+                      .join(Declaration, Declaration.id == EnforcementCase.declaration_id)
+                      .where(visible_to(actor), ~exists().where(IntelSeizure.case_id == EnforcementCase.id))
+                      .order_by(EnforcementCase.id.desc()).limit(limit)).all()
+    declarations = sorted({case.declaration_id for case, _mrn in rows})
+    behind: dict[int, dict[int, IntelAlert]] = {}
+    for on, of in ((IntelOutcome.declaration_id, IntelOutcome.alert_id),
+                   (IntelAction.declaration_id, IntelAction.alert_id)):
+        for declaration_id, alert in db.execute(select(on, IntelAlert).join(IntelAlert, IntelAlert.id == of)
+                                                .where(on.in_(declarations))):
+            if declaration_id is not None:  # an action on a party names no declaration
+                behind.setdefault(declaration_id, {})[alert.id] = alert
+    party = selectors.party_of(db=db, actor=actor)
+    readable: dict[int, bool] = {}
+    for alert in {a.id: a for found in behind.values() for a in found.values()}.values():
+        readable[alert.id] = bool(permitted(selectors.handling_of(db=db, alert=alert), party, "read", purpose))
+    return [CaseChoice(reference=case.reference, mrn=mrn, opened_at=case.opened_at, alerts=[
+        CaseAlert(reference=a.reference, marking=a.marking, subject_type=a.subject_type, subject_value=a.subject_value)
+        for a in sorted(behind.get(case.declaration_id, {}).values(), key=lambda a: a.id) if readable[a.id]])
+        for case, mrn in rows]
 
 
 def seizure_read(record: IntelSeizure) -> SeizureRead:

@@ -18,8 +18,10 @@ from clearway.auth import selectors as auth
 from clearway.auth.models import Organisation, User
 from clearway.auth.schemas import Principal
 from clearway.declarations.models import Declaration
+from clearway.declarations.selectors import visible_to
 from clearway.errors import NotFound, Problem
 from clearway.exchange.models import Partner
+from clearway.intelligence.holds import subjects_of
 from clearway.intelligence.markings import Handling, Party, Verdict, permitted, strictest
 from clearway.intelligence.models import (
     IntelAction,
@@ -35,6 +37,7 @@ from clearway.intelligence.schemas import (
     AlertRead,
     AlertSummary,
     AttachmentRead,
+    DeclarationChoice,
     DerivedRead,
     HitRate,
     OutcomeRead,
@@ -42,6 +45,8 @@ from clearway.intelligence.schemas import (
     WatchRead,
 )
 from clearway.reference.service import offices
+
+OUTCOME_WINDOW = 300  # latest declarations the caller may see, looked through for the alert's subject
 
 # The role an organisation is reached as when it is named as a whole (org:<code>).
 ORG_ROLE = {"customs": "analyst", "agency": "agency", "trader": "trader"}
@@ -323,3 +328,30 @@ def subject_watch(*, db: Session, actor: Principal, subject_type: str, subject_v
     return answer.model_copy(update={
         "watched": True, "alerts": list(dict.fromkeys(a.reference for a, _m, _u in seen)),
         "marking": strictest(m for _a, m, _u in rows), "until": max(untils) if untils else None})
+
+
+def outcome_declarations(*, db: Session, actor: Principal, alert: IntelAlert,
+                         limit: int = 20) -> list[DeclarationChoice]:
+    """The declarations the caller may see that the alert concerned and that have no outcome from it yet: those it
+    was acted on against, then the latest whose subject matches it (among the OUTCOME_WINDOW latest the caller
+    sees), newest first; the outcome form offers them instead of asking for an MRN."""
+    reported = select(IntelOutcome.declaration_id).where(IntelOutcome.alert_id == alert.id)
+    open_to = (visible_to(actor), Declaration.id.not_in(reported))
+    acted = list(db.scalars(select(Declaration).where(*open_to, Declaration.id.in_(
+        select(IntelAction.declaration_id).where(IntelAction.alert_id == alert.id,
+                                                 IntelAction.declaration_id.is_not(None))))
+        .order_by(Declaration.id.desc()).limit(limit)))
+    matched: list[Declaration] = []
+    if alert.subject_type in ("trader", "vehicle", "vessel", "goods", "route"):
+        query = select(Declaration).where(*open_to).order_by(Declaration.id.desc())
+        if alert.subject_type == "trader":  # the parties are columns: asked of the database, not looked through
+            value = alert.subject_value
+            query = query.where((Declaration.declarant_id == value) | (Declaration.importer_id == value)
+                                | (Declaration.exporter_id == value) | (Declaration.seller_id == value)
+                                | (Declaration.buyer_id == value))
+        seen = {d.id for d in acted}
+        matched = [d for d in db.scalars(query.limit(OUTCOME_WINDOW))
+                   if d.id not in seen and alert.subject_value in subjects_of(d)[alert.subject_type]]
+    chosen = [(d, True) for d in acted] + [(d, False) for d in matched]
+    return [DeclarationChoice(mrn=d.mrn, status=d.status, lodged_at=d.lodged_at, acted=was)
+            for d, was in chosen[:limit]]

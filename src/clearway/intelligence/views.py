@@ -138,10 +138,12 @@ def _detail(request: Request, db: Any, actor: Principal, reference: str, purpose
         recipient = bool(party.keys() & handling.recipients)
         watch = selectors.subject_watch(db=db, actor=actor, subject_type=alert.subject_type,
                                         subject_value=alert.subject_value, purpose=purpose)
+        picks = (selectors.outcome_declarations(db=db, actor=actor, alert=alert)
+                 if actor.role in service.CUSTOMS_ACTORS else [])
         originator = party.organisation == alert.originator_org and (
             actor.username == alert.originator_user or actor.role == "analyst")
     return _page(request, "intelligence/alert.html", actor, a=read, purpose=purpose, errors=errors or {},
-                 status=status, outcomes=OUTCOMES, recipient=recipient, originator=originator, watch=watch,
+                 status=status, outcomes=OUTCOMES, recipient=recipient, picks=picks, originator=originator, watch=watch,
                  customs=actor.role in service.CUSTOMS_ACTORS,
                  converter=actor.role == "analyst" and derived.TARGETING in read.purposes)
 
@@ -163,7 +165,9 @@ def outcome_form(request: Request, db: DbSession, actor: CurrentUser, release: R
     purpose = _purpose(request, actor)
     locale = page_locale(request)
     try:
-        body = OutcomeCreate(mrn=_text(form, "mrn", 18).upper(), outcome=_text(form, "outcome", 16),  # type: ignore[arg-type]
+        # The declaration picked from the list, or (the list's last choice) the MRN typed for another one.
+        mrn = _text(form, "mrn", 18) or _text(form, "mrn_other", 18)
+        body = OutcomeCreate(mrn=mrn.upper(), outcome=_text(form, "outcome", 16),  # type: ignore[arg-type]
                              note=_text(form, "note", 500) or None)
         with db.begin():
             service.outcome_record(db=db, actor=actor, reference=reference[:20], body=body, purpose=purpose,
@@ -245,9 +249,10 @@ def _seizures(request: Request, db: Any, actor: Principal, purpose: str, errors:
         records, withheld = seizures.seizures_for(db=db, actor=actor, purpose=purpose, limit=500)
         rows = [(seizures.seizure_read(r), {action: bool(permitted(seizures.handling_of(r), party, action, purpose))
                                             for action in ("export", "print")}) for r in records]
+        cases = seizures.seizure_cases(db=db, actor=actor, purpose=purpose)
     return _page(request, "intelligence/seizures.html", actor, rows=rows, withheld=withheld, purpose=purpose,
                  errors=errors or {}, values=values or {"marking": "GREEN"}, status=status,
-                 publisher=actor.role in seizures.CUSTOMS_ACTORS,
+                 publisher=actor.role in seizures.CUSTOMS_ACTORS, cases=cases,
                  exportable=sum(1 for _r, may in rows if may["export"]))
 
 
