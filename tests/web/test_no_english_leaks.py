@@ -3,7 +3,8 @@
 A page leaks when it shows, as text or in an attribute people read (title, aria-label, placeholder,
 alt), an English UI message of the en catalogues: a message of at least two words and 12 letters
 that its es or fr translation does not spell the same way. Text marked `lang="en"` (a tariff line's
-legal description, say) is English on purpose and is skipped, as are scripts, styles and the known exception below.
+legal description, say) is English on purpose and is skipped, and so is text marked `translate="no"` (the goods
+description a trader declared, kept as written), as are scripts, styles and the known exception below.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         hidden = (tag in ("script", "style") or (values.get("lang") or "").startswith("en")
+                  or values.get("translate") == "no"
                   or bool(SKIPPED_CLASSES & set((values.get("class") or "").split())))
         if not (self.stack and self.stack[-1]) and not hidden:
             self.parts += [v for k, v in attrs if k in READABLE_ATTRIBUTES and v]
