@@ -19,7 +19,7 @@ from clearway.clearance.wiring import Wiring
 from clearway.controls import intake
 from clearway.declarations import service as declarations
 from clearway.declarations.channelling import ChannelContext, ChannelDecision
-from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_note
+from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_notes
 from clearway.declarations.models import Declaration
 from clearway.declarations.service import Step
 from clearway.holds import Hold, Lodged
@@ -65,17 +65,17 @@ def _steps(decision: ChannelDecision, bill: tariff.Bill, reference: str) -> list
 
 def _held_notes(db: Session, declaration: Declaration, holds: Sequence[Hold], bill: tariff.Bill, reference: str,
                 now: datetime) -> None:
-    """Say on the timeline why green goods did not go at once (awaiting payment, or any other hold)."""
+    """Say on the timeline why green goods did not go at once (awaiting payment, or any other hold): one write."""
     others = [h for h in holds if h.code != "duty.unpaid"]
+    notes: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
     if len(others) < len(holds) and bill.result is not None:
-        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="awaiting_payment",
-                         reason=bill.awaiting_text(reference), now=now, code="awaiting_payment",
-                         params=_bill_params(bill, reference))
+        notes.append(("awaiting_payment", bill.awaiting_text(reference), "awaiting_payment",
+                      _bill_params(bill, reference)))
     if others:
         # The holds' own message codes: the page says each in its reader's language.
-        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="held",
-                         reason="; ".join(h.text("en") for h in others), now=now, code="held",
-                         params={"holds": [{"code": h.code, "params": dict(h.params)} for h in others]})
+        notes.append(("held", "; ".join(h.text("en") for h in others), "held",
+                      {"holds": [{"code": h.code, "params": dict(h.params)} for h in others]}))
+    declaration_notes(db=db, actor=SYSTEM_ACTOR, declaration=declaration, notes=notes, now=now)
 
 
 def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any, now: datetime) -> Declaration:

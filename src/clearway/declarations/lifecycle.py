@@ -8,6 +8,7 @@ records, the acting principal).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -127,6 +128,25 @@ def declaration_note(*, db: Session, actor: Principal, declaration: Declaration,
     """Record an event that leaves the status as it is (documents requested, duty adjusted...), audited."""
     _write(db, actor, declaration, kind, declaration.status, declaration.status, reason, {"reason": reason}, now,
            code, params)
+
+
+def declaration_notes(*, db: Session, actor: Principal, declaration: Declaration,
+                      notes: Sequence[tuple[str, str | None, str | None, dict[str, Any] | None]],
+                      now: datetime) -> None:
+    """Several `declaration_note`s (kind, reason, code, params) in one write: the events and their audit records
+    in one statement, in the order given."""
+    if not notes:
+        return
+    db.flush()  # as in _write: what the caller changed goes first
+    status = declaration.status
+    events = [event_row(declaration.id, kind, status, status, now, actor.username, actor.organisation_code, reason,
+                        declaration.version, code, params) for kind, reason, code, params in notes]
+    audits = [audit_row(actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
+                        target_type="declaration", target_id=declaration.mrn, detail={"reason": reason}, at=now)
+              for kind, reason, _code, _params in notes]
+    # The first event is the family's (single-row) parent; the others and every audit record follow it.
+    insert_family(db.connection(), Rows.of(DeclarationEvent, events[:1]),
+                  [Rows.of(DeclarationEvent, events[1:]), Rows.of(AuditRecord, audits)])
 
 
 def declaration_reroute(*, db: Session, actor: Principal, declaration: Declaration, channel: str,
