@@ -64,7 +64,7 @@ def _steps(decision: ChannelDecision, bill: tariff.Bill, reference: str) -> list
 
 
 def _held_notes(db: Session, declaration: Declaration, holds: Sequence[Hold], bill: tariff.Bill, reference: str,
-                now: datetime) -> None:
+                now: datetime, deferred: bool) -> None:
     """Say on the timeline why green goods did not go at once (awaiting payment, or any other hold): one write."""
     others = [h for h in holds if h.code != "duty.unpaid"]
     notes: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
@@ -75,11 +75,17 @@ def _held_notes(db: Session, declaration: Declaration, holds: Sequence[Hold], bi
         # The holds' own message codes: the page says each in its reader's language.
         notes.append(("held", "; ".join(h.text("en") for h in others), "held",
                       {"holds": [{"code": h.code, "params": dict(h.params)} for h in others]}))
-    declaration_notes(db=db, actor=SYSTEM_ACTOR, declaration=declaration, notes=notes, now=now)
+    declaration_notes(db=db, actor=SYSTEM_ACTOR, declaration=declaration, notes=notes, now=now, deferred=deferred)
 
 
-def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any, now: datetime) -> Declaration:
-    """Lodge a raw document: validated, given an MRN, assessed, channelled, and released when nothing holds it."""
+def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any, now: datetime,
+                      notes_deferred: bool = False) -> Declaration:
+    """Lodge a raw document: validated, given an MRN, assessed, channelled, and released when nothing holds it.
+
+    `notes_deferred`: the timeline's "awaiting payment" / "held" notes go with the transaction's last write (the
+    API's idempotency record, or the commit) instead of a round trip of their own; for callers that read nothing
+    of the lodgement back before committing.
+    """
     lodgement = declarations.lodgement_prepare(db=db, actor=actor, raw=raw, now=now)
     doc, number = lodgement.doc, lodgement.mrn
     # Tariff: the duties (refused with coded problems when not computable), warnings, cover of an amount due.
@@ -105,5 +111,5 @@ def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any
                                                 code=released[0], params=released[1],
                                                 lodged=Lodged(channel=decision.channel, bill=bill))
         if holds:
-            _held_notes(db, declaration, holds, bill, reference, now)
+            _held_notes(db, declaration, holds, bill, reference, now, notes_deferred)
     return declaration

@@ -19,7 +19,7 @@ from clearway.audit.service import audit_row
 from clearway.auth.schemas import Principal
 from clearway.declarations.models import Declaration, DeclarationEvent
 from clearway.errors import Conflict, Forbidden, Problem
-from clearway.writes import Rows, insert_family
+from clearway.writes import Rows, insert_family, insert_groups, rows_defer
 
 # status -> statuses it may move to. "amended" is not a status: an amendment keeps the status
 # and creates a new version.
@@ -132,9 +132,9 @@ def declaration_note(*, db: Session, actor: Principal, declaration: Declaration,
 
 def declaration_notes(*, db: Session, actor: Principal, declaration: Declaration,
                       notes: Sequence[tuple[str, str | None, str | None, dict[str, Any] | None]],
-                      now: datetime) -> None:
-    """Several `declaration_note`s (kind, reason, code, params) in one write: the events and their audit records
-    in one statement, in the order given."""
+                      now: datetime, deferred: bool = False) -> None:
+    """Several `declaration_note`s (kind, reason, code, params) in one write: the events and their audit records,
+    in the order given. `deferred`: written with the transaction's last write instead (`clearway.writes`)."""
     if not notes:
         return
     db.flush()  # as in _write: what the caller changed goes first
@@ -144,9 +144,11 @@ def declaration_notes(*, db: Session, actor: Principal, declaration: Declaration
     audits = [audit_row(actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
                         target_type="declaration", target_id=declaration.mrn, detail={"reason": reason}, at=now)
               for kind, reason, _code, _params in notes]
-    # The first event is the family's (single-row) parent; the others and every audit record follow it.
-    insert_family(db.connection(), Rows.of(DeclarationEvent, events[:1]),
-                  [Rows.of(DeclarationEvent, events[1:]), Rows.of(AuditRecord, audits)])
+    groups = [Rows.of(DeclarationEvent, events), Rows.of(AuditRecord, audits)]
+    if deferred:
+        rows_defer(db, groups)
+    else:
+        insert_groups(db.connection(), groups)
 
 
 def declaration_reroute(*, db: Session, actor: Principal, declaration: Declaration, channel: str,
