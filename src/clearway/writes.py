@@ -125,7 +125,7 @@ _DEFERRED = "writes.deferred"
 def rows_defer(db: Session, groups: Sequence[Rows]) -> None:
     """Write these rows with the transaction's last write (`deferred_take`), at the latest just before commit."""
     transaction = db.get_transaction()
-    held = db.info.get(_DEFERRED)
+    held: tuple[Any, list[Rows]] | None = db.info.get(_DEFERRED)
     if held is None or held[0] is not transaction:
         held = db.info[_DEFERRED] = (transaction, [])
     held[1].extend(g for g in groups if g.rows)
