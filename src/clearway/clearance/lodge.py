@@ -3,7 +3,8 @@
 The declaration, its events and audit record, its control task (yellow, red), its assessment with
 lines and revenue and any deferment charge or guarantee use are written together (one statement on
 PostgreSQL). A green or blue lodgement then goes through the one release decision like every other
-release: what holds it (duty not covered, an agency referral...) is written as an event instead.
+release: what holds it (duty not covered, an agency referral...) is written as an event instead; through the
+API those notes travel with the idempotency record, in the transaction's last statement.
 """
 
 from __future__ import annotations
