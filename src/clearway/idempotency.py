@@ -102,17 +102,13 @@ def idempotency_store(*, db: Session, owner: str, key: str, body_hash: str, answ
 
 
 def idempotent(*, db: Session, owner: str, key: str | None, body: object, run: Callable[[datetime], Answer],
-               on_conflict: Callable[[], DomainError] | None = None, lookup_first: bool = True) -> Response:
+               on_conflict: Callable[[], DomainError] | None = None) -> Response:
     """Run a creating step in one transaction and remember its answer under the key, or replay that answer.
 
     `owner` scopes keys (an organisation, a user); `body` is the request as JSON data, hashed so that
     the same key with another body is refused (422). A unique-key failure at commit means a twin
     committed first: its answer is replayed; without a stored answer, `on_conflict` names the
     problem (e.g. a duplicate LRN) or the error goes on.
-
-    `lookup_first=False` skips the look-up before the step, for a step whose retry cannot succeed twice (a
-    unique key of what it creates, such as a lodgement's LRN, refuses the second): a new key, the usual case,
-    costs no query, and a retry runs, fails on that key (or on the record's) and gets the stored answer.
     """
     body_hash = request_hash(body)
 
@@ -127,8 +123,7 @@ def idempotent(*, db: Session, owner: str, key: str | None, body: object, run: C
 
     try:
         with db.begin():
-            if key and lookup_first and (replay := idempotency_lookup(db=db, owner=owner, key=key,
-                                                                       body_hash=body_hash)):
+            if key and (replay := idempotency_lookup(db=db, owner=owner, key=key, body_hash=body_hash)):
                 return replay.response()
             now = utcnow()
             answer = run(now)

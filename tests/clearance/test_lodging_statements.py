@@ -20,11 +20,10 @@ ORANGES = {"hs_code": "080510", "description": "Fresh oranges", "origin_country"
            "quantity": {"value": "10", "unit": "KGM"}, "value": "10.00"}
 
 # Statements per lodgement by backend (BEGIN and COMMIT not counted). On PostgreSQL: the principal's recheck,
-# the emergency profiles, the declaration with its family (one statement), the live agencies, the intelligence
-# alerts, [the referrals with their webhook notices,] the idempotency record with the timeline's "awaiting
-# payment" / "held" notes. No idempotency look-up first: a retry fails on the LRN and replays the stored answer.
-# SQLite runs each family's inserts one by one.
-EXPECTED = {"postgresql": {"plain": 6, "referred": 7}, "sqlite": {"plain": 14, "referred": 15}}
+# the idempotency lookup, the emergency profiles, the declaration with its family (one statement), the live
+# agencies, the intelligence alerts, [the referrals with their webhook notices,] the idempotency record with
+# the timeline's "awaiting payment" / "held" notes. SQLite runs each family's inserts one by one.
+EXPECTED = {"postgresql": {"plain": 7, "referred": 8}, "sqlite": {"plain": 15, "referred": 16}}
 
 
 class Counter:

@@ -58,9 +58,7 @@ def lodge_declaration(raw: RawBody, db: DbSession, actor: CurrentTrader, wiring:
                                                                    now=now, notes_deferred=True), 201),
         # A concurrent lodgement with the same LRN (and no key to replay) committed first.
         on_conflict=lambda: DeclarationInvalid([Problem("lrn.duplicate", "/lrn", {"value": str(
-            raw.get("lrn") if isinstance(raw, dict) else "")})]),
-        # A retry cannot lodge twice (the LRN is unique per declarant): it fails on it and replays the answer.
-        lookup_first=False)
+            raw.get("lrn") if isinstance(raw, dict) else "")})]))
 
 
 @router.put("/{mrn}", operation_id="amendDeclaration", response_model=DeclarationRead,
