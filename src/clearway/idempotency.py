@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from clearway.db import Base, UTCDateTime, utcnow
 from clearway.errors import DomainError, Problem, ValidationFailed
-from clearway.writes import Rows
+from clearway.writes import Rows, deferred_take, insert_groups
 
 REPLAYED_HEADERS = ("Location", "ETag", "Content-Location")
 
@@ -93,7 +93,11 @@ def idempotency_rows(*, owner: str, key: str, body_hash: str, answer: Answer, no
 
 
 def idempotency_store(*, db: Session, owner: str, key: str, body_hash: str, answer: Answer, now: datetime) -> None:
-    """Remember the answer to a key in the caller's transaction."""
+    """Remember the answer to a key in the caller's transaction, with any rows the step deferred to its last write."""
+    if pending := deferred_take(db):
+        insert_groups(db.connection(), [idempotency_rows(owner=owner, key=key, body_hash=body_hash, answer=answer,
+                                                         now=now), *pending])
+        return
     db.connection().execute(_STORE, _values(owner, key, body_hash, answer, now))
 
 

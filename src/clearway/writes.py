@@ -16,7 +16,8 @@ from functools import lru_cache
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, event, insert
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _params(groups: Sequence[Rows]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _sql(shapes: tuple[Shape, ...]) -> str:
+def _sql(shapes: tuple[Shape, ...], final: str = "SELECT id FROM p") -> str:
     # Each group travels as ONE json parameter turned back into rows of the table's own row type
     # (json_populate_recordset): the server converts and checks every value with the column's
     # input rules (a too-long string is refused, never cut), the statement text is fixed per
@@ -96,9 +97,52 @@ def _sql(shapes: tuple[Shape, ...]) -> str:
         returning = " RETURNING id" if label else ""
         parts.append(f'{label or f"g{k}"} AS (INSERT INTO "{name}" ({", ".join(c for c, _ in columns)}) '
                      f"SELECT {picks} FROM {sources}{returning})")
-    return "WITH " + ", ".join(parts) + " SELECT id FROM p"
+    return "WITH " + ", ".join(parts) + " " + final
 
 
 def _insert_family_pg(conn: Connection, groups: Sequence[Rows]) -> int:
     sql = _sql(tuple(_shape(g) for g in groups))
     return int(conn.exec_driver_sql(sql, _params(groups)).scalar_one())
+
+
+def insert_groups(conn: Connection, groups: Sequence[Rows]) -> None:
+    """Insert groups of rows that refer to no new id, in order (one statement on PostgreSQL)."""
+    groups = [g for g in groups if g.rows]
+    if not groups:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_sql(tuple(_shape(g) for g in groups), "SELECT 1"), _params(groups))
+        return
+    for group in groups:
+        conn.execute(insert(group.table), list(group.rows))
+
+
+# Rows a step may leave to the transaction's last write (the request's idempotency record, or the commit): the
+# timeline notes of a lodgement, so they cost no round trip of their own. Still in the same transaction.
+_DEFERRED = "writes.deferred"
+
+
+def rows_defer(db: Session, groups: Sequence[Rows]) -> None:
+    """Write these rows with the transaction's last write (`deferred_take`), at the latest just before commit."""
+    transaction = db.get_transaction()
+    held: tuple[Any, list[Rows]] | None = db.info.get(_DEFERRED)
+    if held is None or held[0] is not transaction:
+        held = db.info[_DEFERRED] = (transaction, [])
+    held[1].extend(g for g in groups if g.rows)
+
+
+def deferred_take(db: Session) -> list[Rows]:
+    """The rows deferred in this transaction, handed to the caller that writes them now."""
+    held = db.info.pop(_DEFERRED, None)
+    return held[1] if held is not None and held[0] is db.get_transaction() else []
+
+
+@event.listens_for(Session, "before_commit")
+def _deferred_write(session: Session) -> None:
+    if _DEFERRED in session.info:
+        insert_groups(session.connection(), deferred_take(session))
+
+
+@event.listens_for(Session, "after_rollback")
+def _deferred_drop(session: Session) -> None:
+    session.info.pop(_DEFERRED, None)

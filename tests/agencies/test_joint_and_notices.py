@@ -49,6 +49,7 @@ def test_a_joint_inspection_is_one_appointment_with_each_partys_findings(client)
 
 
 def test_an_agency_reached_by_its_system_gets_each_referral_with_only_what_it_may_see(client):
+    from clearway.agencies.models import Referral
     from clearway.db import get_sessionmaker
     from clearway.notifications.models import OutboxMessage, Subscriber
 
@@ -59,6 +60,13 @@ def test_an_agency_reached_by_its_system_gets_each_referral_with_only_what_it_ma
         endpoint = db.scalar(select(Subscriber).where(Subscriber.organisation == "KRRRA"))
     assert message.organisation == "KRRRA" and message.payload["mrn"] == mrn
     assert set(message.payload["declaration"]) == {"type", "office", "item", "importer"}  # RRA's profile
+    with get_sessionmaker()() as db:
+        (referral,) = db.scalars(select(Referral).where(Referral.mrn == mrn, Referral.agency == "RRA")).all()
+    # The agency's system is told which referral to decide and where, and by when (on PostgreSQL the notice is
+    # written in the same statement as the referral, its id filled in by the database).
+    assert message.payload["referral"] == referral.id and message.payload["item"] == referral.item + 1
+    assert message.payload["decide"] == f"/api/v1/agencies/referrals/{referral.id}/decision"
+    assert message.payload["due_at"] == referral.due_at.isoformat()
     assert endpoint is not None and endpoint.active and endpoint.url.startswith("https://rra.")
 
 

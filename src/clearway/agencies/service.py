@@ -8,10 +8,12 @@ does not change and asks only the others again; a cancellation gives the reserva
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -120,16 +122,53 @@ def _refer(db: Session, declaration: Declaration, live: dict[str, AgencyProfile]
         db.flush()  # the superseded flags before the new rows
     if made is not None:
         made.extend(rows)
-    if rows:  # one statement for every referral of the declaration
+    if rows and db.get_bind().dialect.name == "postgresql":
+        _referrals_write_pg(db, live, rows, now)
+    elif rows:  # one statement for every referral of the declaration
         ids = db.scalars(insert(Referral).returning(Referral.id, sort_by_parameter_order=True), rows).all()
         for referral_id, row in zip(ids, rows, strict=True):
             reach = live[row["agency"]].reach
             if reach.kind == "system":  # its own system hears of it by signed webhook (the notifications relay)
-                notification_emit(db=db, organisation=reach.organisation, kind="agency.referral", now=now, data={
-                    "referral": referral_id, "mrn": row["mrn"], "agency": row["agency"], "item": row["item"] + 1,
-                    "due_at": row["due_at"].isoformat(), "declaration": row["data"],
-                    "decide": f"/api/v1/agencies/referrals/{referral_id}/decision"})
+                notification_emit(db=db, organisation=reach.organisation, kind="agency.referral", now=now,
+                                  data=_referral_notice(row, referral_id))
     return len(rows)
+
+
+def _referral_notice(row: dict[str, Any], referral_id: Any) -> dict[str, Any]:
+    """What an agency reached by its own system is sent about a new referral."""
+    return {"referral": referral_id, "mrn": row["mrn"], "agency": row["agency"], "item": row["item"] + 1,
+            "due_at": row["due_at"].isoformat(), "declaration": row["data"],
+            "decide": f"/api/v1/agencies/referrals/{referral_id}/decision"}
+
+
+# The referrals and the notices to agencies reached by their own system, in one statement: each notice's text
+# is written with a placeholder where the referral's new id goes, filled in by the database from RETURNING.
+_REFER_PG = (
+    'WITH r AS (INSERT INTO agency_referrals ({cols}) SELECT {picks} '
+    'FROM json_populate_recordset(NULL::agency_referrals, %(rows)s::json) AS j RETURNING id, agency, item), '
+    'o AS (INSERT INTO notification_outbox (organisation, kind, payload, created_at) '
+    "SELECT n.organisation, 'agency.referral', "
+    "replace(replace(n.payload, '\"' || %(token)s || '\"', r.id::text), %(token)s, r.id::text)::json, n.created_at "
+    'FROM r JOIN json_to_recordset(%(notices)s::json) AS n(agency text, item integer, organisation text, '
+    'payload text, created_at timestamptz) ON n.agency = r.agency AND n.item = r.item) '
+    'SELECT count(*) FROM r')
+_REFER_COLUMNS = ("declaration_id", "mrn", "declarant", "agency", "item", "basis", "digest", "data", "created_at",
+                  "due_at", "overdue", "post_release_task", "superseded")
+_REFER_SQL = _REFER_PG.format(cols=", ".join(_REFER_COLUMNS), picks=", ".join(f"j.{c}" for c in _REFER_COLUMNS))
+
+
+def _referrals_write_pg(db: Session, live: dict[str, AgencyProfile], rows: list[dict[str, Any]],
+                        now: datetime) -> None:
+    """Every referral of the declaration and every webhook notice they need: one round trip on PostgreSQL."""
+    token = "@referral-" + secrets.token_hex(8) + "@"  # random: no declaration text can contain it
+    notices = [{"agency": row["agency"], "item": row["item"], "organisation": reach.organisation,
+                "payload": orjson.dumps(_referral_notice(row, token), default=str).decode(),
+                "created_at": now.isoformat()}
+               for row in rows if (reach := live[row["agency"]].reach).kind == "system"]
+    params = {"rows": orjson.dumps([{c: row[c] for c in _REFER_COLUMNS} for row in rows], default=str).decode(),
+              "notices": orjson.dumps(notices).decode(), "token": token}
+    written = db.connection().exec_driver_sql(_REFER_SQL, params).scalar_one()
+    assert written == len(rows)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 The declaration, its events and audit record, its control task (yellow, red), its assessment with
 lines and revenue and any deferment charge or guarantee use are written together (one statement on
 PostgreSQL). A green or blue lodgement then goes through the one release decision like every other
-release: what holds it (duty not covered, an agency referral...) is written as an event instead.
+release: what holds it (duty not covered, an agency referral...) is written as an event instead; through the
+API those notes travel with the idempotency record, in the transaction's last statement.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from clearway.clearance.wiring import Wiring
 from clearway.controls import intake
 from clearway.declarations import service as declarations
 from clearway.declarations.channelling import ChannelContext, ChannelDecision
-from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_note
+from clearway.declarations.lifecycle import SYSTEM_ACTOR, declaration_notes
 from clearway.declarations.models import Declaration
 from clearway.declarations.service import Step
 from clearway.holds import Hold, Lodged
@@ -64,22 +65,28 @@ def _steps(decision: ChannelDecision, bill: tariff.Bill, reference: str) -> list
 
 
 def _held_notes(db: Session, declaration: Declaration, holds: Sequence[Hold], bill: tariff.Bill, reference: str,
-                now: datetime) -> None:
-    """Say on the timeline why green goods did not go at once (awaiting payment, or any other hold)."""
+                now: datetime, deferred: bool) -> None:
+    """Say on the timeline why green goods did not go at once (awaiting payment, or any other hold): one write."""
     others = [h for h in holds if h.code != "duty.unpaid"]
+    notes: list[tuple[str, str | None, str | None, dict[str, Any] | None]] = []
     if len(others) < len(holds) and bill.result is not None:
-        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="awaiting_payment",
-                         reason=bill.awaiting_text(reference), now=now, code="awaiting_payment",
-                         params=_bill_params(bill, reference))
+        notes.append(("awaiting_payment", bill.awaiting_text(reference), "awaiting_payment",
+                      _bill_params(bill, reference)))
     if others:
         # The holds' own message codes: the page says each in its reader's language.
-        declaration_note(db=db, actor=SYSTEM_ACTOR, declaration=declaration, kind="held",
-                         reason="; ".join(h.text("en") for h in others), now=now, code="held",
-                         params={"holds": [{"code": h.code, "params": dict(h.params)} for h in others]})
+        notes.append(("held", "; ".join(h.text("en") for h in others), "held",
+                      {"holds": [{"code": h.code, "params": dict(h.params)} for h in others]}))
+    declaration_notes(db=db, actor=SYSTEM_ACTOR, declaration=declaration, notes=notes, now=now, deferred=deferred)
 
 
-def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any, now: datetime) -> Declaration:
-    """Lodge a raw document: validated, given an MRN, assessed, channelled, and released when nothing holds it."""
+def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any, now: datetime,
+                      notes_deferred: bool = False) -> Declaration:
+    """Lodge a raw document: validated, given an MRN, assessed, channelled, and released when nothing holds it.
+
+    `notes_deferred`: the timeline's "awaiting payment" / "held" notes go with the transaction's last write (the
+    API's idempotency record, or the commit) instead of a round trip of their own; for callers that read nothing
+    of the lodgement back before committing.
+    """
     lodgement = declarations.lodgement_prepare(db=db, actor=actor, raw=raw, now=now)
     doc, number = lodgement.doc, lodgement.mrn
     # Tariff: the duties (refused with coded problems when not computable), warnings, cover of an amount due.
@@ -105,5 +112,5 @@ def declaration_lodge(*, db: Session, wiring: Wiring, actor: Principal, raw: Any
                                                 code=released[0], params=released[1],
                                                 lodged=Lodged(channel=decision.channel, bill=bill))
         if holds:
-            _held_notes(db, declaration, holds, bill, reference, now)
+            _held_notes(db, declaration, holds, bill, reference, now, notes_deferred)
     return declaration

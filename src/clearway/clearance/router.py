@@ -53,8 +53,9 @@ def lodge_declaration(raw: RawBody, db: DbSession, actor: CurrentTrader, wiring:
     """Lodge a declaration: validated, given an MRN, assessed, channelled, and released when nothing holds it."""
     return idempotent(
         db=db, owner=f"org:{actor.organisation_code}", key=key, body=raw,
+        # The answer reads nothing back: the timeline notes go with the idempotency record (or the commit).
         run=lambda now: declaration_answer(lodge.declaration_lodge(db=db, wiring=wiring, actor=actor, raw=raw,
-                                                                   now=now), 201),
+                                                                   now=now, notes_deferred=True), 201),
         # A concurrent lodgement with the same LRN (and no key to replay) committed first.
         on_conflict=lambda: DeclarationInvalid([Problem("lrn.duplicate", "/lrn", {"value": str(
             raw.get("lrn") if isinstance(raw, dict) else "")})]))

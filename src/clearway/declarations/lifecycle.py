@@ -8,6 +8,7 @@ records, the acting principal).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from clearway.audit.service import audit_row
 from clearway.auth.schemas import Principal
 from clearway.declarations.models import Declaration, DeclarationEvent
 from clearway.errors import Conflict, Forbidden, Problem
-from clearway.writes import Rows, insert_family
+from clearway.writes import Rows, insert_family, insert_groups, rows_defer
 
 # status -> statuses it may move to. "amended" is not a status: an amendment keeps the status
 # and creates a new version.
@@ -127,6 +128,27 @@ def declaration_note(*, db: Session, actor: Principal, declaration: Declaration,
     """Record an event that leaves the status as it is (documents requested, duty adjusted...), audited."""
     _write(db, actor, declaration, kind, declaration.status, declaration.status, reason, {"reason": reason}, now,
            code, params)
+
+
+def declaration_notes(*, db: Session, actor: Principal, declaration: Declaration,
+                      notes: Sequence[tuple[str, str | None, str | None, dict[str, Any] | None]],
+                      now: datetime, deferred: bool = False) -> None:
+    """Several `declaration_note`s (kind, reason, code, params) in one write: the events and their audit records,
+    in the order given. `deferred`: written with the transaction's last write instead (`clearway.writes`)."""
+    if not notes:
+        return
+    db.flush()  # as in _write: what the caller changed goes first
+    status = declaration.status
+    events = [event_row(declaration.id, kind, status, status, now, actor.username, actor.organisation_code, reason,
+                        declaration.version, code, params) for kind, reason, code, params in notes]
+    audits = [audit_row(actor=actor.username, actor_org=actor.organisation_code, action=f"declaration.{kind}",
+                        target_type="declaration", target_id=declaration.mrn, detail={"reason": reason}, at=now)
+              for kind, reason, _code, _params in notes]
+    groups = [Rows.of(DeclarationEvent, events), Rows.of(AuditRecord, audits)]
+    if deferred:
+        rows_defer(db, groups)
+    else:
+        insert_groups(db.connection(), groups)
 
 
 def declaration_reroute(*, db: Session, actor: Principal, declaration: Declaration, channel: str,
