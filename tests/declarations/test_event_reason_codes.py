@@ -13,7 +13,8 @@ from clearway.web.render import money
 PARAMS = {"amount": "1234.5", "total": "1234.5", "currency": "KRW", "reference": "PAY-1", "channel": "red",
           "source": 3, "agency": "MFDS", "item": 2, "at": "2026-11-20T08:30:00+00:00", "place": "ICN-4",
           "documents": "N935", "due": "2026-11-27", "seized": 2,
-          "text": "tip-off", "user": "agency", "guarantee": "7", "profile": "4"}  # re-routing, agency, guarantee, relief
+          "text": "tip-off", "user": "agency", "guarantee": "7",
+          "profile": "4"}  # re-routing, agency, guarantee, relief
 CODES = sorted(k[len("event."):] for k in catalogue("en") if k.startswith("event."))
 
 
