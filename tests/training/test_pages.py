@@ -198,3 +198,39 @@ def test_the_demo_exercises_have_spanish_and_french_titles(client, db):
         client.cookies.set("lang", lang)
         listed = html.unescape(client.get("/training").text)
         assert words in listed and "Targeting: find" not in listed and "Documentary check: find" not in listed
+
+
+def test_the_dashboard_shows_each_trainees_standing_per_competence(client, db):
+    from clearway.training import certification, results
+    from clearway.training.demo import training_demo_seed
+    from tests.training.helpers import NOW, fresh
+
+    with fresh(db).begin():
+        training_demo_seed(db=db, now=NOW)
+    fresh(db)
+    expected: dict[tuple[str, str], str] = {}
+    for trainee in ("officer", "analyst"):
+        for score in results.trainee_report(db, trainee):
+            state = ("passed" if certification.passed(score) else "not_passed") if score.finished else "in_progress"
+            rank = {"passed": 3, "not_passed": 2, "in_progress": 1}
+            if rank[state] > rank.get(expected.get((trainee, score.kind), ""), 0):
+                expected[(trainee, score.kind)] = state
+    assert {k for t, k in expected if t == "officer"} >= {"targeting", "documentary", "release"}
+    assert ("analyst", "rule") in expected
+    fresh(db)  # end the test's read transaction before the app writes its audit records
+    assert sign_in(client, "admin").status_code == 303
+    for lang, word in (("en", "Scores per competence"), ("es", "Resultados por competencia"),
+                       ("fr", "Résultats par compétence")):
+        client.cookies.set("lang", lang)
+        page = html.unescape(client.get("/training").text)
+        table = page[page.index('id="competence-title"'):page.index('id="report-title"')]
+        assert word in page
+        for (trainee, kind), state in expected.items():
+            row = re.search(rf'<tr><th scope="row">{trainee}</th>.*?</tr>', table, re.S)
+            assert row is not None, (lang, trainee)
+            cells = re.findall(r'data-standing="([a-z_]+)"', row.group(0))
+            kinds = ("targeting", "valuation", "classification", "documentary", "rule", "release")
+            assert cells[kinds.index(kind)] == state, (lang, trainee, kind)
+    client.cookies.clear()
+    sign_in(client, "officer")  # a trainee sees only its own scores, not the cohort's table
+    assert 'id="competence-title"' not in client.get("/training").text

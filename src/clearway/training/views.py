@@ -17,6 +17,7 @@ from clearway.errors import Problem, ValidationFailed
 from clearway.synthetic.records import FRAUD_KINDS
 from clearway.training import certification, injection, projection, report, results, selectors, service
 from clearway.training.access import Learner, Staff, Trainee, instructor_check, is_instructor, is_trainee
+from clearway.training.competence import KINDS, competence_table
 from clearway.training.schemas import (
     DecisionCreate,
     ExerciseCreate,
@@ -63,6 +64,7 @@ def home(request: Request, db: DbSession, actor: Learner) -> Response:
             worlds=selectors.worlds_list(db) if instructor else [],
             projections=results.projections_list(db, limit=50) if instructor else [],
             scores=results.officer_scores(db) if instructor else None,
+            competences=competence_table(db) if instructor else [], competence_kinds=KINDS,
             mine=results.trainee_report(db, actor.username) if is_trainee(actor) else [],
             own=results.officer_scores(db, officer=actor.username).items if is_trainee(actor) else [],
             certificates=certification.certificates_of(db, actor.username), this_month=f"{utcnow():%Y-%m}",
