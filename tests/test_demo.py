@@ -42,6 +42,12 @@ def test_demo_seed_gives_every_documented_user_and_a_history(db_url, db):
     assert finished and finished > 100 and findings and findings > 0 and released_late == finished
     assert all(utcnow() - at.replace(tzinfo=at.tzinfo or UTC) < timedelta(days=4) for at in still_open)
     assert [u[0] for u in USERS] == ["trader-a", "trader-b", "officer", "analyst", "agency", "admin", "auditor"]
+    # the partner's export declarations are scored by the engine the history configured: model scores show
+    from clearway.exchange.models import PreArrival
+
+    with db.begin():
+        prearrivals = list(db.scalars(select(PreArrival)))
+    assert prearrivals and all(p.risk_state == "scored" and p.risk_score is not None for p in prearrivals)
 
 
 def test_demo_accounts_cannot_sign_in_outside_demo_mode(client, monkeypatch):

@@ -21,7 +21,7 @@ from clearway.crisis.demo import crisis_demo_seed
 from clearway.demo_controls import demo_controls_finish
 from clearway.demo_risk import demo_risk_configure
 from clearway.enforcement.demo import enforcement_demo_seed
-from clearway.exchange.demo import exchange_demo_seed
+from clearway.exchange.demo import exchange_demo_rescore, exchange_demo_seed
 from clearway.intelligence.demo import intelligence_demo_seed
 from clearway.synthetic import generate_world
 from clearway.synthetic.parties import Organisation as WorldOrganisation
@@ -100,6 +100,7 @@ def demo_seed(*, db: Session, wiring: Wiring, now: datetime,
 
     count = demo_history(db=db, wiring=wiring, now=now, progress=progress, lodged=lodged, pause=(cut, configure))
     demo_controls_finish(db=db, release=wiring.release, lodged=lodged, now=now)
+    exchange_demo_rescore(db=db, now=now)  # the partner's exports, scored by the engine the history configured
     enforcement_demo_seed(db=db, now=now)
     training_demo_seed(db=db, now=now)  # a training world, a closed exercise and open ones of every newer kind
     # Intelligence: alerts in every marking between customs, the MFDS and the FIU, one with its outcome.

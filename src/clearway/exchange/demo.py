@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from clearway.exchange import directory, envelope
 from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
-from clearway.exchange.models import ExchangeKey, OutMessage
+from clearway.exchange.models import ExchangeKey, OutMessage, PreArrival
+from clearway.exchange.prearrival import prearrival_score
 from clearway.exchange.service import message_send, receipts_apply
 from clearway.exchange.streams import stream_locked
 
@@ -107,6 +108,15 @@ def exchange_demo_seed(*, db: Session, now: datetime) -> int:
         row.settled_at = row.acknowledged_at = row.created_at + timedelta(seconds=2)
         row.sent_at, row.attempts = row.created_at + timedelta(seconds=1), 1
     return len(incoming) + len(sent)
+
+
+def exchange_demo_rescore(*, db: Session, now: datetime) -> int:
+    """Score the demo's pre-arrival records again once the history has configured the risk engine (they arrived
+    before the seed built it: scored then, they showed no model score); how many."""
+    rows = list(db.scalars(select(PreArrival).order_by(PreArrival.id)))
+    for row in rows:
+        prearrival_score(db=db, row=row, now=max(row.scored_at or now, now))
+    return len(rows)
 
 
 def demo_partner_prepare(*, home: Session, partner: Session, home_url: str, partner_url: str,
