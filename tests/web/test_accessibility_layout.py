@@ -28,7 +28,7 @@ MAIN_PAGES = {
     "trader-a": ("/declarations", "/declarations/new", "/classification", "/notifications", "/agencies/permits"),
     "officer": ("/controls/queue", "/declarations", "/borderposts", "/exchange", "/crisis", "/training"),
     "analyst": ("/risk", "/intelligence", "/performance", "/agencies/performance"),
-    "agency": ("/agencies/inbox",),
+    "agency": ("/agencies/inbox", "/intelligence"),
     "admin": ("/admin/users",),
     "auditor": ("/audit",),
     "fiu": ("/enforcement",),
