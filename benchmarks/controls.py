@@ -7,8 +7,13 @@ Prints:
   (c) a bare HTTP POST loop to a local receiver (tests/notifications/receiver.py), one client and
       the delivery worker's concurrency: the receiver's ceiling;
   (d) webhook deliveries through the worker's delivery pass (claim with SKIP LOCKED, sign, POST,
-      record the outcome and the attempt log) to the same receiver (target >= 500/s).
-Usage: python benchmarks/controls.py [--tasks 100000] [--deliveries 5000] [--samples 400]
+      record the outcome and the attempt log) to the same receiver (target >= 500/s);
+  (e) threat projection's cost on the officer's queue page (issue 22: "within noise of the plain queue"): training
+      declarations projected through `projection_create` into the same office, then the first page timed through
+      the selector and through the web page (/controls/queue, signed in as the officer) with none of them, with 1 %
+      of the open tasks and with 5 %, the conditions alternated round by round in the same database (the
+      projections not in play are parked in another office's queue), p50/p99 of each and the difference.
+Usage: python benchmarks/controls.py [--tasks 100000] [--deliveries 5000] [--samples 400] [--projection-only]
 """
 
 from __future__ import annotations
@@ -54,9 +59,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def timed(fn, samples: int) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(fn, samples: int, warm: int = 20) -> list[float]:  # type: ignore[no-untyped-def]
     """Milliseconds per call, after a short warm-up."""
-    for _ in range(20):
+    for _ in range(warm):
         fn()
     out = []
     for _ in range(samples):
@@ -66,18 +71,120 @@ def timed(fn, samples: int) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
+def seed_tasks(n_tasks: int) -> None:
+    """n_tasks open tasks in office KR0101, by SQL."""
+    from sqlalchemy import text
+
+    from clearway.db import get_engine
+
+    with get_engine().begin() as conn:
+        for statement in SEED_TASKS.replace("NTASKS", str(n_tasks)).split(";"):
+            if statement.strip():
+                conn.execute(text(statement))
+
+
+PARKING = "KR0999"  # where the projections not in play wait: another office's queue, so KR0101's never sees them
+
+
+def projection_figures(n_tasks: int, samples: int, rounds: int = 8) -> dict[str, dict[str, list[float]]]:
+    """Milliseconds of the officer's first queue page (selector, and web page) with 0, 1 % and 5 % projections."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import bindparam, select, text
+    from tests.web.conftest import sign_in
+
+    from clearway.controls.service import queue_fetch
+    from clearway.db import get_engine, get_sessionmaker, utcnow
+    from clearway.declarations.exercises import PROJECTION_DECLARANTS
+    from clearway.main import create_app
+    from clearway.training.injection import INJECTOR
+    from clearway.training.models import Projection, TrainingCase
+    from clearway.training.projection import projection_create
+    from clearway.training.schemas import ProjectionCreate
+    from clearway.training.service import world_seed
+
+    maker, now = get_sessionmaker(), utcnow()
+    with maker() as db, db.begin():
+        world_seed(db=db, cohort="bench", seed=7, days=5, per_day=20, now=now)
+    with maker() as db, db.begin():
+        cases = list(db.scalars(select(TrainingCase.reference).order_by(TrainingCase.id)))
+    heavy = max(1, n_tasks * 5 // 100)
+    started = time.perf_counter()
+    for n in range(heavy):  # the production path, one projection per transaction as the injection job makes them
+        with maker() as db, db.begin():
+            projection_create(db=db, actor=INJECTOR, now=now,
+                              body=ProjectionCreate(case=cases[n % len(cases)], officer="officer"))
+    print(f"    {heavy} projections made in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    with get_engine().begin() as conn:
+        ids = [int(i) for i in conn.execute(select(Projection.declaration_id).order_by(Projection.id)).scalars()]
+        # A projection's priority is a model pick's default; spread like the seeded tasks' so that a first page
+        # holds projections at their rate (at the default they would all sit together at one depth).
+        conn.execute(text("UPDATE control_tasks SET priority = (random() * 1000)::int WHERE declaration_id IN :ids")
+                     .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
+        conn.execute(text("ANALYZE control_tasks"))
+        conn.execute(text("ANALYZE declarations"))
+    light = ids[: max(1, n_tasks // 100)]
+    park = text("UPDATE control_tasks SET office = CASE WHEN declaration_id IN :play THEN 'KR0101' ELSE :parking "
+                "END WHERE declaration_id IN :ids").bindparams(bindparam("play", expanding=True),
+                                                               bindparam("ids", expanding=True))
+    # "none again" is the plain queue timed a second time in each round: its difference from "none" is the noise.
+    conditions = {"none": [-1], "none again": [-1], "1 %": light, "5 %": ids}
+    out: dict[str, dict[str, list[float]]] = {c: {"selector": [], "page": []} for c in conditions}
+    per_round = max(1, samples // rounds)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        assert sign_in(client, "officer").status_code == 303
+
+        def selector() -> None:
+            with maker() as db, db.begin():
+                assert len(queue_fetch(db=db, office="KR0101", limit=51)) == 51
+
+        def page() -> None:
+            assert client.get("/controls/queue").status_code == 200
+
+        for r in range(rounds):
+            order = list(conditions)[r % 4:] + list(conditions)[: r % 4]  # each condition first in turn
+            for name in order:
+                with get_engine().begin() as conn:
+                    conn.execute(park, {"play": conditions[name], "parking": PARKING, "ids": ids})
+                with maker() as db:
+                    shown = db.execute(text("SELECT count(*) FROM control_tasks WHERE office = 'KR0101' AND "
+                                            "declaration_id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                                       {"ids": ids}).scalar()
+                assert shown == (0 if name.startswith("none") else len(conditions[name]))
+                with maker() as db:
+                    on_page = sum(1 for row in queue_fetch(db=db, office="KR0101", limit=50) if row.declarant_id
+                                  in PROJECTION_DECLARANTS)
+                out[name].setdefault("on first page", []).append(on_page)
+                out[name]["selector"] += timed(selector, per_round, warm=5)
+                out[name]["page"] += timed(page, per_round, warm=5)
+    return out
+
+
+def projection_report(figures: dict[str, dict[str, list[float]]], n_tasks: int) -> None:
+    """Print (e): each condition's p50/p99 next to the plain queue's, and the difference."""
+    print(f"(e) queue first page, {n_tasks:,} open tasks, with threat projections (alternated in rounds)")
+    for what in ("selector", "page"):
+        base = figures["none"][what]
+        for name, f in figures.items():
+            values = f[what]
+            line = (f"    {what:8} projections {name:10} ({len(values)} samples)  "
+                    f"p50 {statistics.median(values):6.2f} ms   p99 {pct(values, 99):6.2f} ms")
+            if what == "selector" and name != "none":
+                line += f"   ({sum(f['on first page'])} projections on the {len(f['on first page'])} first pages)"
+            if name != "none":
+                line += (f"   diff p50 {statistics.median(values) - statistics.median(base):+6.2f} ms"
+                         f"   p99 {pct(values, 99) - pct(base, 99):+6.2f} ms")
+            print(line)
+
+
 def queue_figures(n_tasks: int, samples: int) -> tuple[list[float], list[float], list[float]]:
     """Latencies of SELECT 1, first queue pages, and deeper pages by cursor."""
     from sqlalchemy import text
 
     from clearway.controls.reads import cursor_decode, cursor_encode
     from clearway.controls.service import queue_fetch
-    from clearway.db import get_engine, get_sessionmaker
+    from clearway.db import get_sessionmaker
 
-    with get_engine().begin() as conn:
-        for statement in SEED_TASKS.replace("NTASKS", str(n_tasks)).split(";"):
-            if statement.strip():
-                conn.execute(text(statement))
+    seed_tasks(n_tasks)
     maker = get_sessionmaker()
 
     def select_one() -> None:
@@ -165,6 +272,9 @@ def measure(tmp: Path, args: argparse.Namespace, secret: str) -> dict[str, Any]:
     upgrade_head(os.environ["CLEARWAY_DATABASE_URL"])
     with get_sessionmaker()() as db, db.begin():
         demo_accounts(db=db, now=utcnow())
+    if args.projection_only:
+        seed_tasks(args.tasks)
+        return {"projection": projection_figures(args.tasks, args.samples)}
     one, first, deep = queue_figures(args.tasks, args.samples)
     port = free_port()
     hook = f"http://127.0.0.1:{port}/hook"
@@ -178,12 +288,16 @@ def measure(tmp: Path, args: argparse.Namespace, secret: str) -> dict[str, Any]:
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)
+    projection = projection_figures(args.tasks, args.samples)
     return {"one": one, "first": first, "deep": deep, "bare_one": bare_one, "bare_many": bare_many, "rate": rate,
-            "delivered": delivered}
+            "delivered": delivered, "projection": projection}
 
 
 def report(f: dict[str, Any], args: argparse.Namespace) -> None:
     """Print the figures next to their baselines."""
+    if args.projection_only:
+        projection_report(f["projection"], args.tasks)
+        return
     one, first, deep = f["one"], f["first"], f["deep"]
     print(f"PostgreSQL 15, 2 cores shared by database, client and receiver; {args.samples} samples per latency")
     print(f"(a) SELECT 1 round trip            p50 {statistics.median(one):6.2f} ms   p99 {pct(one, 99):6.2f} ms")
@@ -196,6 +310,7 @@ def report(f: dict[str, Any], args: argparse.Namespace) -> None:
           f"delivered, 32 concurrent, in order per declaration)")
     print(f"ratios: (b) p99 / (a) p99 = {pct(first, 99) / pct(one, 99):.1f}x   (d)/(c 32 clients) = "
           f"{f['rate'] / f['bare_many']:.0%}")
+    projection_report(f["projection"], args.tasks)
 
 
 def main() -> None:
@@ -204,6 +319,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--projection-only", action="store_true", help="(e) only: seed the tasks, skip (a)-(d)")
     args = parser.parse_args()
     secret = "whsec_" + "YmVuY2htYXJrLXNlY3JldC0wMTIzNDU2Nzg5YWI="
     os.environ.update(CLEARWAY_ENVIRONMENT="demo", CLEARWAY_SECRET_KEY="benchmark-secret-0123456789abcdef",
