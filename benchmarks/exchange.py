@@ -23,6 +23,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, text
@@ -67,6 +68,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
 
 
+def exports_queue(db: Any, first: int, count: int) -> list[str]:
+    """Queue export declarations first .. first+count-1 for KR as `exports_send` queues a batch (what is queued
+    already is read once for the batch); their business ids."""
+    ids = [f"26JP{n:012d}" for n in range(first, first + count)]
+    outbox_prefetch(db=db, partner="KR", keys=[(business_id, 1) for business_id in ids])
+    for business_id in ids:
+        message_send(db=db, actor="bench", partner="KR", doc_type="export_declaration",
+                     business_id=business_id, version=1, purpose="risk_assessment",
+                     payload={"export_mrn": business_id, "destination": "KR",
+                              "items": [{"hs_code": "851712", "quantity": "10", "value": "120.00"}]},
+                     now=utcnow())
+    return ids
+
+
 def databases(folder: Path, pg: str | None) -> tuple[str, str]:
     """Two empty databases: SQLite files, or two new databases on the PostgreSQL server of `pg`."""
     if not pg:
@@ -103,17 +118,8 @@ def exchange_run(seconds: float, rate: int, batch: int, folder: Path, pg: str | 
             ids = []
             try:
                 with jp.sessions() as db, db.begin():
-                    # As `exports_send` queues a batch: what is queued already is read once for the batch.
-                    outbox_prefetch(db=db, partner="KR", keys=[(f"26JP{k:012d}", 1) for k in range(n, n + per_tick)])
-                    for _ in range(per_tick):
-                        business_id = f"26JP{n:012d}"
-                        message_send(db=db, actor="bench", partner="KR", doc_type="export_declaration",
-                                     business_id=business_id, version=1, purpose="risk_assessment",
-                                     payload={"export_mrn": business_id, "destination": "KR",
-                                              "items": [{"hs_code": "851712", "quantity": "10", "value": "120.00"}]},
-                                     now=utcnow())
-                        ids.append(business_id)
-                        n += 1
+                    ids.extend(exports_queue(db, n, per_tick))
+                    n += per_tick
             except OperationalError:  # not committed: these were never queued
                 failures[0] += 1
                 ids = []

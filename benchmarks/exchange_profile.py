@@ -28,11 +28,11 @@ os.environ.setdefault("CLEARWAY_SECRET_KEY", "benchmark-secret-key-not-for-produ
 from clearway.db import utcnow
 from clearway.exchange.handlers import HANDLERS
 from clearway.exchange.inbox import envelopes_receive
-from clearway.exchange.service import message_send, outbox_claim, outbox_prefetch, receipts_apply
+from clearway.exchange.service import outbox_claim, receipts_apply
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.exchange import databases  # noqa: E402
+from benchmarks.exchange import databases, exports_queue  # noqa: E402
 from tests.exchange.kit import instance, introduce  # noqa: E402
 
 
@@ -78,16 +78,7 @@ def main() -> None:
             started = time.perf_counter()
             for first in range(n0, n0 + count, per_tick):
                 with jp.sessions() as db, db.begin():
-                    # As `exports_send` queues a batch: what is queued already is read once for the batch.
-                    outbox_prefetch(db=db, partner="KR", keys=[(f"26JP{k:012d}", 1)
-                                                               for k in range(first, first + per_tick)])
-                    for n in range(first, first + per_tick):
-                        business_id = f"26JP{n:012d}"
-                        message_send(db=db, actor="bench", partner="KR", doc_type="export_declaration",
-                                     business_id=business_id, version=1, purpose="risk_assessment",
-                                     payload={"export_mrn": business_id, "destination": "KR",
-                                              "items": [{"hs_code": "851712", "quantity": "10", "value": "120.00"}]},
-                                     now=utcnow())
+                    exports_queue(db, first, per_tick)
             timing[f"{phase} queue"] += time.perf_counter() - started
             jp_send = jp_count.total
             while True:
