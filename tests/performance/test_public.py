@@ -69,3 +69,18 @@ def test_offices_and_tariff_lookup(client):
     assert by_code.status_code == 200 and ">851713" in by_code.text
     assert client.get("/public/tariff?q=zzzznothing").status_code == 200
     assert client.get("/public", follow_redirects=False).status_code == 308
+
+
+def test_release_times_under_an_hour_read_in_minutes_or_seconds_never_as_zero_hours(client):
+    from datetime import timedelta
+
+    start = utcnow() - hours(48)
+    with get_sessionmaker()() as db, db.begin():
+        for i in range(12):  # released 20 s after lodging, or 25 min after (half each)
+            gap = timedelta(seconds=20) if i % 2 else timedelta(minutes=25)
+            add_declaration(db, green(start, gap), office="KR0101", mode="4", declarant=f"KR10000000{i:02d}")
+    for lang in ("en", "fr"):
+        client.cookies.set("lang", lang)
+        page = client.get("/public/").text
+        assert "0.0 h" not in page and "0,0 h" not in page
+        assert " min<" in page  # the mean (about 12.7 minutes) in minutes
